@@ -1,0 +1,70 @@
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+
+
+class Role(models.TextChoices):
+    EXPERT = "expert", "Expert"
+    LAB_MEMBER = "lab_member", "Lab member"
+    OPS_REVIEWER = "ops_reviewer", "Operations reviewer"
+    OPS_FINANCE = "ops_finance", "Operations finance"
+
+
+OPS_ROLES = frozenset({Role.OPS_REVIEWER, Role.OPS_FINANCE})
+TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra):
+        if not email:
+            raise ValueError("an email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("role", Role.OPS_REVIEWER)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who signs in: an expert, a lab member or an operations staff member."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.EXPERT)
+    timezone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_ops(self) -> bool:
+        return self.role in OPS_ROLES
+
+    @property
+    def is_expert(self) -> bool:
+        return self.role == Role.EXPERT
+
+    @property
+    def is_lab_member(self) -> bool:
+        return self.role == Role.LAB_MEMBER
+
+    @property
+    def has_mfa(self) -> bool:
+        from allauth.mfa.models import Authenticator
+
+        return Authenticator.objects.filter(user=self, type=Authenticator.Type.TOTP).exists()

@@ -1,0 +1,20 @@
+"""Telling people what happened, after the change that they are told about has committed."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from .models import OPS_ROLES, User
+
+
+def notify_after_commit(*, recipients: Iterable[User] | Iterable[str], subject: str, body: str) -> None:
+    addresses = sorted({r.email if isinstance(r, User) else r for r in recipients})
+    if not addresses:
+        return
+    from .tasks import send_email_task
+
+    transaction.on_commit(lambda: send_email_task.delay(addresses, subject, body))
+
+
+def ops_reviewers() -> list[User]:
+    return list(User.objects.filter(role__in=OPS_ROLES, is_active=True).exclude(role="ops_finance"))

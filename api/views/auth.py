@@ -1,0 +1,168 @@
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.core.cache import cache
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts.mfa import totp_code_valid
+from accounts.models import User
+from audit.middleware import client_ip
+from audit.services import audit_record
+from config.errors import ApplicationError
+
+from .. import serializers as s
+from ..authentication import BearerTokenAuthentication
+from ..idempotency import not_idempotent
+
+
+class LockedOut(ApplicationError):
+    status_code = 429
+
+
+def _failure_keys(request, email: str) -> list[str]:
+    return [f"login-fail:email:{email.lower()}", f"login-fail:ip:{client_ip(request._request)}"]
+
+
+def _check_lockout(request, email: str) -> None:
+    limit = settings.LOGIN_FAILURE_LIMIT
+    if any((cache.get(key) or 0) >= limit for key in _failure_keys(request, email)):
+        minutes = int(settings.LOGIN_LOCKOUT.total_seconds() // 60)
+        raise LockedOut(
+            f"Too many failed sign-in attempts. Try again in {minutes} minutes.", code="locked_out"
+        )
+
+
+def _record_failure(request, email: str) -> None:
+    timeout = int(settings.LOGIN_LOCKOUT.total_seconds())
+    for key in _failure_keys(request, email):
+        cache.add(key, 0, timeout)
+        cache.incr(key)
+
+
+class SignupView(APIView):
+    """Create an expert or lab-member account; a verification email is sent."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=s.SignupInput, responses={201: s.SignupOutput}, tags=["auth"])
+    @not_idempotent("anonymous; the email address is unique, so a repeat is refused")
+    def post(self, request):
+        data = s.SignupInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        email = data.validated_data["email"].lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise ApplicationError(
+                "An account with this email already exists.", code="email_taken", fields={"email": ["Already registered."]}
+            )
+        candidate = User(email=email, full_name=data.validated_data["full_name"])
+        try:
+            password_validation.validate_password(data.validated_data["password"], candidate)
+        except DjangoValidationError as exc:
+            raise ApplicationError("Choose a stronger password.", code="weak_password", fields={"password": exc.messages}) from None
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email,
+                data.validated_data["password"],
+                full_name=data.validated_data["full_name"],
+                role=data.validated_data["role"],
+            )
+            address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+            audit_record(actor=user, action="accounts.user.signed_up", target=user, after={"email": email, "role": user.role})
+            transaction.on_commit(lambda: EmailConfirmationHMAC(address).send(request._request, signup=True))
+        return Response(
+            s.SignupOutput({"id": user.pk, "email": email, "role": user.role, "email_verified": False}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class VerifyEmailView(APIView):
+    """Confirm an email address with the key from the verification email."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=s.VerifyEmailInput, responses={200: s.SignupOutput}, tags=["auth"])
+    @not_idempotent("confirming twice has the same effect as once")
+    def post(self, request):
+        data = s.VerifyEmailInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        confirmation = EmailConfirmationHMAC.from_key(data.validated_data["key"])
+        if confirmation is None:
+            raise ApplicationError(
+                "This verification link is invalid or has expired.", code="invalid_key", fields={"key": ["Invalid or expired."]}
+            )
+        with transaction.atomic():
+            address = confirmation.confirm(request._request)
+            if address is None:
+                address = confirmation.email_address
+            user = address.user
+            audit_record(actor=user, action="accounts.email.verified", target=user, after={"email": address.email})
+        return Response(s.SignupOutput({"id": user.pk, "email": address.email, "role": user.role, "email_verified": True}).data)
+
+
+class TokenView(APIView):
+    """Exchange credentials (and a TOTP code, for operations staff) for an API token."""
+
+    permission_classes = [AllowAny]
+    # Bearer only: DELETE revokes the token it is sent with; POST needs no authentication.
+    authentication_classes = [BearerTokenAuthentication]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(request=s.TokenInput, responses={200: s.TokenOutput}, tags=["auth"])
+    @not_idempotent("issues the caller's existing token again")
+    def post(self, request):
+        data = s.TokenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        email = data.validated_data["email"].lower()
+        _check_lockout(request, email)
+        user = authenticate(request._request, email=email, password=data.validated_data["password"])
+        if user is None:
+            _record_failure(request, email)
+            raise ApplicationError("The email or password is wrong.", code="invalid_credentials")
+        if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
+            raise ApplicationError("Verify your email address first.", code="email_unverified")
+        if user.is_ops:
+            if not user.has_mfa:
+                raise ApplicationError(
+                    "Operations staff must set up two-factor authentication first (Account > Two-factor).",
+                    code="mfa_setup_required",
+                )
+            if not totp_code_valid(user, data.validated_data.get("otp_code", "")):
+                _record_failure(request, email)
+                raise ApplicationError(
+                    "Enter a valid code from your authenticator app.",
+                    code="mfa_required",
+                    fields={"otp_code": ["Invalid or missing code."]},
+                )
+        for key in _failure_keys(request, email)[:1]:
+            cache.delete(key)
+        with transaction.atomic():
+            token, _ = Token.objects.get_or_create(user=user)
+            audit_record(actor=user, action="accounts.token.issued", target=user, after={"mfa": user.is_ops})
+        return Response(s.TokenOutput({"token": token.key, "role": user.role}).data)
+
+    @extend_schema(responses={204: None}, tags=["auth"])
+    def delete(self, request):
+        if not request.user.is_authenticated:
+            raise ApplicationError("Not signed in.", code="not_authenticated")
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=s.MeOutput, tags=["auth"])
+    def get(self, request):
+        return Response(s.MeOutput(request.user).data)

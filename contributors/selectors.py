@@ -1,0 +1,26 @@
+from django.db.models import QuerySet
+
+from accounts.models import User
+
+from .models import Contributor, Domain
+
+
+def contributor_for_user(*, user: User) -> Contributor | None:
+    return Contributor.objects.filter(user=user).prefetch_related("specialties__parent").first()
+
+
+def domain_tree() -> QuerySet[Domain]:
+    return Domain.objects.select_related("parent").order_by("parent__name", "name")
+
+
+def contributor_list(*, status: str = "", tier: str = "", search: str = "") -> QuerySet[Contributor]:
+    contributors = Contributor.objects.select_related("user").order_by("display_name")
+    if status:
+        contributors = contributors.filter(status=status)
+    if tier:
+        contributors = contributors.filter(tier=tier)
+    if search:
+        contributors = contributors.filter(display_name__icontains=search) | contributors.filter(
+            user__email__icontains=search
+        )
+    return contributors

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import User
+from audit.services import audit_record, snapshot
+from config.errors import ApplicationError, NotPermitted
+
+from .models import Contributor, ContributorStatus, Domain
+from .reference import is_country, is_language, subdivision_of
+
+PROFILE_FIELDS = (
+    "legal_name",
+    "display_name",
+    "country",
+    "subdivision",
+    "timezone",
+    "languages",
+    "education_level",
+    "skills",
+    "weekly_availability_hours",
+    "content_opt_outs",
+    "weekly_exposure_cap_minutes",
+)
+
+
+def _profile_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    country = data.get("country", "")
+    if country and not is_country(country):
+        errors["country"] = [f"'{country}' is not an ISO 3166 country code."]
+    subdivision = data.get("subdivision", "")
+    if subdivision and country and not subdivision_of(subdivision, country):
+        errors["subdivision"] = [f"'{subdivision}' is not a subdivision of {country}."]
+    bad_languages = [code for code in data.get("languages", []) if not is_language(code)]
+    if bad_languages:
+        errors["languages"] = [f"Unknown language codes: {', '.join(bad_languages)}."]
+    if "languages" in data and not data["languages"]:
+        errors.setdefault("languages", []).append("List at least one language you work in.")
+    if len(set(data.get("skills", []))) != len(data.get("skills", [])):
+        errors["skills"] = ["Each skill should be listed once."]
+    return errors
+
+
+def contributor_profile_save(*, actor: User, user: User, data: dict[str, Any], specialties: list[Domain]) -> Contributor:
+    """Create or update an expert's profile; only the expert themself may do it."""
+    if actor.pk != user.pk or not user.is_expert:
+        raise NotPermitted("Only the expert themself can edit their profile.")
+    errors = _profile_errors(data)
+    if not specialties:
+        errors["specialties"] = ["Choose at least one domain or sub-specialty."]
+    if errors:
+        raise ApplicationError("The profile has errors.", code="invalid_profile", fields=errors)
+
+    with transaction.atomic():
+        contributor = Contributor.objects.select_for_update().filter(user=user).first()
+        created = contributor is None
+        before = {} if created else {**snapshot(contributor, PROFILE_FIELDS), "specialties": _specialty_slugs(contributor)}
+        if created:
+            contributor = Contributor(user=user)
+        for field in PROFILE_FIELDS:
+            if field in data:
+                setattr(contributor, field, data[field])
+        contributor.save()
+        contributor.specialties.set(specialties)
+        after = {**snapshot(contributor, PROFILE_FIELDS), "specialties": _specialty_slugs(contributor)}
+        changed = {key for key in after if before.get(key) != after[key]}
+        audit_record(
+            actor=actor,
+            action="contributors.profile.created" if created else "contributors.profile.updated",
+            target=contributor,
+            before={key: before.get(key) for key in changed} if not created else {},
+            after={key: after[key] for key in changed},
+        )
+        if user.timezone != contributor.timezone:
+            user.timezone = contributor.timezone
+            user.save(update_fields=["timezone"])
+    return contributor
+
+
+def _specialty_slugs(contributor: Contributor) -> list[str]:
+    return sorted(contributor.specialties.values_list("slug", flat=True))
+
+
+def contributor_status_set(*, actor: User, contributor: Contributor, status: str, reason: str) -> Contributor:
+    """Change an expert's standing; called by vetting decisions, always with a reason."""
+    if status not in ContributorStatus.values:
+        raise ApplicationError(f"Unknown status '{status}'.", code="invalid_status")
+    with transaction.atomic():
+        contributor = Contributor.objects.select_for_update().get(pk=contributor.pk)
+        if contributor.status == status:
+            return contributor
+        before = contributor.status
+        contributor.status = status
+        contributor.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="contributors.status.changed",
+            target=contributor,
+            before={"status": before},
+            after={"status": status},
+            reason=reason,
+        )
+    return contributor

@@ -1,0 +1,82 @@
+from django.db.models import Count, Q, QuerySet
+
+from accounts.models import User
+from contributors.models import Contributor
+
+from .models import (
+    Assessment,
+    AssessmentAttempt,
+    Credential,
+    CredentialStatus,
+    DeactivationCase,
+    TierDecision,
+    TierDecisionStatus,
+)
+
+REVIEW_QUEUE_STATUSES = (CredentialStatus.SUBMITTED, CredentialStatus.IN_REVIEW, CredentialStatus.NEEDS_INFO)
+
+
+def credentials_of(*, contributor: Contributor) -> QuerySet[Credential]:
+    return (
+        Credential.objects.filter(contributor=contributor)
+        .select_related("field__parent")
+        .prefetch_related("questions", "documents")
+        .order_by("-submitted_at")
+    )
+
+
+def credential_review_queue(*, status: str = "", reviewer: User | None = None) -> QuerySet[Credential]:
+    """Oldest first, so nobody waits longest for being unlucky."""
+    credentials = Credential.objects.select_related("contributor__user", "field__parent", "reviewer")
+    credentials = credentials.filter(status=status) if status else credentials.filter(status__in=REVIEW_QUEUE_STATUSES)
+    if reviewer is not None:
+        credentials = credentials.filter(reviewer=reviewer)
+    return credentials.order_by("submitted_at")
+
+
+def credential_visible_to(*, user: User, pk: int) -> Credential | None:
+    """A credential its owner or an operations member may see; None for anyone else."""
+    credentials = Credential.objects.select_related("contributor__user", "field__parent", "reviewer").prefetch_related(
+        "questions", "documents"
+    )
+    if user.is_ops:
+        return credentials.filter(pk=pk).first()
+    if user.is_expert:
+        return credentials.filter(pk=pk, contributor__user=user).first()
+    return None
+
+
+def tier_decisions_pending() -> QuerySet[TierDecision]:
+    return TierDecision.objects.filter(status=TierDecisionStatus.PENDING_APPROVAL).select_related(
+        "contributor", "proposed_by"
+    )
+
+
+def tier_history(*, contributor: Contributor) -> QuerySet[TierDecision]:
+    return contributor.tier_decisions.select_related("proposed_by", "second_approver").order_by("-proposed_at")
+
+
+def assessments_open() -> QuerySet[Assessment]:
+    return Assessment.objects.filter(is_active=True).select_related("domain__parent").order_by("title")
+
+
+def attempts_of(*, contributor: Contributor) -> QuerySet[AssessmentAttempt]:
+    return contributor.assessment_attempts.select_related("assessment").order_by("-started_at")
+
+
+def cases_of(*, contributor: Contributor) -> QuerySet[DeactivationCase]:
+    return contributor.deactivation_cases.order_by("-opened_at")
+
+
+def cases_open() -> QuerySet[DeactivationCase]:
+    from .services import OPEN_CASE_STATUSES
+
+    return DeactivationCase.objects.filter(status__in=OPEN_CASE_STATUSES).select_related("contributor").order_by("opened_at")
+
+
+def vetting_counts() -> dict[str, int]:
+    return Credential.objects.aggregate(
+        submitted=Count("id", filter=Q(status=CredentialStatus.SUBMITTED)),
+        in_review=Count("id", filter=Q(status=CredentialStatus.IN_REVIEW)),
+        needs_info=Count("id", filter=Q(status=CredentialStatus.NEEDS_INFO)),
+    )
