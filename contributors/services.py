@@ -44,7 +44,9 @@ def _profile_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     return errors
 
 
-def contributor_profile_save(*, actor: User, user: User, data: dict[str, Any], specialties: list[Domain]) -> Contributor:
+def contributor_profile_save(
+    *, actor: User, user: User, data: dict[str, Any], specialties: list[Domain]
+) -> Contributor:
     """Create or update an expert's profile; only the expert themself may do it."""
     if actor.pk != user.pk or not user.is_expert:
         raise NotPermitted("Only the expert themself can edit their profile.")
@@ -57,7 +59,9 @@ def contributor_profile_save(*, actor: User, user: User, data: dict[str, Any], s
     with transaction.atomic():
         contributor = Contributor.objects.select_for_update().filter(user=user).first()
         created = contributor is None
-        before = {} if created else {**snapshot(contributor, PROFILE_FIELDS), "specialties": _specialty_slugs(contributor)}
+        before = (
+            {} if created else {**snapshot(contributor, PROFILE_FIELDS), "specialties": _specialty_slugs(contributor)}
+        )
         if created:
             contributor = Contributor(user=user)
         for field in PROFILE_FIELDS:

@@ -29,7 +29,9 @@ def lab_create(*, actor: User, name: str, country: str, website: str = "") -> La
                 "A lab with this name already exists.", code="lab_exists", fields={"name": ["This name is taken."]}
             ) from None
         LabMembership.objects.create(lab=lab, user=actor, role=LabRole.OWNER)
-        audit_record(actor=actor, action="marketplace.lab.created", target=lab, after={"name": name, "country": country})
+        audit_record(
+            actor=actor, action="marketplace.lab.created", target=lab, after={"name": name, "country": country}
+        )
     return lab
 
 
@@ -37,12 +39,18 @@ def lab_member_add(*, actor: User, lab: Lab, user: User, role: str) -> LabMember
     if not LabMembership.objects.filter(lab=lab, user=actor, role=LabRole.OWNER).exists():
         raise NotPermitted("Only the lab's owners can add members.")
     if not user.is_lab_member:
-        raise ApplicationError("Only lab-member accounts can join a lab.", code="invalid_member", fields={"user": ["Not a lab-member account."]})
+        raise ApplicationError(
+            "Only lab-member accounts can join a lab.",
+            code="invalid_member",
+            fields={"user": ["Not a lab-member account."]},
+        )
     if role not in LabRole.values:
         raise ApplicationError(f"'{role}' is not a lab role.", code="invalid", fields={"role": ["Unknown role."]})
     with transaction.atomic():
         membership, created = LabMembership.objects.get_or_create(lab=lab, user=user, defaults={"role": role})
         if not created:
             raise ApplicationError("This person is already a member.", code="already_member")
-        audit_record(actor=actor, action="marketplace.lab.member_added", target=lab, after={"user": user.email, "role": role})
+        audit_record(
+            actor=actor, action="marketplace.lab.member_added", target=lab, after={"user": user.email, "role": role}
+        )
     return membership

@@ -98,6 +98,9 @@ class CredentialQuestion(models.Model):
     class Meta:
         ordering = ["asked_at"]
 
+    def __str__(self) -> str:
+        return f"Question on credential #{self.credential_id}"
+
 
 class TierDecisionStatus(models.TextChoices):
     APPLIED = "applied", "Applied"
@@ -182,6 +185,9 @@ class AssessmentAttempt(models.Model):
                 name="one_open_attempt_per_assessment",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"Attempt #{self.pk} at {self.assessment}"
 
 
 class CaseStatus(models.TextChoices):

@@ -71,7 +71,11 @@ def cases_of(*, contributor: Contributor) -> QuerySet[DeactivationCase]:
 def cases_open() -> QuerySet[DeactivationCase]:
     from .services import OPEN_CASE_STATUSES
 
-    return DeactivationCase.objects.filter(status__in=OPEN_CASE_STATUSES).select_related("contributor").order_by("opened_at")
+    return (
+        DeactivationCase.objects.filter(status__in=OPEN_CASE_STATUSES)
+        .select_related("contributor")
+        .order_by("opened_at")
+    )
 
 
 def vetting_counts() -> dict[str, int]:

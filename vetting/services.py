@@ -86,7 +86,9 @@ def _lock_credential(credential: Credential) -> Credential:
 def _document_checked(document: UploadedFile | None) -> tuple[str, str]:
     """Validate an upload by its content, not its name; returns (content type, sha256)."""
     if document is None:
-        raise ApplicationError("Attach a document.", code="invalid_document", fields={"document": ["Attach a document."]})
+        raise ApplicationError(
+            "Attach a document.", code="invalid_document", fields={"document": ["Attach a document."]}
+        )
     limit = settings.CREDENTIAL_DOCUMENT_MAX_BYTES
     if document.size > limit:
         raise ApplicationError(
@@ -95,7 +97,9 @@ def _document_checked(document: UploadedFile | None) -> tuple[str, str]:
             fields={"document": [f"The file is {document.size:,} bytes; the limit is {limit:,} bytes."]},
         )
     if document.size == 0:
-        raise ApplicationError("The document is empty.", code="invalid_document", fields={"document": ["The file is empty."]})
+        raise ApplicationError(
+            "The document is empty.", code="invalid_document", fields={"document": ["The file is empty."]}
+        )
     document.seek(0)
     head = document.read(8192)
     kind = filetype.guess(head)
@@ -223,7 +227,9 @@ def _require_reviewer_of(actor: User, credential: Credential) -> None:
 def credential_request_info(*, actor: User, credential: Credential, question: str) -> CredentialQuestion:
     question = (question or "").strip()
     if not question:
-        raise ApplicationError("Write the question for the expert.", code="invalid", fields={"question": ["This field is required."]})
+        raise ApplicationError(
+            "Write the question for the expert.", code="invalid", fields={"question": ["This field is required."]}
+        )
     with transaction.atomic():
         credential = _lock_credential(credential)
         _require_reviewer_of(actor, credential)
@@ -266,10 +272,16 @@ def credential_answer(
             question.save(update_fields=["answer", "answered_at"])
         after = {"status": credential.status, "answer": answer}
         if document is not None:
-            after["document_sha256"] = _store_document(credential=credential, document=document, uploaded_by=actor).sha256
+            after["document_sha256"] = _store_document(
+                credential=credential, document=document, uploaded_by=actor
+            ).sha256
         credential.save(update_fields=["status", "updated_at"])
         audit_record(
-            actor=actor, action="vetting.credential.info_provided", target=credential, before={"status": before}, after=after
+            actor=actor,
+            action="vetting.credential.info_provided",
+            target=credential,
+            before={"status": before},
+            after=after,
         )
         if credential.reviewer is not None:
             notify_after_commit(
@@ -285,7 +297,9 @@ def credential_verify(*, actor: User, credential: Credential, note: str = "") ->
         credential = _lock_credential(credential)
         _require_reviewer_of(actor, credential)
         if credential.expires_on is not None and credential.expires_on <= timezone.now().date():
-            raise ApplicationError("This credential has already expired and cannot be verified.", code="credential_expired")
+            raise ApplicationError(
+                "This credential has already expired and cannot be verified.", code="credential_expired"
+            )
         before = _transition(credential, S.VERIFIED)
         credential.reviewer = actor
         credential.decided_at = timezone.now()
@@ -310,7 +324,9 @@ def credential_reject(*, actor: User, credential: Credential, reason: str) -> Cr
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(
-            "A rejection needs a reason the expert can read.", code="reason_required", fields={"reason": ["This field is required."]}
+            "A rejection needs a reason the expert can read.",
+            code="reason_required",
+            fields={"reason": ["This field is required."]},
         )
     with transaction.atomic():
         credential = _lock_credential(credential)
@@ -443,7 +459,8 @@ def tier_decision_propose(*, actor: User, contributor: Contributor, tier: str, r
                 )
         except IntegrityError:
             raise Conflict(
-                "A tier decision for this expert is already waiting for a second approver.", code="tier_decision_pending"
+                "A tier decision for this expert is already waiting for a second approver.",
+                code="tier_decision_pending",
             ) from None
         audit_record(
             actor=actor,
@@ -501,7 +518,9 @@ def tier_decision_decline(*, actor: User, decision: TierDecision, reason: str) -
     _require_ops_reviewer(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("Say why you decline.", code="reason_required", fields={"reason": ["This field is required."]})
+        raise ApplicationError(
+            "Say why you decline.", code="reason_required", fields={"reason": ["This field is required."]}
+        )
     with transaction.atomic():
         decision = _lock_pending_decision(decision)
         if decision.proposed_by_id == actor.pk:
@@ -575,7 +594,12 @@ def assessment_create(
             actor=actor,
             action="vetting.assessment.created",
             target=assessment,
-            after={"title": title, "domain": domain.slug, "questions": len(questions), "time_limit_minutes": time_limit_minutes},
+            after={
+                "title": title,
+                "domain": domain.slug,
+                "questions": len(questions),
+                "time_limit_minutes": time_limit_minutes,
+            },
         )
     return assessment
 
@@ -593,9 +617,14 @@ def assessment_attempt_start(*, actor: User, contributor: Contributor, assessmen
                     contributor=contributor, assessment=assessment, started_at=timezone.now()
                 )
         except IntegrityError:
-            raise Conflict("You already have an attempt at this assessment in progress.", code="attempt_in_progress") from None
+            raise Conflict(
+                "You already have an attempt at this assessment in progress.", code="attempt_in_progress"
+            ) from None
         audit_record(
-            actor=actor, action="vetting.assessment.attempt_started", target=attempt, after={"assessment": assessment.pk}
+            actor=actor,
+            action="vetting.assessment.attempt_started",
+            target=attempt,
+            after={"assessment": assessment.pk},
         )
     return attempt
 
@@ -603,7 +632,9 @@ def assessment_attempt_start(*, actor: User, contributor: Contributor, assessmen
 def assessment_attempt_submit(*, actor: User, attempt: AssessmentAttempt, answers: list) -> AssessmentAttempt:
     """Score an attempt and record the minutes it took, which are paid work."""
     with transaction.atomic():
-        attempt = AssessmentAttempt.objects.select_for_update().select_related("assessment", "contributor").get(pk=attempt.pk)
+        attempt = (
+            AssessmentAttempt.objects.select_for_update().select_related("assessment", "contributor").get(pk=attempt.pk)
+        )
         _require_owner(actor, attempt.contributor)
         if attempt.status != AttemptStatus.IN_PROGRESS:
             raise ApplicationError("This attempt was already submitted.", code="illegal_transition")
@@ -679,7 +710,9 @@ def deactivation_case_open(*, actor: User, contributor: Contributor, concern: st
                 case = DeactivationCase.objects.create(contributor=contributor, concern=concern, opened_by=actor)
         except IntegrityError:
             raise Conflict("This expert already has an open case.", code="case_open") from None
-        audit_record(actor=actor, action="vetting.case.warned", target=case, after={"status": case.status}, reason=concern)
+        audit_record(
+            actor=actor, action="vetting.case.warned", target=case, after={"status": case.status}, reason=concern
+        )
         notify_after_commit(
             recipients=[contributor.user],
             subject="A warning about your account",
@@ -781,7 +814,10 @@ def deactivation_case_decide(*, actor: User, case: DeactivationCase, deactivate:
         )
         if deactivate:
             contributor_status_set(
-                actor=actor, contributor=case.contributor, status=ContributorStatus.DEACTIVATED, reason=f"case #{case.pk}: {reason}"
+                actor=actor,
+                contributor=case.contributor,
+                status=ContributorStatus.DEACTIVATED,
+                reason=f"case #{case.pk}: {reason}",
             )
         notify_after_commit(
             recipients=[case.contributor.user],
@@ -833,7 +869,9 @@ def deactivation_case_decide_appeal(
         case = _lock_case(case)
         _case_state(case, (CaseStatus.APPEALED,), "decide the appeal of")
         if case.decided_by_id == actor.pk:
-            raise NotPermitted("An appeal must be decided by someone other than the original decider.", code="four_eyes")
+            raise NotPermitted(
+                "An appeal must be decided by someone other than the original decider.", code="four_eyes"
+            )
         case.status = CaseStatus.OVERTURNED if reinstate else CaseStatus.UPHELD
         case.appeal_decided_by = actor
         case.appeal_decision_reason = reason
@@ -849,7 +887,10 @@ def deactivation_case_decide_appeal(
         )
         if reinstate:
             contributor_status_set(
-                actor=actor, contributor=case.contributor, status=ContributorStatus.ACTIVE, reason=f"case #{case.pk} appeal: {reason}"
+                actor=actor,
+                contributor=case.contributor,
+                status=ContributorStatus.ACTIVE,
+                reason=f"case #{case.pk} appeal: {reason}",
             )
         notify_after_commit(
             recipients=[case.contributor.user],

@@ -35,9 +35,7 @@ def _check_lockout(request, email: str) -> None:
     limit = settings.LOGIN_FAILURE_LIMIT
     if any((cache.get(key) or 0) >= limit for key in _failure_keys(request, email)):
         minutes = int(settings.LOGIN_LOCKOUT.total_seconds() // 60)
-        raise LockedOut(
-            f"Too many failed sign-in attempts. Try again in {minutes} minutes.", code="locked_out"
-        )
+        raise LockedOut(f"Too many failed sign-in attempts. Try again in {minutes} minutes.", code="locked_out")
 
 
 def _record_failure(request, email: str) -> None:
@@ -61,13 +59,17 @@ class SignupView(APIView):
         email = data.validated_data["email"].lower()
         if User.objects.filter(email__iexact=email).exists():
             raise ApplicationError(
-                "An account with this email already exists.", code="email_taken", fields={"email": ["Already registered."]}
+                "An account with this email already exists.",
+                code="email_taken",
+                fields={"email": ["Already registered."]},
             )
         candidate = User(email=email, full_name=data.validated_data["full_name"])
         try:
             password_validation.validate_password(data.validated_data["password"], candidate)
         except DjangoValidationError as exc:
-            raise ApplicationError("Choose a stronger password.", code="weak_password", fields={"password": exc.messages}) from None
+            raise ApplicationError(
+                "Choose a stronger password.", code="weak_password", fields={"password": exc.messages}
+            ) from None
         with transaction.atomic():
             user = User.objects.create_user(
                 email,
@@ -76,7 +78,9 @@ class SignupView(APIView):
                 role=data.validated_data["role"],
             )
             address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-            audit_record(actor=user, action="accounts.user.signed_up", target=user, after={"email": email, "role": user.role})
+            audit_record(
+                actor=user, action="accounts.user.signed_up", target=user, after={"email": email, "role": user.role}
+            )
             transaction.on_commit(lambda: EmailConfirmationHMAC(address).send(request._request, signup=True))
         return Response(
             s.SignupOutput({"id": user.pk, "email": email, "role": user.role, "email_verified": False}).data,
@@ -98,7 +102,9 @@ class VerifyEmailView(APIView):
         confirmation = EmailConfirmationHMAC.from_key(data.validated_data["key"])
         if confirmation is None:
             raise ApplicationError(
-                "This verification link is invalid or has expired.", code="invalid_key", fields={"key": ["Invalid or expired."]}
+                "This verification link is invalid or has expired.",
+                code="invalid_key",
+                fields={"key": ["Invalid or expired."]},
             )
         with transaction.atomic():
             address = confirmation.confirm(request._request)
@@ -106,7 +112,9 @@ class VerifyEmailView(APIView):
                 address = confirmation.email_address
             user = address.user
             audit_record(actor=user, action="accounts.email.verified", target=user, after={"email": address.email})
-        return Response(s.SignupOutput({"id": user.pk, "email": address.email, "role": user.role, "email_verified": True}).data)
+        return Response(
+            s.SignupOutput({"id": user.pk, "email": address.email, "role": user.role, "email_verified": True}).data
+        )
 
 
 class TokenView(APIView):
@@ -157,7 +165,6 @@ class TokenView(APIView):
             raise ApplicationError("Not signed in.", code="not_authenticated")
         Token.objects.filter(user=request.user).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
-
 
 
 class MeView(APIView):

@@ -71,13 +71,17 @@ class CredentialListView(APIView):
         credentials = vetting_selectors.credentials_of(contributor=contributor) if contributor else []
         return Response(s.CredentialOutput(credentials, many=True).data)
 
-    @extend_schema(request={"multipart/form-data": s.CredentialInput}, responses={201: s.CredentialOutput}, tags=["experts"])
+    @extend_schema(
+        request={"multipart/form-data": s.CredentialInput}, responses={201: s.CredentialOutput}, tags=["experts"]
+    )
     @idempotent
     def post(self, request):
         contributor = _own_profile(request)
         data = s.CredentialInput(data=request.data)
         data.is_valid(raise_exception=True)
-        credential = vetting_services.credential_submit(actor=request.user, contributor=contributor, **data.validated_data)
+        credential = vetting_services.credential_submit(
+            actor=request.user, contributor=contributor, **data.validated_data
+        )
         credential = vetting_selectors.credential_visible_to(user=request.user, pk=credential.pk)
         return Response(s.CredentialOutput(credential).data, status=status.HTTP_201_CREATED)
 

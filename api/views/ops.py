@@ -35,7 +35,9 @@ class OpsCredentialQueueView(ListAPIView):
     def get_queryset(self):
         wanted = self.request.query_params.get("status", "")
         if wanted and wanted not in CredentialStatus.values:
-            raise ApplicationError(f"Unknown status '{wanted}'.", code="invalid", fields={"status": ["Unknown status."]})
+            raise ApplicationError(
+                f"Unknown status '{wanted}'.", code="invalid", fields={"status": ["Unknown status."]}
+            )
         return vetting_selectors.credential_review_queue(status=wanted).prefetch_related("questions", "documents")
 
 
@@ -77,7 +79,9 @@ class CredentialVerifyView(_CredentialAction):
     def post(self, request, pk: int):
         data = s.NoteInput(data=request.data)
         data.is_valid(raise_exception=True)
-        vetting_services.credential_verify(actor=request.user, credential=_credential(pk), note=data.validated_data["note"])
+        vetting_services.credential_verify(
+            actor=request.user, credential=_credential(pk), note=data.validated_data["note"]
+        )
         return self.respond(request, pk)
 
 

@@ -1,0 +1,49 @@
+# Quick start:  make run   (set up and run everything on a fresh machine)
+#               make test  (run every test)
+SHELL := /bin/bash
+PYTHON313 := $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3.13 /usr/local/bin/python3.13 /usr/bin/python3.13; do \
+	if $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' >/dev/null 2>&1; then echo $$p; break; fi; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+TEST_SETTINGS := config.settings.test
+
+.PHONY: install run web worker migrate seed test lint check-migrations stop bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 is required (python3.13 not found)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON313) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+# Serves the site and the API on http://127.0.0.1:8000 with a Celery worker (and beat).
+run: seed
+	@bin/run
+
+test: install
+	$(BIN)/ruff check .
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	@for script in bench/*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
+
+# Stops the embedded PostgreSQL and Redis started when no DATABASE_URL / REDIS_URL is set.
+stop:
+	-$(BIN)/python -m config.embedded stop
+
+clean: stop
+	rm -rf $(VENV) .data .pytest_cache .ruff_cache

@@ -1,0 +1,53 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+
+from .factories import PASSWORD, make_ops, totp_code
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    # Lockout counters and used TOTP codes live in Redis; each test starts clean.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def client_for():
+    """An API client authenticated as the given user, through the real token endpoint."""
+
+    def build(user, secret: str | None = None) -> APIClient:
+        client = APIClient()
+        payload = {"email": user.email, "password": PASSWORD}
+        if secret:
+            payload["otp_code"] = totp_code(secret)
+        response = client.post("/api/auth/token/", payload, format="json")
+        assert response.status_code == 200, response.json()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['token']}")
+        return client
+
+    return build
+
+
+@pytest.fixture
+def ops_reviewer():
+    return make_ops(Role.OPS_REVIEWER)
+
+
+@pytest.fixture
+def second_reviewer():
+    return make_ops(Role.OPS_REVIEWER)
+
+
+@pytest.fixture
+def ops_finance():
+    return make_ops(Role.OPS_FINANCE)
+
+
+@pytest.fixture
+def reviewer_client(client_for, ops_reviewer):
+    user, secret = ops_reviewer
+    return client_for(user, secret)

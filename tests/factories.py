@@ -1,0 +1,110 @@
+"""Test data made the way users make it: through the services."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import time
+from datetime import date
+
+import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.models import Role, User
+from contributors.models import Domain
+from contributors.services import contributor_profile_save
+from vetting.services import credential_submit
+
+_sequence = itertools.count(1)
+
+# Smallest valid files of each accepted type, recognised by their content.
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG_BYTES = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.LazyFunction(lambda: f"person{next(_sequence)}@example.test")
+    full_name = factory.Faker("name")
+    role = Role.EXPERT
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        self.save()
+        if extracted is not False:
+            EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
+
+
+PASSWORD = "correct horse battery"
+
+
+def totp_code(secret: str, offset: int = 0) -> str:
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + offset))
+
+
+def make_ops(role: str = Role.OPS_REVIEWER, **kwargs) -> tuple[User, str]:
+    """An operations user with TOTP set up; returns the user and their TOTP secret."""
+    user = UserFactory(role=role, **kwargs)
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    assert Authenticator.objects.filter(user=user).exists()
+    return user, secret
+
+
+PROFILE = {
+    "legal_name": "Ada Example",
+    "display_name": "Dr Ada",
+    "country": "US",
+    "subdivision": "US-CA",
+    "timezone": "America/Los_Angeles",
+    "languages": ["en", "es"],
+    "education_level": "professional",
+    "skills": ["clinical guidelines", "ECG reading"],
+    "weekly_availability_hours": 20,
+    "content_opt_outs": ["sexual"],
+    "weekly_exposure_cap_minutes": 120,
+}
+
+
+def make_expert(**profile_overrides):
+    """An expert with a verified email and a filled-in profile."""
+    user = UserFactory(role=Role.EXPERT)
+    data = {**PROFILE, **profile_overrides}
+    contributor = contributor_profile_save(
+        actor=user, user=user, data=data, specialties=[Domain.objects.get(slug="cardiology")]
+    )
+    return contributor
+
+
+def pdf_upload(name: str = "license.pdf", content: bytes = PDF_BYTES) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def make_credential(contributor, **overrides):
+    values = {
+        "kind": "license",
+        "field": Domain.objects.get(slug="cardiology"),
+        "title": "Medical license",
+        "issuer": "Medical Board of California",
+        "identifier": "A123456",
+        "country": "US",
+        "issued_on": date(2015, 6, 1),
+        "expires_on": date(2031, 6, 1),
+        "document": pdf_upload(),
+    }
+    values.update(overrides)
+    return credential_submit(actor=contributor.user, contributor=contributor, **values)
+
+
+def file_of(content: bytes) -> io.BytesIO:
+    return io.BytesIO(content)
