@@ -8,7 +8,7 @@ from .base import REST_FRAMEWORK, STORAGES
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 CACHES["default"]["KEY_PREFIX"] = "marketplace-test"  # noqa: F405
 
 _tmp = Path(tempfile.mkdtemp(prefix="marketplace-test-"))
