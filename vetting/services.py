@@ -67,9 +67,10 @@ def _require_owner(actor: User, contributor: Contributor) -> None:
         raise NotPermitted("Only the expert themself can do that.")
 
 
-def _transition(credential: Credential, to_status: str) -> str:
+def _transition(credential: Credential, to_status: str, *, only_from: str | None = None) -> str:
+    """Move along the state machine or refuse; `only_from` narrows an edge to one action."""
     from_status = credential.status
-    if to_status not in CREDENTIAL_TRANSITIONS[from_status]:
+    if to_status not in CREDENTIAL_TRANSITIONS[from_status] or (only_from and from_status != only_from):
         raise ApplicationError(
             f"A credential that is {credential.get_status_display().lower()} cannot be moved to "
             f"{S(to_status).label.lower()}.",
@@ -205,7 +206,8 @@ def credential_review_start(*, actor: User, credential: Credential) -> Credentia
         credential = _lock_credential(credential)
         if credential.contributor.user_id == actor.pk:
             raise NotPermitted("You cannot review your own credential.", code="own_credential")
-        before = _transition(credential, S.IN_REVIEW)
+        # Leaving "needs information" is the expert's answer, not a reviewer's restart.
+        before = _transition(credential, S.IN_REVIEW, only_from=S.SUBMITTED)
         credential.reviewer = actor
         credential.save(update_fields=["status", "reviewer", "updated_at"])
         audit_record(
@@ -264,7 +266,7 @@ def credential_answer(
     with transaction.atomic():
         credential = _lock_credential(credential)
         _require_owner(actor, credential.contributor)
-        before = _transition(credential, S.IN_REVIEW)
+        before = _transition(credential, S.IN_REVIEW, only_from=S.NEEDS_INFO)
         question = credential.questions.filter(answered_at__isnull=True).order_by("-asked_at").first()
         if question is not None:
             question.answer = answer
