@@ -8,6 +8,22 @@ from .factories import PASSWORD, make_ops, totp_code
 
 
 @pytest.fixture(autouse=True)
+def _taxonomy(request):
+    # Transactional tests flush every table, including rows the data migrations load;
+    # put the domain taxonomy back for whichever test comes next.
+    if "django_db_setup" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
+        return
+    from django.apps import apps
+
+    from contributors.models import Domain
+
+    if not Domain.objects.exists():
+        import importlib
+
+        importlib.import_module("contributors.migrations.0002_domain_taxonomy").load(apps, None)
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     # Lockout counters and used TOTP codes live in Redis; each test starts clean.
     cache.clear()

@@ -4,8 +4,10 @@ from django.contrib.auth import authenticate, password_validation
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -13,6 +15,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.mfa import totp_code_valid
+from accounts.notifications import notify_after_commit
 from accounts.models import User
 from audit.middleware import client_ip
 from audit.services import audit_record
@@ -81,7 +84,13 @@ class SignupView(APIView):
             audit_record(
                 actor=user, action="accounts.user.signed_up", target=user, after={"email": email, "role": user.role}
             )
-            transaction.on_commit(lambda: EmailConfirmationHMAC(address).send(request._request, signup=True))
+            link = request.build_absolute_uri(reverse("account_confirm_email", args=[EmailConfirmationHMAC(address).key]))
+            notify_after_commit(
+                recipients=[email],
+                subject="Confirm your email address",
+                body=f"Welcome to the marketplace. Confirm your address by opening this link:\n\n{link}\n\n"
+                "Through the API, send the last part of the link as the key to POST /api/auth/verify-email/.",
+            )
         return Response(
             s.SignupOutput({"id": user.pk, "email": email, "role": user.role, "email_verified": False}).data,
             status=status.HTTP_201_CREATED,
@@ -162,7 +171,7 @@ class TokenView(APIView):
     @extend_schema(responses={204: None}, tags=["auth"])
     def delete(self, request):
         if not request.user.is_authenticated:
-            raise ApplicationError("Not signed in.", code="not_authenticated")
+            raise NotAuthenticated()
         Token.objects.filter(user=request.user).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -213,11 +213,10 @@ class MyCaseRespondView(APIView):
     @extend_schema(request=s.CaseResponseInput, responses=s.CaseOutput, tags=["experts"])
     @idempotent
     def post(self, request, pk: int):
+        case = _own_case(request, pk)
         data = s.CaseResponseInput(data=request.data)
         data.is_valid(raise_exception=True)
-        case = vetting_services.deactivation_case_respond(
-            actor=request.user, case=_own_case(request, pk), response=data.validated_data["response"]
-        )
+        case = vetting_services.deactivation_case_respond(actor=request.user, case=case, response=data.validated_data["response"])
         return Response(s.CaseOutput(case).data)
 
 
@@ -227,9 +226,8 @@ class MyCaseAppealView(APIView):
     @extend_schema(request=s.CaseAppealInput, responses=s.CaseOutput, tags=["experts"])
     @idempotent
     def post(self, request, pk: int):
+        case = _own_case(request, pk)
         data = s.CaseAppealInput(data=request.data)
         data.is_valid(raise_exception=True)
-        case = vetting_services.deactivation_case_appeal(
-            actor=request.user, case=_own_case(request, pk), statement=data.validated_data["statement"]
-        )
+        case = vetting_services.deactivation_case_appeal(actor=request.user, case=case, statement=data.validated_data["statement"])
         return Response(s.CaseOutput(case).data)

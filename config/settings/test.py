@@ -23,4 +23,12 @@ STORAGES = {
 }
 # Throttles would make unrelated tests depend on each other's request counts; the
 # login throttle and lockout are tested on their own with these turned back on.
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_CLASSES": [],
+    "DEFAULT_THROTTLE_RATES": {**REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "10000/min"},
+}
+# Notification emails go through Celery after commit; tests that read the mail run the
+# tasks in-process, and the worker test runs them on a real worker.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

@@ -1,0 +1,187 @@
+"""Who may call what: every API route against every kind of caller.
+
+The routes come from the URL configuration, so a new endpoint without an entry here
+fails the suite instead of shipping unchecked.
+"""
+
+import pytest
+from django.urls import URLPattern, get_resolver
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from vetting.services import (
+    assessment_attempt_start,
+    assessment_create,
+    deactivation_case_open,
+    tier_decision_propose,
+)
+
+from .factories import UserFactory, make_credential, make_expert, make_ops
+
+ROLES = ["anonymous", "owner", "other_expert", "lab_member", "ops_reviewer", "ops_finance", "ops_without_mfa"]
+
+OK, DENIED, HIDDEN = "ok", "denied", "hidden"
+
+PUBLIC = dict.fromkeys(ROLES, OK)
+SIGNED_IN = {**dict.fromkeys(ROLES, OK), "anonymous": DENIED}
+EXPERT_SELF = {
+    "anonymous": DENIED,
+    "owner": OK,
+    "other_expert": OK,
+    "lab_member": DENIED,
+    "ops_reviewer": DENIED,
+    "ops_finance": DENIED,
+    "ops_without_mfa": DENIED,
+}
+EXPERT_OBJECT_READ = {**EXPERT_SELF, "other_expert": HIDDEN, "ops_reviewer": OK, "ops_finance": OK}
+EXPERT_OBJECT_ACTION = {**EXPERT_SELF, "other_expert": HIDDEN}
+OPS_READ = {**dict.fromkeys(ROLES, DENIED), "ops_reviewer": OK, "ops_finance": OK}
+OPS_REVIEWER = {**dict.fromkeys(ROLES, DENIED), "ops_reviewer": OK}
+
+# (route name, method) -> expected outcome per role
+MATRIX = {
+    ("api-schema", "get"): PUBLIC,
+    ("api-docs", "get"): PUBLIC,
+    ("api-redoc", "get"): PUBLIC,
+    ("api-signup", "post"): PUBLIC,
+    ("api-verify-email", "post"): PUBLIC,
+    ("api-token", "post"): PUBLIC,
+    ("api-token", "delete"): SIGNED_IN | {"ops_without_mfa": DENIED},
+    ("api-me", "get"): SIGNED_IN,
+    ("api-domains", "get"): SIGNED_IN,
+    ("api-profile", "get"): EXPERT_SELF,
+    ("api-profile", "put"): EXPERT_SELF,
+    ("api-credentials", "get"): EXPERT_SELF,
+    ("api-credentials", "post"): EXPERT_SELF,
+    ("api-credential", "get"): EXPERT_OBJECT_READ,
+    ("api-credential-document", "get"): EXPERT_OBJECT_READ,
+    ("api-credential-answer", "post"): EXPERT_OBJECT_ACTION,
+    ("api-assessments", "get"): EXPERT_SELF,
+    ("api-attempt-start", "post"): EXPERT_SELF,
+    ("api-attempts", "get"): EXPERT_SELF,
+    ("api-attempt-submit", "post"): EXPERT_OBJECT_ACTION,
+    ("api-my-cases", "get"): EXPERT_SELF,
+    ("api-case-respond", "post"): EXPERT_OBJECT_ACTION,
+    ("api-case-appeal", "post"): EXPERT_OBJECT_ACTION,
+    ("api-ops-credentials", "get"): OPS_READ,
+    ("api-ops-credential-start", "post"): OPS_REVIEWER,
+    ("api-ops-credential-info", "post"): OPS_REVIEWER,
+    ("api-ops-credential-verify", "post"): OPS_REVIEWER,
+    ("api-ops-credential-reject", "post"): OPS_REVIEWER,
+    ("api-ops-contributors", "get"): OPS_READ,
+    ("api-ops-contributor", "get"): OPS_READ,
+    ("api-ops-tier-decisions", "get"): OPS_REVIEWER,
+    ("api-ops-tier-decisions", "post"): OPS_REVIEWER,
+    ("api-ops-tier-approve", "post"): OPS_REVIEWER,
+    ("api-ops-tier-decline", "post"): OPS_REVIEWER,
+    ("api-ops-assessments", "post"): OPS_REVIEWER,
+    ("api-ops-cases", "get"): OPS_REVIEWER,
+    ("api-ops-cases", "post"): OPS_REVIEWER,
+    ("api-ops-case-notice", "post"): OPS_REVIEWER,
+    ("api-ops-case-decide", "post"): OPS_REVIEWER,
+    ("api-ops-case-appeal", "post"): OPS_REVIEWER,
+    ("api-ops-audit", "get"): OPS_READ,
+}
+
+
+def _api_routes() -> list[tuple[str, str]]:
+    routes = []
+    resolver = get_resolver()
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                view = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
+                if prefix.startswith("api/") and view is not None:
+                    for method in ("get", "post", "put", "patch", "delete"):
+                        if hasattr(view, method):
+                            routes.append((pattern.name, method))
+            else:
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+
+    walk(resolver.url_patterns)
+    return routes
+
+
+def test_every_api_route_has_an_entry_in_the_matrix():
+    missing = sorted(set(_api_routes()) - set(MATRIX))
+    assert not missing, f"add these routes to the permission matrix: {missing}"
+    stale = sorted(set(MATRIX) - set(_api_routes()))
+    assert not stale, f"these matrix entries name routes that no longer exist: {stale}"
+
+
+@pytest.fixture
+def world(client_for):
+    owner = make_expert()
+    other = make_expert()
+    reviewer, reviewer_secret = make_ops(Role.OPS_REVIEWER)
+    finance, finance_secret = make_ops(Role.OPS_FINANCE)
+    colleague, _ = make_ops(Role.OPS_REVIEWER)
+    credential = make_credential(owner)
+    assessment = assessment_create(
+        actor=colleague,
+        title="Basics",
+        domain=credential.field,
+        description="",
+        questions=[{"prompt": "?", "choices": ["a", "b"], "answer": 0}],
+        pass_mark_percent=50,
+        time_limit_minutes=10,
+    )
+    attempt = assessment_attempt_start(actor=owner.user, contributor=owner, assessment=assessment)
+    case = deactivation_case_open(actor=colleague, contributor=owner, concern="Concern")
+    decision = tier_decision_propose(actor=colleague, contributor=other, tier="expert", reason="Strong")
+    lab_member = UserFactory(role=Role.LAB_MEMBER)
+    no_mfa_client = APIClient()
+    no_mfa_client.force_login(make_ops(Role.OPS_REVIEWER)[0])
+    clients = {
+        "anonymous": APIClient(),
+        "owner": client_for(owner.user),
+        "other_expert": client_for(other.user),
+        "lab_member": client_for(lab_member),
+        "ops_reviewer": client_for(reviewer, reviewer_secret),
+        "ops_finance": client_for(finance, finance_secret),
+        "ops_without_mfa": no_mfa_client,
+    }
+    pks = {
+        "api-credential": credential.pk,
+        "api-credential-document": credential.pk,
+        "api-credential-answer": credential.pk,
+        "api-attempt-start": assessment.pk,
+        "api-attempt-submit": attempt.pk,
+        "api-case-respond": case.pk,
+        "api-case-appeal": case.pk,
+        "api-ops-credential-start": credential.pk,
+        "api-ops-credential-info": credential.pk,
+        "api-ops-credential-verify": credential.pk,
+        "api-ops-credential-reject": credential.pk,
+        "api-ops-contributor": owner.pk,
+        "api-ops-tier-approve": decision.pk,
+        "api-ops-tier-decline": decision.pk,
+        "api-ops-case-notice": case.pk,
+        "api-ops-case-decide": case.pk,
+        "api-ops-case-appeal": case.pk,
+    }
+    return clients, pks
+
+
+def _outcome(status_code: int) -> str:
+    if status_code in (401, 403):
+        return DENIED
+    if status_code == 404:
+        return HIDDEN
+    assert status_code < 500, status_code
+    return OK
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("route", "method"), sorted(MATRIX))
+def test_permission_matrix(route, method, world):
+    from django.urls import reverse
+
+    clients, pks = world
+    url = reverse(route, kwargs={"pk": pks[route]} if route in pks else None)
+    outcomes = {}
+    for role in ROLES:
+        response = getattr(clients[role], method)(url, {}, format="json")
+        outcomes[role] = _outcome(response.status_code)
+    assert outcomes == MATRIX[(route, method)]
