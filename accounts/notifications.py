@@ -13,7 +13,12 @@ def notify_after_commit(*, recipients: Iterable[User] | Iterable[str], subject: 
         return
     from .tasks import send_email_task
 
-    transaction.on_commit(lambda: send_email_task.delay(addresses, subject, body))
+    # One message per person: recipients must not learn each other's addresses.
+    def send():
+        for address in addresses:
+            send_email_task.delay([address], subject, body)
+
+    transaction.on_commit(send)
 
 
 def ops_reviewers() -> list[User]:
