@@ -102,9 +102,9 @@ def test_two_concurrent_requests_with_one_key_create_once(client_for):
 
 def test_every_create_post_in_the_api_honours_idempotency_keys():
     """Each POST handler is either idempotent or says why it needs not be."""
-    from .test_permission_matrix import _api_routes
-
     from django.urls import get_resolver
+
+    from .test_permission_matrix import _api_routes
 
     views = {}
     for pattern in get_resolver().url_patterns:
@@ -115,7 +115,7 @@ def test_every_create_post_in_the_api_honours_idempotency_keys():
     for name, method in _api_routes():
         if method != "post":
             continue
-        handler = getattr(views[name], "post")
+        handler = views[name].post
         if not (getattr(handler, "idempotent", False) or getattr(handler, "idempotency_exempt", "")):
             unmarked.append(name)
     assert not unmarked, f"POST handlers without Idempotency-Key support: {unmarked}"
