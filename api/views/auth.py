@@ -7,16 +7,16 @@ from django.db import transaction
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotAuthenticated
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.mfa import totp_code_valid
-from accounts.notifications import notify_after_commit
 from accounts.models import User
+from accounts.notifications import notify_after_commit
 from audit.middleware import client_ip
 from audit.services import audit_record
 from config.errors import ApplicationError
