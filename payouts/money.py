@@ -1,0 +1,129 @@
+"""The one place where money is converted and rounded.
+
+Amounts are integers in a currency's minor unit (cents, pence, paise) with an ISO 4217
+code beside them; rates, multipliers and FX rates are ``Decimal``. Nothing here ever
+passes through ``float`` or truncates.
+
+Rounding rules (applied once per pay line, never to intermediate sums):
+
+- a line's amount (hours x rate, FX conversion, a percentage bonus or fee) rounds half
+  up to the nearest minor unit (``ROUND_HALF_UP``);
+- a minimum-wage top-up rounds *up* (``ROUND_CEILING``), so that rounding can never leave
+  a person below the floor;
+- fees charged to a lab round half up; the platform never rounds in its own favour
+  against a worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+
+# Minor-unit exponents that differ from 2 (ISO 4217). Everything else has 2.
+_EXPONENTS = {
+    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
+    "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+}  # fmt: skip
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "INR": "₹", "PHP": "₱", "JPY": "¥", "BRL": "R$", "MXN": "MX$", "CAD": "CA$", "KES": "KSh "}
+
+
+class MoneyError(ValueError):
+    pass
+
+
+def exponent(currency: str) -> int:
+    code = normalise_currency(currency)
+    return _EXPONENTS.get(code, 2)
+
+
+def normalise_currency(currency: str) -> str:
+    code = (currency or "").strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise MoneyError(f"'{currency}' is not an ISO 4217 currency code")
+    return code
+
+
+def _as_decimal(value: Decimal | int | str) -> Decimal:
+    if isinstance(value, float):
+        raise MoneyError("money is never a float; pass a Decimal or a string")
+    return value if isinstance(value, Decimal) else Decimal(value)
+
+
+def to_minor(amount: Decimal | int | str, currency: str, *, rounding: str = ROUND_HALF_UP) -> int:
+    """A major-unit amount (``Decimal("12.345")`` USD) in minor units (``1235``)."""
+    scaled = _as_decimal(amount).scaleb(exponent(currency))
+    return int(scaled.quantize(Decimal(1), rounding=rounding))
+
+
+def from_minor(amount_minor: int, currency: str) -> Decimal:
+    """Minor units back to an exact major-unit ``Decimal``."""
+    places = exponent(currency)
+    return Decimal(int(amount_minor)).scaleb(-places).quantize(Decimal(1).scaleb(-places))
+
+
+def multiply(amount_minor: int, factor: Decimal | int | str, *, rounding: str = ROUND_HALF_UP) -> int:
+    """An amount times a rate or multiplier, rounded once to whole minor units."""
+    product = Decimal(int(amount_minor)) * _as_decimal(factor)
+    return int(product.quantize(Decimal(1), rounding=rounding))
+
+
+def pay_for_minutes(hourly_rate_minor: int, minutes: int, *, rounding: str = ROUND_HALF_UP) -> int:
+    """Pay for a number of minutes at an hourly rate, rounded once."""
+    return multiply(hourly_rate_minor, Decimal(int(minutes)) / Decimal(60), rounding=rounding)
+
+
+def hourly_rate_minor(amount_minor: int, minutes: int, *, rounding: str = ROUND_HALF_UP) -> int:
+    """The hourly rate that an amount for a number of minutes works out to."""
+    if minutes <= 0:
+        raise MoneyError("an hourly rate needs a positive number of minutes")
+    return int((Decimal(int(amount_minor)) * 60 / Decimal(int(minutes))).quantize(Decimal(1), rounding=rounding))
+
+
+def convert(
+    amount_minor: int, *, from_currency: str, to_currency: str, rate: Decimal | str, rounding: str = ROUND_HALF_UP
+) -> int:
+    """Convert with ``rate`` = units of ``to_currency`` per one unit of ``from_currency``."""
+    source, target = normalise_currency(from_currency), normalise_currency(to_currency)
+    if source == target:
+        return int(amount_minor)
+    rate = _as_decimal(rate)
+    if rate <= 0:
+        raise MoneyError("an FX rate must be positive")
+    major = from_minor(amount_minor, source) * rate
+    return to_minor(major, target, rounding=rounding)
+
+
+def top_up_to_floor(*, paid_minor: int, minutes: int, floor_hourly_minor: int) -> int:
+    """What must be added so that ``paid_minor`` for ``minutes`` is at least the floor rate."""
+    owed = pay_for_minutes(floor_hourly_minor, minutes, rounding=ROUND_CEILING)
+    return max(0, owed - int(paid_minor))
+
+
+@dataclass(frozen=True)
+class Money:
+    amount_minor: int
+    currency: str
+
+    def __post_init__(self):
+        object.__setattr__(self, "currency", normalise_currency(self.currency))
+        if not isinstance(self.amount_minor, int) or isinstance(self.amount_minor, bool):
+            raise MoneyError("amount_minor must be an int")
+
+    def __add__(self, other: Money) -> Money:
+        if other.currency != self.currency:
+            raise MoneyError(f"cannot add {other.currency} to {self.currency}")
+        return Money(self.amount_minor + other.amount_minor, self.currency)
+
+    def __str__(self) -> str:
+        return format_money(self.amount_minor, self.currency)
+
+
+def format_money(amount_minor: int, currency: str) -> str:
+    code = normalise_currency(currency)
+    value = from_minor(amount_minor, code)
+    sign = "-" if value < 0 else ""
+    symbol = _SYMBOLS.get(code)
+    number = f"{abs(value):,.{exponent(code)}f}"
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {code}"

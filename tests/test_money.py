@@ -1,0 +1,90 @@
+"""Money arithmetic: minor units, Decimal rates, one rounding per line, never a float."""
+
+from decimal import Decimal
+
+import pytest
+
+from payouts.money import (
+    Money,
+    MoneyError,
+    convert,
+    format_money,
+    from_minor,
+    hourly_rate_minor,
+    multiply,
+    pay_for_minutes,
+    to_minor,
+    top_up_to_floor,
+)
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "minor"),
+    [
+        ("12.345", "USD", 1235),  # half up, not banker's rounding
+        ("12.344", "USD", 1234),
+        ("0.005", "EUR", 1),
+        ("-0.005", "EUR", -1),
+        ("1000", "JPY", 1000),
+        ("1.2345", "KWD", 1235),
+        ("16.90", "usd", 1690),
+    ],
+)
+def test_to_minor_rounds_half_up_with_each_currencys_places(amount, currency, minor):
+    assert to_minor(Decimal(amount), currency) == minor
+
+
+def test_from_minor_is_exact():
+    assert from_minor(1690, "USD") == Decimal("16.90")
+    assert from_minor(1000, "JPY") == Decimal("1000")
+    assert from_minor(1235, "KWD") == Decimal("1.235")
+
+
+def test_floats_are_refused():
+    with pytest.raises(MoneyError):
+        to_minor(0.1, "USD")
+    with pytest.raises(MoneyError):
+        multiply(100, 1.5)
+
+
+def test_pay_for_minutes_rounds_once():
+    # 7 minutes at $16.90/h = 197.1666 cents -> 197
+    assert pay_for_minutes(1690, 7) == 197
+    # 1 minute at $0.01/h rounds to 0, not up
+    assert pay_for_minutes(1, 1) == 0
+    assert pay_for_minutes(12000, 90) == 18000
+
+
+def test_hourly_rate_of_a_task_price():
+    # $25 for a task estimated at 40 minutes is $37.50/h
+    assert hourly_rate_minor(2500, 40) == 3750
+    with pytest.raises(MoneyError):
+        hourly_rate_minor(2500, 0)
+
+
+def test_convert_uses_the_target_currencys_places():
+    # 100.00 GBP at 1.2745 USD/GBP = 127.45 USD
+    assert convert(10000, from_currency="GBP", to_currency="USD", rate="1.2745") == 12745
+    assert convert(10000, from_currency="USD", to_currency="JPY", rate="151.237") == 15124
+    assert convert(555, from_currency="EUR", to_currency="EUR", rate="2") == 555
+    with pytest.raises(MoneyError):
+        convert(1, from_currency="USD", to_currency="EUR", rate="0")
+
+
+def test_top_up_never_leaves_anyone_below_the_floor():
+    # 7 minutes at a $16.90 floor is 197.17 cents: the top-up rounds up to 198 owed.
+    assert top_up_to_floor(paid_minor=150, minutes=7, floor_hourly_minor=1690) == 48
+    assert top_up_to_floor(paid_minor=5000, minutes=60, floor_hourly_minor=1690) == 0
+    for minutes in range(1, 200):
+        paid = pay_for_minutes(1500, minutes)
+        topped = paid + top_up_to_floor(paid_minor=paid, minutes=minutes, floor_hourly_minor=1690)
+        assert Decimal(topped) * 60 / minutes >= 1690
+
+
+def test_money_value_refuses_mixed_currencies_and_formats():
+    assert Money(100, "usd") + Money(250, "USD") == Money(350, "USD")
+    with pytest.raises(MoneyError):
+        Money(1, "USD") + Money(1, "EUR")
+    assert format_money(169050, "USD") == "$1,690.50"
+    assert format_money(-5, "GBP") == "-£0.05"
+    assert format_money(1000, "CHF") == "10.00 CHF"
