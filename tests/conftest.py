@@ -7,20 +7,27 @@ from accounts.models import Role
 from .factories import PASSWORD, make_ops, totp_code
 
 
+# Rows that data migrations load: (model label, migration module) pairs.
+_MIGRATION_DATA = [
+    ("contributors.Domain", "contributors.migrations.0002_domain_taxonomy"),
+    ("payouts.MinimumWage", "payouts.migrations.0002_reference_data"),
+]
+
+
 @pytest.fixture(autouse=True)
-def _taxonomy(request):
+def _migration_data(request):
     # Transactional tests flush every table, including rows the data migrations load;
-    # put the domain taxonomy back for whichever test comes next.
-    if "django_db_setup" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
+    # put them back for whichever test comes next.
+    if not request.node.get_closest_marker("django_db"):
         return
+    import importlib
+
     from django.apps import apps
 
-    from contributors.models import Domain
-
-    if not Domain.objects.exists():
-        import importlib
-
-        importlib.import_module("contributors.migrations.0002_domain_taxonomy").load(apps, None)
+    request.getfixturevalue("_django_db_helper")
+    for label, module in _MIGRATION_DATA:
+        if not apps.get_model(label).objects.exists():
+            importlib.import_module(module).load(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,90 @@
+"""Lookups of effective-dated pay reference data, by the date the work is done."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q
+
+from contributors.models import Domain
+
+from .models import FxRate, MinimumWage, RateCard
+
+
+class ReferenceDataMissing(LookupError):
+    pass
+
+
+def fx_rate_on(*, base: str, quote: str, on: date) -> Decimal:
+    """Units of ``quote`` per ``base`` in force on ``on``; the inverse row is used if needed."""
+    if base == quote:
+        return Decimal(1)
+    direct = FxRate.objects.filter(base=base, quote=quote, effective_from__lte=on).order_by("-effective_from").first()
+    inverse = FxRate.objects.filter(base=quote, quote=base, effective_from__lte=on).order_by("-effective_from").first()
+    # The newer of the two wins, so adding either direction updates the rate.
+    if direct and (not inverse or direct.effective_from >= inverse.effective_from):
+        return direct.rate
+    if inverse:
+        return (Decimal(1) / inverse.rate).quantize(Decimal("1.0000000000"))
+    raise ReferenceDataMissing(f"no FX rate from {base} to {quote} on {on}")
+
+
+@dataclass(frozen=True)
+class Floor:
+    country: str
+    subdivision: str
+    currency: str
+    hourly_minor: int
+    effective_from: date
+    source_url: str
+
+
+def minimum_wage_on(*, country: str, subdivision: str = "", on: date) -> Floor | None:
+    """The higher of the national and the subdivision's minimum in force on ``on``.
+
+    Taking the higher of the two means that a subdivision below a national floor (as some
+    US states are below the federal rate) never lowers anyone's floor.
+    """
+    rows = [
+        MinimumWage.objects.filter(country=country, subdivision=place, effective_from__lte=on)
+        .order_by("-effective_from")
+        .first()
+        for place in ({"", subdivision} if subdivision else {""})
+    ]
+    rows = [row for row in rows if row is not None]
+    if not rows:
+        return None
+    best = max(rows, key=lambda row: (row.hourly_minor, row.subdivision))
+    return Floor(best.country, best.subdivision, best.currency, best.hourly_minor, best.effective_from, best.source_url)
+
+
+def rate_card_on(*, tier: str, domain: Domain | None, on: date) -> RateCard:
+    """The rate card row for a tier (and domain, or its parent, or all domains) on a date."""
+    candidates = [domain, domain.parent if domain and domain.parent_id else None, None] if domain else [None]
+    for scope in candidates:
+        query = RateCard.objects.filter(tier=tier, effective_from__lte=on)
+        query = query.filter(domain=scope) if scope else query.filter(domain__isnull=True)
+        row = query.order_by("-effective_from").first()
+        if row is not None:
+            return row
+    raise ReferenceDataMissing(f"no rate card for tier {tier} on {on}")
+
+
+def minimum_wages_current(*, on: date) -> list[MinimumWage]:
+    """Every place's row in force on a date (one per country/subdivision)."""
+    return list(
+        MinimumWage.objects.filter(effective_from__lte=on)
+        .order_by("country", "subdivision", "-effective_from")
+        .distinct("country", "subdivision")
+    )
+
+
+def minimum_wage_history(*, country: str = "", subdivision: str = "") -> list[MinimumWage]:
+    rows = MinimumWage.objects.all()
+    if country:
+        rows = rows.filter(country=country)
+    if subdivision:
+        rows = rows.filter(Q(subdivision=subdivision) | Q(subdivision=""))
+    return list(rows.order_by("country", "subdivision", "-effective_from"))
