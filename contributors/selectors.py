@@ -24,3 +24,7 @@ def contributor_list(*, status: str = "", tier: str = "", search: str = "") -> Q
             user__email__icontains=search
         )
     return contributors
+
+
+def contributor_detail(*, pk: int) -> Contributor | None:
+    return Contributor.objects.select_related("user").prefetch_related("specialties__parent").filter(pk=pk).first()

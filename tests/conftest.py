@@ -6,7 +6,6 @@ from accounts.models import Role
 
 from .factories import PASSWORD, make_ops, totp_code
 
-
 # Rows that data migrations load: (model label, migration module) pairs.
 _MIGRATION_DATA = [
     ("contributors.Domain", "contributors.migrations.0002_domain_taxonomy"),

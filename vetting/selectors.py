@@ -7,6 +7,7 @@ from .models import (
     Assessment,
     AssessmentAttempt,
     Credential,
+    CredentialQuestion,
     CredentialStatus,
     DeactivationCase,
     TierDecision,
@@ -84,3 +85,67 @@ def vetting_counts() -> dict[str, int]:
         in_review=Count("id", filter=Q(status=CredentialStatus.IN_REVIEW)),
         needs_info=Count("id", filter=Q(status=CredentialStatus.NEEDS_INFO)),
     )
+
+
+# --- reads for the pages -------------------------------------------------------------
+
+
+def credential_summary(*, contributor: Contributor) -> dict[str, int]:
+    """How many of an expert's credentials are in each status (every status present, zero or not)."""
+    counts = dict(
+        Credential.objects.filter(contributor=contributor).values_list("status").annotate(n=Count("id")).order_by()
+    )
+    return {status: counts.get(status, 0) for status in CredentialStatus.values}
+
+
+def open_questions_of(*, contributor: Contributor) -> QuerySet[CredentialQuestion]:
+    """Reviewers' questions the expert still has to answer."""
+    return (
+        CredentialQuestion.objects.filter(
+            credential__contributor=contributor,
+            credential__status=CredentialStatus.NEEDS_INFO,
+            answered_at__isnull=True,
+        )
+        .select_related("credential")
+        .order_by("asked_at")
+    )
+
+
+def assessment_open(*, pk: int) -> Assessment | None:
+    return assessments_open().filter(pk=pk).first()
+
+
+def attempt_of_expert(*, user: User, pk: int) -> AssessmentAttempt | None:
+    return AssessmentAttempt.objects.select_related("assessment").filter(pk=pk, contributor__user=user).first()
+
+
+def case_of_expert(*, user: User, pk: int) -> DeactivationCase | None:
+    return DeactivationCase.objects.filter(pk=pk, contributor__user=user).first()
+
+
+def cases_open_of(*, contributor: Contributor) -> QuerySet[DeactivationCase]:
+    from .services import OPEN_CASE_STATUSES
+
+    return cases_of(contributor=contributor).filter(status__in=OPEN_CASE_STATUSES)
+
+
+def case_for_ops(*, pk: int) -> DeactivationCase | None:
+    return (
+        DeactivationCase.objects.select_related(
+            "contributor__user", "opened_by", "decided_by", "appeal_decided_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def case_list(*, status: str = "") -> QuerySet[DeactivationCase]:
+    """Open cases (oldest first) by default; "all" or one status otherwise (newest first)."""
+    if not status:
+        return cases_open()
+    cases = DeactivationCase.objects.select_related("contributor").order_by("-opened_at")
+    return cases if status == "all" else cases.filter(status=status)
+
+
+def tier_decision_pending(*, pk: int) -> TierDecision | None:
+    return tier_decisions_pending().filter(pk=pk).first()
