@@ -2,6 +2,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
+from marketplace.selectors import labs_of
+
 
 def home(request):
     """Send each person to where their work is."""
@@ -12,7 +14,7 @@ def home(request):
         return redirect("ops-dashboard")
     if user.is_expert:
         return redirect("expert-dashboard")
-    return render(request, "lab/home.html")
+    return render(request, "lab/home.html", {"labs": labs_of(user=user)})
 
 
 def healthz(request):

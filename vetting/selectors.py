@@ -131,9 +131,7 @@ def cases_open_of(*, contributor: Contributor) -> QuerySet[DeactivationCase]:
 
 def case_for_ops(*, pk: int) -> DeactivationCase | None:
     return (
-        DeactivationCase.objects.select_related(
-            "contributor__user", "opened_by", "decided_by", "appeal_decided_by"
-        )
+        DeactivationCase.objects.select_related("contributor__user", "opened_by", "decided_by", "appeal_decided_by")
         .filter(pk=pk)
         .first()
     )
