@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator
 from django.db import models
 
@@ -67,6 +68,9 @@ class Contributor(models.Model):
     weekly_exposure_cap_minutes = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(60 * 40)])
     status = models.CharField(max_length=20, choices=ContributorStatus.choices, default=ContributorStatus.APPLICANT)
     tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
+    # 0-1 across projects, maintained from reviews and agreement once work is logged;
+    # null until there is any, which matching treats as neutral.
+    quality_score = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -74,6 +78,7 @@ class Contributor(models.Model):
         indexes = [
             models.Index(fields=["status", "tier"]),
             models.Index(fields=["country", "subdivision"]),
+            GinIndex(fields=["languages"], name="contributor_languages_gin"),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,12 @@
+from decimal import Decimal
+
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
+
+from contributors.models import Tier
+from contributors.reference import SensitiveContent
+from vetting.models import CredentialKind
 
 
 class Lab(models.Model):
@@ -8,6 +15,9 @@ class Lab(models.Model):
     name = models.CharField(max_length=200, unique=True)
     website = models.URLField(blank=True)
     country = models.CharField(max_length=2)
+    # What the lab pays on top of experts' pay, as a multiple of it: 0.5 means the lab
+    # pays 150 for 100 of pay, so the platform keeps a third of what the lab pays.
+    platform_fee_markup = models.DecimalField(max_digits=6, decimal_places=4, default=Decimal("0.5"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -32,3 +42,206 @@ class LabMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}) at {self.lab}"
+
+
+class PayModel(models.TextChoices):
+    HOURLY = "hourly", "Hourly"
+    PER_TASK = "per_task", "Per task"
+
+
+class ProjectStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    FUNDED = "funded", "Funded"
+    OPEN = "open", "Open"
+    STAFFED = "staffed", "Staffed"
+    PAUSED = "paused", "Paused"
+    CLOSED = "closed", "Closed"
+
+
+class Project(models.Model):
+    lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="projects")
+    title = models.CharField(max_length=200)
+    brief = models.TextField()
+    domains = models.ManyToManyField("contributors.Domain", related_name="projects")
+    min_tier = models.CharField(max_length=20, choices=Tier.choices)
+    required_credential_kinds = ArrayField(
+        models.CharField(max_length=20, choices=CredentialKind.choices), default=list, blank=True
+    )
+    allowed_countries = ArrayField(models.CharField(max_length=2))
+    languages = ArrayField(models.CharField(max_length=3), default=list, blank=True)
+    pay_model = models.CharField(max_length=10, choices=PayModel.choices)
+    currency = models.CharField(max_length=3, default="USD")
+    # The hourly rate, or the price of one task, in minor units of ``currency``.
+    rate_minor = models.BigIntegerField()
+    # Shown to experts before they accept per-task work; the basis of its hourly rate.
+    task_estimate_minutes = models.PositiveIntegerField(null=True, blank=True)
+    weekly_hours = models.PositiveSmallIntegerField(help_text="Hours a week expected from each expert.")
+    headcount = models.PositiveSmallIntegerField()
+    budget_cap_minor = models.BigIntegerField()
+    sensitive_categories = ArrayField(
+        models.CharField(max_length=30, choices=SensitiveContent.choices), default=list, blank=True
+    )
+    exclusive = models.BooleanField(default=False)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    status = models.CharField(max_length=10, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT)
+    # What the lab pays on top of experts' pay, as a multiple of it, fixed when funded.
+    platform_fee_markup = models.DecimalField(max_digits=6, decimal_places=4, null=True, blank=True)
+    funded_minor = models.BigIntegerField(default=0)
+    budget_warning_sent_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["lab", "status"]), models.Index(fields=["status"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="project_dates_ordered"),
+            models.CheckConstraint(condition=models.Q(rate_minor__gt=0), name="project_rate_positive"),
+            models.CheckConstraint(condition=models.Q(headcount__gt=0), name="project_headcount_positive"),
+            models.CheckConstraint(condition=models.Q(budget_cap_minor__gt=0), name="project_budget_positive"),
+            models.CheckConstraint(
+                condition=~models.Q(pay_model="per_task") | models.Q(task_estimate_minutes__gt=0),
+                name="per_task_projects_have_an_estimate",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProjectRateChange(models.Model):
+    """A rate change, previewed and announced before it applies to new engagements."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="rate_changes")
+    old_rate_minor = models.BigIntegerField()
+    new_rate_minor = models.BigIntegerField()
+    old_task_estimate_minutes = models.PositiveIntegerField(null=True, blank=True)
+    new_task_estimate_minutes = models.PositiveIntegerField(null=True, blank=True)
+    effective_on = models.DateField()
+    reason = models.TextField()
+    # The effective hourly pay against each allowed jurisdiction's floor, as shown when saved.
+    preview = models.JSONField(default=list)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.project}: {self.old_rate_minor} -> {self.new_rate_minor} from {self.effective_on}"
+
+
+class FundingStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for payment"
+    SUCCEEDED = "succeeded", "Paid"
+    FAILED = "failed", "Failed"
+
+
+class ProjectFunding(models.Model):
+    """One attempt by a lab to pay a project's budget plus the platform fee."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="fundings")
+    budget_minor = models.BigIntegerField()
+    fee_minor = models.BigIntegerField()
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=FundingStatus.choices, default=FundingStatus.PENDING)
+    stripe_payment_intent_id = models.CharField(max_length=100, blank=True, db_index=True)
+    failure_message = models.CharField(max_length=500, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project"], condition=models.Q(status="succeeded"), name="one_successful_funding_per_project"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_minor=models.F("budget_minor") + models.F("fee_minor")),
+                name="funding_amount_is_budget_plus_fee",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Funding #{self.pk} of {self.project}"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"project-funding-{self.pk}"
+
+
+class RequestKind(models.TextChoices):
+    INVITATION = "invitation", "Invitation from the lab"
+    APPLICATION = "application", "Application from the expert"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class StaffingRequest(models.Model):
+    """An invitation (lab to expert) or an application (expert to project); the other side answers."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="staffing_requests")
+    contributor = models.ForeignKey(
+        "contributors.Contributor", on_delete=models.PROTECT, related_name="staffing_requests"
+    )
+    kind = models.CharField(max_length=12, choices=RequestKind.choices)
+    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    message = models.TextField(blank=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "contributor"],
+                condition=models.Q(status="pending"),
+                name="one_pending_request_per_project_expert",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.contributor} to {self.project}"
+
+
+class EngagementStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ENDED = "ended", "Ended"
+
+
+class Engagement(models.Model):
+    """An expert working on a project, at the rate locked when they accepted."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="engagements")
+    contributor = models.ForeignKey("contributors.Contributor", on_delete=models.PROTECT, related_name="engagements")
+    request = models.OneToOneField(StaffingRequest, on_delete=models.PROTECT, related_name="engagement")
+    status = models.CharField(max_length=10, choices=EngagementStatus.choices, default=EngagementStatus.ACTIVE)
+    pay_model = models.CharField(max_length=10, choices=PayModel.choices)
+    currency = models.CharField(max_length=3)
+    rate_minor = models.BigIntegerField()
+    task_estimate_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # Budget set aside for this engagement when it began (rate x weekly hours x weeks left).
+    committed_minor = models.BigIntegerField()
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "contributor"], condition=models.Q(status="active"), name="one_active_engagement"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contributor} on {self.project}"
