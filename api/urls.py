@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import auth, experts, ops
+from .views import auth, experts, labs, ops
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -26,6 +26,25 @@ urlpatterns = [
     path("me/cases/", experts.MyCaseListView.as_view(), name="api-my-cases"),
     path("me/cases/<int:pk>/respond/", experts.MyCaseRespondView.as_view(), name="api-case-respond"),
     path("me/cases/<int:pk>/appeal/", experts.MyCaseAppealView.as_view(), name="api-case-appeal"),
+    # labs and projects
+    path("labs/", labs.LabListView.as_view(), name="api-labs"),
+    path("labs/<int:pk>/members/", labs.LabMemberListView.as_view(), name="api-lab-members"),
+    path("labs/<int:pk>/projects/", labs.LabProjectListView.as_view(), name="api-lab-projects"),
+    path("projects/<int:pk>/", labs.ProjectDetailView.as_view(), name="api-project"),
+    path("projects/<int:pk>/transition/", labs.ProjectTransitionView.as_view(), name="api-project-transition"),
+    path("projects/<int:pk>/rate-preview/", labs.RatePreviewView.as_view(), name="api-project-rate-preview"),
+    path("projects/<int:pk>/rate-changes/", labs.RateChangeView.as_view(), name="api-project-rate-change"),
+    path("projects/<int:pk>/fundings/", labs.FundingView.as_view(), name="api-project-fundings"),
+    path("projects/<int:pk>/budget/", labs.BudgetView.as_view(), name="api-project-budget"),
+    path("projects/<int:pk>/candidates/", labs.CandidateListView.as_view(), name="api-project-candidates"),
+    path("projects/<int:pk>/invitations/", labs.InvitationView.as_view(), name="api-project-invitations"),
+    path("projects/<int:pk>/engagements/", labs.ProjectEngagementListView.as_view(), name="api-project-engagements"),
+    path("projects/open/", labs.OpenProjectListView.as_view(), name="api-projects-open"),
+    path("projects/<int:pk>/applications/", labs.ApplicationView.as_view(), name="api-project-apply"),
+    path("me/staffing-requests/", labs.MyStaffingRequestListView.as_view(), name="api-my-staffing-requests"),
+    path("me/engagements/", labs.MyEngagementListView.as_view(), name="api-my-engagements"),
+    path("staffing-requests/<int:pk>/accept/", labs.StaffingRequestAcceptView.as_view(), name="api-request-accept"),
+    path("staffing-requests/<int:pk>/decline/", labs.StaffingRequestDeclineView.as_view(), name="api-request-decline"),
     # operations
     path("ops/credentials/", ops.OpsCredentialQueueView.as_view(), name="api-ops-credentials"),
     path(

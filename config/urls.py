@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from payouts.webhooks import stripe_webhook
+
 from . import views
 
 urlpatterns = [
@@ -7,6 +9,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("api/", include("api.urls")),
+    path("stripe/webhooks/<slug:endpoint>/", stripe_webhook, name="stripe-webhook"),
     path("", include("contributors.urls")),
     path("", include("vetting.urls")),
 ]

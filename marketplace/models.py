@@ -97,7 +97,9 @@ class Project(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["lab", "status"]), models.Index(fields=["status"])]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="project_dates_ordered"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="project_dates_ordered"
+            ),
             models.CheckConstraint(condition=models.Q(rate_minor__gt=0), name="project_rate_positive"),
             models.CheckConstraint(condition=models.Q(headcount__gt=0), name="project_headcount_positive"),
             models.CheckConstraint(condition=models.Q(budget_cap_minor__gt=0), name="project_budget_positive"),

@@ -26,7 +26,18 @@ _EXPONENTS = {
     "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
 }  # fmt: skip
 
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "INR": "₹", "PHP": "₱", "JPY": "¥", "BRL": "R$", "MXN": "MX$", "CAD": "CA$", "KES": "KSh "}
+_SYMBOLS = {
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "INR": "₹",
+    "PHP": "₱",
+    "JPY": "¥",
+    "BRL": "R$",
+    "MXN": "MX$",
+    "CAD": "CA$",
+    "KES": "KSh ",
+}
 
 
 class MoneyError(ValueError):

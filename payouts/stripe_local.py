@@ -95,6 +95,12 @@ def register_webhook(*, name: str, url: str, secret: str, events: list[str] | No
     register(name, url, secret, events)
 
 
+def unregister_webhook(*, name: str) -> None:
+    from localstripe.webhooks import _webhooks
+
+    _webhooks.pop(name, None)
+
+
 class LocalStripeServer:
     """The server in a background thread with its own event loop."""
 

@@ -108,3 +108,82 @@ def make_credential(contributor, **overrides):
 
 def file_of(content: bytes) -> io.BytesIO:
     return io.BytesIO(content)
+
+
+# --- marketplace ---------------------------------------------------------------------
+
+
+def make_lab(name: str | None = None, **kwargs):
+    from marketplace.services import lab_create
+
+    owner = UserFactory(role=Role.LAB_MEMBER)
+    return lab_create(actor=owner, name=name or f"Lab {next(_sequence)}", country="US", **kwargs), owner
+
+
+def project_data(**overrides) -> dict:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.now().date()
+    data = {
+        "title": "Cardiology model evaluation",
+        "brief": "Rate model answers to clinical questions.",
+        "min_tier": "domain",
+        "required_credential_kinds": ["license"],
+        "allowed_countries": ["US", "GB"],
+        "languages": ["en"],
+        "pay_model": "hourly",
+        "currency": "USD",
+        "rate_minor": 9000,
+        "task_estimate_minutes": None,
+        "weekly_hours": 10,
+        "headcount": 2,
+        "budget_cap_minor": 2_000_000,
+        "sensitive_categories": [],
+        "exclusive": False,
+        "starts_on": today + timedelta(days=1),
+        "ends_on": today + timedelta(days=60),
+    }
+    data.update(overrides)
+    return data
+
+
+def make_project(lab, owner, domains=("cardiology",), **overrides):
+    from marketplace.services import project_create
+
+    return project_create(
+        actor=owner, lab=lab, data=project_data(**overrides), domains=list(Domain.objects.filter(slug__in=domains))
+    )
+
+
+def make_open_project(lab, owner, **overrides):
+    """A project funded with a test card and opened; needs the `stripe_server` fixture."""
+    from marketplace.services import funding_settle_from_provider, project_funding_start, project_transition
+
+    project = make_project(lab, owner, **overrides)
+    funding = project_funding_start(actor=owner, project=project, payment_method="pm_card_visa")
+    # What the payment_intent.succeeded webhook does, without waiting for its delivery.
+    funding_settle_from_provider(payment_intent_id=funding.stripe_payment_intent_id)
+    return project_transition(actor=owner, project=project, action="open")
+
+
+def make_vetted_expert(*, tier: str = "domain", reviewer=None, **profile):
+    """An active expert with a verified license, through the real vetting services."""
+    from vetting.services import credential_review_start, credential_verify, tier_decision_propose
+
+    contributor = make_expert(**profile)
+    reviewer = reviewer or make_ops()[0]
+    credential = make_credential(contributor)
+    credential_review_start(actor=reviewer, credential=credential)
+    credential_verify(actor=reviewer, credential=credential)
+    if tier == "expert":
+        second = make_ops()[0]
+        from vetting.services import tier_decision_approve
+
+        decision = tier_decision_propose(actor=reviewer, contributor=contributor, tier="expert", reason="test")
+        tier_decision_approve(actor=second, decision=decision)
+    else:
+        tier_decision_propose(actor=reviewer, contributor=contributor, tier=tier, reason="test")
+    contributor.refresh_from_db()
+    return contributor

@@ -9,6 +9,7 @@ from django.urls import URLPattern, get_resolver
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from marketplace.services import invitation_send
 from vetting.services import (
     assessment_attempt_start,
     assessment_create,
@@ -16,27 +17,32 @@ from vetting.services import (
     tier_decision_propose,
 )
 
-from .factories import UserFactory, make_credential, make_expert, make_ops
+from .factories import make_expert, make_lab, make_open_project, make_ops, make_vetted_expert
 
-ROLES = ["anonymous", "owner", "other_expert", "lab_member", "ops_reviewer", "ops_finance", "ops_without_mfa"]
+ROLES = [
+    "anonymous",
+    "owner",
+    "other_expert",
+    "lab_member",
+    "other_lab_member",
+    "ops_reviewer",
+    "ops_finance",
+    "ops_without_mfa",
+]
 
 OK, DENIED, HIDDEN = "ok", "denied", "hidden"
 
 PUBLIC = dict.fromkeys(ROLES, OK)
 SIGNED_IN = {**dict.fromkeys(ROLES, OK), "anonymous": DENIED}
-EXPERT_SELF = {
-    "anonymous": DENIED,
-    "owner": OK,
-    "other_expert": OK,
-    "lab_member": DENIED,
-    "ops_reviewer": DENIED,
-    "ops_finance": DENIED,
-    "ops_without_mfa": DENIED,
-}
+EXPERT_SELF = {**dict.fromkeys(ROLES, DENIED), "owner": OK, "other_expert": OK}
 EXPERT_OBJECT_READ = {**EXPERT_SELF, "other_expert": HIDDEN, "ops_reviewer": OK, "ops_finance": OK}
 EXPERT_OBJECT_ACTION = {**EXPERT_SELF, "other_expert": HIDDEN}
 OPS_READ = {**dict.fromkeys(ROLES, DENIED), "ops_reviewer": OK, "ops_finance": OK}
 OPS_REVIEWER = {**dict.fromkeys(ROLES, DENIED), "ops_reviewer": OK}
+LAB_SELF = {**dict.fromkeys(ROLES, DENIED), "lab_member": OK, "other_lab_member": OK}
+LAB_OBJECT = {**dict.fromkeys(ROLES, DENIED), "lab_member": OK, "other_lab_member": HIDDEN}
+# The world's request is an invitation: only the invited expert answers it.
+INVITATION_ANSWER = {**dict.fromkeys(ROLES, DENIED), "owner": OK, "other_expert": HIDDEN, "other_lab_member": HIDDEN}
 
 # (route name, method) -> expected outcome per role
 MATRIX = {
@@ -81,6 +87,30 @@ MATRIX = {
     ("api-ops-case-decide", "post"): OPS_REVIEWER,
     ("api-ops-case-appeal", "post"): OPS_REVIEWER,
     ("api-ops-audit", "get"): OPS_READ,
+    ("api-labs", "get"): LAB_SELF,
+    ("api-labs", "post"): LAB_SELF,
+    ("api-lab-members", "get"): LAB_OBJECT,
+    ("api-lab-members", "post"): LAB_OBJECT,
+    ("api-lab-projects", "get"): LAB_OBJECT,
+    ("api-lab-projects", "post"): LAB_OBJECT,
+    ("api-project", "get"): LAB_OBJECT,
+    ("api-project", "put"): LAB_OBJECT,
+    ("api-project-transition", "post"): LAB_OBJECT,
+    ("api-project-rate-preview", "post"): LAB_OBJECT,
+    ("api-project-rate-change", "post"): LAB_OBJECT,
+    ("api-project-fundings", "get"): LAB_OBJECT,
+    ("api-project-fundings", "post"): LAB_OBJECT,
+    ("api-project-budget", "get"): LAB_OBJECT,
+    ("api-project-candidates", "get"): LAB_OBJECT,
+    ("api-project-invitations", "get"): LAB_OBJECT,
+    ("api-project-invitations", "post"): LAB_OBJECT,
+    ("api-project-engagements", "get"): LAB_OBJECT,
+    ("api-projects-open", "get"): EXPERT_SELF,
+    ("api-project-apply", "post"): EXPERT_SELF,
+    ("api-my-staffing-requests", "get"): EXPERT_SELF,
+    ("api-my-engagements", "get"): EXPERT_SELF,
+    ("api-request-accept", "post"): INVITATION_ANSWER,
+    ("api-request-decline", "post"): INVITATION_ANSWER,
 }
 
 
@@ -111,13 +141,17 @@ def test_every_api_route_has_an_entry_in_the_matrix():
 
 
 @pytest.fixture
-def world(client_for):
-    owner = make_expert()
+def world(client_for, stripe_server):
+    owner = make_vetted_expert()
     other = make_expert()
     reviewer, reviewer_secret = make_ops(Role.OPS_REVIEWER)
     finance, finance_secret = make_ops(Role.OPS_FINANCE)
     colleague, _ = make_ops(Role.OPS_REVIEWER)
-    credential = make_credential(owner)
+    credential = owner.credentials.get()
+    lab, lab_owner = make_lab()
+    _other_lab, other_lab_owner = make_lab()
+    project = make_open_project(lab, lab_owner)
+    invitation = invitation_send(actor=lab_owner, project=project, contributor=owner)
     assessment = assessment_create(
         actor=colleague,
         title="Basics",
@@ -130,14 +164,14 @@ def world(client_for):
     attempt = assessment_attempt_start(actor=owner.user, contributor=owner, assessment=assessment)
     case = deactivation_case_open(actor=colleague, contributor=owner, concern="Concern")
     decision = tier_decision_propose(actor=colleague, contributor=other, tier="expert", reason="Strong")
-    lab_member = UserFactory(role=Role.LAB_MEMBER)
     no_mfa_client = APIClient()
     no_mfa_client.force_login(make_ops(Role.OPS_REVIEWER)[0])
     clients = {
         "anonymous": APIClient(),
         "owner": client_for(owner.user),
         "other_expert": client_for(other.user),
-        "lab_member": client_for(lab_member),
+        "lab_member": client_for(lab_owner),
+        "other_lab_member": client_for(other_lab_owner),
         "ops_reviewer": client_for(reviewer, reviewer_secret),
         "ops_finance": client_for(finance, finance_secret),
         "ops_without_mfa": no_mfa_client,
@@ -160,6 +194,25 @@ def world(client_for):
         "api-ops-case-notice": case.pk,
         "api-ops-case-decide": case.pk,
         "api-ops-case-appeal": case.pk,
+        "api-lab-members": lab.pk,
+        "api-lab-projects": lab.pk,
+        "api-request-accept": invitation.pk,
+        "api-request-decline": invitation.pk,
+        **{
+            name: project.pk
+            for name in (
+                "api-project",
+                "api-project-transition",
+                "api-project-rate-preview",
+                "api-project-rate-change",
+                "api-project-fundings",
+                "api-project-budget",
+                "api-project-candidates",
+                "api-project-invitations",
+                "api-project-engagements",
+                "api-project-apply",
+            )
+        },
     }
     return clients, pks
 

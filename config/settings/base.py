@@ -180,7 +180,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"TierEnum": "contributors.models.Tier"},
+    "ENUM_NAME_OVERRIDES": {
+        "TierEnum": "contributors.models.Tier",
+        "CredentialKindEnum": "vetting.models.CredentialKind",
+        "SensitiveContentEnum": "contributors.reference.SensitiveContent",
+    },
 }
 
 # Credential documents: stored outside any served path and fetched only through
@@ -230,6 +234,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
     },
 }
+
+# Stripe. Without a secret key the product talks to the local Stripe test server
+# (``python -m payouts.stripe_local``, started by ``make run`` and by the tests).
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_LOCAL = not STRIPE_SECRET_KEY
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="http://127.0.0.1:8420" if STRIPE_LOCAL else "")
+if STRIPE_LOCAL:
+    STRIPE_SECRET_KEY = "sk_test_local"
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="") or f"whsec_{_local_secret_key()[:32]}"
+STRIPE_CONNECT_WEBHOOK_SECRET = env.str("STRIPE_CONNECT_WEBHOOK_SECRET", default="") or STRIPE_WEBHOOK_SECRET
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
+# Budget share at which a lab is warned that a project's budget is running out.
+BUDGET_WARNING_SHARE = env.float("BUDGET_WARNING_SHARE", default=0.8)
 
 # Credentials expiring within this many days are flagged to the expert and to ops.
 CREDENTIAL_EXPIRY_WARNING_DAYS = env.int("CREDENTIAL_EXPIRY_WARNING_DAYS", default=30)

@@ -187,7 +187,7 @@ class Seeder:
                 user = self.create_user(
                     email=member.email, full_name=member.full_name, role="lab_member", timezone_name=member.timezone
                 )
-                lab_member_add(actor=owner, lab=lab, user=user, role=member.role)
+                lab_member_add(actor=owner, lab=lab, email=user.email, role=member.role)
                 self.counts["lab memberships"] += 1
 
     # --- experts --------------------------------------------------------------------

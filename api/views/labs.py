@@ -1,0 +1,321 @@
+"""Labs, their projects, funding, matching and staffing, through the API."""
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.errors import ApplicationError
+from contributors.selectors import contributor_for_user
+from marketplace import selectors, services
+from marketplace.matching import ranked_candidates
+from marketplace.models import StaffingRequest
+from payouts.floors import rate_preview
+from payouts.stripe_gateway import TEST_PAYMENT_METHODS
+
+from .. import serializers as s
+from ..idempotency import idempotent, not_idempotent
+from ..permissions import IsExpert, IsLabMember
+
+
+def _lab(request, pk: int):
+    lab = selectors.labs_of(user=request.user).filter(pk=pk).first()
+    if lab is None:
+        raise Http404
+    return lab
+
+
+def _project(request, pk: int):
+    project = selectors.project_for_member(user=request.user, pk=pk)
+    if project is None:
+        raise Http404
+    return project
+
+
+class LabListView(APIView):
+    permission_classes = [IsLabMember]
+
+    @extend_schema(responses=s.LabOutput(many=True), tags=["labs"])
+    def get(self, request):
+        return Response(s.LabOutput(selectors.labs_of(user=request.user), many=True).data)
+
+    @extend_schema(request=s.LabInput, responses={201: s.LabOutput}, tags=["labs"])
+    @idempotent
+    def post(self, request):
+        data = s.LabInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        lab = services.lab_create(actor=request.user, **data.validated_data)
+        return Response(s.LabOutput(lab).data, status=status.HTTP_201_CREATED)
+
+
+class LabMemberListView(APIView):
+    permission_classes = [IsLabMember]
+
+    @extend_schema(responses=s.MemberOutput(many=True), tags=["labs"])
+    def get(self, request, pk: int):
+        return Response(s.MemberOutput(selectors.lab_members(lab=_lab(request, pk)), many=True).data)
+
+    @extend_schema(request=s.MemberInput, responses={201: s.MemberOutput}, tags=["labs"])
+    @idempotent
+    def post(self, request, pk: int):
+        lab = _lab(request, pk)
+        data = s.MemberInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.lab_member_add(actor=request.user, lab=lab, **data.validated_data)
+        return Response(s.MemberOutput(membership).data, status=status.HTTP_201_CREATED)
+
+
+def _project_values(validated: dict) -> tuple[dict, list]:
+    values = dict(validated)
+    domains = values.pop("domains")
+    return values, domains
+
+
+class LabProjectListView(APIView):
+    permission_classes = [IsLabMember]
+
+    @extend_schema(responses=s.ProjectOutput(many=True), tags=["labs"])
+    def get(self, request, pk: int):
+        lab = _lab(request, pk)
+        return Response(s.ProjectOutput(selectors.projects_visible_to(user=request.user).filter(lab=lab), many=True).data)
+
+    @extend_schema(request=s.ProjectInput, responses={201: s.ProjectOutput}, tags=["labs"])
+    @idempotent
+    def post(self, request, pk: int):
+        lab = _lab(request, pk)
+        data = s.ProjectInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values, domains = _project_values(data.validated_data)
+        project = services.project_create(actor=request.user, lab=lab, data=values, domains=domains)
+        return Response(s.ProjectOutput(_project(request, project.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectDetailView(APIView):
+    permission_classes = [IsLabMember]
+
+    @extend_schema(responses=s.ProjectOutput, tags=["labs"])
+    def get(self, request, pk: int):
+        return Response(s.ProjectOutput(_project(request, pk)).data)
+
+    @extend_schema(request=s.ProjectInput, responses=s.ProjectOutput, tags=["labs"])
+    def put(self, request, pk: int):
+        project = _project(request, pk)
+        data = s.ProjectInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values, domains = _project_values(data.validated_data)
+        services.project_update(actor=request.user, project=project, data=values, domains=domains)
+        return Response(s.ProjectOutput(_project(request, pk)).data)
+
+
+class ProjectTransitionView(APIView):
+    permission_classes = [IsLabMember]
+
+    @extend_schema(request=s.ProjectTransitionInput, responses=s.ProjectOutput, tags=["labs"])
+    @idempotent
+    def post(self, request, pk: int):
+        project = _project(request, pk)
+        data = s.ProjectTransitionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.project_transition(actor=request.user, project=project, **data.validated_data)
+        return Response(s.ProjectOutput(_project(request, pk)).data)
+
+
+class RatePreviewView(APIView):
+    """What a rate would pay per hour in every allowed jurisdiction, against each floor."""
+
+    permission_classes = [IsLabMember]
+
+    @extend_schema(request=s.RateInput, responses=s.RatePreviewOutput, tags=["labs"])
+    @not_idempotent("computes a preview and changes nothing")
+    def post(self, request, pk: int):
+        project = _project(request, pk)
+        data = s.RateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        preview = rate_preview(
+            currency=project.currency,
+            pay_model=project.pay_model,
+            rate_minor=data.validated_data["rate_minor"],
+            task_estimate_minutes=data.validated_data["task_estimate_minutes"] or project.task_estimate_minutes,
+            tier=project.min_tier,
+            domains=list(project.domains.all()),
+            countries=project.allowed_countries,
+            on=max(project.starts_on, timezone.now().date()),
+        )
+        return Response(s.RatePreviewOutput(preview.as_dict()).data)
+
+
+class RateChangeView(APIView):
+    permission_classes = [IsLabMember]
+
+    @extend_schema(request=s.RateChangeInput, responses={201: s.RateChangeOutput}, tags=["labs"])
+    @idempotent
+    def post(self, request, pk: int):
+        project = _project(request, pk)
+        data = s.RateChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        change = services.project_rate_change(actor=request.user, project=project, **data.validated_data)
+        return Response(s.RateChangeOutput(change).data, status=status.HTTP_201_CREATED)
+
+
+class FundingView(APIView):
+    permission_classes = [IsLabMember]
+
+    @extend_schema(responses=s.FundingOutput(many=True), tags=["labs"])
+    def get(self, request, pk: int):
+        return Response(s.FundingOutput(selectors.fundings_of(project=_project(request, pk)), many=True).data)
+
+    @extend_schema(request=s.FundingInput, responses={201: s.FundingOutput}, tags=["labs"])
+    @idempotent
+    def post(self, request, pk: int):
+        project = _project(request, pk)
+        data = s.FundingInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        method = data.validated_data["payment_method"]
+        if settings.STRIPE_LOCAL or settings.STRIPE_SECRET_KEY.startswith("sk_test_"):
+            method = TEST_PAYMENT_METHODS.get(method, method)
+        elif method in TEST_PAYMENT_METHODS:
+            raise ApplicationError(
+                "Test cards work only in test mode.", code="invalid", fields={"payment_method": ["Not a live payment method."]}
+            )
+        funding = services.project_funding_start(actor=request.user, project=project, payment_method=method)
+        funding.refresh_from_db()
+        return Response(s.FundingOutput(funding).data, status=status.HTTP_201_CREATED)
+
+
+class BudgetView(APIView):
+    permission_classes = [IsLabMember]
+
+    @extend_schema(responses=s.BudgetOutput, tags=["labs"])
+    def get(self, request, pk: int):
+        burn = selectors.budget_burn(project=_project(request, pk))
+        return Response(s.BudgetOutput({**burn.__dict__, "used_share": burn.used_share}).data)
+
+
+class CandidateListView(APIView):
+    """The best-matched eligible experts, with the reasons for each score."""
+
+    permission_classes = [IsLabMember]
+
+    @extend_schema(responses=s.CandidateOutput(many=True), tags=["labs"])
+    def get(self, request, pk: int):
+        project = _project(request, pk)
+        return Response(s.CandidateOutput(ranked_candidates(project_id=project.pk, limit=50), many=True).data)
+
+
+class InvitationView(APIView):
+    permission_classes = [IsLabMember]
+
+    @extend_schema(responses=s.StaffingRequestOutput(many=True), tags=["labs"])
+    def get(self, request, pk: int):
+        project = _project(request, pk)
+        return Response(s.StaffingRequestOutput(selectors.staffing_requests_for_project(project=project), many=True).data)
+
+    @extend_schema(request=s.InvitationInput, responses={201: s.StaffingRequestOutput}, tags=["labs"])
+    @idempotent
+    def post(self, request, pk: int):
+        project = _project(request, pk)
+        data = s.InvitationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        invitation = services.invitation_send(actor=request.user, project=project, **data.validated_data)
+        return Response(s.StaffingRequestOutput(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectEngagementListView(APIView):
+    permission_classes = [IsLabMember]
+
+    @extend_schema(responses=s.EngagementOutput(many=True), tags=["labs"])
+    def get(self, request, pk: int):
+        project = _project(request, pk)
+        return Response(s.EngagementOutput(selectors.engagements_of_project(project=project), many=True).data)
+
+
+class OpenProjectListView(APIView):
+    """Open projects an expert can apply to (applications are checked against the requirements)."""
+
+    permission_classes = [IsExpert]
+
+    @extend_schema(responses=s.ProjectOutput(many=True), tags=["experts"])
+    def get(self, request):
+        return Response(s.ProjectOutput(selectors.open_projects().prefetch_related("domains__parent"), many=True).data)
+
+
+class ApplicationView(APIView):
+    permission_classes = [IsExpert]
+
+    @extend_schema(request=s.ApplicationInput, responses={201: s.StaffingRequestOutput}, tags=["experts"])
+    @idempotent
+    def post(self, request, pk: int):
+        contributor = contributor_for_user(user=request.user)
+        project = selectors.project_for_expert(contributor=contributor, pk=pk) if contributor else None
+        if project is None:
+            raise Http404
+        data = s.ApplicationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        application = services.application_send(actor=request.user, project=project, **data.validated_data)
+        return Response(s.StaffingRequestOutput(application).data, status=status.HTTP_201_CREATED)
+
+
+class MyStaffingRequestListView(APIView):
+    permission_classes = [IsExpert]
+
+    @extend_schema(responses=s.StaffingRequestOutput(many=True), tags=["experts"])
+    def get(self, request):
+        contributor = contributor_for_user(user=request.user)
+        rows = selectors.staffing_requests_for_expert(contributor=contributor) if contributor else []
+        return Response(s.StaffingRequestOutput(rows, many=True).data)
+
+
+class MyEngagementListView(APIView):
+    permission_classes = [IsExpert]
+
+    @extend_schema(responses=s.EngagementOutput(many=True), tags=["experts"])
+    def get(self, request):
+        contributor = contributor_for_user(user=request.user)
+        rows = selectors.engagements_of_expert(contributor=contributor) if contributor else []
+        return Response(s.EngagementOutput(rows, many=True).data)
+
+
+def _staffing_request(request, pk: int) -> StaffingRequest:
+    """A request its expert, or a member of the project's lab, may answer; 404 for anyone else."""
+    visible = StaffingRequest.objects.filter(
+        Q(contributor__user=request.user) | Q(project__lab__memberships__user=request.user)
+    ).select_related("project", "contributor")
+    found = visible.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+class _ExpertOrLabMember(IsAuthenticated):
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and (request.user.is_expert or request.user.is_lab_member)
+
+
+class StaffingRequestAcceptView(APIView):
+    permission_classes = [_ExpertOrLabMember]
+
+    @extend_schema(request=None, responses={201: s.EngagementOutput}, tags=["labs", "experts"])
+    @idempotent
+    def post(self, request, pk: int):
+        engagement = services.staffing_request_accept(actor=request.user, request=_staffing_request(request, pk))
+        return Response(s.EngagementOutput(engagement).data, status=status.HTTP_201_CREATED)
+
+
+class StaffingRequestDeclineView(APIView):
+    permission_classes = [_ExpertOrLabMember]
+
+    @extend_schema(request=s.DeclineInput, responses=s.StaffingRequestOutput, tags=["labs", "experts"])
+    @idempotent
+    def post(self, request, pk: int):
+        staffing_request = _staffing_request(request, pk)
+        data = s.DeclineInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        declined = services.staffing_request_decline(
+            actor=request.user, request=staffing_request, reason=data.validated_data["reason"]
+        )
+        return Response(s.StaffingRequestOutput(declined).data)
