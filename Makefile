@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 TEST_SETTINGS := config.settings.test
 
-.PHONY: install browser run migrate seed test lint stop bench clean
+.PHONY: install browser run migrate test lint stop bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 is required (python3.13 not found)"; exit 1; }
@@ -32,11 +32,9 @@ browser:
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
-seed: migrate
-	$(BIN)/python manage.py seed_demo
-
-# Serves the site and the API on http://127.0.0.1:8000 with a Celery worker (and beat).
-run: seed
+# Serves the site and the API on http://127.0.0.1:8000 with a Celery worker (and beat),
+# after loading the demo data; without a Stripe key, a local Stripe test server too.
+run: migrate
 	@bin/run
 
 test: install browser

@@ -34,9 +34,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _debug(settings):
+def _debug(settings, stripe_server):
     # The demo accounts share a published password and TOTP secrets, so the commands
-    # only run with DEBUG on.
+    # only run with DEBUG on. Projects are funded through the local Stripe server.
     settings.DEBUG = True
 
 
@@ -142,6 +142,21 @@ def test_seed_demo_loads_every_state_a_reviewer_deals_with():
     assert sorted(DeactivationCase.objects.values_list("status", flat=True)) == [
         CaseStatus.DISMISSED,
         CaseStatus.NOTICE,
+    ]
+
+    from marketplace.models import Engagement, Project, ProjectStatus, StaffingRequest
+
+    assert sorted(Project.objects.values_list("status", flat=True)) == [
+        ProjectStatus.DRAFT,
+        ProjectStatus.OPEN,
+        ProjectStatus.OPEN,
+    ]
+    assert Engagement.objects.count() == 2
+    assert sorted(StaffingRequest.objects.values_list("kind", "status")) == [
+        ("application", "pending"),
+        ("invitation", "accepted"),
+        ("invitation", "accepted"),
+        ("invitation", "pending"),
     ]
 
     ops_users = User.objects.filter(role__in=[Role.OPS_REVIEWER, Role.OPS_FINANCE])

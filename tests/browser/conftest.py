@@ -66,6 +66,9 @@ def screenshot():
     def take(page, name: str) -> Path:
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
+        # After a full-page capture of a long page Chromium's clicks can land where the
+        # page was during the capture; scrolling once puts hit-testing back in step.
+        page.evaluate("() => window.scrollTo(0, 0)")
         return path
 
     return take

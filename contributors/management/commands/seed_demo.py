@@ -130,7 +130,103 @@ class Seeder:
         swept = vetting.credentials_expiry_sweep(today=self.today + timedelta(days=1))
         self.counts["credentials expired by the sweep"] = swept["expired"]
         self.counts["credentials flagged as expiring soon"] = swept["warned"]
+        self.create_projects()
         return self.counts
+
+    # --- projects -------------------------------------------------------------------
+
+    def _project(self, lab_index: int, domains: list[str], **fields):
+        from marketplace.services import project_create
+
+        lab, owner = self.labs[lab_index]
+        data = {
+            "required_credential_kinds": [],
+            "languages": ["en"],
+            "pay_model": "hourly",
+            "currency": "USD",
+            "task_estimate_minutes": None,
+            "weekly_hours": 10,
+            "headcount": 3,
+            "sensitive_categories": [],
+            "exclusive": False,
+            "starts_on": self.today + timedelta(days=3),
+            "ends_on": self.today + timedelta(days=90),
+            **fields,
+        }
+        project = project_create(actor=owner, lab=lab, data=data, domains=[self.domains[slug] for slug in domains])
+        self.counts["projects"] += 1
+        return project, owner
+
+    def _fund_and_open(self, project, owner) -> bool:
+        from marketplace.services import funding_settle_from_provider, project_funding_start, project_transition
+        from payouts.stripe_gateway import PaymentProviderUnavailable
+
+        try:
+            funding = project_funding_start(actor=owner, project=project, payment_method="pm_card_visa")
+            # What the payment_intent.succeeded webhook does when it arrives.
+            funding_settle_from_provider(payment_intent_id=funding.stripe_payment_intent_id)
+        except PaymentProviderUnavailable:
+            self.counts["projects left unfunded (no Stripe server reachable)"] += 1
+            return False
+        project_transition(actor=owner, project=project, action="open")
+        self.counts["projects funded with a test card and opened"] += 1
+        return True
+
+    def create_projects(self) -> None:
+        from marketplace.matching import ranked_candidates
+        from marketplace.services import application_send, invitation_send, staffing_request_accept
+
+        clinical, owner = self._project(
+            0,
+            ["cardiology", "primary-care", "emergency-medicine"],
+            title="Clinical answer evaluation",
+            brief="Physicians grade model answers to clinical questions against current guidelines and flag unsafe advice.",
+            min_tier="generalist",
+            required_credential_kinds=["license"],
+            allowed_countries=["US", "GB", "CA", "IN", "KE", "DE", "BR", "PH"],
+            rate_minor=12000,
+            budget_cap_minor=12_000_000,
+        )
+        if self._fund_and_open(clinical, owner):
+            candidates = ranked_candidates(project_id=clinical.pk, limit=10)
+            for position, candidate in enumerate(candidates[:3]):
+                contributor = Contributor.objects.get(pk=candidate.contributor_id)
+                invitation = invitation_send(
+                    actor=owner, project=clinical, contributor=contributor, message="Your profile is a strong match."
+                )
+                self.counts["invitations sent"] += 1
+                if position < 2:
+                    staffing_request_accept(actor=contributor.user, request=invitation)
+                    self.counts["engagements started"] += 1
+
+        contracts, owner = self._project(
+            1,
+            ["contracts", "securities"],
+            title="Contract clause review",
+            brief="Lawyers check model summaries of commercial contracts, one clause per task.",
+            min_tier="domain",
+            allowed_countries=["GB", "US", "DE", "FR"],
+            pay_model="per_task",
+            rate_minor=3000,
+            task_estimate_minutes=20,
+            budget_cap_minor=3_000_000,
+        )
+        if self._fund_and_open(contracts, owner):
+            for candidate in ranked_candidates(project_id=contracts.pk, limit=1):
+                contributor = Contributor.objects.get(pk=candidate.contributor_id)
+                application_send(actor=contributor.user, project=contracts, message="I draft supply agreements daily.")
+                self.counts["applications sent"] += 1
+
+        self._project(
+            2,
+            ["distributed-systems", "databases"],
+            title="Distributed systems code review (draft)",
+            brief="Engineers review model-written consensus and replication code.",
+            min_tier="generalist",
+            allowed_countries=["DE", "FR", "GB", "IN", "PH", "KE", "BR", "MX"],
+            rate_minor=4500,
+            budget_cap_minor=2_000_000,
+        )
 
     # --- people ---------------------------------------------------------------------
 
@@ -172,6 +268,7 @@ class Seeder:
         return reviewer
 
     def create_labs(self) -> None:
+        self.labs = []
         for demo_lab in LABS:
             owner_spec, *others = demo_lab.members
             owner = self.create_user(
@@ -181,6 +278,7 @@ class Seeder:
                 timezone_name=owner_spec.timezone,
             )
             lab = lab_create(actor=owner, name=demo_lab.name, country=demo_lab.country, website=demo_lab.website)
+            self.labs.append((lab, owner))
             self.counts["labs"] += 1
             self.counts["lab memberships"] += 1
             for member in others:
