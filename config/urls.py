@@ -12,4 +12,5 @@ urlpatterns = [
     path("stripe/webhooks/<slug:endpoint>/", stripe_webhook, name="stripe-webhook"),
     path("", include("contributors.urls")),
     path("", include("vetting.urls")),
+    path("", include("marketplace.urls")),
 ]
