@@ -71,6 +71,12 @@ class Contributor(models.Model):
     # 0-1 across projects, maintained from reviews and agreement once work is logged;
     # null until there is any, which matching treats as neutral.
     quality_score = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
+    # Copies kept for matching, which must rank 100,000 profiles in one indexed scan:
+    # written in the same transaction as the specialties and credentials they summarise.
+    specialty_ids = ArrayField(models.IntegerField(), default=list, blank=True)
+    specialty_families = ArrayField(models.IntegerField(), default=list, blank=True)
+    verified_credential_kinds = ArrayField(models.CharField(max_length=20), default=list, blank=True)
+    verified_credential_families = ArrayField(models.IntegerField(), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -79,6 +85,7 @@ class Contributor(models.Model):
             models.Index(fields=["status", "tier"]),
             models.Index(fields=["country", "subdivision"]),
             GinIndex(fields=["languages"], name="contributor_languages_gin"),
+            GinIndex(fields=["specialty_families"], name="contributor_families_gin"),
         ]
 
     def __str__(self) -> str:

@@ -69,6 +69,7 @@ def contributor_profile_save(
                 setattr(contributor, field, data[field])
         contributor.save()
         contributor.specialties.set(specialties)
+        contributor_summaries_refresh(contributor_ids=[contributor.pk])
         after = {**snapshot(contributor, PROFILE_FIELDS), "specialties": _specialty_slugs(contributor)}
         changed = {key for key in after if before.get(key) != after[key]}
         audit_record(
@@ -108,3 +109,41 @@ def contributor_status_set(*, actor: User, contributor: Contributor, status: str
             reason=reason,
         )
     return contributor
+
+
+SUMMARIES_SQL = """
+UPDATE contributors_contributor c SET
+    specialty_ids = COALESCE((
+        SELECT array_agg(cs.domain_id ORDER BY cs.domain_id)
+        FROM contributors_contributor_specialties cs WHERE cs.contributor_id = c.id
+    ), '{}'),
+    specialty_families = COALESCE((
+        SELECT array_agg(DISTINCT COALESCE(d.parent_id, d.id))
+        FROM contributors_contributor_specialties cs JOIN contributors_domain d ON d.id = cs.domain_id
+        WHERE cs.contributor_id = c.id
+    ), '{}'),
+    verified_credential_kinds = COALESCE((
+        SELECT array_agg(DISTINCT v.kind) FROM vetting_credential v
+        WHERE v.contributor_id = c.id AND v.status = 'verified'
+    ), '{}'),
+    verified_credential_families = COALESCE((
+        SELECT array_agg(DISTINCT COALESCE(d.parent_id, d.id))
+        FROM vetting_credential v JOIN contributors_domain d ON d.id = v.field_id
+        WHERE v.contributor_id = c.id AND v.status = 'verified'
+    ), '{}')
+WHERE c.id = ANY(%s)
+"""
+
+
+def contributor_summaries_refresh(*, contributor_ids: list[int]) -> None:
+    """Recompute the specialty and verified-credential summaries matching reads.
+
+    Derived data, not an action: callers run it inside the transaction of the change
+    (profile saved, credential verified or expired) so the summaries never lag behind.
+    """
+    if not contributor_ids:
+        return
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(SUMMARIES_SQL, [list(contributor_ids)])

@@ -1,6 +1,8 @@
 """Ranked, explained candidates for a project, in one set-based query.
 
-Eligibility is all-or-nothing and decided in SQL; an ineligible expert never appears:
+Eligibility is all-or-nothing and decided in SQL, in one scan of the profile table (each
+profile carries summaries of its specialties and verified credentials, kept current by
+the services that change them); an ineligible expert never appears:
 active status; tier at least the project's minimum; a country the project allows; every
 language it needs; none of its sensitive-content categories among their opt-outs (and a
 non-zero exposure cap if it has any); some weekly availability; a verified, unexpired
@@ -23,84 +25,55 @@ from decimal import Decimal
 
 from django.db import connection
 
-from contributors.models import Tier
+from contributors.models import Domain, Tier
 
 TIER_RANK = {tier: rank for rank, tier in enumerate(Tier.values, start=1)}
 _TIER_CASE = "CASE {col} " + " ".join(f"WHEN '{tier}' THEN {rank}" for tier, rank in TIER_RANK.items()) + " ELSE 0 END"
 
 MATCH_SQL = f"""
-WITH p AS (
-    SELECT id, required_credential_kinds, allowed_countries, languages, sensitive_categories, exclusive,
-           GREATEST(weekly_hours, 1) AS weekly_hours, {_TIER_CASE.format(col="min_tier")} AS min_rank
-    FROM marketplace_project WHERE id = %(project)s
-),
-required AS (
-    SELECT d.id, COALESCE(d.parent_id, d.id) AS family
-    FROM marketplace_project_domains pd JOIN contributors_domain d ON d.id = pd.domain_id
-    WHERE pd.project_id = %(project)s
-),
-candidates AS (
-    SELECT c.id, c.display_name, c.country, c.subdivision, c.tier, c.quality_score, c.weekly_availability_hours,
-           {_TIER_CASE.format(col="c.tier")} AS tier_rank
-    FROM contributors_contributor c CROSS JOIN p
-    WHERE c.status = 'active'
-      AND {_TIER_CASE.format(col="c.tier")} >= p.min_rank
-      AND c.country = ANY(p.allowed_countries)
-      AND c.languages @> p.languages
-      AND NOT (c.content_opt_outs && p.sensitive_categories)
-      AND (cardinality(p.sensitive_categories) = 0 OR c.weekly_exposure_cap_minutes > 0)
-      AND c.weekly_availability_hours > 0
-      AND (%(contributor)s::bigint IS NULL OR c.id = %(contributor)s::bigint)
-),
-fit AS (
-    SELECT cs.contributor_id,
-           count(DISTINCT s.id) FILTER (WHERE s.id IN (SELECT id FROM required)) AS exact_matches,
-           array_agg(DISTINCT s.name ORDER BY s.name) AS matched_names
-    FROM contributors_contributor_specialties cs
-    JOIN contributors_domain s ON s.id = cs.domain_id
-    WHERE cs.contributor_id IN (SELECT id FROM candidates)
-      AND COALESCE(s.parent_id, s.id) IN (SELECT family FROM required)
-    GROUP BY cs.contributor_id
-),
-creds AS (
-    SELECT cr.contributor_id,
-           array_agg(DISTINCT cr.kind) AS kinds,
-           bool_or(COALESCE(f.parent_id, f.id) IN (SELECT family FROM required)) AS in_field
-    FROM vetting_credential cr JOIN contributors_domain f ON f.id = cr.field_id
-    WHERE cr.status = 'verified' AND (cr.expires_on IS NULL OR cr.expires_on > CURRENT_DATE)
-      AND cr.contributor_id IN (SELECT id FROM candidates)
-    GROUP BY cr.contributor_id
-),
-busy AS (
+WITH busy AS (
     SELECT e.contributor_id, bool_or(pr.exclusive) AS in_exclusive, count(*) AS active
     FROM marketplace_engagement e JOIN marketplace_project pr ON pr.id = e.project_id
     WHERE e.status = 'active' AND e.project_id <> %(project)s
-      AND e.contributor_id IN (SELECT id FROM candidates)
     GROUP BY e.contributor_id
 ),
 scored AS (
     SELECT c.id, c.display_name, c.country, c.subdivision, c.tier, c.quality_score, c.weekly_availability_hours,
-           f.exact_matches, f.matched_names, COALESCE(k.in_field, false) AS credential_in_field,
-           CASE WHEN f.exact_matches > 0 THEN 30 + 5 * LEAST(f.exact_matches - 1, 2) ELSE 15 END AS domain_points,
-           round(COALESCE(c.quality_score, 0.5) * 25, 1) AS quality_points,
-           round(LEAST(c.weekly_availability_hours::numeric / p.weekly_hours, 1) * 15, 1) AS availability_points,
-           5 * LEAST(c.tier_rank - p.min_rank, 2) AS tier_points,
-           CASE WHEN COALESCE(k.in_field, false) THEN 10 ELSE 0 END AS credential_points
-    FROM candidates c
-    CROSS JOIN p
-    JOIN fit f ON f.contributor_id = c.id
-    LEFT JOIN creds k ON k.contributor_id = c.id
+           c.specialty_ids,
+           {{exact_matches}} AS exact_matches,
+           c.verified_credential_families && %(families)s::int[] AS credential_in_field,
+           {_TIER_CASE.format(col="c.tier")} AS tier_rank
+    FROM contributors_contributor c
     LEFT JOIN busy b ON b.contributor_id = c.id
-    WHERE COALESCE(k.kinds, '{{}}'::varchar[]) @> p.required_credential_kinds
+    WHERE c.status = 'active'
+      AND c.tier = ANY(%(tiers)s)
+      AND c.country = ANY(%(countries)s)
+      AND c.specialty_families && %(families)s::int[]
+      AND c.languages @> %(languages)s::varchar[]
+      AND c.verified_credential_kinds @> %(required_kinds)s::varchar[]
+      AND NOT (c.content_opt_outs && %(sensitive)s::varchar[])
+      AND (cardinality(%(sensitive)s::varchar[]) = 0 OR c.weekly_exposure_cap_minutes > 0)
+      AND c.weekly_availability_hours > 0
+      AND (%(contributor)s::bigint IS NULL OR c.id = %(contributor)s::bigint)
       AND NOT COALESCE(b.in_exclusive, false)
-      AND NOT (p.exclusive AND COALESCE(b.active, 0) > 0)
+      AND NOT (%(exclusive)s AND COALESCE(b.active, 0) > 0)
       AND NOT EXISTS (
           SELECT 1 FROM marketplace_engagement e
           WHERE e.project_id = %(project)s AND e.contributor_id = c.id AND e.status = 'active'
       )
+),
+points AS (
+    SELECT *,
+           -- Points in tenths, as integers: cheaper to sum and sort than numerics.
+           CASE WHEN exact_matches > 0 THEN 300 + 50 * LEAST(exact_matches - 1, 2) ELSE 150 END AS domain_points,
+           (COALESCE(quality_score, 0.5) * 250)::int AS quality_points,
+           LEAST(weekly_availability_hours * 150 / %(weekly_hours)s, 150) AS availability_points,
+           50 * LEAST(tier_rank - %(min_rank)s, 2) AS tier_points,
+           CASE WHEN credential_in_field THEN 100 ELSE 0 END AS credential_points
+    FROM scored
 )
 SELECT *, domain_points + quality_points + availability_points + tier_points + credential_points AS score
-FROM scored
+FROM points
 ORDER BY score DESC, id
 LIMIT %(limit)s
 """
@@ -118,28 +91,72 @@ class Candidate:
     reasons: list[str]
 
 
-def _reasons(row: dict) -> list[str]:
-    matched = ", ".join(row["matched_names"])
+def _points(tenths: int) -> str:
+    return f"{Decimal(tenths) / 10:g}"
+
+
+def _reasons(row: dict, names: dict[int, tuple[str, int]], families: set[int]) -> list[str]:
+    matched = ", ".join(
+        sorted(name for domain_id in row["specialty_ids"] for name, family in [names[domain_id]] if family in families)
+    )
     reasons = [
-        f"Exact specialty match ({matched}): +{row['domain_points']}"
+        f"Exact specialty match ({matched}): +{_points(row['domain_points'])}"
         if row["exact_matches"]
-        else f"Related specialty ({matched}): +{row['domain_points']}",
+        else f"Related specialty ({matched}): +{_points(row['domain_points'])}",
         f"Quality score {row['quality_score'] if row['quality_score'] is not None else 'not yet measured (neutral)'}: "
-        f"+{row['quality_points']}",
-        f"Available {row['weekly_availability_hours']} h a week: +{row['availability_points']}",
+        f"+{_points(row['quality_points'])}",
+        f"Available {row['weekly_availability_hours']} h a week: +{_points(row['availability_points'])}",
     ]
     if row["tier_points"]:
-        reasons.append(f"{Tier(row['tier']).label} tier, above the minimum: +{row['tier_points']}")
+        reasons.append(f"{Tier(row['tier']).label} tier, above the minimum: +{_points(row['tier_points'])}")
     if row["credential_points"]:
-        reasons.append(f"Verified credential in the project's field: +{row['credential_points']}")
+        reasons.append(f"Verified credential in the project's field: +{_points(row['credential_points'])}")
     return reasons
 
 
+def match_sql(params: dict) -> str:
+    """The query, with exact specialty matches counted by one array test per required domain."""
+    tests = [f"(c.specialty_ids @> ARRAY[%(domain_{i})s]::int[])::int" for i in range(len(params["domains"]))]
+    for i, domain_id in enumerate(params["domains"]):
+        params[f"domain_{i}"] = domain_id
+    return MATCH_SQL.replace("{exact_matches}", " + ".join(tests) or "0")
+
+
+def match_parameters(*, project_id: int, limit: int = 50, contributor_id: int | None = None) -> dict:
+    """The query's parameters, read from the project first so the planner sees real values."""
+    from .models import Project
+
+    project = Project.objects.get(pk=project_id)
+    domains = list(project.domains.values_list("id", "parent_id"))
+    min_rank = TIER_RANK[project.min_tier]
+    return {
+        "project": project.pk,
+        "tiers": [tier for tier, rank in TIER_RANK.items() if rank >= min_rank],
+        "min_rank": min_rank,
+        "countries": list(project.allowed_countries),
+        "languages": list(project.languages),
+        "sensitive": list(project.sensitive_categories),
+        "required_kinds": list(project.required_credential_kinds),
+        "exclusive": project.exclusive,
+        "weekly_hours": max(project.weekly_hours, 1),
+        "domains": [domain_id for domain_id, _ in domains],
+        "families": sorted({parent_id or domain_id for domain_id, parent_id in domains}),
+        "contributor": contributor_id,
+        "limit": limit,
+    }
+
+
 def ranked_candidates(*, project_id: int, limit: int = 50, contributor_id: int | None = None) -> list[Candidate]:
+    params = match_parameters(project_id=project_id, limit=limit, contributor_id=contributor_id)
     with connection.cursor() as cursor:
-        cursor.execute(MATCH_SQL, {"project": project_id, "limit": limit, "contributor": contributor_id})
+        cursor.execute(match_sql(params), params)
         columns = [col.name for col in cursor.description]
         rows = [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+    names = {
+        domain.pk: (domain.name, domain.parent_id or domain.pk)
+        for domain in Domain.objects.filter(pk__in={i for row in rows for i in row["specialty_ids"]})
+    }
+    families = set(params["families"])
     return [
         Candidate(
             contributor_id=row["id"],
@@ -147,12 +164,12 @@ def ranked_candidates(*, project_id: int, limit: int = 50, contributor_id: int |
             country=row["country"],
             subdivision=row["subdivision"],
             tier=row["tier"],
-            score=Decimal(row["score"]),
+            score=Decimal(row["score"]) / 10,
             components={
-                name: Decimal(row[f"{name}_points"])
+                name: Decimal(row[f"{name}_points"]) / 10
                 for name in ("domain", "quality", "availability", "tier", "credential")
             },
-            reasons=_reasons(row),
+            reasons=_reasons(row, names, families),
         )
         for row in rows
     ]

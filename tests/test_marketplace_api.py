@@ -368,3 +368,21 @@ def test_two_simultaneous_acceptances_never_exceed_headcount(stripe_server):
     assert Engagement.objects.filter(project=project).count() == 1
     refused = [o for o in outcomes if isinstance(o, ApplicationError)]
     assert [r.code for r in refused] in (["headcount_reached"], ["project_not_open"])
+
+
+def test_an_expert_whose_only_license_expires_drops_out_of_matching(client_for, stripe_server):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vetting.services import credentials_expiry_sweep
+
+    lab, owner = make_lab()
+    project = make_open_project(lab, owner)
+    expert = make_vetted_expert()
+    client = client_for(owner)
+    assert [c["contributor_id"] for c in client.get(f"/api/projects/{project.pk}/candidates/").json()] == [expert.pk]
+    credential = expert.credentials.get()
+    credentials_expiry_sweep(today=credential.expires_on + timedelta(days=1))
+    assert client.get(f"/api/projects/{project.pk}/candidates/").json() == []
+    assert timezone.now().date() < credential.expires_on  # the sweep, not the calendar, decided

@@ -23,7 +23,7 @@ from audit.services import audit_record
 from config.errors import ApplicationError, Conflict, NotPermitted
 from contributors.models import Contributor, ContributorStatus, Domain, Tier
 from contributors.reference import is_country
-from contributors.services import contributor_status_set
+from contributors.services import contributor_status_set, contributor_summaries_refresh
 
 from .models import (
     Assessment,
@@ -306,6 +306,7 @@ def credential_verify(*, actor: User, credential: Credential, note: str = "") ->
         credential.reviewer = actor
         credential.decided_at = timezone.now()
         credential.save(update_fields=["status", "reviewer", "decided_at", "updated_at"])
+        contributor_summaries_refresh(contributor_ids=[credential.contributor_id])
         audit_record(
             actor=actor,
             action="vetting.credential.verified",
@@ -385,6 +386,7 @@ def credentials_expiry_sweep(*, actor: User | None = None, today: date | None = 
                 body="Upload a renewed credential to keep being matched to projects that require it.",
             )
         Credential.objects.bulk_update(to_expire, ["status", "decided_at"])
+        contributor_summaries_refresh(contributor_ids=sorted({c.contributor_id for c in to_expire}))
         expired = len(to_expire)
 
         to_warn = list(

@@ -227,7 +227,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "credentials-expiry-sweep": {
         "task": "vetting.tasks.credentials_expiry_sweep_task",
-        "schedule": timedelta(hours=6),
+        "schedule": timedelta(hours=1),
     },
     "deactivation-response-windows": {
         "task": "vetting.tasks.deactivation_windows_sweep_task",
