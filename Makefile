@@ -46,7 +46,7 @@ lint: install
 	$(BIN)/ruff check .
 
 bench: install
-	@for script in bench/*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
+	@for script in bench/[!_]*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
 
 # Stops the embedded PostgreSQL and Redis started when no DATABASE_URL / REDIS_URL is set.
 stop:
