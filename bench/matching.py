@@ -155,7 +155,8 @@ def main() -> None:
         active = cursor.fetchone()[0]
 
     def run_bare():
-        with bare.cursor() as cursor:
+        # Client-side binding, as Django's backend uses, so both run the same statement text.
+        with psycopg.ClientCursor(bare) as cursor:
             cursor.execute(sql, params)
             cursor.fetchall()
 
