@@ -1,8 +1,10 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeBoundary, RangeOperators
 from django.db import models
+from django.db.models import Func
 
 from contributors.models import Tier
 from contributors.reference import SensitiveContent
@@ -76,6 +78,16 @@ class Project(models.Model):
     # Shown to experts before they accept per-task work; the basis of its hourly rate.
     task_estimate_minutes = models.PositiveIntegerField(null=True, blank=True)
     weekly_hours = models.PositiveSmallIntegerField(help_text="Hours a week expected from each expert.")
+    # Most hours a week one expert may log on this project; null means no cap.
+    weekly_cap_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Days the lab has to review work before it is approved automatically.
+    review_window_days = models.PositiveSmallIntegerField(default=7)
+    # Days an expert has to appeal a rejection.
+    appeal_window_days = models.PositiveSmallIntegerField(default=14)
+    # Per-task work with an automated judge: the share of submissions with the lowest
+    # judge confidence, and a random share, that go to a person for review.
+    judge_review_share = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.200"))
+    random_review_share = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.050"))
     headcount = models.PositiveSmallIntegerField()
     budget_cap_minor = models.BigIntegerField()
     sensitive_categories = ArrayField(
@@ -247,3 +259,157 @@ class Engagement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contributor} on {self.project}"
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class ActivityKind(models.TextChoices):
+    TASK_WORK = "task_work", "Task work"
+    TRAINING = "training", "Training"
+    ONBOARDING = "onboarding", "Onboarding"
+    ASSESSMENT = "assessment", "Assessment"
+    MEETING = "meeting", "Meeting"
+    REVIEW = "review", "Review"
+
+
+class ReviewStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Waiting for review"
+    HELD = "held", "Held for a person to review"
+    APPROVED = "approved", "Approved"
+    AUTO_APPROVED = "auto_approved", "Approved automatically"
+    REJECTED = "rejected", "Rejected"
+    APPEALED = "appealed", "Appealed"
+
+
+PENDING_REVIEW = (ReviewStatus.SUBMITTED, ReviewStatus.HELD, ReviewStatus.APPEALED)
+APPROVED_STATUSES = (ReviewStatus.APPROVED, ReviewStatus.AUTO_APPROVED)
+
+
+class ReviewedWork(models.Model):
+    """What time entries and task submissions share: the review, rejection and appeal trail."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="+")
+    # Copied from the engagement so that one person's work can be constrained and
+    # summed without a join.
+    contributor = models.ForeignKey("contributors.Contributor", on_delete=models.PROTECT, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="+")
+    # The day the work was done, in the expert's own timezone: what weekly caps, pay
+    # periods and minimum wages are looked up by.
+    work_date = models.DateField()
+    minutes = models.PositiveIntegerField()
+    status = models.CharField(max_length=15, choices=ReviewStatus.choices, default=ReviewStatus.SUBMITTED)
+    hold_reason = models.CharField(max_length=300, blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    appeal_reason = models.TextField(blank=True)
+    appealed_at = models.DateTimeField(null=True, blank=True)
+    appeal_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    appeal_decision_reason = models.TextField(blank=True)
+    appeal_decided_at = models.DateTimeField(null=True, blank=True)
+    auto_approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class TimeEntry(ReviewedWork):
+    """Logged time. Editing a submitted entry makes a new version; the old one is kept."""
+
+    activity = models.CharField(max_length=15, choices=ActivityKind.choices)
+    # Null for an entry given as a duration on a day rather than a start and an end.
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    task_reference = models.CharField(max_length=200, blank=True)
+    version = models.PositiveSmallIntegerField(default=1)
+    previous = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_version"
+    )
+    is_current = models.BooleanField(default=True)
+    change_reason = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-work_date", "-started_at"]
+        indexes = [
+            models.Index(fields=["contributor", "work_date"], condition=models.Q(is_current=True), name="entry_person_day"),
+            models.Index(fields=["project", "status"], condition=models.Q(is_current=True), name="entry_project_status"),
+            models.Index(fields=["status", "submitted_at"], condition=models.Q(is_current=True), name="entry_review_queue"),
+        ]
+        constraints = [
+            # Two current entries of one person can never overlap, whatever the requests
+            # racing to create them.
+            ExclusionConstraint(
+                name="time_entries_never_overlap",
+                expressions=[
+                    ("contributor", RangeOperators.EQUAL),
+                    (TsTzRange("started_at", "ended_at", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                condition=models.Q(is_current=True, started_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(started_at__isnull=True, ended_at__isnull=True)
+                | models.Q(started_at__isnull=False, ended_at__gt=models.F("started_at")),
+                name="time_entry_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(minutes__gt=0, minutes__lte=24 * 60), name="time_entry_minutes_in_a_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_activity_display()} {self.minutes} min on {self.work_date}"
+
+
+class TaskSubmission(ReviewedWork):
+    """One per-task item of work, submitted with the time it took."""
+
+    task_reference = models.CharField(max_length=200)
+    answer = models.JSONField(default=dict, blank=True)
+    estimate_minutes = models.PositiveIntegerField()
+    # An automated judge's confidence (0-1) that the answer is right, when one ran.
+    judge_confidence = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
+    # Routed to a person because of low judge confidence or the random sample.
+    needs_expert_review = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        indexes = [
+            models.Index(fields=["contributor", "work_date"], name="task_person_day"),
+            models.Index(fields=["project", "status"], name="task_project_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "task_reference"], name="one_submission_per_task"),
+            models.CheckConstraint(condition=models.Q(minutes__gt=0, minutes__lte=24 * 60), name="task_minutes_in_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Task {self.task_reference} ({self.minutes} min)"
+
+
+class ReviewAlert(models.Model):
+    """An unusual rejection rate, for operations to look at."""
+
+    scope = models.CharField(max_length=10, choices=[("reviewer", "Reviewer"), ("project", "Project")])
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="review_alerts")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed = models.PositiveIntegerField()
+    rejected = models.PositiveIntegerField()
+    raised_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+
+    def __str__(self) -> str:
+        return f"{self.rejected}/{self.reviewed} rejected ({self.scope}) on {self.project}"

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_FLOOR, Decimal
 
 from django.db.models import Q, QuerySet, Sum
 
 from accounts.models import User
 from contributors.models import Contributor
+from payouts import money
+from payouts.floors import effective_hourly_minor
+from payouts.models import FxRate
 
 from .models import (
     Engagement,
@@ -16,6 +21,7 @@ from .models import (
     LabRole,
     Project,
     ProjectFunding,
+    ProjectRateChange,
     ProjectStatus,
     StaffingRequest,
 )
@@ -88,11 +94,45 @@ class BudgetBurn:
         return (self.committed_minor + self.spent_minor) / self.funded_minor
 
 
+WORK_VALUE_SQL = """
+WITH entries AS (
+    SELECT t.status,
+           CASE WHEN e.pay_model = 'hourly' THEN e.rate_minor::numeric * t.minutes / 60
+                ELSE e.rate_minor::numeric * t.minutes / e.task_estimate_minutes END AS value
+    FROM marketplace_timeentry t JOIN marketplace_engagement e ON e.id = t.engagement_id
+    WHERE t.project_id = %(project)s AND t.is_current
+    UNION ALL
+    SELECT s.status, e.rate_minor::numeric AS value
+    FROM marketplace_tasksubmission s JOIN marketplace_engagement e ON e.id = s.engagement_id
+    WHERE s.project_id = %(project)s
+)
+SELECT round(COALESCE(sum(value) FILTER (WHERE status IN ('approved', 'auto_approved')), 0)),
+       round(COALESCE(sum(value) FILTER (WHERE status IN ('submitted', 'held', 'appealed')), 0))
+FROM entries
+"""
+
+
+def work_value_minor(*, project: Project) -> tuple[int, int]:
+    """(approved, awaiting review) value of a project's work at the engagements' locked rates."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(WORK_VALUE_SQL, {"project": project.pk})
+        approved, pending = cursor.fetchone()
+    return int(approved), int(pending)
+
+
+def work_exposure_minor(*, project: Project) -> int:
+    """What the project owes or may owe: approved work plus work waiting for review."""
+    approved, pending = work_value_minor(project=project)
+    return approved + pending
+
+
 def budget_burn(*, project: Project) -> BudgetBurn:
     """Funded, committed to active engagements, spent on approved work, and what is left.
 
-    Spent stays zero until work is logged and approved; committed is the budget set aside
-    for active engagements when they began.
+    Committed is what active engagements set aside when they began, less what they have
+    spent since; remaining is funded minus spent minus that outstanding commitment.
     """
     committed = (
         Engagement.objects.filter(project=project, status=EngagementStatus.ACTIVE).aggregate(
@@ -100,9 +140,10 @@ def budget_burn(*, project: Project) -> BudgetBurn:
         )["total"]
         or 0
     )
-    spent = 0
+    spent, _ = work_value_minor(project=project)
+    outstanding = max(committed - spent, 0)
     funded = project.funded_minor
-    return BudgetBurn(project.currency, funded, committed, spent, funded - committed - spent)
+    return BudgetBurn(project.currency, funded, outstanding, spent, funded - spent - outstanding)
 
 
 def staffing_requests_for_project(*, project: Project) -> QuerySet[StaffingRequest]:
@@ -127,3 +168,83 @@ def fundings_of(*, project: Project) -> QuerySet[ProjectFunding]:
 
 def open_projects() -> QuerySet[Project]:
     return Project.objects.filter(status=ProjectStatus.OPEN).select_related("lab").order_by("starts_on")
+
+
+# --- reads for the lab and expert pages ------------------------------------------------
+
+
+def lab_for_member(*, user: User, pk: int) -> Lab | None:
+    return labs_of(user=user).filter(pk=pk).first()
+
+
+def projects_of_lab(*, user: User, lab: Lab) -> QuerySet[Project]:
+    return projects_visible_to(user=user).filter(lab=lab)
+
+
+def staffing_request_of_project(*, project: Project, pk: int) -> StaffingRequest | None:
+    return staffing_requests_for_project(project=project).filter(pk=pk).first()
+
+
+def staffing_request_for_expert(*, contributor: Contributor, pk: int) -> StaffingRequest | None:
+    return staffing_requests_for_expert(contributor=contributor).filter(pk=pk).first()
+
+
+def contributor_by_id(*, pk: int) -> Contributor | None:
+    return Contributor.objects.filter(pk=pk).first()
+
+
+def rate_changes_of(*, project: Project) -> QuerySet[ProjectRateChange]:
+    return project.rate_changes.order_by("-changed_at")
+
+
+def project_currencies() -> list[str]:
+    """Currencies a project can be priced in: those the pay floors can be converted into."""
+    currencies = {"USD"}
+    for base, quote in FxRate.objects.values_list("base", "quote").distinct():
+        currencies.update((base, quote))
+    return sorted(currencies)
+
+
+@dataclass(frozen=True)
+class FundingQuote:
+    currency: str
+    budget_minor: int
+    fee_minor: int
+    amount_minor: int
+
+
+def funding_quote(*, project: Project) -> FundingQuote:
+    """What funding would charge now: the budget plus the lab's fee, as the service computes it."""
+    fee = money.multiply(project.budget_cap_minor, project.lab.platform_fee_markup)
+    return FundingQuote(project.currency, project.budget_cap_minor, fee, project.budget_cap_minor + fee)
+
+
+@dataclass(frozen=True)
+class BudgetForecast:
+    weekly_commitment_minor: int
+    active_engagements: int
+    # None when nobody is engaged: nothing draws the budget down.
+    weeks_left: Decimal | None
+    weeks_to_end: int
+
+
+def budget_forecast(*, project: Project, on: date) -> BudgetForecast:
+    """How long the unspent budget lasts at what the active engagements cost each week."""
+    weekly = 0
+    active = 0
+    for engagement in Engagement.objects.filter(project=project, status=EngagementStatus.ACTIVE):
+        hourly = effective_hourly_minor(
+            pay_model=engagement.pay_model,
+            rate_minor=engagement.rate_minor,
+            task_estimate_minutes=engagement.task_estimate_minutes,
+        )
+        weekly += money.multiply(hourly, project.weekly_hours)
+        active += 1
+    burn = budget_burn(project=project)
+    unspent = burn.funded_minor - burn.spent_minor
+    weeks_left = None
+    if weekly > 0:
+        weeks_left = (Decimal(max(unspent, 0)) / Decimal(weekly)).quantize(Decimal("0.1"), rounding=ROUND_FLOOR)
+    days_to_end = (project.ends_on - max(project.starts_on, on)).days + 1
+    weeks_to_end = max(0, math.ceil(days_to_end / 7))
+    return BudgetForecast(weekly, active, weeks_left, weeks_to_end)

@@ -229,6 +229,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "vetting.tasks.credentials_expiry_sweep_task",
         "schedule": timedelta(hours=1),
     },
+    "work-auto-approval": {
+        "task": "marketplace.tasks.work_auto_approve_task",
+        "schedule": timedelta(minutes=30),
+    },
     "deactivation-response-windows": {
         "task": "vetting.tasks.deactivation_windows_sweep_task",
         "schedule": timedelta(hours=1),
@@ -245,6 +249,13 @@ if STRIPE_LOCAL:
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="") or f"whsec_{_local_secret_key()[:32]}"
 STRIPE_CONNECT_WEBHOOK_SECRET = env.str("STRIPE_CONNECT_WEBHOOK_SECRET", default="") or STRIPE_WEBHOOK_SECRET
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
+# The weekday pay weeks start on (0 Monday ... 6 Sunday).
+PAY_WEEK_START = env.int("PAY_WEEK_START", default=0)
+# A reviewer's or project's rejections over the last REVIEW_ALERT_DAYS that raise an alert:
+# at least REVIEW_ALERT_MIN_REVIEWS reviews, more than REVIEW_ALERT_SHARE of them rejected.
+REVIEW_ALERT_DAYS = 30
+REVIEW_ALERT_MIN_REVIEWS = env.int("REVIEW_ALERT_MIN_REVIEWS", default=10)
+REVIEW_ALERT_SHARE = env.float("REVIEW_ALERT_SHARE", default=0.3)
 # Budget share at which a lab is warned that a project's budget is running out.
 BUDGET_WARNING_SHARE = env.float("BUDGET_WARNING_SHARE", default=0.8)
 

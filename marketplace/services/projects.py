@@ -24,8 +24,8 @@ from payouts import money
 from payouts import stripe_gateway as gateway
 from payouts.floors import rate_preview
 
-from . import matching
-from .models import (
+from .. import matching
+from ..models import (
     Engagement,
     EngagementStatus,
     FundingStatus,
@@ -41,7 +41,7 @@ from .models import (
     RequestStatus,
     StaffingRequest,
 )
-from .selectors import LAB_EDITORS, budget_burn, project_rate_on
+from ..selectors import LAB_EDITORS, budget_burn, project_rate_on
 
 # --- labs ----------------------------------------------------------------------------
 
