@@ -6,6 +6,7 @@ from accounts.models import TIMEZONE_CHOICES, Role
 from audit.models import AuditEvent
 from contributors.models import Contributor, Domain, EducationLevel, Tier
 from contributors.reference import SensitiveContent
+from marketplace.models import ActivityKind
 from vetting.models import (
     Assessment,
     AssessmentAttempt,
@@ -391,17 +392,25 @@ class MemberOutput(serializers.Serializer):
 class ProjectInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     brief = serializers.CharField()
-    domains = serializers.SlugRelatedField(slug_field="slug", queryset=Domain.objects.all(), many=True, allow_empty=False)
+    domains = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Domain.objects.all(), many=True, allow_empty=False
+    )
     min_tier = serializers.ChoiceField(choices=Tier.choices)
     required_credential_kinds = serializers.ListField(
         child=serializers.ChoiceField(choices=CredentialKind.choices), required=False, default=list
     )
-    allowed_countries = serializers.ListField(child=serializers.CharField(min_length=2, max_length=2), allow_empty=False)
+    allowed_countries = serializers.ListField(
+        child=serializers.CharField(min_length=2, max_length=2), allow_empty=False
+    )
     languages = serializers.ListField(child=serializers.CharField(max_length=3), required=False, default=list)
     pay_model = serializers.ChoiceField(choices=["hourly", "per_task"])
     currency = serializers.CharField(min_length=3, max_length=3, default="USD")
-    rate_minor = serializers.IntegerField(min_value=1, help_text="Hourly rate, or the price of one task, in minor units.")
-    task_estimate_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, required=False, allow_null=True, default=None)
+    rate_minor = serializers.IntegerField(
+        min_value=1, help_text="Hourly rate, or the price of one task, in minor units."
+    )
+    task_estimate_minutes = serializers.IntegerField(
+        min_value=1, max_value=24 * 60, required=False, allow_null=True, default=None
+    )
     weekly_hours = serializers.IntegerField(min_value=1, max_value=60)
     headcount = serializers.IntegerField(min_value=1, max_value=10000)
     budget_cap_minor = serializers.IntegerField(min_value=1)
@@ -564,3 +573,81 @@ class EngagementOutput(serializers.Serializer):
     task_estimate_minutes = serializers.IntegerField(allow_null=True)
     committed_minor = serializers.IntegerField()
     started_at = serializers.DateTimeField()
+
+
+# --- work ----------------------------------------------------------------------------
+
+
+class TimeEntryInput(serializers.Serializer):
+    engagement = serializers.IntegerField()
+    activity = serializers.ChoiceField(choices=ActivityKind.choices)
+    started_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    work_date = serializers.DateField(required=False, allow_null=True, default=None)
+    minutes = serializers.IntegerField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    task_reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class TimeEntryReviseInput(serializers.Serializer):
+    reason = serializers.CharField()
+    activity = serializers.ChoiceField(choices=ActivityKind.choices, required=False)
+    started_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    work_date = serializers.DateField(required=False, allow_null=True, default=None)
+    minutes = serializers.IntegerField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class _ReviewedWorkOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    engagement = serializers.IntegerField(source="engagement_id")
+    project = serializers.IntegerField(source="project_id")
+    contributor = serializers.IntegerField(source="contributor_id")
+    work_date = serializers.DateField()
+    minutes = serializers.IntegerField()
+    status = serializers.CharField()
+    hold_reason = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+    rejection_reason = serializers.CharField()
+    appeal_reason = serializers.CharField()
+    appeal_decision_reason = serializers.CharField()
+    auto_approved_at = serializers.DateTimeField(allow_null=True)
+
+
+class TimeEntryOutput(_ReviewedWorkOutput):
+    activity = serializers.CharField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    note = serializers.CharField()
+    task_reference = serializers.CharField()
+    version = serializers.IntegerField()
+    previous = serializers.IntegerField(source="previous_id", allow_null=True)
+    is_current = serializers.BooleanField()
+    change_reason = serializers.CharField()
+
+
+class TaskInput(serializers.Serializer):
+    engagement = serializers.IntegerField()
+    task_reference = serializers.CharField(max_length=200)
+    minutes = serializers.IntegerField()
+    answer = serializers.JSONField(required=False, default=dict)
+    judge_confidence = serializers.DecimalField(
+        max_digits=4, decimal_places=3, required=False, allow_null=True, default=None
+    )
+    work_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class TaskOutput(_ReviewedWorkOutput):
+    task_reference = serializers.CharField()
+    estimate_minutes = serializers.IntegerField()
+    judge_confidence = serializers.DecimalField(max_digits=4, decimal_places=3, allow_null=True)
+    needs_expert_review = serializers.BooleanField()
+
+
+class WorkDecisionInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    approve = serializers.BooleanField(
+        required=False, default=False, help_text="For decide-appeal: overturn the rejection."
+    )

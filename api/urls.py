@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import auth, experts, labs, ops
+from .views import auth, experts, labs, ops, work
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -45,6 +45,12 @@ urlpatterns = [
     path("me/engagements/", labs.MyEngagementListView.as_view(), name="api-my-engagements"),
     path("staffing-requests/<int:pk>/accept/", labs.StaffingRequestAcceptView.as_view(), name="api-request-accept"),
     path("staffing-requests/<int:pk>/decline/", labs.StaffingRequestDeclineView.as_view(), name="api-request-decline"),
+    # work
+    path("me/time-entries/", work.MyTimeEntryListView.as_view(), name="api-time-entries"),
+    path("time-entries/<int:pk>/revise/", work.TimeEntryReviseView.as_view(), name="api-time-entry-revise"),
+    path("me/tasks/", work.MyTaskListView.as_view(), name="api-tasks"),
+    path("projects/<int:pk>/review-queue/", work.ReviewQueueView.as_view(), name="api-review-queue"),
+    path("work/<slug:kind>/<int:pk>/<slug:action>/", work.WorkActionView.as_view(), name="api-work-action"),
     # operations
     path("ops/credentials/", ops.OpsCredentialQueueView.as_view(), name="api-ops-credentials"),
     path(

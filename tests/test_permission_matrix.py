@@ -42,6 +42,12 @@ OPS_REVIEWER = {**dict.fromkeys(ROLES, DENIED), "ops_reviewer": OK}
 LAB_SELF = {**dict.fromkeys(ROLES, DENIED), "lab_member": OK, "other_lab_member": OK}
 LAB_OBJECT = {**dict.fromkeys(ROLES, DENIED), "lab_member": OK, "other_lab_member": HIDDEN}
 # The world's request is an invitation: only the invited expert answers it.
+WORK_ACTION = {
+    **dict.fromkeys(ROLES, HIDDEN),
+    "anonymous": DENIED,
+    "owner": DENIED,
+    "lab_member": OK,
+}
 INVITATION_ANSWER = {**dict.fromkeys(ROLES, DENIED), "owner": OK, "other_expert": HIDDEN, "other_lab_member": HIDDEN}
 
 # (route name, method) -> expected outcome per role
@@ -111,6 +117,13 @@ MATRIX = {
     ("api-my-engagements", "get"): EXPERT_SELF,
     ("api-request-accept", "post"): INVITATION_ANSWER,
     ("api-request-decline", "post"): INVITATION_ANSWER,
+    ("api-time-entries", "get"): EXPERT_SELF,
+    ("api-time-entries", "post"): EXPERT_SELF,
+    ("api-time-entry-revise", "post"): EXPERT_OBJECT_ACTION,
+    ("api-tasks", "get"): EXPERT_SELF,
+    ("api-tasks", "post"): EXPERT_SELF,
+    ("api-review-queue", "get"): LAB_OBJECT,
+    ("api-work-action", "post"): WORK_ACTION,
 }
 
 
@@ -140,6 +153,29 @@ def test_every_api_route_has_an_entry_in_the_matrix():
     assert not stale, f"these matrix entries name routes that no longer exist: {stale}"
 
 
+def _time_entry_on_a_running_project(lab, lab_owner, expert):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from marketplace.services import staffing_request_accept, time_entry_log
+
+    running = make_open_project(lab, lab_owner, title="Running project")
+    type(running).objects.filter(pk=running.pk).update(starts_on=timezone.now().date() - timedelta(days=7))
+    engagement = staffing_request_accept(
+        actor=expert.user, request=invitation_send(actor=lab_owner, project=running, contributor=expert)
+    )
+    type(engagement).objects.filter(pk=engagement.pk).update(started_at=timezone.now() - timedelta(days=7))
+    engagement.refresh_from_db()
+    return time_entry_log(
+        actor=expert.user,
+        engagement=engagement,
+        activity="training",
+        work_date=timezone.now().date() - timedelta(days=1),
+        minutes=45,
+    )
+
+
 @pytest.fixture
 def world(client_for, stripe_server):
     owner = make_vetted_expert()
@@ -152,6 +188,7 @@ def world(client_for, stripe_server):
     _other_lab, other_lab_owner = make_lab()
     project = make_open_project(lab, lab_owner)
     invitation = invitation_send(actor=lab_owner, project=project, contributor=owner)
+    entry = _time_entry_on_a_running_project(lab, lab_owner, owner)
     assessment = assessment_create(
         actor=colleague,
         title="Basics",
@@ -198,6 +235,9 @@ def world(client_for, stripe_server):
         "api-lab-projects": lab.pk,
         "api-request-accept": invitation.pk,
         "api-request-decline": invitation.pk,
+        "api-time-entry-revise": entry.pk,
+        "api-review-queue": project.pk,
+        "api-work-action": {"kind": "time-entries", "pk": entry.pk, "action": "approve"},
         **{
             name: project.pk
             for name in (
@@ -232,7 +272,8 @@ def test_permission_matrix(route, method, world):
     from django.urls import reverse
 
     clients, pks = world
-    url = reverse(route, kwargs={"pk": pks[route]} if route in pks else None)
+    kwargs = pks.get(route)
+    url = reverse(route, kwargs=kwargs if isinstance(kwargs, dict) else {"pk": kwargs} if kwargs else None)
     outcomes = {}
     for role in ROLES:
         response = getattr(clients[role], method)(url, {}, format="json")

@@ -84,7 +84,9 @@ class SignupView(APIView):
             audit_record(
                 actor=user, action="accounts.user.signed_up", target=user, after={"email": email, "role": user.role}
             )
-            link = request.build_absolute_uri(reverse("account_confirm_email", args=[EmailConfirmationHMAC(address).key]))
+            link = request.build_absolute_uri(
+                reverse("account_confirm_email", args=[EmailConfirmationHMAC(address).key])
+            )
             notify_after_commit(
                 recipients=[email],
                 subject="Confirm your email address",

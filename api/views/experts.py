@@ -216,7 +216,9 @@ class MyCaseRespondView(APIView):
         case = _own_case(request, pk)
         data = s.CaseResponseInput(data=request.data)
         data.is_valid(raise_exception=True)
-        case = vetting_services.deactivation_case_respond(actor=request.user, case=case, response=data.validated_data["response"])
+        case = vetting_services.deactivation_case_respond(
+            actor=request.user, case=case, response=data.validated_data["response"]
+        )
         return Response(s.CaseOutput(case).data)
 
 
@@ -229,5 +231,7 @@ class MyCaseAppealView(APIView):
         case = _own_case(request, pk)
         data = s.CaseAppealInput(data=request.data)
         data.is_valid(raise_exception=True)
-        case = vetting_services.deactivation_case_appeal(actor=request.user, case=case, statement=data.validated_data["statement"])
+        case = vetting_services.deactivation_case_appeal(
+            actor=request.user, case=case, statement=data.validated_data["statement"]
+        )
         return Response(s.CaseOutput(case).data)

@@ -82,7 +82,9 @@ class LabProjectListView(APIView):
     @extend_schema(responses=s.ProjectOutput(many=True), tags=["labs"])
     def get(self, request, pk: int):
         lab = _lab(request, pk)
-        return Response(s.ProjectOutput(selectors.projects_visible_to(user=request.user).filter(lab=lab), many=True).data)
+        return Response(
+            s.ProjectOutput(selectors.projects_visible_to(user=request.user).filter(lab=lab), many=True).data
+        )
 
     @extend_schema(request=s.ProjectInput, responses={201: s.ProjectOutput}, tags=["labs"])
     @idempotent
@@ -180,7 +182,9 @@ class FundingView(APIView):
             method = TEST_PAYMENT_METHODS.get(method, method)
         elif method in TEST_PAYMENT_METHODS:
             raise ApplicationError(
-                "Test cards work only in test mode.", code="invalid", fields={"payment_method": ["Not a live payment method."]}
+                "Test cards work only in test mode.",
+                code="invalid",
+                fields={"payment_method": ["Not a live payment method."]},
             )
         funding = services.project_funding_start(actor=request.user, project=project, payment_method=method)
         funding.refresh_from_db()
@@ -213,7 +217,9 @@ class InvitationView(APIView):
     @extend_schema(responses=s.StaffingRequestOutput(many=True), tags=["labs"])
     def get(self, request, pk: int):
         project = _project(request, pk)
-        return Response(s.StaffingRequestOutput(selectors.staffing_requests_for_project(project=project), many=True).data)
+        return Response(
+            s.StaffingRequestOutput(selectors.staffing_requests_for_project(project=project), many=True).data
+        )
 
     @extend_schema(request=s.InvitationInput, responses={201: s.StaffingRequestOutput}, tags=["labs"])
     @idempotent

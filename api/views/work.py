@@ -1,0 +1,142 @@
+"""Logging work and reviewing it, through the API."""
+
+from django.db.models import Q
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.errors import ApplicationError
+from marketplace import selectors, services
+from marketplace.models import PENDING_REVIEW, Engagement, TaskSubmission, TimeEntry
+
+from .. import serializers as s
+from ..idempotency import idempotent
+from ..permissions import IsExpert, IsLabMember
+
+KINDS = {"time-entries": (TimeEntry, s.TimeEntryOutput), "tasks": (TaskSubmission, s.TaskOutput)}
+
+
+def _own_engagement(request, pk: int) -> Engagement:
+    engagement = Engagement.objects.filter(pk=pk, contributor__user=request.user).first()
+    if engagement is None:
+        raise ApplicationError(
+            "No engagement of yours has this id.", code="invalid", fields={"engagement": ["Not found."]}
+        )
+    return engagement
+
+
+class MyTimeEntryListView(APIView):
+    """The expert's own time ledger, every version, newest first; `?current=1` for current ones only."""
+
+    permission_classes = [IsExpert]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("current", bool), OpenApiParameter("engagement", int)],
+        responses=s.TimeEntryOutput(many=True),
+        tags=["work"],
+    )
+    def get(self, request):
+        entries = TimeEntry.objects.filter(contributor__user=request.user).order_by("-work_date", "-id")
+        if request.query_params.get("current") in ("1", "true"):
+            entries = entries.filter(is_current=True)
+        if (engagement := request.query_params.get("engagement", "")).isdigit():
+            entries = entries.filter(engagement_id=int(engagement))
+        return Response(s.TimeEntryOutput(entries[:1000], many=True).data)
+
+    @extend_schema(request=s.TimeEntryInput, responses={201: s.TimeEntryOutput}, tags=["work"])
+    @idempotent
+    def post(self, request):
+        data = s.TimeEntryInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        engagement = _own_engagement(request, values.pop("engagement"))
+        entry = services.time_entry_log(actor=request.user, engagement=engagement, **values)
+        return Response(s.TimeEntryOutput(entry).data, status=status.HTTP_201_CREATED)
+
+
+class TimeEntryReviseView(APIView):
+    permission_classes = [IsExpert]
+
+    @extend_schema(request=s.TimeEntryReviseInput, responses={201: s.TimeEntryOutput}, tags=["work"])
+    @idempotent
+    def post(self, request, pk: int):
+        entry = TimeEntry.objects.filter(pk=pk, contributor__user=request.user).first()
+        if entry is None:
+            raise Http404
+        data = s.TimeEntryReviseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        revised = services.time_entry_revise(actor=request.user, entry=entry, **data.validated_data)
+        return Response(s.TimeEntryOutput(revised).data, status=status.HTTP_201_CREATED)
+
+
+class MyTaskListView(APIView):
+    permission_classes = [IsExpert]
+
+    @extend_schema(responses=s.TaskOutput(many=True), tags=["work"])
+    def get(self, request):
+        tasks = TaskSubmission.objects.filter(contributor__user=request.user).order_by("-submitted_at")
+        return Response(s.TaskOutput(tasks[:1000], many=True).data)
+
+    @extend_schema(request=s.TaskInput, responses={201: s.TaskOutput}, tags=["work"])
+    @idempotent
+    def post(self, request):
+        data = s.TaskInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        engagement = _own_engagement(request, values.pop("engagement"))
+        task = services.task_submit(actor=request.user, engagement=engagement, **values)
+        return Response(s.TaskOutput(task).data, status=status.HTTP_201_CREATED)
+
+
+class ReviewQueueView(APIView):
+    """Work waiting for the lab's review on a project, oldest first."""
+
+    permission_classes = [IsLabMember]
+
+    @extend_schema(responses={200: dict}, tags=["work"])
+    def get(self, request, pk: int):
+        project = selectors.project_for_member(user=request.user, pk=pk)
+        if project is None:
+            raise Http404
+        entries = TimeEntry.objects.filter(project=project, is_current=True, status__in=PENDING_REVIEW)
+        tasks = TaskSubmission.objects.filter(project=project, status__in=PENDING_REVIEW)
+        return Response(
+            {
+                "time_entries": s.TimeEntryOutput(entries.order_by("submitted_at")[:500], many=True).data,
+                "tasks": s.TaskOutput(tasks.order_by("-needs_expert_review", "submitted_at")[:500], many=True).data,
+            }
+        )
+
+
+ACTIONS = {
+    "approve": lambda user, item, data: services.work_approve(actor=user, item=item),
+    "reject": lambda user, item, data: services.work_reject(actor=user, item=item, reason=data["reason"]),
+    "appeal": lambda user, item, data: services.work_appeal(actor=user, item=item, reason=data["reason"]),
+    "decide-appeal": lambda user, item, data: services.work_decide_appeal(
+        actor=user, item=item, approve=data["approve"], reason=data["reason"]
+    ),
+}
+
+
+class WorkActionView(APIView):
+    """Approve, reject (with a reason), appeal (the expert) or decide an appeal (another reviewer)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.WorkDecisionInput, responses=s.TimeEntryOutput, tags=["work"])
+    @idempotent
+    def post(self, request, kind: str, pk: int, action: str):
+        if kind not in KINDS or action not in ACTIONS:
+            raise Http404
+        model, output = KINDS[kind]
+        visible = Q(contributor__user=request.user) | Q(project__lab__memberships__user=request.user)
+        item = model.objects.filter(visible, pk=pk).distinct().first()
+        if item is None:
+            raise Http404
+        data = s.WorkDecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = ACTIONS[action](request.user, item, data.validated_data)
+        return Response(output(item).data)
