@@ -37,6 +37,10 @@ def _ops_signed_in_with_mfa(request) -> bool:
 
 expert_required = _allowed_if(lambda request: request.user.is_expert, "This page is for experts.")
 
+# Only the kind of account is checked here; which labs a member may see is decided per
+# object by the views (another lab's pages answer 404), and roles inside a lab by services.
+lab_member_required = _allowed_if(lambda request: request.user.is_lab_member, "This page is for lab members.")
+
 ops_required = _allowed_if(_ops_signed_in_with_mfa, "This page is for operations staff.")
 
 ops_reviewer_required = _allowed_if(

@@ -2,8 +2,6 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
-from marketplace.selectors import labs_of
-
 
 def home(request):
     """Send each person to where their work is."""
@@ -14,7 +12,7 @@ def home(request):
         return redirect("ops-dashboard")
     if user.is_expert:
         return redirect("expert-dashboard")
-    return render(request, "lab/home.html", {"labs": labs_of(user=user)})
+    return redirect("lab-home")
 
 
 def healthz(request):

@@ -88,6 +88,8 @@ class Project(models.Model):
     # judge confidence, and a random share, that go to a person for review.
     judge_review_share = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.200"))
     random_review_share = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.050"))
+    # How many experts label each task item, for measuring agreement.
+    overlap = models.PositiveSmallIntegerField(default=1)
     headcount = models.PositiveSmallIntegerField()
     budget_cap_minor = models.BigIntegerField()
     sensitive_categories = ArrayField(
@@ -341,9 +343,15 @@ class TimeEntry(ReviewedWork):
     class Meta:
         ordering = ["-work_date", "-started_at"]
         indexes = [
-            models.Index(fields=["contributor", "work_date"], condition=models.Q(is_current=True), name="entry_person_day"),
-            models.Index(fields=["project", "status"], condition=models.Q(is_current=True), name="entry_project_status"),
-            models.Index(fields=["status", "submitted_at"], condition=models.Q(is_current=True), name="entry_review_queue"),
+            models.Index(
+                fields=["contributor", "work_date"], condition=models.Q(is_current=True), name="entry_person_day"
+            ),
+            models.Index(
+                fields=["project", "status"], condition=models.Q(is_current=True), name="entry_project_status"
+            ),
+            models.Index(
+                fields=["status", "submitted_at"], condition=models.Q(is_current=True), name="entry_review_queue"
+            ),
         ]
         constraints = [
             # Two current entries of one person can never overlap, whatever the requests
@@ -389,7 +397,9 @@ class TaskSubmission(ReviewedWork):
         ]
         constraints = [
             models.UniqueConstraint(fields=["engagement", "task_reference"], name="one_submission_per_task"),
-            models.CheckConstraint(condition=models.Q(minutes__gt=0, minutes__lte=24 * 60), name="task_minutes_in_a_day"),
+            models.CheckConstraint(
+                condition=models.Q(minutes__gt=0, minutes__lte=24 * 60), name="task_minutes_in_a_day"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -413,3 +423,35 @@ class ReviewAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rejected}/{self.reviewed} rejected ({self.scope}) on {self.project}"
+
+
+class GoldAnswer(models.Model):
+    """A task whose right answer the lab knows, mixed into the work to measure accuracy."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="gold_answers")
+    task_reference = models.CharField(max_length=200)
+    label = models.CharField(max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "task_reference"], name="one_gold_answer_per_task")]
+
+    def __str__(self) -> str:
+        return f"Gold {self.task_reference}: {self.label}"
+
+
+class QualityScore(models.Model):
+    """An expert's quality on one project (0-1), with every input that went into it."""
+
+    contributor = models.ForeignKey("contributors.Contributor", on_delete=models.PROTECT, related_name="quality_scores")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="quality_scores")
+    score = models.DecimalField(max_digits=4, decimal_places=3)
+    inputs = models.JSONField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contributor", "project"], name="one_quality_score_per_project")]
+
+    def __str__(self) -> str:
+        return f"{self.contributor} on {self.project}: {self.score}"

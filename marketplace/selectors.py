@@ -248,3 +248,40 @@ def budget_forecast(*, project: Project, on: date) -> BudgetForecast:
     days_to_end = (project.ends_on - max(project.starts_on, on)).days + 1
     weeks_to_end = max(0, math.ceil(days_to_end / 7))
     return BudgetForecast(weekly, active, weeks_left, weeks_to_end)
+
+
+REVIEWER_SCORES_SQL = """
+WITH decisions AS (
+    SELECT s.reviewed_by_id AS reviewer, s.rejection_reason <> '' AS rejected,
+           s.appeal_decided_at IS NOT NULL AND s.status IN ('approved', 'auto_approved') AS overturned,
+           g.label AS gold, s.answer->>'label' AS label
+    FROM marketplace_tasksubmission s
+    LEFT JOIN marketplace_goldanswer g ON g.project_id = s.project_id AND g.task_reference = s.task_reference
+    WHERE s.project_id = %(project)s AND s.reviewed_by_id IS NOT NULL
+    UNION ALL
+    SELECT t.reviewed_by_id, t.rejection_reason <> '',
+           t.appeal_decided_at IS NOT NULL AND t.status IN ('approved', 'auto_approved'), NULL, NULL
+    FROM marketplace_timeentry t
+    WHERE t.project_id = %(project)s AND t.reviewed_by_id IS NOT NULL
+)
+SELECT u.email, count(*) AS reviewed, count(*) FILTER (WHERE rejected) AS rejected,
+       count(*) FILTER (WHERE overturned) AS overturned,
+       count(*) FILTER (WHERE gold IS NOT NULL) AS gold_reviewed,
+       count(*) FILTER (WHERE gold IS NOT NULL AND (label = gold) = NOT rejected) AS gold_consistent
+FROM decisions d JOIN accounts_user u ON u.id = d.reviewer
+GROUP BY u.email ORDER BY u.email
+"""
+
+
+def reviewer_scores(*, project: Project) -> list[dict]:
+    """Each reviewer against the gold answers, and how often their rejections were overturned."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(REVIEWER_SCORES_SQL, {"project": project.pk})
+        columns = [c.name for c in cursor.description]
+        rows = [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+    for row in rows:
+        row["gold_accuracy"] = row["gold_consistent"] / row["gold_reviewed"] if row["gold_reviewed"] else None
+        row["overturned_share"] = row["overturned"] / row["rejected"] if row["rejected"] else None
+    return rows

@@ -102,9 +102,12 @@ def rate_preview(
     for domain in domains or [None]:
         try:
             card = rate_card_on(tier=tier, domain=domain, on=on)
+            rate = fx_rate_on(base=card.currency, quote=currency, on=on)
         except ReferenceDataMissing:
-            continue
-        rate = fx_rate_on(base=card.currency, quote=currency, on=on)
+            problems.setdefault("currency", []).append(
+                f"No rate card or exchange rate to {currency} is on record for {on}; choose another currency."
+            )
+            break
         tier_floor = max(
             tier_floor,
             money.convert(

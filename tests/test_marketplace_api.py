@@ -386,3 +386,25 @@ def test_an_expert_whose_only_license_expires_drops_out_of_matching(client_for, 
     credentials_expiry_sweep(today=credential.expires_on + timedelta(days=1))
     assert client.get(f"/api/projects/{project.pk}/candidates/").json() == []
     assert timezone.now().date() < credential.expires_on  # the sweep, not the calendar, decided
+
+
+def test_a_second_payment_is_refused_while_one_is_pending_even_before_stripe_answers(client_for, stripe_server):
+    from django.db import transaction
+
+    lab, owner = make_lab()
+    project = make_project(lab, owner)
+    with transaction.atomic():
+        # What the first click leaves behind while its call to Stripe is still running.
+        ProjectFunding.objects.create(
+            project=project, budget_minor=1, fee_minor=0, amount_minor=1, currency="USD", started_by=owner
+        )
+    second = client_for(owner).post(f"/api/projects/{project.pk}/fundings/", {"payment_method": "visa"})
+    assert second.status_code == 409
+    assert ProjectFunding.objects.count() == 1
+
+
+def test_a_currency_without_an_exchange_rate_is_a_field_error(client_for):
+    lab, owner = make_lab()
+    response = client_for(owner).post(f"/api/labs/{lab.pk}/projects/", _json_project(currency="JPY"), format="json")
+    assert response.status_code == 400
+    assert "currency" in response.json()["fields"]

@@ -103,16 +103,16 @@ def test_allauth_pages_use_the_site_layout(client):
         assert b"Skip to main content" in response.content
 
 
-def test_lab_member_home_lists_labs_or_says_there_are_none(client):
+def test_lab_member_home_leads_to_their_labs_or_says_there_are_none(client):
     member = UserFactory(role=Role.LAB_MEMBER)
     client.force_login(member)
-    response = client.get("/")
+    response = client.get("/", follow=True)
     assert response.status_code == 200
     assert b"You are not a member of any lab yet" in response.content
     assert b"You have no projects yet" in response.content
 
     lab_create(actor=member, name="Frontier Lab", country="US")
-    response = client.get("/")
+    response = client.get("/", follow=True)
     assert b"Frontier Lab" in response.content
     assert b"You are not a member of any lab yet" not in response.content
 

@@ -233,6 +233,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marketplace.tasks.work_auto_approve_task",
         "schedule": timedelta(minutes=30),
     },
+    "quality-scores": {
+        "task": "marketplace.tasks.quality_scores_nightly_task",
+        "schedule": timedelta(hours=24),
+    },
     "deactivation-response-windows": {
         "task": "vetting.tasks.deactivation_windows_sweep_task",
         "schedule": timedelta(hours=1),

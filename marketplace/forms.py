@@ -1,0 +1,370 @@
+"""Page forms for labs, projects and staffing; they parse input, the services decide what is allowed.
+
+Money is typed in major units ("90.00") and becomes integer minor units here, through
+``payouts.money.to_minor``, never through ``float``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+
+from config.errors import ApplicationError
+from contributors.forms import add_service_error, domain_choice_groups
+from contributors.models import Tier
+from contributors.reference import SensitiveContent, country_choices, language_choices
+from contributors.selectors import domain_tree
+from payouts import money
+from vetting.forms import DateInput
+from vetting.models import CredentialKind
+
+from .models import LabRole, PayModel, Project
+from .selectors import project_currencies
+
+BIGINT_MAX = 2**63 - 1
+# Digits, an optional decimal part; thousands separators only in groups of three.
+_AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_AMOUNT_MAX_DIGITS = 12
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """A typed major-unit amount in minor units; a ``ValidationError`` if it is not one."""
+    value = (text or "").strip().replace(" ", "")
+    if not _AMOUNT.match(value):
+        raise forms.ValidationError("Enter an amount such as 90.00, using a point for the decimals.")
+    whole, _, decimals = value.replace(",", "").partition(".")
+    if len(whole.lstrip("0")) > _AMOUNT_MAX_DIGITS:
+        raise forms.ValidationError("This amount is too large.")
+    places = money.exponent(currency)
+    if len(decimals.rstrip("0")) > places:
+        raise forms.ValidationError(
+            f"{currency} has no smaller unit than {'1' if not places else '0.' + '0' * (places - 1) + '1'}."
+        )
+    try:
+        minor = money.to_minor(Decimal(value.replace(",", "")), currency)
+    except (InvalidOperation, money.MoneyError):
+        raise forms.ValidationError("Enter an amount such as 90.00.") from None
+    if minor <= 0:
+        raise forms.ValidationError("Must be more than zero.")
+    return minor
+
+
+def major(amount_minor: int | None, currency: str) -> str:
+    """Minor units as the plain major-unit text a person would type back in."""
+    return "" if amount_minor is None else str(money.from_minor(amount_minor, currency))
+
+
+def place_service_error(form: forms.Form, error: ApplicationError, rename: dict[str, str] | None = None) -> None:
+    """``add_service_error``, with the service's minor-unit field names mapped onto the typed fields."""
+    rename = rename or {}
+    fields = {rename.get(field, field): messages for field, messages in error.fields.items()}
+    add_service_error(form, ApplicationError(error.message, code=error.code, fields=fields))
+
+
+MONEY_FIELDS = {"rate_minor": "rate", "budget_cap_minor": "budget_cap"}
+
+
+class LabForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Lab name", help_text="The organisation experts will see.")
+    country = forms.ChoiceField(label="Country", widget=forms.Select(attrs={"autocomplete": "country"}))
+    website = forms.URLField(required=False, max_length=200, label="Website", assume_scheme="https")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", "Choose a country"), *country_choices()]
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField(
+        label="Colleague's email",
+        help_text="They must already have a lab-member account with this address.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(
+        choices=[("", "Choose a role"), *LabRole.choices],
+        label="Role",
+        help_text="Owners add people; owners and managers edit, fund and staff projects; "
+        "reviewers and viewers only look.",
+    )
+
+
+class ProjectForm(forms.Form):
+    title = forms.CharField(max_length=200, label="Title")
+    brief = forms.CharField(
+        label="Brief", help_text="What the experts will do; they read it before applying.", widget=forms.Textarea
+    )
+    domains = forms.MultipleChoiceField(
+        label="Domains",
+        help_text="Choose a whole field or the sub-specialties you need.",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one domain or sub-specialty."},
+    )
+    min_tier = forms.ChoiceField(
+        choices=[("", "Choose a tier"), *Tier.choices], label="Lowest tier", help_text="Each tier has a pay floor."
+    )
+    required_credential_kinds = forms.MultipleChoiceField(
+        required=False,
+        choices=CredentialKind.choices,
+        label="Verified credentials every expert must hold",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    allowed_countries = forms.MultipleChoiceField(
+        label="Countries experts may work from",
+        help_text="Hold Ctrl (Cmd on a Mac) to choose more than one. Each one's minimum wage applies.",
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        error_messages={"required": "Allow at least one country."},
+    )
+    languages = forms.MultipleChoiceField(
+        required=False,
+        label="Languages every expert must work in",
+        help_text="Hold Ctrl (Cmd on a Mac) to choose more than one.",
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    pay_model = forms.ChoiceField(choices=PayModel.choices, label="Pay", widget=forms.RadioSelect, initial="hourly")
+    currency = forms.ChoiceField(label="Currency", initial="USD")
+    rate = forms.CharField(
+        max_length=30,
+        label="Rate",
+        help_text="Per hour, or the price of one task, for example 90.00.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    task_estimate_minutes = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=24 * 60,
+        label="Minutes a task takes",
+        help_text="Per-task work only. Experts see it before they accept; the hourly floor is checked against it.",
+    )
+    weekly_hours = forms.IntegerField(min_value=1, max_value=60, label="Hours a week from each expert")
+    headcount = forms.IntegerField(min_value=1, max_value=10000, label="Experts needed")
+    budget_cap = forms.CharField(
+        max_length=30,
+        label="Budget",
+        help_text="The most this project may pay experts, for example 20000.00. The platform fee comes on top.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    sensitive_categories = forms.MultipleChoiceField(
+        required=False,
+        choices=SensitiveContent.choices,
+        label="Sensitive content the work includes",
+        help_text="Experts who opted out of any of these are never matched; the others are warned.",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    exclusive = forms.BooleanField(
+        required=False, label="Exclusive: its experts work on no other project while engaged"
+    )
+    starts_on = forms.DateField(label="Starts on", widget=DateInput())
+    ends_on = forms.DateField(label="Ends on", widget=DateInput())
+
+    # What a rate preview needs; other fields may still be unfinished when previewing.
+    RATE_FIELDS = (
+        "domains",
+        "min_tier",
+        "allowed_countries",
+        "pay_model",
+        "currency",
+        "rate",
+        "task_estimate_minutes",
+        "starts_on",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.domains = {domain.slug: domain for domain in domain_tree()}
+        self.fields["domains"].choices = domain_choice_groups(self.domains.values())
+        self.fields["allowed_countries"].choices = country_choices()
+        self.fields["languages"].choices = language_choices()
+        self.fields["currency"].choices = [(code, code) for code in project_currencies()]
+
+    @classmethod
+    def initial_for(cls, project: Project) -> dict:
+        return {
+            "title": project.title,
+            "brief": project.brief,
+            "domains": [domain.slug for domain in project.domains.all()],
+            "min_tier": project.min_tier,
+            "required_credential_kinds": project.required_credential_kinds,
+            "allowed_countries": project.allowed_countries,
+            "languages": project.languages,
+            "pay_model": project.pay_model,
+            "currency": project.currency,
+            "rate": major(project.rate_minor, project.currency),
+            "task_estimate_minutes": project.task_estimate_minutes,
+            "weekly_hours": project.weekly_hours,
+            "headcount": project.headcount,
+            "budget_cap": major(project.budget_cap_minor, project.currency),
+            "sensitive_categories": project.sensitive_categories,
+            "exclusive": project.exclusive,
+            "starts_on": project.starts_on,
+            "ends_on": project.ends_on,
+        }
+
+    def domain_groups(self) -> list[dict]:
+        chosen = {str(value) for value in (self["domains"].value() or [])}
+        return [
+            {
+                "label": label,
+                "options": [
+                    {"value": value, "label": text, "checked": value in chosen, "id": f"id_domain_{value}"}
+                    for value, text in options
+                ],
+            }
+            for label, options in self.fields["domains"].choices
+        ]
+
+    def clean_domains(self):
+        return [self.domains[slug] for slug in self.cleaned_data["domains"]]
+
+    def clean(self):
+        cleaned = super().clean()
+        currency = cleaned.get("currency")
+        if currency:
+            for name in ("rate", "budget_cap"):
+                if name in cleaned:
+                    try:
+                        cleaned[name] = parse_amount(cleaned[name], currency)
+                    except forms.ValidationError as error:
+                        self.add_error(name, error)
+        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", "The end date must be on or after the start date.")
+        needs_estimate = cleaned.get("pay_model") == PayModel.PER_TASK
+        if needs_estimate and "task_estimate_minutes" in cleaned and not cleaned["task_estimate_minutes"]:
+            self.add_error(
+                "task_estimate_minutes", "Per-task work needs a time estimate, shown to experts before they accept."
+            )
+        return cleaned
+
+    def keep_only_rate_errors(self) -> None:
+        """For a preview: forget complaints about fields the preview does not use."""
+        for name in list(self.errors):
+            if name not in self.RATE_FIELDS:
+                del self.errors[name]
+
+    def rate_ready(self) -> bool:
+        return all(name in self.cleaned_data for name in self.RATE_FIELDS)
+
+    def project_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "brief": data["brief"],
+            "min_tier": data["min_tier"],
+            "required_credential_kinds": data["required_credential_kinds"],
+            "allowed_countries": data["allowed_countries"],
+            "languages": data["languages"],
+            "pay_model": data["pay_model"],
+            "currency": data["currency"],
+            "rate_minor": data["rate"],
+            "task_estimate_minutes": data["task_estimate_minutes"],
+            "weekly_hours": data["weekly_hours"],
+            "headcount": data["headcount"],
+            "budget_cap_minor": data["budget_cap"],
+            "sensitive_categories": data["sensitive_categories"],
+            "exclusive": data["exclusive"],
+            "starts_on": data["starts_on"],
+            "ends_on": data["ends_on"],
+        }
+
+
+class TransitionForm(forms.Form):
+    action = forms.ChoiceField(choices=[("open", "Open"), ("pause", "Pause"), ("close", "Close")])
+    reason = forms.CharField(
+        required=False,
+        max_length=1000,
+        label="Reason (optional)",
+        help_text="Kept in the audit trail with the change.",
+    )
+
+
+class FundingForm(forms.Form):
+    card = forms.ChoiceField(choices=[("visa", "Visa (succeeds)"), ("declined", "Declined card")])
+
+
+class InviteForm(forms.Form):
+    contributor = forms.IntegerField(min_value=1, max_value=BIGINT_MAX, widget=forms.HiddenInput)
+    message = forms.CharField(
+        required=False, max_length=2000, label="Message (optional)", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ApplyForm(forms.Form):
+    message = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Message to the lab (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=2000, label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, reason_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Applications need a reason (the expert reads it). The service is what enforces
+        # it; the attribute only saves a round trip in a browser.
+        if reason_required:
+            self.fields["reason"].label = "Reason (the expert reads it)"
+            self.fields["reason"].widget.attrs["required"] = True
+        else:
+            self.fields["reason"].label = "Reason (optional)"
+
+
+class RateChangeForm(forms.Form):
+    rate = forms.CharField(
+        max_length=30,
+        label="New rate",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    task_estimate_minutes = forms.IntegerField(
+        required=False, min_value=1, max_value=24 * 60, label="Minutes a task takes"
+    )
+    reason = forms.CharField(
+        max_length=2000,
+        label="Reason",
+        help_text="Engaged experts are told of the change and read this.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    notice_days = forms.IntegerField(
+        min_value=0,
+        max_value=90,
+        initial=14,
+        label="Days of notice",
+        help_text="The new rate applies to engagements that start after this many days; engaged experts keep theirs.",
+    )
+    previewed = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.per_task = project.pay_model == PayModel.PER_TASK
+        self.fields[
+            "rate"
+        ].help_text = (
+            f"In {project.currency}, {'the price of one task' if self.per_task else 'per hour'}; for example 90.00."
+        )
+        if not self.per_task:
+            del self.fields["task_estimate_minutes"]
+        elif not self.is_bound:
+            self.initial.setdefault("task_estimate_minutes", project.task_estimate_minutes)
+
+    def clean_rate(self) -> int:
+        return parse_amount(self.cleaned_data["rate"], self.project.currency)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.per_task and "task_estimate_minutes" in cleaned and not cleaned["task_estimate_minutes"]:
+            self.add_error("task_estimate_minutes", "Per-task work needs a time estimate.")
+        return cleaned
+
+    @property
+    def estimate(self) -> int | None:
+        return self.cleaned_data.get("task_estimate_minutes") if self.per_task else None
+
+    def fingerprint(self) -> str:
+        """The values a preview was shown for; confirming other values shows a new preview first."""
+        data = self.cleaned_data
+        return f"{data['rate']}:{self.estimate or ''}:{data['notice_days']}"

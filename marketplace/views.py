@@ -1,0 +1,873 @@
+"""Marketplace pages: labs and their members, projects, funding, matching and staffing.
+
+Every change goes through ``marketplace.services``; a refused change is shown where it was
+asked for, with what was typed kept, and answered with 400. A role that may not do
+something gets the 403 page with the service's reason. Another lab's pages, and other
+experts' invitations, answer 404 as if they did not exist.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from config.decorators import expert_required, lab_member_required
+from config.errors import ApplicationError, NotPermitted
+from contributors.forms import country_label, language_labels, subdivision_label
+from contributors.models import Contributor, Tier
+from contributors.reference import SensitiveContent
+from contributors.selectors import contributor_for_user
+from payouts.floors import RatePreview, effective_hourly_minor, rate_preview
+from payouts.money import format_money
+from payouts.selectors import ReferenceDataMissing
+from payouts.stripe_gateway import TEST_PAYMENT_METHODS
+from vetting.models import CredentialKind
+
+from . import selectors, services
+from .forms import (
+    MONEY_FIELDS,
+    ApplyForm,
+    DeclineForm,
+    FundingForm,
+    InviteForm,
+    LabForm,
+    MemberForm,
+    ProjectForm,
+    RateChangeForm,
+    TransitionForm,
+    place_service_error,
+)
+from .matching import ranked_candidates
+from .models import (
+    EngagementStatus,
+    FundingStatus,
+    Lab,
+    LabRole,
+    PayModel,
+    Project,
+    ProjectStatus,
+    RequestKind,
+    RequestStatus,
+    StaffingRequest,
+)
+
+CANDIDATE_LIMIT = 25
+SCORE_PARTS = (
+    ("domain", "Domain fit", 40),
+    ("quality", "Quality", 25),
+    ("availability", "Availability", 15),
+    ("tier", "Tier", 10),
+    ("credential", "Credentials", 10),
+)
+TRANSITION_BUTTONS = {
+    "open": ("Open to experts", ""),
+    "pause": ("Pause", "button-secondary"),
+    "close": ("Close the project", "button-danger"),
+}
+
+
+def _today() -> date:
+    # The same day the services use when they lock rates and check floors.
+    return timezone.now().date()
+
+
+def _raise_if_forbidden(error: ApplicationError) -> None:
+    if isinstance(error, NotPermitted):
+        raise PermissionDenied(error.message)
+
+
+def _error_text(error: ApplicationError) -> str:
+    """The service's message with its field messages, for places that have no form field."""
+    details = [message for messages_ in error.fields.values() for message in messages_]
+    return " ".join([error.message, *details]) if details else error.message
+
+
+def _test_cards_allowed() -> bool:
+    return settings.STRIPE_LOCAL or settings.STRIPE_SECRET_KEY.startswith("sk_test_")
+
+
+def _lab(request, pk: int) -> Lab:
+    lab = selectors.lab_for_member(user=request.user, pk=pk)
+    if lab is None:
+        raise Http404
+    return lab
+
+
+def _project(request, pk: int) -> Project:
+    project = selectors.project_for_member(user=request.user, pk=pk)
+    if project is None:
+        raise Http404
+    return project
+
+
+# --- what the pages show ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pay:
+    """A rate as people read it: per hour, or per task with its estimate and hourly worth."""
+
+    pay_model: str
+    currency: str
+    rate_minor: int
+    task_estimate_minutes: int | None
+
+    @classmethod
+    def of_project(cls, project: Project, on: date) -> Pay:
+        rate, estimate = selectors.project_rate_on(project=project, on=on)
+        return cls(project.pay_model, project.currency, rate, estimate)
+
+    @property
+    def per_task(self) -> bool:
+        return self.pay_model == PayModel.PER_TASK
+
+    @property
+    def rate(self) -> str:
+        return format_money(self.rate_minor, self.currency)
+
+    @property
+    def hourly(self) -> str:
+        hourly = effective_hourly_minor(
+            pay_model=self.pay_model, rate_minor=self.rate_minor, task_estimate_minutes=self.task_estimate_minutes
+        )
+        return format_money(hourly, self.currency)
+
+    @property
+    def unit(self) -> str:
+        return "a task" if self.per_task else "an hour"
+
+
+def _labels(values, choices) -> list[str]:
+    names = dict(choices)
+    return [names.get(value, value) for value in values]
+
+
+def _requirements(project: Project) -> dict:
+    return {
+        "domains": [str(domain) for domain in project.domains.all()],
+        "tier": Tier(project.min_tier).label if project.min_tier in Tier.values else project.min_tier,
+        "credentials": _labels(project.required_credential_kinds, CredentialKind.choices),
+        "countries": [country_label(code) for code in project.allowed_countries],
+        "languages": language_labels(project.languages),
+        "sensitive": _labels(project.sensitive_categories, SensitiveContent.choices),
+    }
+
+
+def _percent(part: int, whole: int) -> Decimal:
+    if whole <= 0:
+        return Decimal(0)
+    return min(Decimal(100), max(Decimal(0), Decimal(part) * 100 / Decimal(whole))).quantize(Decimal("0.1"))
+
+
+def _budget(project: Project, today: date) -> dict:
+    burn = selectors.budget_burn(project=project)
+    forecast = selectors.budget_forecast(project=project, on=today)
+    spent = _percent(burn.spent_minor, burn.funded_minor)
+    committed = min(_percent(burn.committed_minor, burn.funded_minor), Decimal(100) - spent)
+    used = _percent(burn.committed_minor + burn.spent_minor, burn.funded_minor)
+    return {
+        "funded": format_money(burn.funded_minor, burn.currency),
+        "committed": format_money(burn.committed_minor, burn.currency),
+        "spent": format_money(burn.spent_minor, burn.currency),
+        "remaining": format_money(burn.remaining_minor, burn.currency),
+        "cap": format_money(project.budget_cap_minor, project.currency),
+        "is_funded": burn.funded_minor > 0,
+        # Plain strings, so the widths never pick up a locale's decimal comma.
+        "spent_width": f"{spent:.1f}",
+        "committed_width": f"{committed:.1f}",
+        "remaining_width": f"{Decimal(100) - spent - committed:.1f}",
+        "used_percent": f"{used:.0f}",
+        "weekly": format_money(forecast.weekly_commitment_minor, burn.currency),
+        "active": forecast.active_engagements,
+        "weeks_left": forecast.weeks_left,
+        "weeks_to_end": forecast.weeks_to_end,
+        "runs_short": forecast.weeks_left is not None and forecast.weeks_left < forecast.weeks_to_end,
+    }
+
+
+def _preview_rows(preview: RatePreview) -> dict:
+    return {
+        "hourly": format_money(preview.effective_hourly_minor, preview.currency),
+        "tier_floor": format_money(preview.tier_floor_minor, preview.currency) if preview.tier_floor_minor else "",
+        "meets_tier": preview.effective_hourly_minor >= preview.tier_floor_minor,
+        "problems": [message for messages_ in preview.problems.values() for message in messages_],
+        "rows": [
+            {
+                "place": row.place,
+                "name": subdivision_label(row.subdivision, row.country)
+                if row.subdivision
+                else country_label(row.country),
+                "subdivision": row.subdivision,
+                "floor_local": format_money(row.floor_local_minor, row.local_currency),
+                "floor": format_money(row.floor_minor, preview.currency),
+                "pay_local": format_money(row.effective_hourly_local_minor, row.local_currency),
+                "meets": row.effective_hourly_local_minor >= row.floor_local_minor,
+                "source_url": row.source_url,
+                "local_currency": row.local_currency,
+            }
+            for row in preview.jurisdictions
+        ],
+    }
+
+
+# --- labs --------------------------------------------------------------------------------
+
+
+def _render_lab_home(request, form: LabForm, status: int = 200):
+    context = {
+        "labs": selectors.labs_of(user=request.user),
+        "projects": selectors.projects_visible_to(user=request.user),
+        "lab_form": form,
+    }
+    return render(request, "lab/home.html", context, status=status)
+
+
+@lab_member_required
+def lab_home(request):
+    if request.method != "POST":
+        return _render_lab_home(request, LabForm())
+    form = LabForm(request.POST)
+    if form.is_valid():
+        try:
+            lab = services.lab_create(actor=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            _raise_if_forbidden(error)
+            place_service_error(form, error)
+        else:
+            messages.success(request, f"{lab.name} is created, and you are its owner.")
+            return redirect("lab-detail", pk=lab.pk)
+    return _render_lab_home(request, form, status=400)
+
+
+def _render_lab(request, lab: Lab, member_form: MemberForm | None = None, status: int = 200):
+    role = selectors.lab_role_of(user=request.user, lab=lab)
+    is_owner = role == LabRole.OWNER
+    context = {
+        "lab": lab,
+        "role_label": LabRole(role).label if role else "",
+        "can_edit": role in selectors.LAB_EDITORS,
+        "members": selectors.lab_members(lab=lab),
+        "projects": selectors.projects_of_lab(user=request.user, lab=lab),
+        "member_form": member_form or (MemberForm() if is_owner else None),
+    }
+    return render(request, "lab/lab_detail.html", context, status=status)
+
+
+@lab_member_required
+def lab_detail(request, pk: int):
+    return _render_lab(request, _lab(request, pk))
+
+
+@lab_member_required
+@require_POST
+def lab_member_add(request, pk: int):
+    lab = _lab(request, pk)
+    form = MemberForm(request.POST)
+    if form.is_valid():
+        try:
+            membership = services.lab_member_add(actor=request.user, lab=lab, **form.cleaned_data)
+        except ApplicationError as error:
+            _raise_if_forbidden(error)
+            place_service_error(form, error)
+        else:
+            messages.success(
+                request, f"{membership.user.email} is now a {membership.get_role_display().lower()} of {lab.name}."
+            )
+            return redirect("lab-detail", pk=lab.pk)
+    return _render_lab(request, lab, member_form=form, status=400)
+
+
+# --- the project form --------------------------------------------------------------------
+
+
+def _preview_for_form(form: ProjectForm) -> RatePreview | None:
+    data = form.cleaned_data
+    try:
+        return rate_preview(
+            currency=data["currency"],
+            pay_model=data["pay_model"],
+            rate_minor=data["rate"],
+            task_estimate_minutes=data["task_estimate_minutes"] if data["pay_model"] == PayModel.PER_TASK else None,
+            tier=data["min_tier"],
+            domains=data["domains"],
+            countries=data["allowed_countries"],
+            on=max(data["starts_on"], _today()),
+        )
+    except ReferenceDataMissing:
+        form.add_error("currency", "There is no exchange rate on record for this currency yet; choose another.")
+        return None
+
+
+def _project_form_page(request, *, lab: Lab, project: Project | None):
+    template = "lab/project_form.html"
+    context = {"lab": lab, "project": project}
+    if request.method != "POST":
+        # Saving is refused by the service all the same; this spares a viewer a form they cannot use.
+        if selectors.lab_role_of(user=request.user, lab=lab) not in selectors.LAB_EDITORS:
+            raise PermissionDenied("Only the lab's owners and managers can draft and edit projects.")
+        initial = ProjectForm.initial_for(project) if project else {"currency": "USD", "pay_model": "hourly"}
+        return render(request, template, {**context, "form": ProjectForm(initial=initial)})
+
+    form = ProjectForm(request.POST)
+    valid = form.is_valid()
+    if "preview" in request.POST:
+        # Only the fields a rate depends on are judged; the rest may still be unfinished.
+        form.keep_only_rate_errors()
+        preview = _preview_for_form(form) if form.rate_ready() else None
+        status = 200 if preview is not None else 400
+        preview_rows = _preview_rows(preview) if preview is not None else None
+        return render(request, template, {**context, "form": form, "preview": preview_rows}, status=status)
+
+    if valid:
+        try:
+            data, domains = form.project_data(), form.cleaned_data["domains"]
+            if project is None:
+                project = services.project_create(actor=request.user, lab=lab, data=data, domains=domains)
+            else:
+                services.project_update(actor=request.user, project=project, data=data, domains=domains)
+        except ReferenceDataMissing:
+            form.add_error("currency", "There is no exchange rate on record for this currency yet; choose another.")
+        except ApplicationError as error:
+            _raise_if_forbidden(error)
+            place_service_error(form, error, MONEY_FIELDS)
+        else:
+            messages.success(request, "The project is saved as a draft. Fund it to open it to experts.")
+            return redirect("lab-project", pk=project.pk)
+    return render(request, template, {**context, "form": form}, status=400)
+
+
+@lab_member_required
+def project_new(request, pk: int):
+    return _project_form_page(request, lab=_lab(request, pk), project=None)
+
+
+@lab_member_required
+def project_edit(request, pk: int):
+    project = _project(request, pk)
+    if request.method != "POST" and project.status != ProjectStatus.DRAFT:
+        messages.info(request, "Only a draft can be edited. Change the rate of a funded project with a rate change.")
+        return redirect("lab-project", pk=project.pk)
+    return _project_form_page(request, lab=project.lab, project=project)
+
+
+# --- the project page --------------------------------------------------------------------
+
+
+def _render_project(
+    request,
+    project: Project,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    transition_form: TransitionForm | None = None,
+    invite: tuple[int | None, InviteForm] | None = None,
+    decline: tuple[int, DeclineForm] | None = None,
+    rate_form: RateChangeForm | None = None,
+    rate_preview_rows: dict | None = None,
+    rate_fingerprint: str = "",
+):
+    project.refresh_from_db()
+    today = _today()
+    role = selectors.lab_role_of(user=request.user, lab=project.lab)
+    can_edit = role in selectors.LAB_EDITORS
+    errors = errors or {}
+
+    fundings = list(selectors.fundings_of(project=project))
+    awaiting = any(f.status == FundingStatus.PENDING and f.stripe_payment_intent_id for f in fundings)
+    quote = selectors.funding_quote(project=project)
+
+    requests_ = list(selectors.staffing_requests_for_project(project=project))
+    pending_ids = {r.contributor_id for r in requests_ if r.status == RequestStatus.PENDING}
+    candidates = []
+    if project.status != ProjectStatus.CLOSED:
+        for candidate in ranked_candidates(project_id=project.pk, limit=CANDIDATE_LIMIT):
+            prefix = f"invite_{candidate.contributor_id}"
+            form = InviteForm(initial={"contributor": candidate.contributor_id}, auto_id=f"id_{prefix}_%s")
+            if invite and invite[0] == candidate.contributor_id:
+                form = invite[1]
+            candidates.append(
+                {
+                    "candidate": candidate,
+                    "tier": Tier(candidate.tier).label if candidate.tier in Tier.values else candidate.tier,
+                    "place": ", ".join(
+                        part
+                        for part in (
+                            subdivision_label(candidate.subdivision, candidate.country),
+                            country_label(candidate.country),
+                        )
+                        if part
+                    ),
+                    "parts": [(label, candidate.components[key], most) for key, label, most in SCORE_PARTS],
+                    "pending": candidate.contributor_id in pending_ids,
+                    "form": form,
+                }
+            )
+
+    request_rows = []
+    for staffing_request in requests_:
+        answerable = (
+            can_edit
+            and staffing_request.kind == RequestKind.APPLICATION
+            and staffing_request.status == RequestStatus.PENDING
+        )
+        form = None
+        if answerable:
+            form = DeclineForm(reason_required=True, auto_id=f"id_decline_{staffing_request.pk}_%s")
+            if decline and decline[0] == staffing_request.pk:
+                form = decline[1]
+        request_rows.append({"request": staffing_request, "answerable": answerable, "decline_form": form})
+
+    engagements = [
+        {
+            "engagement": engagement,
+            "pay": Pay(
+                engagement.pay_model, engagement.currency, engagement.rate_minor, engagement.task_estimate_minutes
+            ),
+            "committed": format_money(engagement.committed_minor, engagement.currency),
+        }
+        for engagement in selectors.engagements_of_project(project=project)
+    ]
+
+    rate_changes = [
+        {
+            "change": change,
+            "old": Pay(project.pay_model, project.currency, change.old_rate_minor, change.old_task_estimate_minutes),
+            "new": Pay(project.pay_model, project.currency, change.new_rate_minor, change.new_task_estimate_minutes),
+            "pending": change.effective_on > today,
+        }
+        for change in selectors.rate_changes_of(project=project)
+    ]
+
+    transitions = [
+        {"action": action, "label": label, "style": style}
+        for action, (label, style) in TRANSITION_BUTTONS.items()
+        if project.status in services.PROJECT_TRANSITIONS[action][0]
+    ]
+    if project.status == ProjectStatus.PAUSED:
+        transitions[0]["label"] = "Reopen to experts"
+
+    context = {
+        "project": project,
+        "lab": project.lab,
+        "role_label": LabRole(role).label if role else "",
+        "can_edit": can_edit,
+        "errors": errors,
+        "requirements": _requirements(project),
+        "pay": Pay(project.pay_model, project.currency, project.rate_minor, project.task_estimate_minutes),
+        "pay_now": Pay.of_project(project, today),
+        "budget": _budget(project, today),
+        "transitions": transitions if can_edit else [],
+        "transition_form": transition_form or TransitionForm(auto_id="id_transition_%s"),
+        "fundings": [
+            {
+                "funding": funding,
+                "amount": format_money(funding.amount_minor, funding.currency),
+                "budget": format_money(funding.budget_minor, funding.currency),
+                "fee": format_money(funding.fee_minor, funding.currency),
+            }
+            for funding in fundings
+        ],
+        "awaiting_payment": awaiting,
+        "can_fund": can_edit and project.status == ProjectStatus.DRAFT and not awaiting,
+        "test_cards": _test_cards_allowed(),
+        "quote": {
+            "budget": format_money(quote.budget_minor, quote.currency),
+            "fee": format_money(quote.fee_minor, quote.currency),
+            "amount": format_money(quote.amount_minor, quote.currency),
+        },
+        "candidates": candidates,
+        "can_invite": can_edit and project.status in (ProjectStatus.FUNDED, ProjectStatus.OPEN),
+        "requests": request_rows,
+        "engagements": engagements,
+        "rate_changes": rate_changes,
+        "rate_form": (
+            rate_form or RateChangeForm(project=project, auto_id="id_rate_%s")
+            if can_edit and project.status != ProjectStatus.CLOSED
+            else None
+        ),
+        "rate_preview": rate_preview_rows,
+        "rate_fingerprint": rate_fingerprint,
+    }
+    return render(request, "lab/project_detail.html", context, status=status)
+
+
+@lab_member_required
+def project_detail(request, pk: int):
+    return _render_project(request, _project(request, pk))
+
+
+@lab_member_required
+@require_POST
+def project_transition(request, pk: int):
+    project = _project(request, pk)
+    form = TransitionForm(request.POST, auto_id="id_transition_%s")
+    if not form.is_valid():
+        return _render_project(
+            request, project, status=400, transition_form=form, errors={"status": "Choose open, pause or close."}
+        )
+    try:
+        project = services.project_transition(actor=request.user, project=project, **form.cleaned_data)
+    except ApplicationError as error:
+        _raise_if_forbidden(error)
+        return _render_project(
+            request, project, status=400, transition_form=form, errors={"status": _error_text(error)}
+        )
+    messages.success(request, f"The project is now {project.get_status_display().lower()}.")
+    return redirect("lab-project", pk=project.pk)
+
+
+@lab_member_required
+@require_POST
+def project_fund(request, pk: int):
+    project = _project(request, pk)
+    form = FundingForm(request.POST)
+    if not form.is_valid():
+        return _render_project(request, project, status=400, errors={"funding": "Choose one of the test cards."})
+    if not _test_cards_allowed():
+        return _render_project(request, project, status=400, errors={"funding": "Test cards work only in test mode."})
+    method = TEST_PAYMENT_METHODS[form.cleaned_data["card"]]
+    try:
+        services.project_funding_start(actor=request.user, project=project, payment_method=method)
+    except ApplicationError as error:
+        _raise_if_forbidden(error)
+        return _render_project(request, project, status=400, errors={"funding": _error_text(error)})
+    messages.info(request, "Payment sent. Waiting for Stripe to confirm; refresh in a moment.")
+    return redirect(reverse("lab-project", kwargs={"pk": project.pk}) + "#funding")
+
+
+@lab_member_required
+@require_POST
+def project_invite(request, pk: int):
+    project = _project(request, pk)
+    contributor_id = request.POST.get("contributor", "")
+    key = int(contributor_id) if re.fullmatch(r"[0-9]{1,18}", contributor_id) else None
+    form = InviteForm(request.POST, auto_id=f"id_invite_{key}_%s")
+    if form.is_valid():
+        contributor = selectors.contributor_by_id(pk=form.cleaned_data["contributor"])
+        if contributor is None:
+            form.add_error(None, "There is no such expert.")
+        else:
+            try:
+                services.invitation_send(
+                    actor=request.user, project=project, contributor=contributor, message=form.cleaned_data["message"]
+                )
+            except ApplicationError as error:
+                _raise_if_forbidden(error)
+                place_service_error(form, error)
+            else:
+                messages.success(request, f"{contributor.display_name} is invited.")
+                return redirect(reverse("lab-project", kwargs={"pk": project.pk}) + "#requests")
+    problem = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    return _render_project(
+        request,
+        project,
+        status=400,
+        invite=(key, form),
+        errors={"candidates": f"The invitation was not sent. {problem}"},
+    )
+
+
+def _project_request(request, pk: int, request_pk: int) -> tuple[Project, StaffingRequest]:
+    project = _project(request, pk)
+    staffing_request = selectors.staffing_request_of_project(project=project, pk=request_pk)
+    if staffing_request is None:
+        raise Http404
+    return project, staffing_request
+
+
+@lab_member_required
+@require_POST
+def project_request_accept(request, pk: int, request_pk: int):
+    project, staffing_request = _project_request(request, pk, request_pk)
+    try:
+        engagement = services.staffing_request_accept(actor=request.user, request=staffing_request)
+    except ApplicationError as error:
+        _raise_if_forbidden(error)
+        return _render_project(request, project, status=400, errors={"requests": _error_text(error)})
+    messages.success(request, f"{engagement.contributor.display_name} joins the project.")
+    return redirect(reverse("lab-project", kwargs={"pk": project.pk}) + "#engagements")
+
+
+@lab_member_required
+@require_POST
+def project_request_decline(request, pk: int, request_pk: int):
+    project, staffing_request = _project_request(request, pk, request_pk)
+    form = DeclineForm(
+        request.POST,
+        reason_required=staffing_request.kind == RequestKind.APPLICATION,
+        auto_id=f"id_decline_{staffing_request.pk}_%s",
+    )
+    problem = "Please correct the reason."
+    if form.is_valid():
+        try:
+            services.staffing_request_decline(
+                actor=request.user, request=staffing_request, reason=form.cleaned_data["reason"]
+            )
+        except ApplicationError as error:
+            _raise_if_forbidden(error)
+            place_service_error(form, error)
+            problem = error.message
+        else:
+            messages.success(request, "The application is declined; the expert is told why.")
+            return redirect(reverse("lab-project", kwargs={"pk": project.pk}) + "#requests")
+    return _render_project(
+        request,
+        project,
+        status=400,
+        decline=(staffing_request.pk, form),
+        errors={"requests": f"{staffing_request.contributor.display_name}'s application is not declined. {problem}"},
+    )
+
+
+def _rate_change_preview(project: Project, form: RateChangeForm) -> RatePreview | None:
+    effective_on = _today() + timedelta(days=form.cleaned_data["notice_days"])
+    try:
+        return rate_preview(
+            currency=project.currency,
+            pay_model=project.pay_model,
+            rate_minor=form.cleaned_data["rate"],
+            task_estimate_minutes=form.estimate,
+            tier=project.min_tier,
+            domains=list(project.domains.all()),
+            countries=project.allowed_countries,
+            # As the service judges it: the floors in force when the new rate can first apply.
+            on=max(effective_on, project.starts_on),
+        )
+    except ReferenceDataMissing:
+        form.add_error(None, "The pay floors for this project's currency are not on record; ask operations.")
+        return None
+
+
+@lab_member_required
+@require_POST
+def project_rate_change(request, pk: int):
+    project = _project(request, pk)
+    form = RateChangeForm(request.POST, project=project, auto_id="id_rate_%s")
+    if not form.is_valid():
+        return _render_project(request, project, status=400, rate_form=form)
+    preview = _rate_change_preview(project, form)
+    if preview is None:
+        return _render_project(request, project, status=400, rate_form=form)
+    rows = _preview_rows(preview)
+    confirming = request.POST.get("step") == "confirm"
+    if not confirming or form.cleaned_data["previewed"] != form.fingerprint():
+        if confirming:
+            form.add_error(None, "The values changed since the preview. Check the new preview, then confirm.")
+        if preview.problems:
+            place_service_error(
+                form, ApplicationError("The new rate is below the floor.", fields=preview.problems), MONEY_FIELDS
+            )
+            return _render_project(request, project, status=400, rate_form=form, rate_preview_rows=rows)
+        return _render_project(
+            request,
+            project,
+            status=400 if confirming else 200,
+            rate_form=form,
+            rate_preview_rows=rows,
+            rate_fingerprint=form.fingerprint(),
+        )
+    try:
+        change = services.project_rate_change(
+            actor=request.user,
+            project=project,
+            rate_minor=form.cleaned_data["rate"],
+            task_estimate_minutes=form.estimate,
+            reason=form.cleaned_data["reason"],
+            notice_days=form.cleaned_data["notice_days"],
+        )
+    except ApplicationError as error:
+        _raise_if_forbidden(error)
+        place_service_error(form, error, MONEY_FIELDS)
+        return _render_project(request, project, status=400, rate_form=form, rate_preview_rows=rows)
+    messages.success(
+        request,
+        f"The new rate applies to engagements that start on or after {change.effective_on:%-d %B %Y}. "
+        "Engaged experts keep the rate they accepted and are told of the change.",
+    )
+    return redirect(reverse("lab-project", kwargs={"pk": project.pk}) + "#rate")
+
+
+# --- experts -----------------------------------------------------------------------------
+
+
+def _render_expert_projects(
+    request, contributor: Contributor | None, *, apply: tuple[int, ApplyForm] | None = None, status: int = 200
+):
+    today = _today()
+    pending, engaged = set(), set()
+    if contributor is not None:
+        pending = {
+            r.project_id
+            for r in selectors.staffing_requests_for_expert(contributor=contributor)
+            if r.status == RequestStatus.PENDING
+        }
+        engaged = {
+            e.project_id
+            for e in selectors.engagements_of_expert(contributor=contributor)
+            if e.status == EngagementStatus.ACTIVE
+        }
+    rows = []
+    for project in selectors.open_projects().prefetch_related("domains__parent"):
+        form = ApplyForm(auto_id=f"id_apply_{project.pk}_%s")
+        if apply and apply[0] == project.pk:
+            form = apply[1]
+        rows.append(
+            {
+                "project": project,
+                "pay": Pay.of_project(project, today),
+                "requirements": _requirements(project),
+                "pending": project.pk in pending,
+                "engaged": project.pk in engaged,
+                "form": form,
+            }
+        )
+    context = {"contributor": contributor, "rows": rows}
+    return render(request, "marketplace/expert_projects.html", context, status=status)
+
+
+@expert_required
+def expert_projects(request):
+    return _render_expert_projects(request, contributor_for_user(user=request.user))
+
+
+@expert_required
+@require_POST
+def expert_project_apply(request, pk: int):
+    contributor = contributor_for_user(user=request.user)
+    if contributor is None:
+        messages.info(request, "Fill in your profile first.")
+        return redirect("expert-profile")
+    project = selectors.project_for_expert(contributor=contributor, pk=pk)
+    if project is None:
+        raise Http404
+    form = ApplyForm(request.POST, auto_id=f"id_apply_{project.pk}_%s")
+    if form.is_valid():
+        try:
+            services.application_send(actor=request.user, project=project, message=form.cleaned_data["message"])
+        except ApplicationError as error:
+            _raise_if_forbidden(error)
+            place_service_error(form, error)
+        else:
+            messages.success(request, f"Your application to “{project.title}” is sent. The lab will answer it.")
+            return redirect("expert-invitations")
+    return _render_expert_projects(request, contributor, apply=(project.pk, form), status=400)
+
+
+def _render_expert_invitations(
+    request,
+    contributor: Contributor | None,
+    *,
+    error: tuple[int, str] | None = None,
+    decline: tuple[int, DeclineForm] | None = None,
+    status: int = 200,
+):
+    today = _today()
+    requests_ = list(selectors.staffing_requests_for_expert(contributor=contributor)) if contributor else []
+    invitations, history = [], []
+    for staffing_request in requests_:
+        project = staffing_request.project
+        open_invitation = (
+            staffing_request.kind == RequestKind.INVITATION and staffing_request.status == RequestStatus.PENDING
+        )
+        form = None
+        if open_invitation:
+            form = DeclineForm(auto_id=f"id_decline_{staffing_request.pk}_%s")
+            if decline and decline[0] == staffing_request.pk:
+                form = decline[1]
+        row = {
+            "request": staffing_request,
+            "project": project,
+            "pay": Pay.of_project(project, today),
+            "sensitive": _labels(project.sensitive_categories, SensitiveContent.choices),
+            "decline_form": form,
+            "error": error[1] if error and error[0] == staffing_request.pk else "",
+        }
+        (invitations if open_invitation else history).append(row)
+    engagements = [
+        {
+            "engagement": engagement,
+            "pay": Pay(
+                engagement.pay_model, engagement.currency, engagement.rate_minor, engagement.task_estimate_minutes
+            ),
+        }
+        for engagement in (selectors.engagements_of_expert(contributor=contributor) if contributor else [])
+    ]
+    shown = error is not None and any(row["error"] for row in invitations)
+    context = {
+        "contributor": contributor,
+        "invitations": invitations,
+        "history": history,
+        "engagements": engagements,
+        # An answer to a request that is no longer open has no card of its own to show on.
+        "page_error": error[1] if error is not None and not shown else "",
+    }
+    return render(request, "marketplace/expert_invitations.html", context, status=status)
+
+
+@expert_required
+def expert_invitations(request):
+    return _render_expert_invitations(request, contributor_for_user(user=request.user))
+
+
+def _own_request(request, pk: int) -> tuple[Contributor, StaffingRequest]:
+    contributor = contributor_for_user(user=request.user)
+    staffing_request = (
+        selectors.staffing_request_for_expert(contributor=contributor, pk=pk) if contributor is not None else None
+    )
+    if staffing_request is None:
+        raise Http404
+    return contributor, staffing_request
+
+
+@expert_required
+@require_POST
+def expert_invitation_accept(request, pk: int):
+    contributor, staffing_request = _own_request(request, pk)
+    try:
+        engagement = services.staffing_request_accept(actor=request.user, request=staffing_request)
+    except ApplicationError as error:
+        _raise_if_forbidden(error)
+        return _render_expert_invitations(
+            request, contributor, error=(staffing_request.pk, _error_text(error)), status=400
+        )
+    pay = Pay(engagement.pay_model, engagement.currency, engagement.rate_minor, engagement.task_estimate_minutes)
+    messages.success(request, f"You joined “{engagement.project.title}” at {pay.rate} {pay.unit}.")
+    return redirect(reverse("expert-invitations") + "#engagements")
+
+
+@expert_required
+@require_POST
+def expert_invitation_decline(request, pk: int):
+    contributor, staffing_request = _own_request(request, pk)
+    form = DeclineForm(request.POST, auto_id=f"id_decline_{staffing_request.pk}_%s")
+    problem = "Please correct the reason."
+    if form.is_valid():
+        try:
+            services.staffing_request_decline(
+                actor=request.user, request=staffing_request, reason=form.cleaned_data["reason"]
+            )
+        except ApplicationError as error:
+            _raise_if_forbidden(error)
+            place_service_error(form, error)
+            problem = error.message
+        else:
+            messages.success(request, f"You declined the invitation to “{staffing_request.project.title}”.")
+            return redirect("expert-invitations")
+    return _render_expert_invitations(
+        request,
+        contributor,
+        decline=(staffing_request.pk, form),
+        error=(staffing_request.pk, f"The invitation is not declined. {problem}"),
+        status=400,
+    )
