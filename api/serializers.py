@@ -651,3 +651,35 @@ class WorkDecisionInput(serializers.Serializer):
     approve = serializers.BooleanField(
         required=False, default=False, help_text="For decide-appeal: overturn the rejection."
     )
+
+
+class GoldAnswerInput(serializers.Serializer):
+    task_reference = serializers.CharField(max_length=200)
+    label = serializers.CharField(max_length=200)
+
+
+class QualityScoreOutput(serializers.Serializer):
+    project = serializers.IntegerField(source="project_id")
+    project_title = serializers.CharField(source="project.title")
+    contributor = serializers.IntegerField(source="contributor_id")
+    contributor_name = serializers.CharField(source="contributor.display_name")
+    score = serializers.DecimalField(max_digits=4, decimal_places=3)
+    inputs = serializers.DictField()
+    computed_at = serializers.DateTimeField()
+
+
+class ReviewerScoreOutput(serializers.Serializer):
+    email = serializers.EmailField()
+    reviewed = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    overturned = serializers.IntegerField()
+    gold_reviewed = serializers.IntegerField()
+    gold_consistent = serializers.IntegerField()
+    gold_accuracy = serializers.FloatField(allow_null=True)
+    overturned_share = serializers.FloatField(allow_null=True)
+
+
+class ProjectQualityOutput(serializers.Serializer):
+    project_alpha = serializers.FloatField(allow_null=True)
+    experts = QualityScoreOutput(many=True)
+    reviewers = ReviewerScoreOutput(many=True)

@@ -51,6 +51,9 @@ urlpatterns = [
     path("me/tasks/", work.MyTaskListView.as_view(), name="api-tasks"),
     path("projects/<int:pk>/review-queue/", work.ReviewQueueView.as_view(), name="api-review-queue"),
     path("work/<slug:kind>/<int:pk>/<slug:action>/", work.WorkActionView.as_view(), name="api-work-action"),
+    path("projects/<int:pk>/gold-answers/", work.GoldAnswerView.as_view(), name="api-gold-answers"),
+    path("projects/<int:pk>/quality/", work.ProjectQualityView.as_view(), name="api-project-quality"),
+    path("me/quality/", work.MyQualityView.as_view(), name="api-my-quality"),
     # operations
     path("ops/credentials/", ops.OpsCredentialQueueView.as_view(), name="api-ops-credentials"),
     path(

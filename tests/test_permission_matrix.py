@@ -124,6 +124,10 @@ MATRIX = {
     ("api-tasks", "post"): EXPERT_SELF,
     ("api-review-queue", "get"): LAB_OBJECT,
     ("api-work-action", "post"): WORK_ACTION,
+    ("api-gold-answers", "post"): LAB_OBJECT,
+    ("api-project-quality", "get"): LAB_OBJECT,
+    ("api-project-quality", "post"): LAB_OBJECT,
+    ("api-my-quality", "get"): EXPERT_SELF,
 }
 
 
@@ -237,6 +241,8 @@ def world(client_for, stripe_server):
         "api-request-decline": invitation.pk,
         "api-time-entry-revise": entry.pk,
         "api-review-queue": project.pk,
+        "api-gold-answers": project.pk,
+        "api-project-quality": project.pk,
         "api-work-action": {"kind": "time-entries", "pk": entry.pk, "action": "approve"},
         **{
             name: project.pk

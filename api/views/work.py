@@ -10,10 +10,10 @@ from rest_framework.views import APIView
 
 from config.errors import ApplicationError
 from marketplace import selectors, services
-from marketplace.models import PENDING_REVIEW, Engagement, TaskSubmission, TimeEntry
+from marketplace.models import PENDING_REVIEW, Engagement, QualityScore, TaskSubmission, TimeEntry
 
 from .. import serializers as s
-from ..idempotency import idempotent
+from ..idempotency import idempotent, not_idempotent
 from ..permissions import IsExpert, IsLabMember
 
 KINDS = {"time-entries": (TimeEntry, s.TimeEntryOutput), "tasks": (TaskSubmission, s.TaskOutput)}
@@ -140,3 +140,57 @@ class WorkActionView(APIView):
         data.is_valid(raise_exception=True)
         item = ACTIONS[action](request.user, item, data.validated_data)
         return Response(output(item).data)
+
+
+class GoldAnswerView(APIView):
+    permission_classes = [IsLabMember]
+
+    @extend_schema(request=s.GoldAnswerInput, responses={201: s.GoldAnswerInput}, tags=["quality"])
+    @idempotent
+    def post(self, request, pk: int):
+        project = selectors.project_for_member(user=request.user, pk=pk)
+        if project is None:
+            raise Http404
+        data = s.GoldAnswerInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        gold = services.gold_answer_add(actor=request.user, project=project, **data.validated_data)
+        return Response(s.GoldAnswerInput(gold).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectQualityView(APIView):
+    """Agreement on the project, every expert's score with its inputs, and how reviewers fare."""
+
+    permission_classes = [IsLabMember]
+
+    @extend_schema(responses=s.ProjectQualityOutput, tags=["quality"])
+    def get(self, request, pk: int):
+        project = selectors.project_for_member(user=request.user, pk=pk)
+        if project is None:
+            raise Http404
+        scores = QualityScore.objects.filter(project=project).select_related("project", "contributor")
+        alpha = scores.first().inputs.get("project_alpha") if scores.exists() else None
+        return Response(
+            s.ProjectQualityOutput(
+                {"project_alpha": alpha, "experts": scores, "reviewers": selectors.reviewer_scores(project=project)}
+            ).data
+        )
+
+    @extend_schema(request=None, responses=s.ProjectQualityOutput, tags=["quality"])
+    @not_idempotent("recomputes derived figures; repeating it changes nothing")
+    def post(self, request, pk: int):
+        project = selectors.project_for_member(user=request.user, pk=pk)
+        if project is None:
+            raise Http404
+        services.quality_scores_compute(actor=request.user, project=project)
+        return self.get(request, pk)
+
+
+class MyQualityView(APIView):
+    """The expert's own quality scores, with every input shown."""
+
+    permission_classes = [IsExpert]
+
+    @extend_schema(responses=s.QualityScoreOutput(many=True), tags=["quality"])
+    def get(self, request):
+        scores = QualityScore.objects.filter(contributor__user=request.user).select_related("project", "contributor")
+        return Response(s.QualityScoreOutput(scores, many=True).data)

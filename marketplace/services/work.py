@@ -37,6 +37,7 @@ from ..models import (
     TimeEntry,
 )
 from ..selectors import work_exposure_minor
+from .projects import _warn_if_budget_running_low
 
 __all__ = [
     "task_submit",
@@ -446,6 +447,7 @@ def work_approve(*, actor: User, item: TimeEntry | TaskSubmission) -> TimeEntry 
             before={"status": before},
             after={"status": item.status},
         )
+        _warn_if_budget_running_low(item.project)
     return item
 
 
@@ -652,10 +654,12 @@ def work_auto_approve_sweep(*, now: datetime | None = None) -> int:
             for project_id, ids in by_project.items():
                 from ..models import Project
 
+                project = Project.objects.select_related("lab").get(pk=project_id)
+                _warn_if_budget_running_low(project)
                 audit_record(
                     actor=None,
                     action="marketplace.work.auto_approved",
-                    target=Project.objects.get(pk=project_id),
+                    target=project,
                     after={"kind": label, "ids": ids},
                     reason="not reviewed within the project's review window",
                 )
