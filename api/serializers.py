@@ -121,6 +121,7 @@ class ProfileOutput(serializers.ModelSerializer):
             "weekly_exposure_cap_minutes",
             "status",
             "tier",
+            "quality_score",
             "created_at",
             "updated_at",
         ]
@@ -683,3 +684,15 @@ class ProjectQualityOutput(serializers.Serializer):
     project_alpha = serializers.FloatField(allow_null=True)
     experts = QualityScoreOutput(many=True)
     reviewers = ReviewerScoreOutput(many=True)
+
+
+class ReviewAlertOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    scope = serializers.CharField()
+    project = serializers.IntegerField(source="project_id")
+    project_title = serializers.CharField(source="project.title")
+    lab_name = serializers.CharField(source="project.lab.name")
+    reviewer = serializers.EmailField(source="reviewer.email", allow_null=True, default=None)
+    reviewed = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    raised_at = serializers.DateTimeField()

@@ -79,4 +79,5 @@ urlpatterns = [
     path("ops/cases/<int:pk>/decide/", ops.CaseDecideView.as_view(), name="api-ops-case-decide"),
     path("ops/cases/<int:pk>/decide-appeal/", ops.CaseDecideAppealView.as_view(), name="api-ops-case-appeal"),
     path("ops/audit/", ops.AuditEventListView.as_view(), name="api-ops-audit"),
+    path("ops/review-alerts/", ops.ReviewAlertListView.as_view(), name="api-ops-review-alerts"),
 ]

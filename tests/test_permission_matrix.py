@@ -128,6 +128,7 @@ MATRIX = {
     ("api-project-quality", "get"): LAB_OBJECT,
     ("api-project-quality", "post"): LAB_OBJECT,
     ("api-my-quality", "get"): EXPERT_SELF,
+    ("api-ops-review-alerts", "get"): OPS_READ,
 }
 
 

@@ -288,6 +288,16 @@ def test_an_unusual_rejection_rate_raises_one_alert(engaged, settings):
     assert sorted(alerts.values_list("scope", flat=True)) == ["project", "reviewer"]
 
 
+def test_operations_see_the_alerts(engaged, settings, client_for, ops_reviewer):
+    settings.REVIEW_ALERT_MIN_REVIEWS = 2
+    engagement, owner = engaged
+    for hour in (8, 9, 10):
+        work_reject(actor=owner, item=_log(engagement, _at(1, hour), _at(1, hour, 30)), reason="Low quality")
+    alerts = client_for(*ops_reviewer).get("/api/ops/review-alerts/").json()["results"]
+    assert {a["scope"] for a in alerts} == {"project", "reviewer"}
+    assert next(a for a in alerts if a["scope"] == "reviewer")["reviewer"] == owner.email
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_overlapping_entries_cannot_both_succeed(stripe_server):
     lab, owner = make_lab()

@@ -255,3 +255,15 @@ class AuditEventListView(ListAPIView):
             target_id=params.get("target_id", ""),
             actor_label=params.get("actor", ""),
         )
+
+
+class ReviewAlertListView(ListAPIView):
+    """Unusual rejection rates by reviewer or project, newest first."""
+
+    permission_classes = [IsOps]
+    serializer_class = s.ReviewAlertOutput
+
+    def get_queryset(self):
+        from marketplace.models import ReviewAlert
+
+        return ReviewAlert.objects.select_related("project__lab", "reviewer").order_by("-raised_at")
