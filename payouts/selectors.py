@@ -88,3 +88,18 @@ def minimum_wage_history(*, country: str = "", subdivision: str = "") -> list[Mi
     if subdivision:
         rows = rows.filter(Q(subdivision=subdivision) | Q(subdivision=""))
     return list(rows.order_by("country", "subdivision", "-effective_from"))
+
+
+def account_balances(*, kind: str | None = None) -> list[dict]:
+    """Every account's balance (debits positive), as sums of its postings."""
+    from django.db.models import Sum
+
+    from .models import LedgerAccount
+
+    accounts = LedgerAccount.objects.all()
+    if kind:
+        accounts = accounts.filter(kind=kind)
+    rows = accounts.annotate(balance=Sum("postings__amount_minor")).values(
+        "id", "kind", "currency", "lab_id", "contributor_id", "balance"
+    )
+    return [{**row, "balance": row["balance"] or 0} for row in rows]

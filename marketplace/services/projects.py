@@ -23,6 +23,7 @@ from contributors.reference import is_country, is_language
 from payouts import money
 from payouts import stripe_gateway as gateway
 from payouts.floors import rate_preview
+from payouts.services import ledger_post_funding
 
 from .. import matching
 from ..models import (
@@ -527,6 +528,7 @@ def funding_settle_from_provider(*, payment_intent_id: str, funding_id: int | No
         if project.status == ProjectStatus.DRAFT:
             project.status = ProjectStatus.FUNDED
         project.save(update_fields=["funded_minor", "platform_fee_markup", "status", "updated_at"])
+        ledger_post_funding(funding=funding)
         audit_record(
             actor=None,
             action="marketplace.project.funded",
