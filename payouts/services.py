@@ -21,9 +21,18 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.services import audit_record
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Conflict, NotPermitted
 
-from .models import AccountKind, JournalEntry, LedgerAccount, Posting
+from .models import (
+    AccountKind,
+    JournalEntry,
+    LedgerAccount,
+    PayPeriod,
+    PayPeriodStatus,
+    PayRun,
+    PayRunStatus,
+    Posting,
+)
 
 
 class LedgerUnbalanced(ApplicationError):
@@ -133,3 +142,137 @@ def ledger_post_funding(*, funding) -> JournalEntry:
             ),
         ],
     )
+
+
+# --- pay runs ------------------------------------------------------------------------
+
+
+def _progress_key(run_id: int) -> str:
+    return f"pay-run-progress:{run_id}"
+
+
+def pay_run_progress(*, run) -> dict:
+    """Live progress of a computing run (kept in the cache while the transaction is open)."""
+    from django.core.cache import cache
+
+    return cache.get(_progress_key(run.pk)) or {"percent": run.progress, "step": run.step}
+
+
+def pay_run_start(*, actor: User, period_start) -> PayRun:
+    """Lock a pay week and compute its statements in the background.
+
+    A draft run of the week is replaced; an approved week is never recomputed.
+    """
+    from .periods import week_of
+
+    if not actor.is_ops:
+        raise NotPermitted("Only operations staff run pay.")
+    start, end = week_of(period_start)
+    if end >= timezone.now().date():
+        raise ApplicationError(
+            "A pay week can be run once it is over.",
+            code="period_not_over",
+            fields={"period_start": ["This week is not over yet."]},
+        )
+    with transaction.atomic():
+        period, _ = PayPeriod.objects.select_for_update().get_or_create(starts_on=start, defaults={"ends_on": end})
+        period = PayPeriod.objects.select_for_update().get(pk=period.pk)
+        live = PayRun.objects.select_for_update().filter(
+            period=period, status__in=[PayRunStatus.COMPUTING, PayRunStatus.DRAFT, PayRunStatus.APPROVED]
+        )
+        if live.filter(status=PayRunStatus.APPROVED).exists() or period.status in (
+            PayPeriodStatus.APPROVED,
+            PayPeriodStatus.PAID,
+        ):
+            raise ApplicationError(
+                "This pay week is approved; corrections go into a later week as adjustments.", code="period_approved"
+            )
+        if live.filter(status=PayRunStatus.COMPUTING).exists():
+            raise Conflict("This pay week is being computed right now.", code="pay_run_running")
+        for old in live.filter(status=PayRunStatus.DRAFT):
+            old.statements.all().delete()
+            old.status = PayRunStatus.REPLACED
+            old.save(update_fields=["status"])
+            audit_record(
+                actor=actor, action="payouts.pay_run.replaced", target=old, before={"status": PayRunStatus.DRAFT}
+            )
+        if period.status == PayPeriodStatus.OPEN:
+            period.status = PayPeriodStatus.LOCKED
+            period.locked_at = timezone.now()
+            period.locked_by = actor
+            period.save(update_fields=["status", "locked_at", "locked_by"])
+            audit_record(
+                actor=actor,
+                action="payouts.pay_period.locked",
+                target=period,
+                after={"starts_on": start, "ends_on": end},
+            )
+        run = PayRun.objects.create(period=period, prepared_by=actor)
+        audit_record(actor=actor, action="payouts.pay_run.started", target=run, after={"period": str(period)})
+        from .tasks import pay_run_compute_task
+
+        transaction.on_commit(lambda: pay_run_compute_task.delay(run.pk))
+    return run
+
+
+def pay_run_compute(*, run_id: int) -> PayRun:
+    """The background work of a pay run; does nothing if the run is no longer computing."""
+    from django.core.cache import cache
+
+    from .payrun import compute_statements
+
+    def progress(percent: int, step: str) -> None:
+        cache.set(_progress_key(run_id), {"percent": percent, "step": step}, 3600)
+
+    try:
+        with transaction.atomic():
+            run = PayRun.objects.select_for_update().select_related("period").get(pk=run_id)
+            if run.status != PayRunStatus.COMPUTING:
+                return run
+            totals = compute_statements(
+                run_id=run.pk, start=run.period.starts_on, end=run.period.ends_on, progress=progress
+            )
+            run.status = PayRunStatus.DRAFT
+            run.progress = 100
+            run.step = "ready for approval"
+            run.totals = totals
+            run.finished_at = timezone.now()
+            run.save(update_fields=["status", "progress", "step", "totals", "finished_at"])
+            period = run.period
+            period.status = PayPeriodStatus.COMPUTED
+            period.save(update_fields=["status"])
+            audit_record(actor=None, action="payouts.pay_run.computed", target=run, after=totals)
+    except Exception as exc:
+        with transaction.atomic():
+            PayRun.objects.filter(pk=run_id, status=PayRunStatus.COMPUTING).update(
+                status=PayRunStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+            )
+            run = PayRun.objects.get(pk=run_id)
+            audit_record(actor=None, action="payouts.pay_run.failed", target=run, after={"error": str(exc)[:500]})
+        raise
+    finally:
+        cache.delete(_progress_key(run_id))
+    return run
+
+
+def pay_run_approve(*, actor: User, run: PayRun) -> PayRun:
+    """Four eyes: whoever prepared a run cannot approve it."""
+    if actor.role != "ops_finance":
+        raise NotPermitted("Only operations finance approves pay runs.")
+    with transaction.atomic():
+        run = PayRun.objects.select_for_update().select_related("period").get(pk=run.pk)
+        if run.prepared_by_id == actor.pk:
+            raise NotPermitted("The person who prepared a pay run cannot approve it.", code="four_eyes")
+        if run.status != PayRunStatus.DRAFT:
+            raise ApplicationError(
+                f"This pay run is {run.get_status_display().lower()}, not a draft.", code="illegal_transition"
+            )
+        run.status = PayRunStatus.APPROVED
+        run.approved_by = actor
+        run.approved_at = timezone.now()
+        run.save(update_fields=["status", "approved_by", "approved_at"])
+        period = run.period
+        period.status = PayPeriodStatus.APPROVED
+        period.save(update_fields=["status"])
+        audit_record(actor=actor, action="payouts.pay_run.approved", target=run, after=run.totals)
+    return run

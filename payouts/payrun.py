@@ -1,0 +1,178 @@
+"""The pay run: a week of logged work turned into statements, in one set-based pass.
+
+For every expert and currency in the week:
+- minutes worked: every logged minute of every kind and review outcome (approved,
+  waiting, rejected), time entries and tasks alike;
+- pay: approved hourly minutes at each engagement's locked rate (one line per engagement
+  and kind, rounded half up once), approved tasks at the locked task price;
+- floor due: for each day, that day's minutes at the minimum wage in force that day in the
+  expert's jurisdiction (the higher of the national and the subdivision rate), converted
+  at that day's FX rate, summed exactly and rounded up once;
+- top-up: whatever the floor due exceeds the pay by, as its own line with the day-by-day
+  computation attached.
+
+Everything happens in SQL over whole sets (temporary tables inside one transaction); the
+only Python loop is over the handful of (jurisdiction, currency, day) floors.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import connection
+
+from . import money
+from .selectors import ReferenceDataMissing, fx_rate_on, minimum_wage_on
+
+WORK_SQL = """
+CREATE TEMP TABLE pr_work ON COMMIT DROP AS
+SELECT t.contributor_id, t.engagement_id, e.currency, e.project_id, t.work_date, t.minutes,
+       CASE WHEN t.activity IN ('training', 'onboarding', 'assessment') THEN 'training' ELSE 'hourly' END AS kind,
+       t.status IN ('approved', 'auto_approved') AS paid,
+       CASE WHEN e.pay_model = 'hourly' THEN e.rate_minor::numeric
+            ELSE e.rate_minor::numeric * 60 / e.task_estimate_minutes END AS rate,
+       t.id AS item_id
+FROM marketplace_timeentry t JOIN marketplace_engagement e ON e.id = t.engagement_id
+WHERE t.is_current AND t.work_date BETWEEN %(start)s AND %(end)s
+UNION ALL
+SELECT s.contributor_id, s.engagement_id, e.currency, e.project_id, s.work_date, s.minutes, 'task',
+       s.status IN ('approved', 'auto_approved'), e.rate_minor::numeric, s.id
+FROM marketplace_tasksubmission s JOIN marketplace_engagement e ON e.id = s.engagement_id
+WHERE s.work_date BETWEEN %(start)s AND %(end)s;
+ANALYZE pr_work;
+"""
+
+LINES_SQL = """
+CREATE TEMP TABLE pr_lines ON COMMIT DROP AS
+SELECT contributor_id, currency, engagement_id, project_id, kind,
+       COALESCE(sum(minutes) FILTER (WHERE paid), 0) AS paid_minutes,
+       count(*) FILTER (WHERE paid) AS paid_items,
+       max(rate) AS rate,
+       -- numeric round() is half away from zero: half up for these positive amounts.
+       CASE WHEN kind = 'task' THEN count(*) FILTER (WHERE paid) * max(rate)
+            ELSE round(COALESCE(sum(minutes) FILTER (WHERE paid), 0) * max(rate) / 60) END AS amount,
+       array_agg(item_id ORDER BY item_id) FILTER (WHERE paid) AS paid_ids
+FROM pr_work
+GROUP BY contributor_id, currency, engagement_id, project_id, kind
+HAVING count(*) FILTER (WHERE paid) > 0;
+"""
+
+FLOOR_TABLE_SQL = """
+CREATE TEMP TABLE pr_floor (
+    country varchar(2), subdivision varchar(6), currency varchar(3), day date, hourly numeric, source text
+) ON COMMIT DROP;
+"""
+
+STATEMENTS_SQL = """
+CREATE TEMP TABLE pr_totals ON COMMIT DROP AS
+SELECT d.contributor_id, d.currency, c.country, c.subdivision,
+       sum(d.minutes) AS minutes_worked,
+       COALESCE(sum(d.minutes * f.hourly / 60), 0) AS floor_due,
+       jsonb_agg(jsonb_build_object(
+           'day', d.work_date, 'minutes', d.minutes, 'floor_hourly', round(f.hourly, 4), 'source', f.source
+       ) ORDER BY d.work_date) AS days
+FROM (SELECT contributor_id, currency, work_date, sum(minutes) AS minutes FROM pr_work GROUP BY 1, 2, 3) d
+JOIN contributors_contributor c ON c.id = d.contributor_id
+LEFT JOIN pr_floor f ON f.country = c.country AND f.subdivision = c.subdivision
+                    AND f.currency = d.currency AND f.day = d.work_date
+GROUP BY d.contributor_id, d.currency, c.country, c.subdivision;
+
+INSERT INTO payouts_paystatement (
+    run_id, contributor_id, currency, country, subdivision, minutes_worked,
+    pay_minor, floor_due_minor, topup_minor, total_minor, effective_hourly_minor)
+SELECT %(run)s, t.contributor_id, t.currency, t.country, t.subdivision, t.minutes_worked,
+       COALESCE(p.pay, 0), ceil(t.floor_due),
+       GREATEST(ceil(t.floor_due) - COALESCE(p.pay, 0), 0),
+       COALESCE(p.pay, 0) + GREATEST(ceil(t.floor_due) - COALESCE(p.pay, 0), 0),
+       round(COALESCE(p.pay, 0) * 60 / t.minutes_worked)
+FROM pr_totals t
+LEFT JOIN (SELECT contributor_id, currency, sum(amount) AS pay FROM pr_lines GROUP BY 1, 2) p
+       ON p.contributor_id = t.contributor_id AND p.currency = t.currency;
+
+INSERT INTO payouts_payline (
+    statement_id, kind, engagement_id, description, minutes, quantity, rate_minor, amount_minor, source)
+SELECT st.id, l.kind, l.engagement_id,
+       CASE l.kind WHEN 'task' THEN 'Tasks: ' WHEN 'training' THEN 'Training, onboarding and assessments: '
+                   ELSE 'Hourly work: ' END || pr.title,
+       l.paid_minutes, l.paid_items, round(l.rate), l.amount,
+       jsonb_build_object(CASE WHEN l.kind = 'task' THEN 'tasks' ELSE 'time_entries' END, l.paid_ids)
+FROM pr_lines l
+JOIN payouts_paystatement st ON st.run_id = %(run)s AND st.contributor_id = l.contributor_id AND st.currency = l.currency
+JOIN marketplace_project pr ON pr.id = l.project_id;
+
+INSERT INTO payouts_payline (statement_id, kind, description, minutes, quantity, amount_minor, source)
+SELECT st.id, 'topup', 'Top-up to the minimum wage for every minute worked', st.minutes_worked, 0, st.topup_minor,
+       jsonb_build_object('floor_due_minor', st.floor_due_minor, 'pay_minor', st.pay_minor, 'days', t.days)
+FROM payouts_paystatement st
+JOIN pr_totals t ON t.contributor_id = st.contributor_id AND t.currency = st.currency
+WHERE st.run_id = %(run)s AND st.topup_minor > 0;
+"""
+
+JURISDICTIONS_SQL = """
+SELECT DISTINCT c.country, c.subdivision, w.currency
+FROM pr_work w JOIN contributors_contributor c ON c.id = w.contributor_id
+"""
+
+TOTALS_SQL = """
+SELECT count(*), COALESCE(sum(minutes_worked), 0), COALESCE(sum(pay_minor), 0), COALESCE(sum(topup_minor), 0),
+       count(*) FILTER (WHERE topup_minor > 0)
+FROM payouts_paystatement WHERE run_id = %(run)s
+"""
+
+
+def _floor_rows(jurisdictions: list[tuple[str, str, str]], start: date, end: date) -> list[tuple]:
+    """(country, subdivision, currency, day, hourly floor in that currency, source) for each day."""
+    rows = []
+    day = start
+    while day <= end:
+        for country, subdivision, currency in jurisdictions:
+            floor = minimum_wage_on(country=country, subdivision=subdivision, on=day)
+            if floor is None:
+                continue
+            try:
+                rate = fx_rate_on(base=floor.currency, quote=currency, on=day)
+            except ReferenceDataMissing:
+                continue
+            # Exact, in the statement currency's minor units; rounded only once per statement.
+            hourly = (
+                Decimal(floor.hourly_minor).scaleb(-money.exponent(floor.currency))
+                * rate
+                * Decimal(1).scaleb(money.exponent(currency))
+            )
+            rows.append((country, subdivision, currency, day, hourly, floor.source_url))
+        day += timedelta(days=1)
+    return rows
+
+
+def compute_statements(*, run_id: int, start: date, end: date, progress=lambda percent, step: None) -> dict:
+    """Write the run's statements and lines; must run inside a transaction."""
+    params = {"run": run_id, "start": start, "end": end}
+    with connection.cursor() as cursor:
+        # A second run inside one outer transaction (as in tests) must not find the first's tables.
+        cursor.execute("DROP TABLE IF EXISTS pr_work, pr_lines, pr_floor, pr_totals")
+        progress(10, "collecting the week's work")
+        cursor.execute(WORK_SQL, params)
+        progress(35, "pricing approved work")
+        cursor.execute(LINES_SQL, params)
+        progress(50, "looking up minimum wages day by day")
+        cursor.execute(FLOOR_TABLE_SQL)
+        cursor.execute(JURISDICTIONS_SQL)
+        floors = _floor_rows([tuple(row) for row in cursor.fetchall()], start, end)
+        if floors:
+            cursor.executemany(
+                "INSERT INTO pr_floor (country, subdivision, currency, day, hourly, source) VALUES (%s, %s, %s, %s, %s, %s)",
+                floors,
+            )
+        progress(65, "writing statements and top-ups")
+        cursor.execute(STATEMENTS_SQL, params)
+        cursor.execute(TOTALS_SQL, params)
+        statements, minutes, pay, topups, topped_up = cursor.fetchone()
+    progress(95, "done")
+    return {
+        "statements": statements,
+        "minutes_worked": int(minutes),
+        "pay_minor": int(pay),
+        "topup_minor": int(topups),
+        "statements_topped_up": topped_up,
+    }

@@ -1,0 +1,165 @@
+"""Pay runs against statements computed by hand, to the cent."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Role
+from config.errors import ApplicationError, NotPermitted
+from marketplace.services import (
+    invitation_send,
+    staffing_request_accept,
+    task_submit,
+    time_entry_log,
+    work_approve,
+    work_reject,
+)
+from payouts.models import MinimumWage, PayLine, PayRunStatus, PayStatement
+from payouts.periods import week_of
+from payouts.services import pay_run_approve, pay_run_start
+
+from .factories import make_lab, make_open_project, make_ops, make_vetted_expert
+
+pytestmark = pytest.mark.django_db
+
+
+def last_week() -> tuple[date, date]:
+    return week_of(week_of(timezone.now().date())[0] - timedelta(days=7))
+
+
+def _running(**project):
+    """A project and an engaged expert, both started three weeks ago."""
+    lab, owner = make_lab()
+    expert_profile = project.pop("expert", {})
+    p = make_open_project(lab, owner, min_tier="bulk", required_credential_kinds=[], allowed_countries=["US", "GB"], **project)
+    type(p).objects.filter(pk=p.pk).update(starts_on=timezone.now().date() - timedelta(days=21))
+    expert = make_vetted_expert(**expert_profile)
+    engagement = staffing_request_accept(actor=expert.user, request=invitation_send(actor=owner, project=p, contributor=expert))
+    type(engagement).objects.filter(pk=engagement.pk).update(started_at=timezone.now() - timedelta(days=21))
+    engagement.refresh_from_db()
+    return engagement, owner
+
+
+def _minutes(engagement, day, minutes, activity="task_work"):
+    return time_entry_log(actor=engagement.contributor.user, engagement=engagement, activity=activity, work_date=day, minutes=minutes)
+
+
+def _run(django_capture_on_commit_callbacks):
+    preparer, _ = make_ops(Role.OPS_FINANCE)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = pay_run_start(actor=preparer, period_start=last_week()[0])
+    run.refresh_from_db()
+    assert run.status == PayRunStatus.DRAFT, run.error
+    return run, preparer
+
+
+def test_per_task_expert_below_the_california_floor_gets_the_exact_top_up(stripe_server, django_capture_on_commit_callbacks):
+    # $3.00 a task estimated at 10 minutes is $18/h; taking 20 minutes each makes it $9/h.
+    engagement, owner = _running(pay_model="per_task", rate_minor=300, task_estimate_minutes=10)
+    monday = last_week()[0]
+    for ref in ("T1", "T2", "T3"):
+        task = task_submit(actor=engagement.contributor.user, engagement=engagement, task_reference=ref, minutes=20, work_date=monday)
+        work_approve(actor=owner, item=task)
+    run, _ = _run(django_capture_on_commit_callbacks)
+    statement = PayStatement.objects.get(run=run)
+    # 60 minutes at California's $16.90 = 1690 cents owed; 3 x 300 = 900 paid; top-up 790.
+    assert (statement.minutes_worked, statement.pay_minor, statement.floor_due_minor) == (60, 900, 1690)
+    assert (statement.topup_minor, statement.total_minor, statement.effective_hourly_minor) == (790, 1690, 900)
+    task_line = statement.lines.get(kind="task")
+    assert (task_line.quantity, task_line.amount_minor, len(task_line.source["tasks"])) == (3, 900, 3)
+    topup = statement.lines.get(kind="topup")
+    assert topup.amount_minor == 790
+    assert topup.source["days"][0]["minutes"] == 60
+    assert Decimal(str(topup.source["days"][0]["floor_hourly"])) == Decimal("1690")
+
+
+def test_rejected_and_waiting_work_counts_as_hours_worked(stripe_server, django_capture_on_commit_callbacks):
+    engagement, owner = _running(rate_minor=2000)
+    monday = last_week()[0]
+    work_approve(actor=owner, item=_minutes(engagement, monday, 120))
+    work_reject(actor=owner, item=_minutes(engagement, monday + timedelta(days=1), 60), reason="Off-task")
+    _minutes(engagement, monday + timedelta(days=2), 30, activity="training")  # still waiting for review
+    run, _ = _run(django_capture_on_commit_callbacks)
+    statement = PayStatement.objects.get(run=run)
+    # 210 minutes worked at $16.90 = 5915 owed; only the approved 2 h at $20 = 4000 paid.
+    assert (statement.minutes_worked, statement.pay_minor, statement.floor_due_minor, statement.topup_minor) == (
+        210,
+        4000,
+        5915,
+        1915,
+    )
+    assert list(statement.lines.values_list("kind", flat=True)) == ["hourly", "topup"]
+
+
+def test_a_week_spanning_a_minimum_wage_change_uses_each_days_rate(stripe_server, django_capture_on_commit_callbacks):
+    engagement, owner = _running(rate_minor=1800)
+    monday = last_week()[0]
+    MinimumWage.objects.create(
+        country="US", subdivision="US-CA", currency="USD", hourly_minor=2000, effective_from=monday + timedelta(days=2),
+        source_url="https://example.test/ca-raise",
+    )
+    work_approve(actor=owner, item=_minutes(engagement, monday, 60))
+    work_approve(actor=owner, item=_minutes(engagement, monday + timedelta(days=3), 60))
+    run, _ = _run(django_capture_on_commit_callbacks)
+    statement = PayStatement.objects.get(run=run)
+    # Monday at $16.90 and Thursday at $20.00: 3690 owed, 3600 paid, 90 topped up.
+    assert (statement.floor_due_minor, statement.pay_minor, statement.topup_minor) == (3690, 3600, 90)
+    days = statement.lines.get(kind="topup").source["days"]
+    assert [Decimal(str(d["floor_hourly"])) for d in days] == [Decimal("1690"), Decimal("2000")]
+    assert days[1]["source"] == "https://example.test/ca-raise"
+
+
+def test_a_uk_expert_paid_in_dollars_gets_the_uk_floor_converted(stripe_server, django_capture_on_commit_callbacks):
+    engagement, _ = _running(rate_minor=2000, expert={"country": "GB", "subdivision": "", "timezone": "Europe/London"})
+    _minutes(engagement, last_week()[0], 60)  # not reviewed yet: counted, not paid
+    run, _ = _run(django_capture_on_commit_callbacks)
+    statement = PayStatement.objects.get(run=run)
+    # £12.71 x 1.27 USD/GBP = $16.1417/h, rounded up once: 1615 cents for the hour.
+    assert (statement.country, statement.currency) == ("GB", "USD")
+    assert (statement.pay_minor, statement.floor_due_minor, statement.topup_minor) == (0, 1615, 1615)
+
+
+def test_half_a_cent_rounds_up_once_per_line(stripe_server, django_capture_on_commit_callbacks):
+    engagement, owner = _running(rate_minor=1801)
+    monday = last_week()[0]
+    work_approve(actor=owner, item=_minutes(engagement, monday, 30))
+    run, _ = _run(django_capture_on_commit_callbacks)
+    line = PayLine.objects.get(statement__run=run, kind="hourly")
+    assert line.amount_minor == 901  # 1801 x 30 / 60 = 900.5
+    assert line.statement.topup_minor == 0  # 845 owed
+
+
+def test_an_empty_week_makes_an_empty_run(django_capture_on_commit_callbacks):
+    run, _ = _run(django_capture_on_commit_callbacks)
+    assert run.totals == {"statements": 0, "minutes_worked": 0, "pay_minor": 0, "topup_minor": 0, "statements_topped_up": 0}
+    assert not PayStatement.objects.exists()
+
+
+def test_rerun_replaces_a_draft_and_an_approved_week_is_never_reopened(stripe_server, django_capture_on_commit_callbacks):
+    engagement, owner = _running(rate_minor=2000)
+    work_approve(actor=owner, item=_minutes(engagement, last_week()[0], 60))
+    first, preparer = _run(django_capture_on_commit_callbacks)
+    second, _ = _run(django_capture_on_commit_callbacks)
+    first.refresh_from_db()
+    assert first.status == PayRunStatus.REPLACED
+    assert PayStatement.objects.filter(run=first).count() == 0
+    assert PayStatement.objects.filter(run=second).count() == 1
+    with pytest.raises(NotPermitted):
+        pay_run_approve(actor=second.prepared_by, run=second)
+    approver, _ = make_ops(Role.OPS_FINANCE)
+    pay_run_approve(actor=approver, run=second)
+    with pytest.raises(ApplicationError) as reopened:
+        pay_run_start(actor=preparer, period_start=last_week()[0])
+    assert reopened.value.code == "period_approved"
+    # The week is locked: nobody can add time to it any more.
+    with pytest.raises(ApplicationError, match="locked"):
+        _minutes(engagement, last_week()[0] + timedelta(days=1), 30)
+
+
+def test_the_current_week_cannot_be_run_before_it_ends():
+    preparer, _ = make_ops(Role.OPS_FINANCE)
+    with pytest.raises(ApplicationError) as early:
+        pay_run_start(actor=preparer, period_start=timezone.now().date())
+    assert early.value.code == "period_not_over"
