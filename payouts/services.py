@@ -274,5 +274,13 @@ def pay_run_approve(*, actor: User, run: PayRun) -> PayRun:
         period = run.period
         period.status = PayPeriodStatus.APPROVED
         period.save(update_fields=["status"])
-        audit_record(actor=actor, action="payouts.pay_run.approved", target=run, after=run.totals)
+        from .accrual import post_pay_run_accrual
+
+        entry_id, ledger_totals = post_pay_run_accrual(run=run)
+        audit_record(
+            actor=actor,
+            action="payouts.pay_run.approved",
+            target=run,
+            after={**run.totals, "journal_entry": entry_id, "ledger": ledger_totals},
+        )
     return run

@@ -163,3 +163,40 @@ def test_the_current_week_cannot_be_run_before_it_ends():
     with pytest.raises(ApplicationError) as early:
         pay_run_start(actor=preparer, period_start=timezone.now().date())
     assert early.value.code == "period_not_over"
+
+
+def test_an_approved_run_is_booked_once_and_the_ledger_reconciles(stripe_server, django_capture_on_commit_callbacks, capsys):
+    from django.core.management import CommandError, call_command
+    from django.db import connection
+
+    from payouts.models import JournalEntry
+    from payouts.selectors import account_balances
+
+    engagement, owner = _running(pay_model="per_task", rate_minor=300, task_estimate_minutes=10)
+    lab = engagement.project.lab
+    for ref in ("T1", "T2", "T3"):
+        task = task_submit(
+            actor=engagement.contributor.user, engagement=engagement, task_reference=ref, minutes=20, work_date=last_week()[0]
+        )
+        work_approve(actor=owner, item=task)
+    run, _ = _run(django_capture_on_commit_callbacks)
+    approver, _ = make_ops(Role.OPS_FINANCE)
+    pay_run_approve(actor=approver, run=run)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the balance check commit would run
+    balances = {(row["kind"], row["lab_id"], row["contributor_id"]): row["balance"] for row in account_balances()}
+    budget_and_fee = engagement.project.budget_cap_minor * 3 // 2
+    # The lab pays 900 of tasks, 450 of fee (markup 0.5) and the 790 top-up: 2140 out of what it funded.
+    assert balances[("lab_funds_held", lab.pk, None)] == -budget_and_fee + 2140
+    assert balances[("expert_payable", None, engagement.contributor_id)] == -1690
+    assert balances[("platform_revenue", None, None)] == -450
+    assert JournalEntry.objects.filter(kind="accrual").count() == 1
+
+    call_command("ledger_reconcile")
+    assert "ledger reconciles" in capsys.readouterr().out
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE payouts_paystatement SET total_minor = total_minor + 1, topup_minor = topup_minor + 1")
+    with pytest.raises(CommandError, match="1 difference"):
+        call_command("ledger_reconcile")
+    assert "approved statements 1691, expert payable credited 1690" in capsys.readouterr().err
