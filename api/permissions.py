@@ -57,3 +57,8 @@ class ExpertOrOps(BasePermission):
         if user.is_ops:
             return IsOps().has_permission(request, view)
         return user.is_expert
+
+
+class IsOpsFinance(IsOps):
+    message = "This needs operations finance signed in with two-factor authentication."
+    roles = frozenset({Role.OPS_FINANCE})

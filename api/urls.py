@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import auth, experts, labs, ops, work
+from .views import auth, experts, labs, ops, pay, work
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -80,4 +80,9 @@ urlpatterns = [
     path("ops/cases/<int:pk>/decide-appeal/", ops.CaseDecideAppealView.as_view(), name="api-ops-case-appeal"),
     path("ops/audit/", ops.AuditEventListView.as_view(), name="api-ops-audit"),
     path("ops/review-alerts/", ops.ReviewAlertListView.as_view(), name="api-ops-review-alerts"),
+    path("ops/pay-runs/", pay.PayRunListView.as_view(), name="api-pay-runs"),
+    path("ops/pay-runs/<int:pk>/", pay.PayRunDetailView.as_view(), name="api-pay-run"),
+    path("ops/pay-runs/<int:pk>/approve/", pay.PayRunApproveView.as_view(), name="api-pay-run-approve"),
+    path("ops/pay-runs/<int:pk>/compliance/", pay.PayRunComplianceView.as_view(), name="api-pay-run-compliance"),
+    path("me/statements/", pay.MyStatementListView.as_view(), name="api-my-statements"),
 ]

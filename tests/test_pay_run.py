@@ -200,3 +200,36 @@ def test_an_approved_run_is_booked_once_and_the_ledger_reconciles(stripe_server,
     with pytest.raises(CommandError, match="1 difference"):
         call_command("ledger_reconcile")
     assert "approved statements 1691, expert payable credited 1690" in capsys.readouterr().err
+
+
+def test_pay_run_over_the_api_with_compliance_evidence(stripe_server, client_for, django_capture_on_commit_callbacks):
+    engagement, owner = _running(pay_model="per_task", rate_minor=300, task_estimate_minutes=10)
+    task = task_submit(actor=engagement.contributor.user, engagement=engagement, task_reference="T1", minutes=20, work_date=last_week()[0])
+    work_approve(actor=owner, item=task)
+    preparer, approver = make_ops(Role.OPS_FINANCE), make_ops(Role.OPS_FINANCE)
+    reviewer = make_ops(Role.OPS_REVIEWER)
+    prep_client, approve_client = client_for(*preparer), client_for(*approver)
+    assert client_for(*reviewer).post("/api/ops/pay-runs/", {"period_start": str(last_week()[0])}).status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        started = prep_client.post("/api/ops/pay-runs/", {"period_start": str(last_week()[0])})
+    assert started.status_code == 201, started.json()
+    run = prep_client.get(f"/api/ops/pay-runs/{started.json()['id']}/").json()
+    assert run["status"] == "draft"
+    assert (run["totals"]["statements"], run["totals"]["pay_minor"], run["totals"]["topup_minor"]) == (1, 300, 264)
+    assert prep_client.post(f"/api/ops/pay-runs/{run['id']}/approve/").json()["code"] == "four_eyes"
+    assert approve_client.post(f"/api/ops/pay-runs/{run['id']}/approve/").json()["status"] == "approved"
+
+    summary = prep_client.get(f"/api/ops/pay-runs/{run['id']}/compliance/").json()
+    assert summary["below_floor_before_topup"] == 1
+    assert summary["topups_by_jurisdiction"][0]["jurisdiction"] == "US-CA"
+    csv = prep_client.get(f"/api/ops/pay-runs/{run['id']}/compliance/?output=csv")
+    assert csv["Content-Type"] == "text/csv"
+    header, row = csv.content.decode().strip().splitlines()
+    assert header.startswith("statement,expert,jurisdiction,currency,minutes_worked")
+    assert ",US-CA,USD,20,300," in row
+    svg = prep_client.get(f"/api/ops/pay-runs/{run['id']}/compliance/?output=svg")
+    assert svg.content.startswith(b"<svg")
+
+    statements = client_for(engagement.contributor.user).get("/api/me/statements/").json()
+    assert [s["total_minor"] for s in statements] == [564]  # 20 min at $16.90 = 563.33, rounded up
+    assert [line["kind"] for line in statements[0]["lines"]] == ["task", "topup"]

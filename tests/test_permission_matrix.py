@@ -129,6 +129,12 @@ MATRIX = {
     ("api-project-quality", "post"): LAB_OBJECT,
     ("api-my-quality", "get"): EXPERT_SELF,
     ("api-ops-review-alerts", "get"): OPS_READ,
+    ("api-pay-runs", "get"): OPS_READ,
+    ("api-pay-runs", "post"): {**dict.fromkeys(ROLES, DENIED), "ops_finance": OK},
+    ("api-pay-run", "get"): OPS_READ,
+    ("api-pay-run-approve", "post"): {**dict.fromkeys(ROLES, DENIED), "ops_finance": OK},
+    ("api-pay-run-compliance", "get"): OPS_READ,
+    ("api-my-statements", "get"): EXPERT_SELF,
 }
 
 
@@ -181,6 +187,20 @@ def _time_entry_on_a_running_project(lab, lab_owner, expert):
     )
 
 
+def _draft_pay_run():
+    """A computed, unapproved run of last week, prepared by someone outside the matrix."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from payouts.periods import week_of
+    from payouts.services import pay_run_compute, pay_run_start
+
+    preparer, _ = make_ops(Role.OPS_FINANCE)
+    run = pay_run_start(actor=preparer, period_start=week_of(timezone.now().date())[0] - timedelta(days=7))
+    return pay_run_compute(run_id=run.pk)
+
+
 @pytest.fixture
 def world(client_for, stripe_server):
     owner = make_vetted_expert()
@@ -194,6 +214,7 @@ def world(client_for, stripe_server):
     project = make_open_project(lab, lab_owner)
     invitation = invitation_send(actor=lab_owner, project=project, contributor=owner)
     entry = _time_entry_on_a_running_project(lab, lab_owner, owner)
+    pay_run = _draft_pay_run()
     assessment = assessment_create(
         actor=colleague,
         title="Basics",
@@ -242,6 +263,9 @@ def world(client_for, stripe_server):
         "api-request-decline": invitation.pk,
         "api-time-entry-revise": entry.pk,
         "api-review-queue": project.pk,
+        "api-pay-run": pay_run.pk,
+        "api-pay-run-approve": pay_run.pk,
+        "api-pay-run-compliance": pay_run.pk,
         "api-gold-answers": project.pk,
         "api-project-quality": project.pk,
         "api-work-action": {"kind": "time-entries", "pk": entry.pk, "action": "approve"},

@@ -1,0 +1,92 @@
+"""Pay runs for operations finance, and statements for experts."""
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from payouts import compliance, services
+from payouts.models import PayRun, PayRunStatus, PayStatement
+
+from .. import serializers as s
+from ..idempotency import idempotent
+from ..permissions import IsExpert, IsOps, IsOpsFinance
+
+
+def _runs():
+    return PayRun.objects.select_related("period", "prepared_by", "approved_by")
+
+
+class PayRunListView(ListAPIView):
+    permission_classes = [IsOps]
+    serializer_class = s.PayRunOutput
+
+    def get_queryset(self):
+        return _runs().order_by("-started_at")
+
+    @extend_schema(request=s.PayRunStartInput, responses={201: s.PayRunOutput}, tags=["pay"])
+    @idempotent
+    def post(self, request):
+        if not IsOpsFinance().has_permission(request, self):
+            self.permission_denied(request, message=IsOpsFinance.message)
+        data = s.PayRunStartInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        run = services.pay_run_start(actor=request.user, period_start=data.validated_data["period_start"])
+        return Response(s.PayRunOutput(_runs().get(pk=run.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class PayRunDetailView(APIView):
+    permission_classes = [IsOps]
+
+    @extend_schema(responses=s.PayRunOutput, tags=["pay"])
+    def get(self, request, pk: int):
+        return Response(s.PayRunOutput(get_object_or_404(_runs(), pk=pk)).data)
+
+
+class PayRunApproveView(APIView):
+    permission_classes = [IsOpsFinance]
+
+    @extend_schema(request=None, responses=s.PayRunOutput, tags=["pay"])
+    @idempotent
+    def post(self, request, pk: int):
+        run = services.pay_run_approve(actor=request.user, run=get_object_or_404(PayRun, pk=pk))
+        return Response(s.PayRunOutput(_runs().get(pk=run.pk)).data)
+
+
+class PayRunComplianceView(APIView):
+    """Every expert's hours, pay, effective hourly, floor and top-up; `?output=csv` or `?output=svg`."""
+
+    permission_classes = [IsOps]
+
+    @extend_schema(responses={200: OpenApiResponse(description="JSON summary; CSV with ?output=csv; SVG chart with ?output=svg")}, tags=["pay"])
+    def get(self, request, pk: int):
+        run = get_object_or_404(PayRun, pk=pk)
+        if run.status not in (PayRunStatus.DRAFT, PayRunStatus.APPROVED):
+            raise Http404
+        if request.query_params.get("output") == "csv":
+            response = HttpResponse(compliance.compliance_csv(run_id=run.pk), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="pay-run-{run.pk}-compliance.csv"'
+            return response
+        if request.query_params.get("output") == "svg":
+            svg = compliance.histogram_svg(compliance.compliance_summary(run_id=run.pk))
+            return HttpResponse(svg, content_type="image/svg+xml")
+        return Response(compliance.compliance_summary(run_id=run.pk))
+
+
+class MyStatementListView(APIView):
+    """The expert's own statements, line by line, with the floor check shown."""
+
+    permission_classes = [IsExpert]
+
+    @extend_schema(responses=s.PayStatementOutput(many=True), tags=["pay"])
+    def get(self, request):
+        statements = (
+            PayStatement.objects.filter(contributor__user=request.user, run__status__in=[PayRunStatus.APPROVED])
+            .select_related("run__period")
+            .prefetch_related("lines")
+            .order_by("-run__period__starts_on")
+        )
+        return Response(s.PayStatementOutput(statements[:200], many=True).data)
