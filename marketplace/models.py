@@ -455,3 +455,26 @@ class QualityScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contributor} on {self.project}: {self.score}"
+
+
+class BonusRule(models.Model):
+    """A lab's quality bonus: a percentage of approved pay for a quality score at or above a threshold."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="bonus_rules")
+    min_quality_score = models.DecimalField(max_digits=4, decimal_places=3)
+    percent = models.DecimalField(max_digits=5, decimal_places=2)
+    effective_from = models.DateField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_from", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(percent__gt=0, percent__lte=100, min_quality_score__gte=0, min_quality_score__lte=1),
+                name="bonus_rule_in_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.percent}% at quality {self.min_quality_score}+ on {self.project}"

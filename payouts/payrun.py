@@ -52,10 +52,31 @@ SELECT contributor_id, currency, engagement_id, project_id, kind,
        -- numeric round() is half away from zero: half up for these positive amounts.
        CASE WHEN kind = 'task' THEN count(*) FILTER (WHERE paid) * max(rate)
             ELSE round(COALESCE(sum(minutes) FILTER (WHERE paid), 0) * max(rate) / 60) END AS amount,
-       array_agg(item_id ORDER BY item_id) FILTER (WHERE paid) AS paid_ids
+       jsonb_build_object(
+           CASE WHEN kind = 'task' THEN 'tasks' ELSE 'time_entries' END,
+           array_agg(item_id ORDER BY item_id) FILTER (WHERE paid)
+       ) AS source
 FROM pr_work
 GROUP BY contributor_id, currency, engagement_id, project_id, kind
 HAVING count(*) FILTER (WHERE paid) > 0;
+
+-- Quality bonuses: the rule in force at the week's end, applied to the engagement's
+-- approved pay when the expert's score on that project reaches its threshold; the
+-- inputs are kept with the line.
+INSERT INTO pr_lines (contributor_id, currency, engagement_id, project_id, kind, paid_minutes, paid_items, rate, amount, source)
+SELECT b.contributor_id, b.currency, b.engagement_id, b.project_id, 'bonus', 0, 0, NULL,
+       round(b.base * r.percent / 100),
+       jsonb_build_object('quality_score', q.score, 'threshold', r.min_quality_score, 'percent', r.percent,
+                          'base_minor', b.base, 'rule', r.id, 'score_computed_at', q.computed_at)
+FROM (SELECT contributor_id, currency, engagement_id, project_id, sum(amount) AS base
+      FROM pr_lines GROUP BY 1, 2, 3, 4) b
+JOIN LATERAL (
+    SELECT id, min_quality_score, percent FROM marketplace_bonusrule
+    WHERE project_id = b.project_id AND effective_from <= %(end)s
+    ORDER BY effective_from DESC, id DESC LIMIT 1
+) r ON true
+JOIN marketplace_qualityscore q ON q.contributor_id = b.contributor_id AND q.project_id = b.project_id
+WHERE q.score >= r.min_quality_score AND round(b.base * r.percent / 100) > 0;
 """
 
 FLOOR_TABLE_SQL = """
@@ -94,9 +115,8 @@ INSERT INTO payouts_payline (
     statement_id, kind, engagement_id, description, minutes, quantity, rate_minor, amount_minor, source)
 SELECT st.id, l.kind, l.engagement_id,
        CASE l.kind WHEN 'task' THEN 'Tasks: ' WHEN 'training' THEN 'Training, onboarding and assessments: '
-                   ELSE 'Hourly work: ' END || pr.title,
-       l.paid_minutes, l.paid_items, round(l.rate), l.amount,
-       jsonb_build_object(CASE WHEN l.kind = 'task' THEN 'tasks' ELSE 'time_entries' END, l.paid_ids)
+                   WHEN 'bonus' THEN 'Quality bonus: ' ELSE 'Hourly work: ' END || pr.title,
+       l.paid_minutes, l.paid_items, round(l.rate), l.amount, l.source
 FROM pr_lines l
 JOIN payouts_paystatement st ON st.run_id = %(run)s AND st.contributor_id = l.contributor_id AND st.currency = l.currency
 JOIN marketplace_project pr ON pr.id = l.project_id;

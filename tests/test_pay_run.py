@@ -33,17 +33,23 @@ def _running(**project):
     """A project and an engaged expert, both started three weeks ago."""
     lab, owner = make_lab()
     expert_profile = project.pop("expert", {})
-    p = make_open_project(lab, owner, min_tier="bulk", required_credential_kinds=[], allowed_countries=["US", "GB"], **project)
+    p = make_open_project(
+        lab, owner, min_tier="bulk", required_credential_kinds=[], allowed_countries=["US", "GB"], **project
+    )
     type(p).objects.filter(pk=p.pk).update(starts_on=timezone.now().date() - timedelta(days=21))
     expert = make_vetted_expert(**expert_profile)
-    engagement = staffing_request_accept(actor=expert.user, request=invitation_send(actor=owner, project=p, contributor=expert))
+    engagement = staffing_request_accept(
+        actor=expert.user, request=invitation_send(actor=owner, project=p, contributor=expert)
+    )
     type(engagement).objects.filter(pk=engagement.pk).update(started_at=timezone.now() - timedelta(days=21))
     engagement.refresh_from_db()
     return engagement, owner
 
 
 def _minutes(engagement, day, minutes, activity="task_work"):
-    return time_entry_log(actor=engagement.contributor.user, engagement=engagement, activity=activity, work_date=day, minutes=minutes)
+    return time_entry_log(
+        actor=engagement.contributor.user, engagement=engagement, activity=activity, work_date=day, minutes=minutes
+    )
 
 
 def _run(django_capture_on_commit_callbacks):
@@ -55,12 +61,16 @@ def _run(django_capture_on_commit_callbacks):
     return run, preparer
 
 
-def test_per_task_expert_below_the_california_floor_gets_the_exact_top_up(stripe_server, django_capture_on_commit_callbacks):
+def test_per_task_expert_below_the_california_floor_gets_the_exact_top_up(
+    stripe_server, django_capture_on_commit_callbacks
+):
     # $3.00 a task estimated at 10 minutes is $18/h; taking 20 minutes each makes it $9/h.
     engagement, owner = _running(pay_model="per_task", rate_minor=300, task_estimate_minutes=10)
     monday = last_week()[0]
     for ref in ("T1", "T2", "T3"):
-        task = task_submit(actor=engagement.contributor.user, engagement=engagement, task_reference=ref, minutes=20, work_date=monday)
+        task = task_submit(
+            actor=engagement.contributor.user, engagement=engagement, task_reference=ref, minutes=20, work_date=monday
+        )
         work_approve(actor=owner, item=task)
     run, _ = _run(django_capture_on_commit_callbacks)
     statement = PayStatement.objects.get(run=run)
@@ -97,7 +107,11 @@ def test_a_week_spanning_a_minimum_wage_change_uses_each_days_rate(stripe_server
     engagement, owner = _running(rate_minor=1800)
     monday = last_week()[0]
     MinimumWage.objects.create(
-        country="US", subdivision="US-CA", currency="USD", hourly_minor=2000, effective_from=monday + timedelta(days=2),
+        country="US",
+        subdivision="US-CA",
+        currency="USD",
+        hourly_minor=2000,
+        effective_from=monday + timedelta(days=2),
         source_url="https://example.test/ca-raise",
     )
     work_approve(actor=owner, item=_minutes(engagement, monday, 60))
@@ -133,11 +147,19 @@ def test_half_a_cent_rounds_up_once_per_line(stripe_server, django_capture_on_co
 
 def test_an_empty_week_makes_an_empty_run(django_capture_on_commit_callbacks):
     run, _ = _run(django_capture_on_commit_callbacks)
-    assert run.totals == {"statements": 0, "minutes_worked": 0, "pay_minor": 0, "topup_minor": 0, "statements_topped_up": 0}
+    assert run.totals == {
+        "statements": 0,
+        "minutes_worked": 0,
+        "pay_minor": 0,
+        "topup_minor": 0,
+        "statements_topped_up": 0,
+    }
     assert not PayStatement.objects.exists()
 
 
-def test_rerun_replaces_a_draft_and_an_approved_week_is_never_reopened(stripe_server, django_capture_on_commit_callbacks):
+def test_rerun_replaces_a_draft_and_an_approved_week_is_never_reopened(
+    stripe_server, django_capture_on_commit_callbacks
+):
     engagement, owner = _running(rate_minor=2000)
     work_approve(actor=owner, item=_minutes(engagement, last_week()[0], 60))
     first, preparer = _run(django_capture_on_commit_callbacks)
@@ -165,7 +187,9 @@ def test_the_current_week_cannot_be_run_before_it_ends():
     assert early.value.code == "period_not_over"
 
 
-def test_an_approved_run_is_booked_once_and_the_ledger_reconciles(stripe_server, django_capture_on_commit_callbacks, capsys):
+def test_an_approved_run_is_booked_once_and_the_ledger_reconciles(
+    stripe_server, django_capture_on_commit_callbacks, capsys
+):
     from django.core.management import CommandError, call_command
     from django.db import connection
 
@@ -176,7 +200,11 @@ def test_an_approved_run_is_booked_once_and_the_ledger_reconciles(stripe_server,
     lab = engagement.project.lab
     for ref in ("T1", "T2", "T3"):
         task = task_submit(
-            actor=engagement.contributor.user, engagement=engagement, task_reference=ref, minutes=20, work_date=last_week()[0]
+            actor=engagement.contributor.user,
+            engagement=engagement,
+            task_reference=ref,
+            minutes=20,
+            work_date=last_week()[0],
         )
         work_approve(actor=owner, item=task)
     run, _ = _run(django_capture_on_commit_callbacks)
@@ -204,7 +232,13 @@ def test_an_approved_run_is_booked_once_and_the_ledger_reconciles(stripe_server,
 
 def test_pay_run_over_the_api_with_compliance_evidence(stripe_server, client_for, django_capture_on_commit_callbacks):
     engagement, owner = _running(pay_model="per_task", rate_minor=300, task_estimate_minutes=10)
-    task = task_submit(actor=engagement.contributor.user, engagement=engagement, task_reference="T1", minutes=20, work_date=last_week()[0])
+    task = task_submit(
+        actor=engagement.contributor.user,
+        engagement=engagement,
+        task_reference="T1",
+        minutes=20,
+        work_date=last_week()[0],
+    )
     work_approve(actor=owner, item=task)
     preparer, approver = make_ops(Role.OPS_FINANCE), make_ops(Role.OPS_FINANCE)
     reviewer = make_ops(Role.OPS_REVIEWER)
@@ -233,3 +267,29 @@ def test_pay_run_over_the_api_with_compliance_evidence(stripe_server, client_for
     statements = client_for(engagement.contributor.user).get("/api/me/statements/").json()
     assert [s["total_minor"] for s in statements] == [564]  # 20 min at $16.90 = 563.33, rounded up
     assert [line["kind"] for line in statements[0]["lines"]] == ["task", "topup"]
+
+
+def test_a_quality_bonus_is_paid_with_its_inputs_recorded(stripe_server, django_capture_on_commit_callbacks):
+    from marketplace.services import bonus_rule_set, quality_scores_compute
+
+    engagement, owner = _running(pay_model="per_task", rate_minor=300, task_estimate_minutes=10)
+    project = engagement.project
+    for ref in ("T1", "T2", "T3"):
+        task = task_submit(
+            actor=engagement.contributor.user, engagement=engagement, task_reference=ref, minutes=8, work_date=last_week()[0]
+        )
+        work_approve(actor=owner, item=task)
+    quality_scores_compute(actor=owner, project=project)  # reviews: 3 of 3 approved -> score 1.000
+    with pytest.raises(ApplicationError):
+        bonus_rule_set(actor=owner, project=project, min_quality_score=Decimal("1.5"), percent=Decimal("10"))
+    bonus_rule_set(
+        actor=owner, project=project, min_quality_score=Decimal("0.9"), percent=Decimal("10"), effective_from=last_week()[0]
+    )
+    run, _ = _run(django_capture_on_commit_callbacks)
+    statement = PayStatement.objects.get(run=run)
+    bonus = statement.lines.get(kind="bonus")
+    # Three tasks at $3 = 900; a 10% bonus = 90; 24 minutes at $16.90 = 676 owed, so no top-up.
+    assert bonus.amount_minor == 90
+    assert bonus.source["base_minor"] == 900
+    assert Decimal(str(bonus.source["quality_score"])) == Decimal("1.000")
+    assert (statement.pay_minor, statement.topup_minor) == (990, 0)

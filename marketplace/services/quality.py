@@ -21,11 +21,11 @@ from accounts.models import User
 from audit.services import audit_record
 from config.errors import ApplicationError
 
-from ..models import GoldAnswer, LabRole, Project, QualityScore
+from ..models import BonusRule, GoldAnswer, LabRole, Project, QualityScore
 from ..quality import krippendorff_alpha
 from .projects import _require_lab_role
 
-__all__ = ["gold_answer_add", "quality_scores_compute"]
+__all__ = ["bonus_rule_set", "gold_answer_add", "quality_scores_compute"]
 
 WEIGHTS = {"gold": Decimal("0.5"), "agreement": Decimal("0.3"), "reviews": Decimal("0.2")}
 
@@ -186,3 +186,32 @@ def quality_scores_compute(*, actor: User | None, project: Project) -> dict:
         )
     result["experts"] = len(scores)
     return result
+
+
+def bonus_rule_set(
+    *, actor: User, project: Project, min_quality_score: Decimal, percent: Decimal, effective_from=None
+) -> BonusRule:
+    """From a date on, pay a percentage of approved pay to experts at or above a quality score."""
+    errors = {}
+    if not (Decimal(0) <= min_quality_score <= Decimal(1)):
+        errors["min_quality_score"] = ["Use a quality score from 0 to 1."]
+    if not (Decimal(0) < percent <= Decimal(100)):
+        errors["percent"] = ["Use a percentage above 0 and at most 100."]
+    if errors:
+        raise ApplicationError("The bonus rule has errors.", code="invalid", fields=errors)
+    _require_lab_role(actor, project.lab, (LabRole.OWNER, LabRole.MANAGER), "set bonus rules")
+    with transaction.atomic():
+        rule = BonusRule.objects.create(
+            project=project,
+            min_quality_score=min_quality_score,
+            percent=percent,
+            effective_from=effective_from or timezone.now().date(),
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="marketplace.bonus_rule.set",
+            target=project,
+            after={"min_quality_score": min_quality_score, "percent": percent, "effective_from": rule.effective_from},
+        )
+    return rule
