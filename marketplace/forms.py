@@ -7,6 +7,8 @@ Money is typed in major units ("90.00") and becomes integer minor units here, th
 from __future__ import annotations
 
 import re
+import zoneinfo
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -20,7 +22,7 @@ from payouts import money
 from vetting.forms import DateInput
 from vetting.models import CredentialKind
 
-from .models import LabRole, PayModel, Project
+from .models import ActivityKind, LabRole, PayModel, Project
 from .selectors import project_currencies
 
 BIGINT_MAX = 2**63 - 1
@@ -368,3 +370,195 @@ class RateChangeForm(forms.Form):
         """The values a preview was shown for; confirming other values shows a new preview first."""
         data = self.cleaned_data
         return f"{data['rate']}:{self.estimate or ''}:{data['notice_days']}"
+
+
+# --- work: time, tasks, review and quality -------------------------------------------------
+
+_LOCAL_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?$")
+_HOURS_MINUTES = re.compile(r"^(\d{1,3}):([0-5]\d)$")
+_WHOLE_MINUTES = re.compile(r"^[+-]?\d{1,9}$")
+LOCAL_DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=LOCAL_DATETIME_FORMAT)
+
+
+class LocalDateTimeField(forms.Field):
+    """A wall-clock time typed in the expert's own timezone, made aware with zoneinfo.
+
+    The timezone is the person's, not whatever is active: ``tz`` is set by the form.
+    """
+
+    widget = LocalDateTimeInput
+    tz: zoneinfo.ZoneInfo = zoneinfo.ZoneInfo("UTC")
+
+    def to_python(self, value):
+        text = (value or "").strip() if isinstance(value, str) else value
+        if text in (None, ""):
+            return None
+        if isinstance(text, datetime):
+            return text
+        if not _LOCAL_DATETIME.match(text):
+            raise forms.ValidationError("Enter a date and a time, such as 2025-03-03 09:00.")
+        try:
+            naive = datetime.fromisoformat(text.replace(" ", "T"))
+            aware = naive.replace(tzinfo=self.tz)
+            # Times the clocks skip when they go forward do not exist; say so rather than guess.
+            if aware.astimezone(UTC).astimezone(self.tz).replace(tzinfo=None) != naive:
+                raise forms.ValidationError(f"This time does not exist in {self.tz.key}: the clocks went forward then.")
+            aware.astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise forms.ValidationError("Enter a real date and time, such as 2025-03-03 09:00.") from None
+        return aware
+
+
+class MinutesField(forms.Field):
+    """A duration as whole minutes ("90") or hours and minutes ("1:30"); the service judges the amount."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+
+    def to_python(self, value):
+        text = (value or "").strip() if isinstance(value, str) else value
+        if text in (None, ""):
+            return None
+        if isinstance(text, int):
+            return text
+        if match := _HOURS_MINUTES.match(text):
+            return int(match.group(1)) * 60 + int(match.group(2))
+        if _WHOLE_MINUTES.match(text):
+            return int(text)
+        raise forms.ValidationError("Enter whole minutes, such as 90, or hours and minutes, such as 1:30.")
+
+
+class WorkTimeForm(forms.Form):
+    """Time given as a start and an end, or as a duration on a day, in the expert's timezone."""
+
+    RANGE, DURATION = "range", "duration"
+
+    mode = forms.ChoiceField(
+        choices=[(RANGE, "A start and an end"), (DURATION, "A duration on a day")],
+        initial=RANGE,
+        label="How you give the time",
+        widget=forms.RadioSelect,
+    )
+    started_at = LocalDateTimeField(required=False, label="Start")
+    ended_at = LocalDateTimeField(required=False, label="End")
+    work_date = forms.DateField(required=False, label="Day", widget=DateInput())
+    minutes = MinutesField(
+        required=False, label="Duration", help_text="Minutes, such as 90, or hours:minutes, such as 1:30."
+    )
+    activity = forms.ChoiceField(choices=ActivityKind.choices, initial=ActivityKind.TASK_WORK, label="Kind of work")
+    note = forms.CharField(
+        required=False, max_length=2000, label="Note (optional)", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, tz_name: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        try:
+            self.tz = zoneinfo.ZoneInfo(tz_name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            self.tz = zoneinfo.ZoneInfo("UTC")
+        for name in ("started_at", "ended_at"):
+            self.fields[name].tz = self.tz
+
+    def clean(self):
+        cleaned = super().clean()
+        mode = cleaned.get("mode")
+        if mode == self.RANGE:
+            if "started_at" in cleaned and cleaned["started_at"] is None:
+                self.add_error("started_at", "Give a start time.")
+            if "ended_at" in cleaned and cleaned["ended_at"] is None:
+                self.add_error("ended_at", "Give an end time, or log a duration on a day instead.")
+        elif mode == self.DURATION:
+            if "work_date" in cleaned and cleaned["work_date"] is None:
+                self.add_error("work_date", "Give the day of the work.")
+            if "minutes" in cleaned and cleaned["minutes"] is None:
+                self.add_error("minutes", "Give how long you worked.")
+        return cleaned
+
+    def place_service_error(self, error: ApplicationError) -> None:
+        """The service's field messages next to the fields shown: a start and an end have no minutes field."""
+        fields = dict(error.fields)
+        if self.cleaned_data.get("mode") == self.RANGE and "minutes" in fields:
+            fields["ended_at"] = [*fields.pop("minutes"), *fields.get("ended_at", [])]
+        add_service_error(self, ApplicationError(error.message, code=error.code, fields=fields))
+
+    def time_values(self) -> dict:
+        data = self.cleaned_data
+        if data["mode"] == self.RANGE:
+            return {"started_at": data["started_at"], "ended_at": data["ended_at"]}
+        return {"work_date": data["work_date"], "minutes": data["minutes"]}
+
+    @classmethod
+    def initial_for(cls, entry, tz_name: str) -> dict:
+        """An entry's values as the expert would type them back in."""
+        try:
+            tz = zoneinfo.ZoneInfo(tz_name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            tz = zoneinfo.ZoneInfo("UTC")
+        initial = {
+            "activity": entry.activity,
+            "note": entry.note,
+            "work_date": entry.work_date,
+            "minutes": entry.minutes,
+        }
+        if entry.started_at is not None:
+            initial["mode"] = cls.RANGE
+            initial["started_at"] = entry.started_at.astimezone(tz).strftime(LOCAL_DATETIME_FORMAT)
+            initial["ended_at"] = entry.ended_at.astimezone(tz).strftime(LOCAL_DATETIME_FORMAT)
+        else:
+            initial["mode"] = cls.DURATION
+        return initial
+
+
+class TimeEntryForm(WorkTimeForm):
+    task_reference = forms.CharField(
+        required=False, max_length=200, label="Task reference (optional)", help_text="The lab's id of the item, if any."
+    )
+
+
+class TimeEntryCorrectionForm(WorkTimeForm):
+    reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Why it changes",
+        help_text="The reviewer reads this; the old version is kept.",
+        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
+    )
+
+
+class TaskSubmitForm(forms.Form):
+    task_reference = forms.CharField(max_length=200, label="Task reference", help_text="The lab's id of the task.")
+    minutes = forms.IntegerField(
+        label="Minutes it took", help_text="Your own time on it, honestly: fast work is never rejected for speed."
+    )
+    label = forms.CharField(required=False, max_length=200, label="Your answer (label)")
+
+    def answer(self) -> dict | None:
+        label = self.cleaned_data["label"].strip()
+        return {"label": label} if label else None
+
+
+class ReasonForm(forms.Form):
+    """A reason a person reads: for a rejection, an appeal or an appeal's decision."""
+
+    reason = forms.CharField(
+        required=False, max_length=2000, label="Reason", widget=forms.Textarea(attrs={"rows": 2, "required": True})
+    )
+
+    def __init__(self, *args, label: str = "Reason", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = label
+
+
+class AppealDecisionForm(ReasonForm):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("refuse", "Refuse")])
+
+
+class GoldAnswerForm(forms.Form):
+    task_reference = forms.CharField(max_length=200, label="Task reference")
+    label = forms.CharField(max_length=200, label="Right answer (label)")

@@ -285,3 +285,97 @@ def reviewer_scores(*, project: Project) -> list[dict]:
         row["gold_accuracy"] = row["gold_consistent"] / row["gold_reviewed"] if row["gold_reviewed"] else None
         row["overturned_share"] = row["overturned"] / row["rejected"] if row["rejected"] else None
     return rows
+
+
+# --- reads for the work and quality pages ----------------------------------------------
+
+from .models import (  # noqa: E402  (kept with the reads that use them)
+    PENDING_REVIEW,
+    GoldAnswer,
+    QualityScore,
+    ReviewStatus,
+    TaskSubmission,
+    TimeEntry,
+)
+
+
+def engagement_of_expert(*, contributor: Contributor, pk: int) -> Engagement | None:
+    """One of the expert's own engagements; anyone else's is as if it did not exist."""
+    return engagements_of_expert(contributor=contributor).filter(pk=pk).first()
+
+
+def time_entries_between(*, engagement: Engagement, starts_on: date, ends_on: date) -> QuerySet[TimeEntry]:
+    """The current version of each entry on the engagement whose day falls in the range."""
+    return (
+        TimeEntry.objects.filter(engagement=engagement, is_current=True, work_date__range=(starts_on, ends_on))
+        .select_related("reviewed_by", "appeal_decided_by")
+        .order_by("work_date", "started_at", "id")
+    )
+
+
+def time_entry_ledger(*, engagement: Engagement) -> QuerySet[TimeEntry]:
+    """Every version of every entry on the engagement, superseded ones included."""
+    return TimeEntry.objects.filter(engagement=engagement).select_related("created_by").order_by("-work_date", "id")
+
+
+def time_entry_of_expert(*, user: User, pk: int) -> TimeEntry | None:
+    return TimeEntry.objects.filter(pk=pk, contributor__user=user).select_related("engagement__project").first()
+
+
+def tasks_of_engagement(*, engagement: Engagement) -> QuerySet[TaskSubmission]:
+    return TaskSubmission.objects.filter(engagement=engagement).order_by("-submitted_at", "-id")
+
+
+def task_of_expert(*, user: User, pk: int) -> TaskSubmission | None:
+    return TaskSubmission.objects.filter(pk=pk, contributor__user=user).select_related("engagement__project").first()
+
+
+def review_queue(*, project: Project) -> tuple[list[TimeEntry], list[TaskSubmission]]:
+    """Work waiting for the lab on a project, oldest first; tasks the judge routed to a person lead."""
+    entries = (
+        TimeEntry.objects.filter(project=project, is_current=True, status__in=PENDING_REVIEW)
+        .select_related("contributor", "reviewed_by", "previous")
+        .order_by("submitted_at", "id")
+    )
+    tasks = (
+        TaskSubmission.objects.filter(project=project, status__in=PENDING_REVIEW)
+        .select_related("contributor", "reviewed_by")
+        .order_by("-needs_expert_review", "submitted_at", "id")
+    )
+    return list(entries[:500]), list(tasks[:500])
+
+
+def time_entry_of_project(*, project: Project, pk: int) -> TimeEntry | None:
+    return TimeEntry.objects.filter(project=project, pk=pk).first()
+
+
+def task_of_project(*, project: Project, pk: int) -> TaskSubmission | None:
+    return TaskSubmission.objects.filter(project=project, pk=pk).first()
+
+
+def review_counts(*, project: Project) -> dict[str, int]:
+    """How much work on a project waits for a first review, and how many appeals wait for a decision."""
+    counts = {"waiting": 0, "appealed": 0}
+    for rows in (
+        TimeEntry.objects.filter(project=project, is_current=True, status__in=PENDING_REVIEW),
+        TaskSubmission.objects.filter(project=project, status__in=PENDING_REVIEW),
+    ):
+        for status in rows.values_list("status", flat=True):
+            counts["appealed" if status == ReviewStatus.APPEALED else "waiting"] += 1
+    return counts
+
+
+def gold_answers_of(*, project: Project) -> QuerySet[GoldAnswer]:
+    return project.gold_answers.select_related("created_by").order_by("-created_at", "-id")
+
+
+def quality_scores_of_project(*, project: Project) -> QuerySet[QualityScore]:
+    return QualityScore.objects.filter(project=project).select_related("contributor").order_by("-score", "id")
+
+
+def quality_scores_of_expert(*, contributor: Contributor) -> QuerySet[QualityScore]:
+    return (
+        QualityScore.objects.filter(contributor=contributor)
+        .select_related("project__lab")
+        .order_by("-computed_at", "id")
+    )

@@ -9,9 +9,10 @@ experts' invitations, answer 404 as if they did not exist.
 from __future__ import annotations
 
 import re
+import zoneinfo
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -30,6 +31,7 @@ from contributors.reference import SensitiveContent
 from contributors.selectors import contributor_for_user
 from payouts.floors import RatePreview, effective_hourly_minor, rate_preview
 from payouts.money import format_money
+from payouts.periods import is_locked, week_of
 from payouts.selectors import ReferenceDataMissing
 from payouts.stripe_gateway import TEST_PAYMENT_METHODS
 from vetting.models import CredentialKind
@@ -37,19 +39,27 @@ from vetting.models import CredentialKind
 from . import selectors, services
 from .forms import (
     MONEY_FIELDS,
+    AppealDecisionForm,
     ApplyForm,
     DeclineForm,
     FundingForm,
+    GoldAnswerForm,
     InviteForm,
     LabForm,
     MemberForm,
     ProjectForm,
     RateChangeForm,
+    ReasonForm,
+    TaskSubmitForm,
+    TimeEntryCorrectionForm,
+    TimeEntryForm,
     TransitionForm,
     place_service_error,
 )
 from .matching import ranked_candidates
 from .models import (
+    APPROVED_STATUSES,
+    Engagement,
     EngagementStatus,
     FundingStatus,
     Lab,
@@ -59,8 +69,12 @@ from .models import (
     ProjectStatus,
     RequestKind,
     RequestStatus,
+    ReviewStatus,
     StaffingRequest,
+    TimeEntry,
 )
+from .services.quality import WEIGHTS as QUALITY_WEIGHTS
+from .services.work import LAB_REVIEWERS
 
 CANDIDATE_LIMIT = 25
 SCORE_PARTS = (
@@ -498,6 +512,7 @@ def _render_project(
         ),
         "rate_preview": rate_preview_rows,
         "rate_fingerprint": rate_fingerprint,
+        "review_counts": selectors.review_counts(project=project) if engagements else None,
     }
     return render(request, "lab/project_detail.html", context, status=status)
 
@@ -871,3 +886,774 @@ def expert_invitation_decline(request, pk: int):
         error=(staffing_request.pk, f"The invitation is not declined. {problem}"),
         status=400,
     )
+
+
+# --- work: the expert's timesheet, tasks and quality ------------------------------------------
+
+# Weeks a timesheet can show; anything else in ``?week=`` shows the current week.
+TIMESHEET_EARLIEST = date(2000, 1, 1)
+TIMESHEET_LATEST = date(2100, 12, 31)
+WORK_KINDS = {"time-entries": "time entry", "tasks": "task"}
+HELD_EXPLANATION = "done in under half the estimate: a person reviews it; it is never rejected automatically."
+QUALITY_SIGNALS = (
+    ("gold", "Gold answers"),
+    ("agreement", "Agreement with other experts"),
+    ("reviews", "Reviews"),
+)
+
+
+def _duration(minutes: int) -> str:
+    """Minutes as people read a timesheet: "3 h 30 min", "2 h", "45 min"."""
+    hours, rest = divmod(int(minutes or 0), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def _zone(tz_name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(tz_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _local_today(tz_name: str) -> date:
+    return timezone.now().astimezone(_zone(tz_name)).date()
+
+
+def _week_start(request, tz_name: str) -> date:
+    """The first day of the pay week asked for in ``?week=``, or of this week."""
+    today = _local_today(tz_name)
+    raw = request.GET.get("week", "")
+    try:
+        day = date.fromisoformat(raw) if raw else today
+    except ValueError:
+        day = today
+    if not TIMESHEET_EARLIEST <= day <= TIMESHEET_LATEST:
+        day = today
+    return week_of(day)[0]
+
+
+def _own_engagement(request, pk: int) -> tuple[Contributor, Engagement]:
+    contributor = contributor_for_user(user=request.user)
+    engagement = selectors.engagement_of_expert(contributor=contributor, pk=pk) if contributor is not None else None
+    if engagement is None:
+        raise Http404
+    return contributor, engagement
+
+
+def _engagement_pay(engagement: Engagement) -> Pay:
+    return Pay(engagement.pay_model, engagement.currency, engagement.rate_minor, engagement.task_estimate_minutes)
+
+
+def _appeal_until(item, project: Project):
+    """When the expert may still appeal a rejection, or None if they cannot."""
+    if item.status != ReviewStatus.REJECTED or item.appeal_decided_at is not None or item.reviewed_at is None:
+        return None
+    until = item.reviewed_at + timedelta(days=project.appeal_window_days)
+    return until if timezone.now() <= until else None
+
+
+def _form_problem(form) -> str:
+    """Everything a refused form says, for a page with nowhere better to show it."""
+    return " ".join(str(message) for messages_ in form.errors.values() for message in messages_)
+
+
+def _timesheet_url(engagement: Engagement, week_start: date, anchor: str = "") -> str:
+    url = reverse("expert-timesheet", kwargs={"pk": engagement.pk}) + f"?week={week_start.isoformat()}"
+    return url + (f"#{anchor}" if anchor else "")
+
+
+def _render_timesheet(
+    request,
+    engagement: Engagement,
+    week_start: date,
+    *,
+    log_form: TimeEntryForm | None = None,
+    correct: tuple[int, TimeEntryCorrectionForm] | None = None,
+    appeal: tuple[int, ReasonForm] | None = None,
+    status: int = 200,
+):
+    tz_name = request.user.timezone
+    today = _local_today(tz_name)
+    week_end = week_start + timedelta(days=6)
+    project = engagement.project
+    active = engagement.status == EngagementStatus.ACTIVE
+    locked = is_locked(week_start)
+    entries = list(selectors.time_entries_between(engagement=engagement, starts_on=week_start, ends_on=week_end))
+
+    rows_by_day: dict[date, list[dict]] = {}
+    for entry in entries:
+        can_correct = active and not locked and entry.status != ReviewStatus.APPEALED
+        appeal_until = _appeal_until(entry, project)
+        correct_form = None
+        if correct and correct[0] == entry.pk:
+            correct_form = correct[1]
+        elif can_correct:
+            correct_form = TimeEntryCorrectionForm(
+                initial=TimeEntryCorrectionForm.initial_for(entry, tz_name),
+                tz_name=tz_name,
+                auto_id=f"id_correct_{entry.pk}_%s",
+            )
+        appeal_form = None
+        if appeal and appeal[0] == entry.pk:
+            appeal_form = appeal[1]
+        elif appeal_until is not None:
+            appeal_form = ReasonForm(label="Why the rejection is wrong", auto_id=f"id_appeal_{entry.pk}_%s")
+        rows_by_day.setdefault(entry.work_date, []).append(
+            {
+                "entry": entry,
+                "duration": _duration(entry.minutes),
+                "correct_form": correct_form,
+                "correct_open": bool(correct and correct[0] == entry.pk),
+                "appeal_form": appeal_form,
+                "appeal_open": bool(appeal and appeal[0] == entry.pk),
+                "appeal_until": appeal_until,
+            }
+        )
+
+    days = []
+    for offset in range(7):
+        day = week_start + timedelta(days=offset)
+        rows = rows_by_day.get(day, [])
+        days.append(
+            {
+                "date": day,
+                "rows": rows,
+                "total": _duration(sum(row["entry"].minutes for row in rows)),
+                "minutes": sum(row["entry"].minutes for row in rows),
+                "is_today": day == today,
+                "is_future": day > today,
+            }
+        )
+    week_minutes = sum(entry.minutes for entry in entries)
+    approved_minutes = sum(entry.minutes for entry in entries if entry.status in APPROVED_STATUSES)
+    rejected_minutes = sum(entry.minutes for entry in entries if entry.status == ReviewStatus.REJECTED)
+
+    if log_form is None and active:
+        log_form = TimeEntryForm(
+            initial={"mode": TimeEntryForm.RANGE, "work_date": min(week_end, today)}, tz_name=tz_name
+        )
+    next_start = week_start + timedelta(days=7)
+    shown = {entry.pk for entry in entries}
+    # A refused correction or appeal of a version no longer shown is told at the top.
+    page_error = " ".join(
+        _form_problem(form)
+        for pk, form in (correct or (None, None), appeal or (None, None))
+        if form and pk not in shown
+    )
+    context = {
+        "page_error": page_error,
+        "engagement": engagement,
+        "project": project,
+        "pay": _engagement_pay(engagement),
+        "active": active,
+        "locked": locked,
+        "tz_name": _zone(tz_name).key,
+        "week_start": week_start,
+        "week_end": week_end,
+        "is_this_week": week_start <= today <= week_end,
+        "previous_week": week_start - timedelta(days=7),
+        "next_week": next_start if next_start <= today else None,
+        "this_week": week_of(today)[0],
+        "days": days,
+        "week_total": _duration(week_minutes),
+        "approved_total": _duration(approved_minutes),
+        "rejected_total": _duration(rejected_minutes),
+        "has_rejected": rejected_minutes > 0,
+        "cap": project.weekly_cap_hours,
+        "over_cap_share": (
+            f"{min(100, week_minutes * 100 // (project.weekly_cap_hours * 60))}" if project.weekly_cap_hours else ""
+        ),
+        "log_form": log_form,
+        "entry_count": len(entries),
+    }
+    return render(request, "marketplace/timesheet.html", context, status=status)
+
+
+@expert_required
+def expert_timesheet(request, pk: int):
+    _, engagement = _own_engagement(request, pk)
+    return _render_timesheet(request, engagement, _week_start(request, request.user.timezone))
+
+
+@expert_required
+@require_POST
+def expert_time_log(request, pk: int):
+    _, engagement = _own_engagement(request, pk)
+    week_start = _week_start(request, request.user.timezone)
+    form = TimeEntryForm(request.POST, tz_name=request.user.timezone)
+    if form.is_valid():
+        try:
+            entry = services.time_entry_log(
+                actor=request.user,
+                engagement=engagement,
+                activity=form.cleaned_data["activity"],
+                note=form.cleaned_data["note"],
+                task_reference=form.cleaned_data["task_reference"],
+                **form.time_values(),
+            )
+        except ApplicationError as error:
+            _raise_if_forbidden(error)
+            form.place_service_error(error)
+        else:
+            messages.success(
+                request,
+                f"Logged {_duration(entry.minutes)} of {entry.get_activity_display().lower()} "
+                f"on {entry.work_date:%a %-d %b %Y}. It waits for the lab's review.",
+            )
+            return redirect(_timesheet_url(engagement, week_of(entry.work_date)[0], f"entry-{entry.pk}"))
+    return _render_timesheet(request, engagement, week_start, log_form=form, status=400)
+
+
+@expert_required
+@require_POST
+def expert_time_correct(request, pk: int):
+    entry = selectors.time_entry_of_expert(user=request.user, pk=pk)
+    if entry is None:
+        raise Http404
+    engagement = entry.engagement
+    form = TimeEntryCorrectionForm(request.POST, tz_name=request.user.timezone, auto_id=f"id_correct_{entry.pk}_%s")
+    if form.is_valid():
+        try:
+            revised = services.time_entry_revise(
+                actor=request.user,
+                entry=entry,
+                reason=form.cleaned_data["reason"],
+                activity=form.cleaned_data["activity"],
+                note=form.cleaned_data["note"],
+                **form.time_values(),
+            )
+        except ApplicationError as error:
+            _raise_if_forbidden(error)
+            form.place_service_error(error)
+        else:
+            messages.success(
+                request,
+                f"Version {revised.version} of the entry is saved and goes back to review; "
+                "the earlier version is kept in the history.",
+            )
+            return redirect(_timesheet_url(engagement, week_of(revised.work_date)[0], f"entry-{revised.pk}"))
+    return _render_timesheet(request, engagement, week_of(entry.work_date)[0], correct=(entry.pk, form), status=400)
+
+
+@expert_required
+def expert_time_history(request, pk: int):
+    _, engagement = _own_engagement(request, pk)
+    versions = list(selectors.time_entry_ledger(engagement=engagement))
+    by_id = {entry.pk: entry for entry in versions}
+
+    def root_of(entry: TimeEntry) -> int:
+        seen = set()
+        while entry.previous_id and entry.previous_id in by_id and entry.pk not in seen:
+            seen.add(entry.pk)
+            entry = by_id[entry.previous_id]
+        return entry.pk
+
+    chains: dict[int, list[TimeEntry]] = {}
+    for entry in versions:
+        chains.setdefault(root_of(entry), []).append(entry)
+    rows = []
+    for chain in chains.values():
+        chain.sort(key=lambda e: e.version)
+        current = chain[-1]
+        rows.append(
+            {
+                "current": current,
+                "versions": [{"entry": e, "duration": _duration(e.minutes)} for e in chain],
+            }
+        )
+    rows.sort(key=lambda row: (row["current"].work_date, row["current"].pk), reverse=True)
+    context = {
+        "engagement": engagement,
+        "project": engagement.project,
+        "chains": rows,
+        "version_count": len(versions),
+        "this_week": week_of(_local_today(request.user.timezone))[0],
+    }
+    return render(request, "marketplace/time_history.html", context)
+
+
+def _render_tasks(
+    request,
+    engagement: Engagement,
+    *,
+    form: TaskSubmitForm | None = None,
+    appeal: tuple[int, ReasonForm] | None = None,
+    status: int = 200,
+):
+    project = engagement.project
+    per_task = engagement.pay_model == PayModel.PER_TASK
+    active = engagement.status == EngagementStatus.ACTIVE
+    rows = []
+    for task in selectors.tasks_of_engagement(engagement=engagement)[:500]:
+        appeal_until = _appeal_until(task, project)
+        appeal_form = None
+        if appeal and appeal[0] == task.pk:
+            appeal_form = appeal[1]
+        elif appeal_until is not None:
+            appeal_form = ReasonForm(label="Why the rejection is wrong", auto_id=f"id_appeal_{task.pk}_%s")
+        rows.append(
+            {
+                "task": task,
+                "label": (task.answer or {}).get("label", "") if isinstance(task.answer, dict) else "",
+                "appeal_form": appeal_form,
+                "appeal_open": bool(appeal and appeal[0] == task.pk),
+                "appeal_until": appeal_until,
+            }
+        )
+    estimate = engagement.task_estimate_minutes
+    context = {
+        "engagement": engagement,
+        "project": project,
+        "pay": _engagement_pay(engagement),
+        "per_task": per_task,
+        "active": active,
+        "estimate": estimate,
+        "half_estimate": (estimate + 1) // 2 if estimate else None,
+        "form": form or (TaskSubmitForm() if per_task and active else None),
+        "rows": rows,
+        "held_explanation": HELD_EXPLANATION,
+        "this_week": week_of(_local_today(request.user.timezone))[0],
+    }
+    return render(request, "marketplace/tasks.html", context, status=status)
+
+
+@expert_required
+def expert_tasks(request, pk: int):
+    _, engagement = _own_engagement(request, pk)
+    return _render_tasks(request, engagement)
+
+
+@expert_required
+@require_POST
+def expert_task_submit(request, pk: int):
+    _, engagement = _own_engagement(request, pk)
+    form = TaskSubmitForm(request.POST)
+    if form.is_valid():
+        try:
+            task = services.task_submit(
+                actor=request.user,
+                engagement=engagement,
+                task_reference=form.cleaned_data["task_reference"],
+                minutes=form.cleaned_data["minutes"],
+                answer=form.answer(),
+            )
+        except ApplicationError as error:
+            _raise_if_forbidden(error)
+            place_service_error(form, error)
+        else:
+            if task.status == ReviewStatus.HELD:
+                messages.info(request, f"Task {task.task_reference} is submitted and held: {HELD_EXPLANATION}")
+            else:
+                messages.success(request, f"Task {task.task_reference} is submitted and waits for review.")
+            return redirect(reverse("expert-tasks", kwargs={"pk": engagement.pk}) + f"#task-{task.pk}")
+    return _render_tasks(request, engagement, form=form, status=400)
+
+
+@expert_required
+@require_POST
+def expert_work_appeal(request, kind: str, pk: int):
+    if kind not in WORK_KINDS:
+        raise Http404
+    lookup = selectors.time_entry_of_expert if kind == "time-entries" else selectors.task_of_expert
+    item = lookup(user=request.user, pk=pk)
+    if item is None:
+        raise Http404
+    form = ReasonForm(request.POST, label="Why the rejection is wrong", auto_id=f"id_appeal_{item.pk}_%s")
+    if form.is_valid():
+        try:
+            services.work_appeal(actor=request.user, item=item, reason=form.cleaned_data["reason"])
+        except ApplicationError as error:
+            _raise_if_forbidden(error)
+            place_service_error(form, error)
+        else:
+            messages.success(request, "Your appeal is sent. A different reviewer from the one who rejected it decides.")
+            if kind == "tasks":
+                return redirect(reverse("expert-tasks", kwargs={"pk": item.engagement_id}) + f"#task-{item.pk}")
+            return redirect(_timesheet_url(item.engagement, week_of(item.work_date)[0], f"entry-{item.pk}"))
+    if kind == "tasks":
+        return _render_tasks(request, item.engagement, appeal=(item.pk, form), status=400)
+    return _render_timesheet(request, item.engagement, week_of(item.work_date)[0], appeal=(item.pk, form), status=400)
+
+
+def _alpha_text(alpha) -> str:
+    if alpha is None:
+        return ""
+    try:
+        return f"{float(alpha):.2f}"
+    except (TypeError, ValueError):
+        return ""
+
+
+def _alpha_verdict(alpha) -> str:
+    """Krippendorff's usual reading of alpha: 0.8 and up is reliable, 0.667 the least for tentative use."""
+    try:
+        value = float(alpha)
+    except (TypeError, ValueError):
+        return ""
+    if value >= 0.8:
+        return "Good: the experts label the same items consistently."
+    if value >= 0.667:
+        return "Tentative: usable with care; look at the items they disagree on."
+    return "Low: the labels disagree too often to rely on. Check the instructions and the gold answers."
+
+
+def _whole_percent(part: Decimal, whole: Decimal) -> str:
+    if not whole:
+        return "0%"
+    return f"{(part * 100 / whole).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
+
+
+def _quality_parts(inputs: dict) -> list[dict]:
+    """Each signal that went into a score, in words, with its weight and its share of the score."""
+    inputs = inputs if isinstance(inputs, dict) else {}
+    raw_weights = inputs.get("weights") if isinstance(inputs.get("weights"), dict) else {}
+    weights = {}
+    for name, _ in QUALITY_SIGNALS:
+        try:
+            weights[name] = Decimal(str(raw_weights.get(name, "0")))
+        except ArithmeticError:
+            weights[name] = Decimal(0)
+    present = [name for name, _ in QUALITY_SIGNALS if isinstance(inputs.get(name), dict)]
+    used = sum((weights[name] for name in present), Decimal(0))
+    parts = []
+    for name, title in QUALITY_SIGNALS:
+        signal = inputs.get(name)
+        part = {"name": name, "title": title, "weight": f"{weights[name]:f}", "used": name in present}
+        if name in present:
+            if name == "gold":
+                got, of = signal.get("correct", 0), signal.get("total", 0)
+                part["words"] = f"{got} correct of {of} task{'s' if of != 1 else ''} whose right answer the lab knows"
+            elif name == "agreement":
+                got, of = signal.get("agreed_with_others", 0), signal.get("items_compared", 0)
+                part["words"] = (
+                    f"agreed with the others on {got} of {of} item{'s' if of != 1 else ''} that other experts labelled too"
+                )
+            else:
+                got, of = signal.get("approved", 0), signal.get("reviewed", 0)
+                part["words"] = f"{got} approved of {of} reviewed"
+            part["value"] = _whole_percent(Decimal(int(got or 0)), Decimal(int(of or 0)))
+            part["share"] = _whole_percent(weights[name], used)
+        else:
+            part["words"] = {
+                "gold": "no gold tasks done yet",
+                "agreement": "no item labelled by another expert too",
+                "reviews": "no work reviewed yet",
+            }[name]
+        parts.append(part)
+    return parts
+
+
+def _quality_row(score) -> dict:
+    inputs = score.inputs if isinstance(score.inputs, dict) else {}
+    return {
+        "score": score,
+        "percent": f"{score.score * 100:.0f}",
+        "parts": _quality_parts(inputs),
+        "alpha": _alpha_text(inputs.get("project_alpha")),
+    }
+
+
+@expert_required
+def expert_quality(request):
+    contributor = contributor_for_user(user=request.user)
+    scores = list(selectors.quality_scores_of_expert(contributor=contributor)) if contributor else []
+    context = {
+        "contributor": contributor,
+        "rows": [_quality_row(score) for score in scores],
+        "weights": QUALITY_WEIGHTS,
+    }
+    return render(request, "marketplace/expert_quality.html", context)
+
+
+# --- work: the lab's review queue and quality -----------------------------------------------
+
+
+def _review_item(project: Project, kind: str, pk: int):
+    if kind not in WORK_KINDS:
+        raise Http404
+    lookup = selectors.time_entry_of_project if kind == "time-entries" else selectors.task_of_project
+    item = lookup(project=project, pk=pk)
+    if item is None:
+        raise Http404
+    return item
+
+
+def _expert_times(item, viewer_tz: zoneinfo.ZoneInfo) -> str:
+    """A time entry's start and end on the expert's own clock, when it differs from the reviewer's."""
+    started_at, ended_at = getattr(item, "started_at", None), getattr(item, "ended_at", None)
+    if started_at is None or ended_at is None:
+        return ""
+    tz = _zone(item.contributor.timezone)
+    if started_at.astimezone(tz).utcoffset() == started_at.astimezone(viewer_tz).utcoffset():
+        return ""
+    return f"{started_at.astimezone(tz):%H:%M}\N{EN DASH}{ended_at.astimezone(tz):%H:%M} {tz.key}"
+
+
+def _item_label(kind: str, item) -> str:
+    who = item.contributor.display_name
+    if kind == "tasks":
+        return f"task {item.task_reference} by {who}"
+    return f"{_duration(item.minutes)} of {item.get_activity_display().lower()} by {who} on {item.work_date:%-d %b %Y}"
+
+
+def _render_review(
+    request,
+    project: Project,
+    *,
+    error: tuple[str, int, str, object] | None = None,
+    bulk: dict | None = None,
+    status: int = 200,
+):
+    """The queue; ``error`` is (kind, pk, which form, the form or a message) for the item that failed."""
+    role = selectors.lab_role_of(user=request.user, lab=project.lab)
+    can_review = role in LAB_REVIEWERS
+    entries, tasks = selectors.review_queue(project=project)
+    window = timedelta(days=project.review_window_days)
+    viewer_tz = _zone(request.user.timezone)
+
+    def row(kind: str, item) -> dict:
+        mine = error is not None and error[0] == kind and error[1] == item.pk
+        appealed = item.status == ReviewStatus.APPEALED
+        reject_form = ReasonForm(label="Reason (the expert reads it)", auto_id=f"id_reject_{kind}_{item.pk}_%s")
+        decide_form = AppealDecisionForm(label="Reason for the decision", auto_id=f"id_decide_{kind}_{item.pk}_%s")
+        message = ""
+        if mine and error[2] == "reject":
+            reject_form = error[3]
+        elif mine and error[2] == "decide":
+            decide_form = error[3]
+        elif mine:
+            message = error[3]
+        return {
+            "kind": kind,
+            "item": item,
+            "key": f"{kind}:{item.pk}",
+            "label": _item_label(kind, item),
+            "duration": _duration(item.minutes),
+            "expert_times": _expert_times(item, viewer_tz),
+            "appealed": appealed,
+            "auto_approve_on": (item.appealed_at or item.submitted_at) + window,
+            "rejected_by_me": appealed and item.reviewed_by_id == request.user.pk,
+            "reject_form": reject_form,
+            "decide_form": decide_form,
+            "open": mine,
+            "message": message,
+            "answer_label": (item.answer or {}).get("label", "")
+            if kind == "tasks" and isinstance(item.answer, dict)
+            else "",
+        }
+
+    entry_rows = [row("time-entries", entry) for entry in entries]
+    task_rows = [row("tasks", task) for task in tasks]
+    context = {
+        "project": project,
+        "lab": project.lab,
+        "role_label": LabRole(role).label if role else "",
+        "can_review": can_review,
+        "appeals": [r for r in entry_rows + task_rows if r["appealed"]],
+        "entries": [r for r in entry_rows if not r["appealed"]],
+        "tasks": [r for r in task_rows if not r["appealed"]],
+        "window_days": project.review_window_days,
+        "appeal_days": project.appeal_window_days,
+        "bulk": bulk,
+    }
+    return render(request, "lab/review_queue.html", context, status=status)
+
+
+@lab_member_required
+def lab_review(request, pk: int):
+    return _render_review(request, _project(request, pk))
+
+
+def _review_redirect(project: Project, anchor: str = "") -> object:
+    return redirect(reverse("lab-review", kwargs={"pk": project.pk}) + (f"#{anchor}" if anchor else ""))
+
+
+@lab_member_required
+@require_POST
+def lab_review_approve(request, pk: int, kind: str, item_pk: int):
+    project = _project(request, pk)
+    item = _review_item(project, kind, item_pk)
+    try:
+        services.work_approve(actor=request.user, item=item)
+    except ApplicationError as error:
+        _raise_if_forbidden(error)
+        return _render_review(request, project, error=(kind, item.pk, "approve", _error_text(error)), status=400)
+    messages.success(request, f"Approved: {_item_label(kind, item)}.")
+    return _review_redirect(project)
+
+
+@lab_member_required
+@require_POST
+def lab_review_reject(request, pk: int, kind: str, item_pk: int):
+    project = _project(request, pk)
+    item = _review_item(project, kind, item_pk)
+    form = ReasonForm(request.POST, label="Reason (the expert reads it)", auto_id=f"id_reject_{kind}_{item.pk}_%s")
+    if form.is_valid():
+        try:
+            services.work_reject(actor=request.user, item=item, reason=form.cleaned_data["reason"])
+        except ApplicationError as error:
+            _raise_if_forbidden(error)
+            place_service_error(form, error)
+        else:
+            messages.success(
+                request, f"Rejected: {_item_label(kind, item)}. The expert reads your reason and may appeal."
+            )
+            return _review_redirect(project)
+    return _render_review(request, project, error=(kind, item.pk, "reject", form), status=400)
+
+
+@lab_member_required
+@require_POST
+def lab_review_decide(request, pk: int, kind: str, item_pk: int):
+    project = _project(request, pk)
+    item = _review_item(project, kind, item_pk)
+    form = AppealDecisionForm(request.POST, label="Reason for the decision", auto_id=f"id_decide_{kind}_{item.pk}_%s")
+    status = 400
+    if form.is_valid():
+        try:
+            decided = services.work_decide_appeal(
+                actor=request.user,
+                item=item,
+                approve=form.cleaned_data["decision"] == "approve",
+                reason=form.cleaned_data["reason"],
+            )
+        except ApplicationError as error:
+            if isinstance(error, NotPermitted) and error.code != "four_eyes":
+                raise PermissionDenied(error.message) from None
+            # The reviewer who rejected it is told so where they tried to decide.
+            if isinstance(error, NotPermitted):
+                status = 403
+            place_service_error(form, error)
+        else:
+            outcome = "upheld: the work is approved" if decided.status in APPROVED_STATUSES else "refused"
+            messages.success(request, f"The appeal on {_item_label(kind, item)} is {outcome}. The expert is told why.")
+            return _review_redirect(project)
+    return _render_review(request, project, error=(kind, item.pk, "decide", form), status=status)
+
+
+_BULK_KEY = re.compile(r"^(time-entries|tasks):([0-9]{1,18})$")
+
+
+@lab_member_required
+@require_POST
+def lab_review_bulk_approve(request, pk: int):
+    project = _project(request, pk)
+    keys = list(dict.fromkeys(request.POST.getlist("items")))[:500]
+    if not keys:
+        return _render_review(
+            request,
+            project,
+            bulk={"approved": [], "failed": [("", "Select at least one item to approve.")]},
+            status=400,
+        )
+    approved, failed, refusals = [], [], []
+    for key in keys:
+        match = _BULK_KEY.match(key)
+        item = None
+        if match:
+            kind = match.group(1)
+            lookup = selectors.time_entry_of_project if kind == "time-entries" else selectors.task_of_project
+            item = lookup(project=project, pk=int(match.group(2)))
+        if item is None:
+            failed.append((key[:60], "There is no such item on this project."))
+            continue
+        label = _item_label(kind, item)
+        try:
+            services.work_approve(actor=request.user, item=item)
+        except NotPermitted as error:
+            refusals.append(error)
+            failed.append((label, error.message))
+        except ApplicationError as error:
+            failed.append((label, _error_text(error)))
+        else:
+            approved.append(label)
+    if refusals and not approved and len(refusals) == len(failed):
+        raise PermissionDenied(refusals[0].message)
+    if not failed:
+        messages.success(request, f"Approved {len(approved)} item{'s' if len(approved) != 1 else ''}.")
+        return _review_redirect(project)
+    return _render_review(request, project, bulk={"approved": approved, "failed": failed}, status=400)
+
+
+def _render_lab_quality(request, project: Project, *, gold_form: GoldAnswerForm | None = None, status: int = 200):
+    role = selectors.lab_role_of(user=request.user, lab=project.lab)
+    can_edit = role in selectors.LAB_EDITORS
+    scores = list(selectors.quality_scores_of_project(project=project))
+    alpha = scores[0].inputs.get("project_alpha") if scores and isinstance(scores[0].inputs, dict) else None
+    reviewers = []
+    for reviewer in selectors.reviewer_scores(project=project):
+        reviewers.append(
+            {
+                **reviewer,
+                "gold_accuracy_text": (
+                    f"{reviewer['gold_accuracy'] * 100:.0f}% ({reviewer['gold_consistent']} of {reviewer['gold_reviewed']})"
+                    if reviewer["gold_accuracy"] is not None
+                    else "No gold tasks reviewed"
+                ),
+                "overturned_text": (
+                    f"{reviewer['overturned_share'] * 100:.0f}% ({reviewer['overturned']} of {reviewer['rejected']})"
+                    if reviewer["overturned_share"] is not None
+                    else "No rejections"
+                ),
+            }
+        )
+    context = {
+        "project": project,
+        "lab": project.lab,
+        "can_edit": can_edit,
+        "alpha": _alpha_text(alpha),
+        "alpha_verdict": _alpha_verdict(alpha),
+        "scored": bool(scores),
+        "computed_at": max((score.computed_at for score in scores), default=None),
+        "rows": [_quality_row(score) for score in scores],
+        "reviewers": reviewers,
+        "gold_answers": list(selectors.gold_answers_of(project=project)[:500]),
+        "gold_form": gold_form or (GoldAnswerForm(auto_id="id_gold_%s") if can_edit else None),
+        "weights": QUALITY_WEIGHTS,
+        "overlap": project.overlap,
+    }
+    return render(request, "lab/project_quality.html", context, status=status)
+
+
+@lab_member_required
+def lab_quality(request, pk: int):
+    return _render_lab_quality(request, _project(request, pk))
+
+
+@lab_member_required
+@require_POST
+def lab_gold_add(request, pk: int):
+    project = _project(request, pk)
+    form = GoldAnswerForm(request.POST, auto_id="id_gold_%s")
+    if form.is_valid():
+        try:
+            gold = services.gold_answer_add(actor=request.user, project=project, **form.cleaned_data)
+        except ApplicationError as error:
+            _raise_if_forbidden(error)
+            place_service_error(form, error)
+        else:
+            messages.success(
+                request, f"Task {gold.task_reference} is now a gold task. Recompute to see it in the scores."
+            )
+            return redirect(reverse("lab-quality", kwargs={"pk": project.pk}) + "#gold")
+    return _render_lab_quality(request, project, gold_form=form, status=400)
+
+
+@lab_member_required
+@require_POST
+def lab_quality_recompute(request, pk: int):
+    project = _project(request, pk)
+    try:
+        result = services.quality_scores_compute(actor=request.user, project=project)
+    except ApplicationError as error:
+        _raise_if_forbidden(error)
+        messages.error(request, _error_text(error))
+        return _render_lab_quality(request, project, status=400)
+    experts = result["experts"]
+    if experts:
+        messages.success(request, f"Scores recomputed for {experts} expert{'s' if experts != 1 else ''}.")
+    else:
+        messages.info(request, "No task submissions yet, so there is nothing to score.")
+    return redirect("lab-quality", pk=project.pk)

@@ -419,9 +419,9 @@ def project_funding_start(*, actor: User, project: Project, payment_method: str)
         # One that never reached Stripe (its request died before the call) is given up
         # after a while so that the lab is not blocked forever.
         stale = timezone.now() - timedelta(minutes=10)
-        project.fundings.filter(
-            status=FundingStatus.PENDING, stripe_payment_intent_id="", created_at__lt=stale
-        ).update(status=FundingStatus.FAILED, failure_message="Abandoned before reaching the payment provider.")
+        project.fundings.filter(status=FundingStatus.PENDING, stripe_payment_intent_id="", created_at__lt=stale).update(
+            status=FundingStatus.FAILED, failure_message="Abandoned before reaching the payment provider."
+        )
         if project.fundings.filter(status=FundingStatus.PENDING).exists():
             raise Conflict("A payment for this project is already being confirmed.", code="funding_pending")
         problems = _rate_problems(
