@@ -25,41 +25,42 @@ from django.db import connection
 from . import money
 from .selectors import ReferenceDataMissing, fx_rate_on, minimum_wage_on
 
-WORK_SQL = """
-CREATE TEMP TABLE pr_work ON COMMIT DROP AS
-SELECT t.contributor_id, t.engagement_id, e.currency, e.project_id, t.work_date, t.minutes,
-       CASE WHEN t.activity IN ('training', 'onboarding', 'assessment') THEN 'training' ELSE 'hourly' END AS kind,
-       t.status IN ('approved', 'auto_approved') AS paid,
-       CASE WHEN e.pay_model = 'hourly' THEN e.rate_minor::numeric
-            ELSE e.rate_minor::numeric * 60 / e.task_estimate_minutes END AS rate,
-       t.id AS item_id
-FROM marketplace_timeentry t JOIN marketplace_engagement e ON e.id = t.engagement_id
-WHERE t.is_current AND t.work_date BETWEEN %(start)s AND %(end)s
-UNION ALL
-SELECT s.contributor_id, s.engagement_id, e.currency, e.project_id, s.work_date, s.minutes, 'task',
-       s.status IN ('approved', 'auto_approved'), e.rate_minor::numeric, s.id
-FROM marketplace_tasksubmission s JOIN marketplace_engagement e ON e.id = s.engagement_id
-WHERE s.work_date BETWEEN %(start)s AND %(end)s;
-ANALYZE pr_work;
+# The week's work, every status, read straight from the work tables (no copy of them).
+WORK = """
+    SELECT t.contributor_id, t.engagement_id, t.work_date, t.minutes,
+           CASE WHEN t.activity IN ('training', 'onboarding', 'assessment') THEN 'training' ELSE 'hourly' END AS kind,
+           t.status IN ('approved', 'auto_approved') AS paid, t.id AS item_id
+    FROM marketplace_timeentry t
+    WHERE t.is_current AND t.work_date BETWEEN %(start)s AND %(end)s
+    UNION ALL
+    SELECT s.contributor_id, s.engagement_id, s.work_date, s.minutes, 'task',
+           s.status IN ('approved', 'auto_approved'), s.id
+    FROM marketplace_tasksubmission s
+    WHERE s.work_date BETWEEN %(start)s AND %(end)s
 """
 
-LINES_SQL = """
+LINES_SQL = f"""
 CREATE TEMP TABLE pr_lines ON COMMIT DROP AS
-SELECT contributor_id, currency, engagement_id, project_id, kind,
-       COALESCE(sum(minutes) FILTER (WHERE paid), 0) AS paid_minutes,
-       count(*) FILTER (WHERE paid) AS paid_items,
-       max(rate) AS rate,
+SELECT w.contributor_id, e.currency, w.engagement_id, e.project_id, w.kind,
+       COALESCE(sum(w.minutes) FILTER (WHERE w.paid), 0) AS paid_minutes,
+       count(*) FILTER (WHERE w.paid) AS paid_items,
+       max(CASE WHEN w.kind = 'task' OR e.pay_model = 'hourly' THEN e.rate_minor::numeric
+                ELSE e.rate_minor::numeric * 60 / e.task_estimate_minutes END) AS rate,
        -- numeric round() is half away from zero: half up for these positive amounts.
-       CASE WHEN kind = 'task' THEN count(*) FILTER (WHERE paid) * max(rate)
-            ELSE round(COALESCE(sum(minutes) FILTER (WHERE paid), 0) * max(rate) / 60) END AS amount,
+       CASE WHEN w.kind = 'task' THEN count(*) FILTER (WHERE w.paid) * max(e.rate_minor)
+            ELSE round(COALESCE(sum(w.minutes) FILTER (WHERE w.paid), 0)
+                       * max(CASE WHEN e.pay_model = 'hourly' THEN e.rate_minor::numeric
+                                  ELSE e.rate_minor::numeric * 60 / e.task_estimate_minutes END) / 60) END AS amount,
        jsonb_build_object(
-           CASE WHEN kind = 'task' THEN 'tasks' ELSE 'time_entries' END,
-           array_agg(item_id ORDER BY item_id) FILTER (WHERE paid)
+           CASE WHEN w.kind = 'task' THEN 'tasks' ELSE 'time_entries' END,
+           array_agg(w.item_id ORDER BY w.item_id) FILTER (WHERE w.paid)
        ) AS source
-FROM pr_work
-GROUP BY contributor_id, currency, engagement_id, project_id, kind
-HAVING count(*) FILTER (WHERE paid) > 0;
+FROM ({WORK}) w JOIN marketplace_engagement e ON e.id = w.engagement_id
+GROUP BY w.contributor_id, e.currency, w.engagement_id, e.project_id, w.kind
+HAVING count(*) FILTER (WHERE w.paid) > 0;
+"""
 
+BONUS_SQL = """
 -- Quality bonuses: the rule in force at the week's end, applied to the engagement's
 -- approved pay when the expert's score on that project reaches its threshold; the
 -- inputs are kept with the line.
@@ -79,6 +80,13 @@ JOIN marketplace_qualityscore q ON q.contributor_id = b.contributor_id AND q.pro
 WHERE q.score >= r.min_quality_score AND round(b.base * r.percent / 100) > 0;
 """
 
+DAYS_SQL = f"""
+CREATE TEMP TABLE pr_days ON COMMIT DROP AS
+SELECT w.contributor_id, e.currency, w.work_date, sum(w.minutes) AS minutes
+FROM ({WORK}) w JOIN marketplace_engagement e ON e.id = w.engagement_id
+GROUP BY w.contributor_id, e.currency, w.work_date;
+"""
+
 FLOOR_TABLE_SQL = """
 CREATE TEMP TABLE pr_floor (
     country varchar(2), subdivision varchar(6), currency varchar(3), day date, hourly numeric, source text
@@ -93,7 +101,7 @@ SELECT d.contributor_id, d.currency, c.country, c.subdivision,
        jsonb_agg(jsonb_build_object(
            'day', d.work_date, 'minutes', d.minutes, 'floor_hourly', round(f.hourly, 4), 'source', f.source
        ) ORDER BY d.work_date) AS days
-FROM (SELECT contributor_id, currency, work_date, sum(minutes) AS minutes FROM pr_work GROUP BY 1, 2, 3) d
+FROM pr_days d
 JOIN contributors_contributor c ON c.id = d.contributor_id
 LEFT JOIN pr_floor f ON f.country = c.country AND f.subdivision = c.subdivision
                     AND f.currency = d.currency AND f.day = d.work_date
@@ -130,8 +138,8 @@ WHERE st.run_id = %(run)s AND st.topup_minor > 0;
 """
 
 JURISDICTIONS_SQL = """
-SELECT DISTINCT c.country, c.subdivision, w.currency
-FROM pr_work w JOIN contributors_contributor c ON c.id = w.contributor_id
+SELECT DISTINCT c.country, c.subdivision, d.currency
+FROM pr_days d JOIN contributors_contributor c ON c.id = d.contributor_id
 """
 
 TOTALS_SQL = """
@@ -170,11 +178,12 @@ def compute_statements(*, run_id: int, start: date, end: date, progress=lambda p
     params = {"run": run_id, "start": start, "end": end}
     with connection.cursor() as cursor:
         # A second run inside one outer transaction (as in tests) must not find the first's tables.
-        cursor.execute("DROP TABLE IF EXISTS pr_work, pr_lines, pr_floor, pr_totals")
-        progress(10, "collecting the week's work")
-        cursor.execute(WORK_SQL, params)
-        progress(35, "pricing approved work")
+        cursor.execute("DROP TABLE IF EXISTS pr_lines, pr_days, pr_floor, pr_totals")
+        progress(10, "pricing approved work")
         cursor.execute(LINES_SQL, params)
+        cursor.execute(BONUS_SQL, params)
+        progress(35, "adding up every minute worked, day by day")
+        cursor.execute(DAYS_SQL, params)
         progress(50, "looking up minimum wages day by day")
         cursor.execute(FLOOR_TABLE_SQL)
         cursor.execute(JURISDICTIONS_SQL)
