@@ -39,25 +39,37 @@ WORK = """
     WHERE s.work_date BETWEEN %(start)s AND %(end)s
 """
 
-LINES_SQL = f"""
-CREATE TEMP TABLE pr_lines ON COMMIT DROP AS
-SELECT w.contributor_id, e.currency, w.engagement_id, e.project_id, w.kind,
+# One pass over the week's work: everything later reads this much smaller table.
+DAYWORK_SQL = f"""
+CREATE TEMP TABLE pr_daywork ON COMMIT DROP AS
+SELECT w.contributor_id, e.currency, w.engagement_id, e.project_id, w.kind, w.work_date,
+       sum(w.minutes) AS minutes,
        COALESCE(sum(w.minutes) FILTER (WHERE w.paid), 0) AS paid_minutes,
        count(*) FILTER (WHERE w.paid) AS paid_items,
+       array_agg(w.item_id ORDER BY w.item_id) FILTER (WHERE w.paid) AS paid_ids,
        max(CASE WHEN w.kind = 'task' OR e.pay_model = 'hourly' THEN e.rate_minor::numeric
-                ELSE e.rate_minor::numeric * 60 / e.task_estimate_minutes END) AS rate,
-       -- numeric round() is half away from zero: half up for these positive amounts.
-       CASE WHEN w.kind = 'task' THEN count(*) FILTER (WHERE w.paid) * max(e.rate_minor)
-            ELSE round(COALESCE(sum(w.minutes) FILTER (WHERE w.paid), 0)
-                       * max(CASE WHEN e.pay_model = 'hourly' THEN e.rate_minor::numeric
-                                  ELSE e.rate_minor::numeric * 60 / e.task_estimate_minutes END) / 60) END AS amount,
-       jsonb_build_object(
-           CASE WHEN w.kind = 'task' THEN 'tasks' ELSE 'time_entries' END,
-           array_agg(w.item_id ORDER BY w.item_id) FILTER (WHERE w.paid)
-       ) AS source
+                ELSE e.rate_minor::numeric * 60 / e.task_estimate_minutes END) AS rate
 FROM ({WORK}) w JOIN marketplace_engagement e ON e.id = w.engagement_id
-GROUP BY w.contributor_id, e.currency, w.engagement_id, e.project_id, w.kind
-HAVING count(*) FILTER (WHERE w.paid) > 0;
+GROUP BY w.contributor_id, e.currency, w.engagement_id, e.project_id, w.kind, w.work_date;
+ANALYZE pr_daywork;
+"""
+
+LINES_SQL = """
+CREATE TEMP TABLE pr_lines ON COMMIT DROP AS
+SELECT contributor_id, currency, engagement_id, project_id, kind,
+       sum(paid_minutes) AS paid_minutes,
+       sum(paid_items) AS paid_items,
+       max(rate) AS rate,
+       -- numeric round() is half away from zero: half up for these positive amounts.
+       CASE WHEN kind = 'task' THEN sum(paid_items) * max(rate)
+            ELSE round(sum(paid_minutes) * max(rate) / 60) END AS amount,
+       jsonb_build_object(
+           CASE WHEN kind = 'task' THEN 'tasks_by_day' ELSE 'time_entries_by_day' END,
+           jsonb_object_agg(work_date, paid_ids ORDER BY work_date) FILTER (WHERE paid_ids IS NOT NULL)
+       ) AS source
+FROM pr_daywork
+GROUP BY contributor_id, currency, engagement_id, project_id, kind
+HAVING sum(paid_items) > 0;
 """
 
 BONUS_SQL = """
@@ -80,11 +92,12 @@ JOIN marketplace_qualityscore q ON q.contributor_id = b.contributor_id AND q.pro
 WHERE q.score >= r.min_quality_score AND round(b.base * r.percent / 100) > 0;
 """
 
-DAYS_SQL = f"""
+DAYS_SQL = """
 CREATE TEMP TABLE pr_days ON COMMIT DROP AS
-SELECT w.contributor_id, e.currency, w.work_date, sum(w.minutes) AS minutes
-FROM ({WORK}) w JOIN marketplace_engagement e ON e.id = w.engagement_id
-GROUP BY w.contributor_id, e.currency, w.work_date;
+SELECT contributor_id, currency, work_date, sum(minutes) AS minutes
+FROM pr_daywork
+GROUP BY contributor_id, currency, work_date;
+ANALYZE pr_days;
 """
 
 FLOOR_TABLE_SQL = """
@@ -97,15 +110,13 @@ STATEMENTS_SQL = """
 CREATE TEMP TABLE pr_totals ON COMMIT DROP AS
 SELECT d.contributor_id, d.currency, c.country, c.subdivision,
        sum(d.minutes) AS minutes_worked,
-       COALESCE(sum(d.minutes * f.hourly / 60), 0) AS floor_due,
-       jsonb_agg(jsonb_build_object(
-           'day', d.work_date, 'minutes', d.minutes, 'floor_hourly', round(f.hourly, 4), 'source', f.source
-       ) ORDER BY d.work_date) AS days
+       COALESCE(sum(d.minutes * f.hourly / 60), 0) AS floor_due
 FROM pr_days d
 JOIN contributors_contributor c ON c.id = d.contributor_id
 LEFT JOIN pr_floor f ON f.country = c.country AND f.subdivision = c.subdivision
                     AND f.currency = d.currency AND f.day = d.work_date
 GROUP BY d.contributor_id, d.currency, c.country, c.subdivision;
+ANALYZE pr_totals;
 
 INSERT INTO payouts_paystatement (
     run_id, contributor_id, currency, country, subdivision, minutes_worked,
@@ -129,11 +140,23 @@ FROM pr_lines l
 JOIN payouts_paystatement st ON st.run_id = %(run)s AND st.contributor_id = l.contributor_id AND st.currency = l.currency
 JOIN marketplace_project pr ON pr.id = l.project_id;
 
+-- The day-by-day computation is kept only where it led to a top-up.
 INSERT INTO payouts_payline (statement_id, kind, description, minutes, quantity, amount_minor, source)
 SELECT st.id, 'topup', 'Top-up to the minimum wage for every minute worked', st.minutes_worked, 0, st.topup_minor,
-       jsonb_build_object('floor_due_minor', st.floor_due_minor, 'pay_minor', st.pay_minor, 'days', t.days)
+       jsonb_build_object('floor_due_minor', st.floor_due_minor, 'pay_minor', st.pay_minor, 'days', dj.days)
 FROM payouts_paystatement st
-JOIN pr_totals t ON t.contributor_id = st.contributor_id AND t.currency = st.currency
+JOIN (
+    SELECT d.contributor_id, d.currency,
+           jsonb_agg(jsonb_build_object(
+               'day', d.work_date, 'minutes', d.minutes, 'floor_hourly', round(f.hourly, 4), 'source', f.source
+           ) ORDER BY d.work_date) AS days
+    FROM pr_days d
+    JOIN payouts_paystatement t ON t.contributor_id = d.contributor_id AND t.currency = d.currency
+                               AND t.run_id = %(run)s AND t.topup_minor > 0
+    LEFT JOIN pr_floor f ON f.country = t.country AND f.subdivision = t.subdivision
+                        AND f.currency = d.currency AND f.day = d.work_date
+    GROUP BY d.contributor_id, d.currency
+) dj ON dj.contributor_id = st.contributor_id AND dj.currency = st.currency
 WHERE st.run_id = %(run)s AND st.topup_minor > 0;
 """
 
@@ -178,11 +201,13 @@ def compute_statements(*, run_id: int, start: date, end: date, progress=lambda p
     params = {"run": run_id, "start": start, "end": end}
     with connection.cursor() as cursor:
         # A second run inside one outer transaction (as in tests) must not find the first's tables.
-        cursor.execute("DROP TABLE IF EXISTS pr_lines, pr_days, pr_floor, pr_totals")
-        progress(10, "pricing approved work")
+        cursor.execute("DROP TABLE IF EXISTS pr_daywork, pr_lines, pr_days, pr_floor, pr_totals")
+        progress(10, "reading the week's work")
+        cursor.execute(DAYWORK_SQL, params)
+        progress(30, "pricing approved work")
         cursor.execute(LINES_SQL, params)
         cursor.execute(BONUS_SQL, params)
-        progress(35, "adding up every minute worked, day by day")
+        progress(40, "adding up every minute worked, day by day")
         cursor.execute(DAYS_SQL, params)
         progress(50, "looking up minimum wages day by day")
         cursor.execute(FLOOR_TABLE_SQL)
@@ -193,8 +218,13 @@ def compute_statements(*, run_id: int, start: date, end: date, progress=lambda p
                 "INSERT INTO pr_floor (country, subdivision, currency, day, hourly, source) VALUES (%s, %s, %s, %s, %s, %s)",
                 floors,
             )
+        cursor.execute("ANALYZE pr_floor")
         progress(65, "writing statements and top-ups")
+        # Every join here is between whole sets; the planner misjudges the four-column
+        # floor lookup as selective and would otherwise pick nested loops over it.
+        cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(STATEMENTS_SQL, params)
+        cursor.execute("SET LOCAL enable_nestloop = on")
         cursor.execute(TOTALS_SQL, params)
         statements, minutes, pay, topups, topped_up = cursor.fetchone()
     progress(95, "done")
