@@ -481,11 +481,7 @@ class WorkTimeForm(forms.Form):
         return cleaned
 
     def place_service_error(self, error: ApplicationError) -> None:
-        """The service's field messages next to the fields shown: a start and an end have no minutes field."""
-        fields = dict(error.fields)
-        if self.cleaned_data.get("mode") == self.RANGE and "minutes" in fields:
-            fields["ended_at"] = [*fields.pop("minutes"), *fields.get("ended_at", [])]
-        add_service_error(self, ApplicationError(error.message, code=error.code, fields=fields))
+        add_service_error(self, error)
 
     def time_values(self) -> dict:
         data = self.cleaned_data

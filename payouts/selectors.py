@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q
-
 from contributors.models import Domain
 
 from .models import FxRate, MinimumWage, RateCard
@@ -70,24 +68,6 @@ def rate_card_on(*, tier: str, domain: Domain | None, on: date) -> RateCard:
         if row is not None:
             return row
     raise ReferenceDataMissing(f"no rate card for tier {tier} on {on}")
-
-
-def minimum_wages_current(*, on: date) -> list[MinimumWage]:
-    """Every place's row in force on a date (one per country/subdivision)."""
-    return list(
-        MinimumWage.objects.filter(effective_from__lte=on)
-        .order_by("country", "subdivision", "-effective_from")
-        .distinct("country", "subdivision")
-    )
-
-
-def minimum_wage_history(*, country: str = "", subdivision: str = "") -> list[MinimumWage]:
-    rows = MinimumWage.objects.all()
-    if country:
-        rows = rows.filter(country=country)
-    if subdivision:
-        rows = rows.filter(Q(subdivision=subdivision) | Q(subdivision=""))
-    return list(rows.order_by("country", "subdivision", "-effective_from"))
 
 
 def account_balances(*, kind: str | None = None) -> list[dict]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import itertools
 import time
 from datetime import date
@@ -104,10 +103,6 @@ def make_credential(contributor, **overrides):
     }
     values.update(overrides)
     return credential_submit(actor=contributor.user, contributor=contributor, **values)
-
-
-def file_of(content: bytes) -> io.BytesIO:
-    return io.BytesIO(content)
 
 
 # --- marketplace ---------------------------------------------------------------------

@@ -13,8 +13,7 @@ def test_expert_submits_credential_and_reviewer_sees_it_in_queue(client_for, rev
     assert [row["id"] for row in response.json()["results"]] == [credential.pk]
 
 
-def test_reviewer_question_emails_the_expert(reviewer_client, mailoutbox, django_capture_on_commit_callbacks, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+def test_reviewer_question_emails_the_expert(reviewer_client, mailoutbox, django_capture_on_commit_callbacks):
     contributor = make_expert()
     credential = make_credential(contributor)
     reviewer_client.post(f"/api/ops/credentials/{credential.pk}/start-review/")

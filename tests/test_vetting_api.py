@@ -392,10 +392,16 @@ def test_expert_cannot_respond_after_the_window(reviewer_client, client_for):
     assert decided.json()["status"] == "dismissed"
 
 
-def test_profile_then_credential_dates_are_today_relative(client_for):
+def test_a_credential_issued_today_is_accepted_and_tomorrow_refused(client_for):
     # A credential issued today is valid; tomorrow is not.
     contributor = make_expert()
     expert = client_for(contributor.user)
     today = date.today().isoformat()
     ok = expert.post("/api/me/credentials/", _credential_form(issued_on=today), format="multipart")
     assert ok.status_code == 201, ok.json()
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    refused = expert.post(
+        "/api/me/credentials/", _credential_form(issued_on=tomorrow, expires_on=None), format="multipart"
+    )
+    assert refused.status_code == 400
+    assert "issued_on" in refused.json()["fields"]

@@ -22,7 +22,7 @@ from contributors.models import Contributor, Domain, Tier
 from contributors.reference import is_country, is_language
 from payouts import money
 from payouts import stripe_gateway as gateway
-from payouts.floors import rate_preview
+from payouts.floors import effective_hourly_minor, rate_preview
 from payouts.services import ledger_post_funding
 
 from .. import matching
@@ -682,7 +682,7 @@ def staffing_request_accept(*, actor: User, request: StaffingRequest) -> Engagem
         _require_eligible(project, request.contributor)
         today = timezone.now().date()
         rate, estimate = project_rate_on(project=project, on=today)
-        hourly = rate if project.pay_model == PayModel.HOURLY else money.hourly_rate_minor(rate, estimate)
+        hourly = effective_hourly_minor(pay_model=project.pay_model, rate_minor=rate, task_estimate_minutes=estimate)
         wanted = money.multiply(hourly, project.weekly_hours * _weeks_left(project, today))
         remaining = budget_burn(project=project).remaining_minor
         if remaining <= 0:

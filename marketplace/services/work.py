@@ -146,7 +146,7 @@ def _check_work(
         if week_total + minutes > project.weekly_cap_hours * 60:
             _refuse(
                 "That is more than the lab's weekly cap for this project.",
-                minutes=f"The cap is {project.weekly_cap_hours} hours a week; {week_total} minutes are logged this week.",
+                **{"ended_at" if started_at else "minutes": f"The cap is {project.weekly_cap_hours} hours a week; {week_total} minutes are logged this week."},
             )
     exposure = work_exposure_minor(project=project)
     if exposure >= project.funded_minor:
