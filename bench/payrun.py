@@ -142,10 +142,37 @@ def clear(cursor) -> None:
     print(f"cleared earlier bench data in {time.perf_counter() - started:.1f} s")
 
 
+def generate(cursor, args, start, per_expert: int) -> None:
+    clear(cursor)
+    started = time.perf_counter()
+    cursor.execute(
+        SETUP_SQL,
+        {
+            "experts": args.experts,
+            "projects": PROJECTS,
+            "start": start,
+            "countries": [c for c, _ in JURISDICTIONS],
+            "subdivisions": [s for _, s in JURISDICTIONS],
+            "jurisdictions": len(JURISDICTIONS),
+        },
+    )
+    cursor.execute(WORK_SQL, {"start": start, "per_expert": per_expert})
+    cursor.execute(
+        "SELECT (SELECT count(*) FROM marketplace_timeentry) + (SELECT count(*) FROM marketplace_tasksubmission)"
+    )
+    items = cursor.fetchone()[0]
+    print(
+        f"generated {args.experts:,} experts, {PROJECTS:,} projects, {items:,} work items in {time.perf_counter() - started:.0f} s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=10_000_000)
     parser.add_argument("--experts", type=int, default=EXPERTS)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the work items of an earlier run of the same size when present"
+    )
     args = parser.parse_args()
     _django.setup()
 
@@ -160,28 +187,23 @@ def main() -> None:
     start, end = week_of(week_of(timezone.now().date())[0] - timedelta(days=7))
     per_expert = max(1, args.entries // args.experts)
     with connection.cursor() as cursor:
-        clear(cursor)
-        started = time.perf_counter()
-        cursor.execute(
-            SETUP_SQL,
-            {
-                "experts": args.experts,
-                "projects": PROJECTS,
-                "start": start,
-                "countries": [c for c, _ in JURISDICTIONS],
-                "subdivisions": [s for _, s in JURISDICTIONS],
-                "jurisdictions": len(JURISDICTIONS),
-            },
-        )
-        cursor.execute(WORK_SQL, {"start": start, "per_expert": per_expert})
         cursor.execute(
             "SELECT (SELECT count(*) FROM marketplace_timeentry) + (SELECT count(*) FROM marketplace_tasksubmission)"
         )
-        items = cursor.fetchone()[0]
-        print(
-            f"generated {args.experts:,} experts, {PROJECTS:,} projects, {items:,} work items in {time.perf_counter() - started:.0f} s"
-        )
-
+        reusable = args.reuse and cursor.fetchone()[0] == per_expert * args.experts
+    with connection.cursor() as cursor:
+        if reusable:
+            cursor.execute("SET session_replication_role = replica")
+            cursor.execute("DELETE FROM payouts_payline")
+            cursor.execute("DELETE FROM payouts_paystatement")
+            cursor.execute("DELETE FROM payouts_payrun")
+            cursor.execute("DELETE FROM payouts_payperiod")
+            cursor.execute("SET session_replication_role = origin")
+            cursor.execute("VACUUM ANALYZE payouts_payline")
+            cursor.execute("VACUUM ANALYZE payouts_paystatement")
+            print("reusing the work items of an earlier run")
+        else:
+            generate(cursor, args, start, per_expert)
         started = time.perf_counter()
         cursor.execute(BARE_SQL, {"start": start, "end": end})
         bare_rows = len(cursor.fetchall())

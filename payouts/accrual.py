@@ -3,7 +3,8 @@
 Each lab is debited the pay for its projects' work, the platform fee on that pay (the
 project's markup, fixed when it was funded), and its share of any minimum-wage top-up,
 split by the minutes worked on its projects that week (largest remainder to the lab with
-the most minutes). Each expert's payable is credited their statement totals, and platform
+the most minutes). Adjustment lines book the same way: pay corrections to the engagement's
+lab with their fee, top-up corrections split by the minutes of the week they correct. Each expert's payable is credited their statement totals, and platform
 revenue the fees. The entry balances by construction; the database checks it at commit.
 """
 
@@ -13,30 +14,41 @@ from django.db import connection
 from django.utils import timezone
 
 ACCRUAL_SQL = """
-WITH work AS (
-    SELECT contributor_id, engagement_id, minutes FROM marketplace_timeentry
-    WHERE is_current AND work_date BETWEEN %(start)s AND %(end)s
+WITH claims AS (
+    -- Top-ups to split between labs: this week's, and changes to earlier weeks' top-ups
+    -- carried by adjustment lines, each split by the minutes of the week it belongs to.
+    SELECT 's' || st.id AS claim, st.contributor_id, st.currency, st.topup_minor AS amount,
+           %(start)s::date AS starts_on, %(end)s::date AS ends_on
+    FROM payouts_paystatement st WHERE st.run_id = %(run)s AND st.topup_minor > 0
     UNION ALL
-    SELECT contributor_id, engagement_id, minutes FROM marketplace_tasksubmission
-    WHERE work_date BETWEEN %(start)s AND %(end)s
+    SELECT 'a' || l.id, st.contributor_id, st.currency, l.amount_minor, pe.starts_on, pe.ends_on
+    FROM payouts_payline l
+    JOIN payouts_paystatement st ON st.id = l.statement_id
+    JOIN payouts_payperiod pe ON pe.id = l.adjusts_period_id
+    WHERE st.run_id = %(run)s AND l.kind = 'adjustment' AND l.adjusts_kind = 'topup'
+),
+work AS (
+    SELECT c.claim, t.engagement_id, t.minutes FROM claims c JOIN marketplace_timeentry t
+      ON t.contributor_id = c.contributor_id AND t.work_date BETWEEN c.starts_on AND c.ends_on AND t.is_current
+    UNION ALL
+    SELECT c.claim, s.engagement_id, s.minutes FROM claims c JOIN marketplace_tasksubmission s
+      ON s.contributor_id = c.contributor_id AND s.work_date BETWEEN c.starts_on AND c.ends_on
 ),
 lab_minutes AS (
-    SELECT w.contributor_id, e.currency, p.lab_id, sum(w.minutes) AS minutes
+    SELECT w.claim, e.currency, p.lab_id, sum(w.minutes) AS minutes
     FROM work w JOIN marketplace_engagement e ON e.id = w.engagement_id
     JOIN marketplace_project p ON p.id = e.project_id
     GROUP BY 1, 2, 3
 ),
 split AS (
-    SELECT st.id AS statement_id, m.lab_id, st.currency, m.minutes, st.topup_minor,
-           floor(st.topup_minor * m.minutes::numeric / sum(m.minutes) OVER (PARTITION BY st.id)) AS share,
-           row_number() OVER (PARTITION BY st.id ORDER BY m.minutes DESC, m.lab_id) AS rank
-    FROM payouts_paystatement st
-    JOIN lab_minutes m ON m.contributor_id = st.contributor_id AND m.currency = st.currency
-    WHERE st.run_id = %(run)s AND st.topup_minor > 0
+    SELECT c.claim, m.lab_id, c.currency, m.minutes, c.amount,
+           floor(c.amount * m.minutes::numeric / sum(m.minutes) OVER (PARTITION BY c.claim)) AS share,
+           row_number() OVER (PARTITION BY c.claim ORDER BY m.minutes DESC, m.lab_id) AS rank
+    FROM claims c JOIN lab_minutes m ON m.claim = c.claim AND m.currency = c.currency
 ),
 topups AS (
     SELECT lab_id, currency,
-           share + CASE WHEN rank = 1 THEN topup_minor - sum(share) OVER (PARTITION BY statement_id) ELSE 0 END AS amount
+           share + CASE WHEN rank = 1 THEN amount - sum(share) OVER (PARTITION BY claim) ELSE 0 END AS amount
     FROM split
 ),
 work_lines AS (
@@ -47,7 +59,7 @@ work_lines AS (
     JOIN marketplace_engagement e ON e.id = l.engagement_id
     JOIN marketplace_project p ON p.id = e.project_id
     JOIN marketplace_lab lab ON lab.id = p.lab_id
-    WHERE st.run_id = %(run)s AND l.kind <> 'topup'
+    WHERE st.run_id = %(run)s AND l.kind <> 'topup' AND l.engagement_id IS NOT NULL
 ),
 legs AS (
     SELECT 'lab_funds_held' AS kind, lab_id, NULL::bigint AS contributor_id, currency, sum(pay + fee) AS amount
@@ -58,7 +70,7 @@ legs AS (
     SELECT 'platform_revenue', NULL, NULL, currency, -sum(fee) FROM work_lines GROUP BY currency
     UNION ALL
     SELECT 'expert_payable', NULL, contributor_id, currency, -total_minor
-    FROM payouts_paystatement WHERE run_id = %(run)s AND total_minor > 0
+    FROM payouts_paystatement WHERE run_id = %(run)s AND total_minor <> 0
 ),
 summed AS (
     SELECT kind, lab_id, contributor_id, currency, sum(amount)::bigint AS amount

@@ -249,6 +249,9 @@ class PayRun(models.Model):
     error = models.TextField(blank=True)
     totals = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
+    # When the run read the week's work, holding the week's lock: an item is behind a
+    # line of this run exactly when it was approved at or before this moment.
+    work_read_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
 
@@ -283,8 +286,13 @@ class PayStatement(models.Model):
     pay_minor = models.BigIntegerField(help_text="Work and bonuses, before any top-up.")
     floor_due_minor = models.BigIntegerField(help_text="The minimum wage for every minute worked, day by day.")
     topup_minor = models.BigIntegerField()
+    adjustment_minor = models.BigIntegerField(
+        db_default=0, help_text="Corrections to earlier, already approved weeks, paid with this week."
+    )
     total_minor = models.BigIntegerField()
-    effective_hourly_minor = models.BigIntegerField(help_text="Pay before top-up per hour worked.")
+    effective_hourly_minor = models.BigIntegerField(
+        help_text="This week's pay before top-up per hour worked (0 when no work was logged this week)."
+    )
 
     class Meta:
         constraints = [
@@ -292,8 +300,10 @@ class PayStatement(models.Model):
                 fields=["run", "contributor", "currency"], name="one_statement_per_run_expert_currency"
             ),
             models.CheckConstraint(
-                condition=models.Q(total_minor=models.F("pay_minor") + models.F("topup_minor")),
-                name="statement_total_is_pay_plus_topup",
+                condition=models.Q(
+                    total_minor=models.F("pay_minor") + models.F("topup_minor") + models.F("adjustment_minor")
+                ),
+                name="statement_total_is_pay_topup_and_adjustments",
             ),
             models.CheckConstraint(condition=models.Q(topup_minor__gte=0), name="statement_topup_not_negative"),
         ]
@@ -323,11 +333,47 @@ class PayLine(models.Model):
     quantity = models.PositiveIntegerField(default=0)
     rate_minor = models.BigIntegerField(null=True, blank=True)
     amount_minor = models.BigIntegerField()
-    # The rows behind the line: entry and task ids, or the floor computation, day by day.
+    # What the line is made of: items and minutes day by day (the items themselves are
+    # found by ``selectors.pay_line_items``), the floor computation, or a bonus's inputs.
     source = models.JSONField(default=dict)
+    # An adjustment corrects the line of this kind in this earlier, approved week.
+    adjusts_period = models.ForeignKey(
+        PayPeriod, null=True, blank=True, on_delete=models.PROTECT, related_name="adjustment_lines"
+    )
+    adjusts_kind = models.CharField(max_length=12, choices=PayLineKind.choices, blank=True, db_default="")
 
     class Meta:
         ordering = ["statement", "kind", "id"]
+        indexes = [
+            models.Index(
+                fields=["adjusts_period"],
+                condition=models.Q(adjusts_period__isnull=False),
+                name="payline_adjusts_period",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.amount_minor}"
+
+
+class PayRecompute(models.Model):
+    """A week whose pay changed after it was locked: an approval that came late, or an
+    appeal upheld. The next pay run recomputes that expert's week and pays the difference
+    as adjustment lines; the week's own statement is never edited."""
+
+    contributor = models.ForeignKey("contributors.Contributor", on_delete=models.PROTECT, related_name="+")
+    period = models.ForeignKey(PayPeriod, on_delete=models.PROTECT, related_name="recomputes")
+    reason = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The draft run that took it on, and the approved run that paid it; a replaced or
+    # failed draft releases it to the next run.
+    claimed_by_run = models.ForeignKey(PayRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    applied_in_run = models.ForeignKey(PayRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["period"], condition=models.Q(applied_in_run__isnull=True), name="recompute_waiting")
+        ]
+
+    def __str__(self) -> str:
+        return f"Recompute {self.period} for {self.contributor}"

@@ -9,7 +9,15 @@ For every expert and currency in the week:
   expert's jurisdiction (the higher of the national and the subdivision rate), converted
   at that day's FX rate, summed exactly and rounded up once;
 - top-up: whatever the floor due exceeds the pay by, as its own line with the day-by-day
-  computation attached.
+  computation attached;
+- adjustments: for every earlier, approved week whose pay changed since (work approved
+  late, an appeal upheld), that week recomputed for that expert and the difference from
+  what was paid for it, line by line, paid now; the earlier statement is never edited.
+
+Each line records its items and minutes; ``selectors.pay_line_items`` finds the items: the
+engagement's approved work of that kind in the week, approved at or before
+``PayRun.work_read_at``. The run reads the work while holding the week exclusively (reviews
+hold it shared), so that rule is exact.
 
 Everything happens in SQL over whole sets (temporary tables inside one transaction); the
 only Python loop is over the handful of (jurisdiction, currency, day) floors.
@@ -25,51 +33,59 @@ from django.db import connection
 from . import money
 from .selectors import ReferenceDataMissing, fx_rate_on, minimum_wage_on
 
+# What an engagement pays for an hour of time logged against it: its rate, or for a
+# per-task engagement the task price over the task's estimate.
+HOURLY_RATE = """CASE WHEN e.pay_model = 'hourly' THEN e.rate_minor::numeric
+                      ELSE e.rate_minor::numeric * 60 / e.task_estimate_minutes END"""
+
 # The week's work, every status, read straight from the work tables (no copy of them).
 WORK = """
-    SELECT t.contributor_id, t.engagement_id, t.work_date, t.minutes,
+    SELECT t.engagement_id, t.work_date, t.minutes,
            CASE WHEN t.activity IN ('training', 'onboarding', 'assessment') THEN 'training' ELSE 'hourly' END AS kind,
-           t.status IN ('approved', 'auto_approved') AS paid, t.id AS item_id
+           t.status IN ('approved', 'auto_approved') AS paid
     FROM marketplace_timeentry t
     WHERE t.is_current AND t.work_date BETWEEN %(start)s AND %(end)s
     UNION ALL
-    SELECT s.contributor_id, s.engagement_id, s.work_date, s.minutes, 'task',
-           s.status IN ('approved', 'auto_approved'), s.id
+    SELECT s.engagement_id, s.work_date, s.minutes, 'task', s.status IN ('approved', 'auto_approved')
     FROM marketplace_tasksubmission s
     WHERE s.work_date BETWEEN %(start)s AND %(end)s
 """
 
-# One pass over the week's work: everything later reads this much smaller table.
-DAYWORK_SQL = f"""
-CREATE TEMP TABLE pr_daywork ON COMMIT DROP AS
-SELECT w.contributor_id, e.currency, w.engagement_id, e.project_id, w.kind, w.work_date,
-       sum(w.minutes) AS minutes,
-       COALESCE(sum(w.minutes) FILTER (WHERE w.paid), 0) AS paid_minutes,
-       count(*) FILTER (WHERE w.paid) AS paid_items,
-       array_agg(w.item_id ORDER BY w.item_id) FILTER (WHERE w.paid) AS paid_ids,
-       max(CASE WHEN w.kind = 'task' OR e.pay_model = 'hourly' THEN e.rate_minor::numeric
-                ELSE e.rate_minor::numeric * 60 / e.task_estimate_minutes END) AS rate
-FROM ({WORK}) w JOIN marketplace_engagement e ON e.id = w.engagement_id
-GROUP BY w.contributor_id, e.currency, w.engagement_id, e.project_id, w.kind, w.work_date;
-ANALYZE pr_daywork;
+
+def _work_sql(days: int) -> str:
+    """One pass over the week's work, grouped by engagement and kind with a column of
+    minutes per day, before anything is joined to it: everything later reads this table
+    of about one row per expert and project."""
+    per_day = ",\n           ".join(
+        f"COALESCE(sum(w.minutes) FILTER (WHERE w.work_date = %(start)s::date + {k}), 0) AS m{k}" for k in range(days)
+    )
+    return f"""
+CREATE TEMP TABLE pr_work ON COMMIT DROP AS
+SELECT e.contributor_id, e.currency, d.engagement_id, e.project_id, d.kind,
+       ARRAY[{", ".join(f"d.m{k}" for k in range(days))}]::bigint[] AS day_minutes, d.minutes,
+       d.paid_minutes, d.paid_items,
+       CASE WHEN d.kind = 'task' THEN e.rate_minor::numeric ELSE {HOURLY_RATE} END AS rate
+FROM (
+    SELECT w.engagement_id, w.kind,
+           {per_day},
+           sum(w.minutes) AS minutes,
+           COALESCE(sum(w.minutes) FILTER (WHERE w.paid), 0) AS paid_minutes,
+           count(*) FILTER (WHERE w.paid) AS paid_items
+    FROM ({WORK}) w
+    GROUP BY w.engagement_id, w.kind
+) d JOIN marketplace_engagement e ON e.id = d.engagement_id;
+ANALYZE pr_work;
 """
+
 
 LINES_SQL = """
 CREATE TEMP TABLE pr_lines ON COMMIT DROP AS
-SELECT contributor_id, currency, engagement_id, project_id, kind,
-       sum(paid_minutes) AS paid_minutes,
-       sum(paid_items) AS paid_items,
-       max(rate) AS rate,
+SELECT contributor_id, currency, engagement_id, project_id, kind, paid_minutes, paid_items, rate,
        -- numeric round() is half away from zero: half up for these positive amounts.
-       CASE WHEN kind = 'task' THEN sum(paid_items) * max(rate)
-            ELSE round(sum(paid_minutes) * max(rate) / 60) END AS amount,
-       jsonb_build_object(
-           CASE WHEN kind = 'task' THEN 'tasks_by_day' ELSE 'time_entries_by_day' END,
-           jsonb_object_agg(work_date, paid_ids ORDER BY work_date) FILTER (WHERE paid_ids IS NOT NULL)
-       ) AS source
-FROM pr_daywork
-GROUP BY contributor_id, currency, engagement_id, project_id, kind
-HAVING sum(paid_items) > 0;
+       CASE WHEN kind = 'task' THEN paid_items * rate ELSE round(paid_minutes * rate / 60) END AS amount,
+       '{}'::jsonb AS source
+FROM pr_work
+WHERE paid_items > 0;
 """
 
 BONUS_SQL = """
@@ -92,43 +108,168 @@ JOIN marketplace_qualityscore q ON q.contributor_id = b.contributor_id AND q.pro
 WHERE q.score >= r.min_quality_score AND round(b.base * r.percent / 100) > 0;
 """
 
-DAYS_SQL = """
-CREATE TEMP TABLE pr_days ON COMMIT DROP AS
-SELECT contributor_id, currency, work_date, sum(minutes) AS minutes
-FROM pr_daywork
-GROUP BY contributor_id, currency, work_date;
-ANALYZE pr_days;
-"""
-
+# Each jurisdiction's floor day by day, in each pay currency: hourly[k] and its source for
+# the week's k-th day (1-based, as SQL arrays are).
 FLOOR_TABLE_SQL = """
 CREATE TEMP TABLE pr_floor (
-    country varchar(2), subdivision varchar(6), currency varchar(3), day date, hourly numeric, source text
+    country varchar(2), subdivision varchar(6), currency varchar(3), hourly numeric[], sources text[]
 ) ON COMMIT DROP;
 """
 
-STATEMENTS_SQL = """
+
+def _totals_sql(days: int) -> str:
+    """Minutes worked and the floor owed on them, per expert and currency."""
+    day_sums = ", ".join(f"sum(day_minutes[{k}])" for k in range(1, days + 1))
+    floor_due = " + ".join(f"t.day_minutes[{k}] * COALESCE(f.hourly[{k}], 0)" for k in range(1, days + 1))
+    return f"""
 CREATE TEMP TABLE pr_totals ON COMMIT DROP AS
-SELECT d.contributor_id, d.currency, c.country, c.subdivision,
-       sum(d.minutes) AS minutes_worked,
-       COALESCE(sum(d.minutes * f.hourly / 60), 0) AS floor_due
-FROM pr_days d
-JOIN contributors_contributor c ON c.id = d.contributor_id
-LEFT JOIN pr_floor f ON f.country = c.country AND f.subdivision = c.subdivision
-                    AND f.currency = d.currency AND f.day = d.work_date
-GROUP BY d.contributor_id, d.currency, c.country, c.subdivision;
+SELECT t.contributor_id, t.currency, c.country, c.subdivision,
+       t.minutes_worked, ({floor_due}) / 60 AS floor_due,
+       t.day_minutes, f.hourly AS floor_hourly, f.sources AS floor_sources
+FROM (SELECT contributor_id, currency, ARRAY[{day_sums}]::bigint[] AS day_minutes,
+             sum(minutes) AS minutes_worked
+      FROM pr_work GROUP BY contributor_id, currency) t
+JOIN contributors_contributor c ON c.id = t.contributor_id
+LEFT JOIN pr_floor f ON f.country = c.country AND f.subdivision = c.subdivision AND f.currency = t.currency;
+"""
+
+
+# The moment an item was approved, whichever way it was: what decides which run paid it.
+APPROVED_AT = """CASE WHEN {t}.status = 'auto_approved' THEN {t}.auto_approved_at
+                      WHEN {t}.status = 'approved' THEN COALESCE({t}.appeal_decided_at, {t}.reviewed_at) END"""
+
+# Weeks whose pay changed after they were locked, taken on by this run; a replaced or
+# failed draft's claims pass to the next run.
+CLAIM_SQL = """
+CREATE TEMP TABLE pr_claimed (
+    contributor_id bigint, period_id bigint, starts_on date, ends_on date, read_at timestamptz, reasons text[]
+) ON COMMIT DROP;
+WITH claimed AS (
+    UPDATE payouts_payrecompute m SET claimed_by_run_id = %(run)s
+    FROM payouts_payperiod p
+    WHERE p.id = m.period_id AND m.applied_in_run_id IS NULL
+      AND p.status IN ('approved', 'paid') AND p.starts_on < %(start)s
+      AND (m.claimed_by_run_id IS NULL
+           OR m.claimed_by_run_id IN (SELECT id FROM payouts_payrun WHERE status IN ('replaced', 'failed')))
+    RETURNING m.contributor_id, m.period_id, p.starts_on, p.ends_on, m.reason
+)
+INSERT INTO pr_claimed
+SELECT c.contributor_id, c.period_id, c.starts_on, c.ends_on,
+       (SELECT max(r.work_read_at) FROM payouts_payrun r WHERE r.period_id = c.period_id AND r.status = 'approved'),
+       array_agg(DISTINCT c.reason ORDER BY c.reason)
+FROM claimed c GROUP BY 1, 2, 3, 4;
+ANALYZE pr_claimed;
+"""
+
+# Those weeks priced again exactly as their run priced them, over the work as it is now.
+ADJUSTMENT_SQL = f"""
+CREATE TEMP TABLE pr_adj_now ON COMMIT DROP AS
+SELECT w.contributor_id, w.period_id, e.currency, w.engagement_id, e.project_id, w.kind,
+       COALESCE(sum(w.minutes) FILTER (WHERE w.paid), 0) AS paid_minutes,
+       count(*) FILTER (WHERE w.paid) AS paid_items,
+       CASE WHEN w.kind = 'task' THEN count(*) FILTER (WHERE w.paid) * max(e.rate_minor)
+            ELSE round(COALESCE(sum(w.minutes) FILTER (WHERE w.paid), 0)
+                       * max({HOURLY_RATE}) / 60) END AS amount,
+       COALESCE(array_agg(w.item_id ORDER BY w.item_id) FILTER (WHERE w.paid AND w.late), '{{}}') AS late_ids
+FROM (
+    SELECT c.contributor_id, c.period_id, t.engagement_id, t.minutes, t.id AS item_id,
+           CASE WHEN t.activity IN ('training', 'onboarding', 'assessment') THEN 'training' ELSE 'hourly' END AS kind,
+           t.status IN ('approved', 'auto_approved') AS paid,
+           COALESCE({APPROVED_AT.format(t="t")} > c.read_at, false) AS late
+    FROM pr_claimed c JOIN marketplace_timeentry t
+      ON t.contributor_id = c.contributor_id AND t.work_date BETWEEN c.starts_on AND c.ends_on AND t.is_current
+    UNION ALL
+    SELECT c.contributor_id, c.period_id, s.engagement_id, s.minutes, s.id, 'task',
+           s.status IN ('approved', 'auto_approved'),
+           COALESCE({APPROVED_AT.format(t="s")} > c.read_at, false)
+    FROM pr_claimed c JOIN marketplace_tasksubmission s
+      ON s.contributor_id = c.contributor_id AND s.work_date BETWEEN c.starts_on AND c.ends_on
+) w JOIN marketplace_engagement e ON e.id = w.engagement_id
+GROUP BY w.contributor_id, w.period_id, e.currency, w.engagement_id, e.project_id, w.kind;
+
+-- What each of those weeks' lines has paid so far: the week's own run, and any earlier
+-- adjustments to it.
+CREATE TEMP TABLE pr_adj_paid ON COMMIT DROP AS
+SELECT c.contributor_id, c.period_id, st.currency, l.engagement_id, l.kind, sum(l.amount_minor) AS amount,
+       (array_agg(l.source ORDER BY l.id) FILTER (WHERE l.kind = 'bonus'))[1] AS bonus_source,
+       max(st.floor_due_minor) AS floor_due
+FROM pr_claimed c
+JOIN payouts_payrun r ON r.period_id = c.period_id AND r.status = 'approved'
+JOIN payouts_paystatement st ON st.run_id = r.id AND st.contributor_id = c.contributor_id
+JOIN payouts_payline l ON l.statement_id = st.id AND l.kind <> 'adjustment'
+GROUP BY 1, 2, 3, 4, 5
+UNION ALL
+SELECT c.contributor_id, c.period_id, st.currency, l.engagement_id, l.adjusts_kind, sum(l.amount_minor), NULL, NULL
+FROM pr_claimed c
+JOIN payouts_payline l ON l.adjusts_period_id = c.period_id
+JOIN payouts_paystatement st ON st.id = l.statement_id AND st.contributor_id = c.contributor_id
+JOIN payouts_payrun r ON r.id = st.run_id AND r.status = 'approved'
+GROUP BY 1, 2, 3, 4, 5;
+
+-- A bonus the week earned is paid on the late work too, at the percentage it was paid at.
+INSERT INTO pr_adj_now (contributor_id, period_id, currency, engagement_id, project_id, kind, paid_minutes,
+                        paid_items, amount, late_ids)
+SELECT n.contributor_id, n.period_id, n.currency, n.engagement_id, n.project_id, 'bonus', 0, 0,
+       round(sum(n.amount) * (b.bonus_source ->> 'percent')::numeric / 100), '{{}}'
+FROM pr_adj_now n
+JOIN pr_adj_paid b ON b.contributor_id = n.contributor_id AND b.period_id = n.period_id
+                  AND b.currency = n.currency AND b.engagement_id = n.engagement_id AND b.kind = 'bonus'
+                  AND b.bonus_source IS NOT NULL
+GROUP BY n.contributor_id, n.period_id, n.currency, n.engagement_id, n.project_id, b.bonus_source;
+
+-- The week's floor was owed on every minute worked, whatever its review, so it has not
+-- changed; the top-up is whatever of it the week's pay still does not cover.
+INSERT INTO pr_adj_now (contributor_id, period_id, currency, engagement_id, project_id, kind, paid_minutes,
+                        paid_items, amount, late_ids)
+SELECT f.contributor_id, f.period_id, f.currency, NULL, NULL, 'topup', 0, 0,
+       GREATEST(f.floor_due - COALESCE(n.pay, 0), 0), '{{}}'
+FROM (SELECT contributor_id, period_id, currency, max(floor_due) AS floor_due FROM pr_adj_paid
+      WHERE floor_due IS NOT NULL GROUP BY 1, 2, 3) f
+LEFT JOIN (SELECT contributor_id, period_id, currency, sum(amount) AS pay FROM pr_adj_now GROUP BY 1, 2, 3) n
+       ON n.contributor_id = f.contributor_id AND n.period_id = f.period_id AND n.currency = f.currency;
+
+CREATE TEMP TABLE pr_adj_lines ON COMMIT DROP AS
+SELECT COALESCE(n.contributor_id, p.contributor_id) AS contributor_id,
+       COALESCE(n.period_id, p.period_id) AS period_id,
+       COALESCE(n.currency, p.currency) AS currency,
+       COALESCE(n.engagement_id, p.engagement_id) AS engagement_id,
+       COALESCE(n.kind, p.kind) AS kind,
+       COALESCE(n.amount, 0) - COALESCE(p.amount, 0) AS amount,
+       COALESCE(p.amount, 0) AS was, COALESCE(n.amount, 0) AS now,
+       COALESCE(n.paid_minutes, 0) AS minutes, COALESCE(n.paid_items, 0) AS items,
+       COALESCE(n.late_ids, '{{}}') AS late_ids
+FROM pr_adj_now n
+FULL JOIN (SELECT contributor_id, period_id, currency, engagement_id, kind, sum(amount) AS amount
+           FROM pr_adj_paid GROUP BY 1, 2, 3, 4, 5) p
+       ON p.contributor_id = n.contributor_id AND p.period_id = n.period_id AND p.currency = n.currency
+      AND p.engagement_id IS NOT DISTINCT FROM n.engagement_id AND p.kind = n.kind
+WHERE COALESCE(n.amount, 0) <> COALESCE(p.amount, 0);
+
+-- Someone with corrections to pay but no work this week still gets a statement.
+INSERT INTO pr_totals (contributor_id, currency, country, subdivision, minutes_worked, floor_due)
+SELECT a.contributor_id, a.currency, c.country, c.subdivision, 0, 0
+FROM (SELECT DISTINCT contributor_id, currency FROM pr_adj_lines) a
+JOIN contributors_contributor c ON c.id = a.contributor_id
+WHERE NOT EXISTS (SELECT 1 FROM pr_totals t WHERE t.contributor_id = a.contributor_id AND t.currency = a.currency);
+"""
+
+STATEMENTS_SQL = """
 ANALYZE pr_totals;
 
 INSERT INTO payouts_paystatement (
     run_id, contributor_id, currency, country, subdivision, minutes_worked,
-    pay_minor, floor_due_minor, topup_minor, total_minor, effective_hourly_minor)
+    pay_minor, floor_due_minor, topup_minor, adjustment_minor, total_minor, effective_hourly_minor)
 SELECT %(run)s, t.contributor_id, t.currency, t.country, t.subdivision, t.minutes_worked,
        COALESCE(p.pay, 0), ceil(t.floor_due),
        GREATEST(ceil(t.floor_due) - COALESCE(p.pay, 0), 0),
-       COALESCE(p.pay, 0) + GREATEST(ceil(t.floor_due) - COALESCE(p.pay, 0), 0),
-       round(COALESCE(p.pay, 0) * 60 / t.minutes_worked)
+       COALESCE(a.amount, 0),
+       COALESCE(p.pay, 0) + GREATEST(ceil(t.floor_due) - COALESCE(p.pay, 0), 0) + COALESCE(a.amount, 0),
+       CASE WHEN t.minutes_worked > 0 THEN round(COALESCE(p.pay, 0) * 60 / t.minutes_worked) ELSE 0 END
 FROM pr_totals t
 LEFT JOIN (SELECT contributor_id, currency, sum(amount) AS pay FROM pr_lines GROUP BY 1, 2) p
-       ON p.contributor_id = t.contributor_id AND p.currency = t.currency;
+       ON p.contributor_id = t.contributor_id AND p.currency = t.currency
+LEFT JOIN (SELECT contributor_id, currency, sum(amount) AS amount FROM pr_adj_lines GROUP BY 1, 2) a
+       ON a.contributor_id = t.contributor_id AND a.currency = t.currency;
 
 INSERT INTO payouts_payline (
     statement_id, kind, engagement_id, description, minutes, quantity, rate_minor, amount_minor, source)
@@ -140,93 +281,130 @@ FROM pr_lines l
 JOIN payouts_paystatement st ON st.run_id = %(run)s AND st.contributor_id = l.contributor_id AND st.currency = l.currency
 JOIN marketplace_project pr ON pr.id = l.project_id;
 
+INSERT INTO payouts_payline (
+    statement_id, kind, engagement_id, description, minutes, quantity, amount_minor, source, adjusts_period_id,
+    adjusts_kind)
+SELECT st.id, 'adjustment', a.engagement_id,
+       'Week of ' || to_char(pe.starts_on, 'YYYY-MM-DD') || ': '
+       || CASE a.kind WHEN 'task' THEN 'tasks approved since it was paid'
+                      WHEN 'training' THEN 'training approved since it was paid'
+                      WHEN 'hourly' THEN 'hours approved since it was paid'
+                      WHEN 'bonus' THEN 'quality bonus on the work approved since'
+                      ELSE 'minimum-wage top-up now covered by approved pay' END
+       || COALESCE(' on ' || pr.title, ''),
+       a.minutes, a.items, a.amount,
+       jsonb_build_object('was_minor', a.was, 'now_minor', a.now, 'late_item_ids', to_jsonb(a.late_ids),
+                          'period_start', pe.starts_on, 'reasons', to_jsonb(c.reasons)),
+       a.period_id, a.kind
+FROM pr_adj_lines a
+JOIN pr_claimed c ON c.contributor_id = a.contributor_id AND c.period_id = a.period_id
+JOIN payouts_payperiod pe ON pe.id = a.period_id
+JOIN payouts_paystatement st ON st.run_id = %(run)s AND st.contributor_id = a.contributor_id AND st.currency = a.currency
+LEFT JOIN marketplace_engagement e ON e.id = a.engagement_id
+LEFT JOIN marketplace_project pr ON pr.id = e.project_id;
+
 -- The day-by-day computation is kept only where it led to a top-up.
 INSERT INTO payouts_payline (statement_id, kind, description, minutes, quantity, amount_minor, source)
 SELECT st.id, 'topup', 'Top-up to the minimum wage for every minute worked', st.minutes_worked, 0, st.topup_minor,
-       jsonb_build_object('floor_due_minor', st.floor_due_minor, 'pay_minor', st.pay_minor, 'days', dj.days)
+       jsonb_build_object('floor_due_minor', st.floor_due_minor, 'pay_minor', st.pay_minor, 'days', (
+           SELECT jsonb_agg(jsonb_build_object(
+                      'day', %(start)s::date + k - 1, 'minutes', t.day_minutes[k],
+                      'floor_hourly', round(t.floor_hourly[k], 4), 'source', t.floor_sources[k]) ORDER BY k)
+           FROM generate_subscripts(t.day_minutes, 1) k WHERE t.day_minutes[k] > 0))
 FROM payouts_paystatement st
-JOIN (
-    SELECT d.contributor_id, d.currency,
-           jsonb_agg(jsonb_build_object(
-               'day', d.work_date, 'minutes', d.minutes, 'floor_hourly', round(f.hourly, 4), 'source', f.source
-           ) ORDER BY d.work_date) AS days
-    FROM pr_days d
-    JOIN payouts_paystatement t ON t.contributor_id = d.contributor_id AND t.currency = d.currency
-                               AND t.run_id = %(run)s AND t.topup_minor > 0
-    LEFT JOIN pr_floor f ON f.country = t.country AND f.subdivision = t.subdivision
-                        AND f.currency = d.currency AND f.day = d.work_date
-    GROUP BY d.contributor_id, d.currency
-) dj ON dj.contributor_id = st.contributor_id AND dj.currency = st.currency
+JOIN pr_totals t ON t.contributor_id = st.contributor_id AND t.currency = st.currency
 WHERE st.run_id = %(run)s AND st.topup_minor > 0;
 """
 
 JURISDICTIONS_SQL = """
-SELECT DISTINCT c.country, c.subdivision, d.currency
-FROM pr_days d JOIN contributors_contributor c ON c.id = d.contributor_id
+SELECT c.country, c.subdivision, w.currency
+FROM (SELECT DISTINCT country, subdivision FROM contributors_contributor) c
+CROSS JOIN (SELECT DISTINCT currency FROM pr_work) w
 """
 
 TOTALS_SQL = """
 SELECT count(*), COALESCE(sum(minutes_worked), 0), COALESCE(sum(pay_minor), 0), COALESCE(sum(topup_minor), 0),
-       count(*) FILTER (WHERE topup_minor > 0)
+       count(*) FILTER (WHERE topup_minor > 0), COALESCE(sum(adjustment_minor), 0),
+       count(*) FILTER (WHERE adjustment_minor <> 0)
 FROM payouts_paystatement WHERE run_id = %(run)s
 """
 
 
 def _floor_rows(jurisdictions: list[tuple[str, str, str]], start: date, end: date) -> list[tuple]:
-    """(country, subdivision, currency, day, hourly floor in that currency, source) for each day."""
+    """(country, subdivision, currency, [hourly floor in that currency by day], [source by day]).
+
+    A day without a known floor (no minimum wage, or no FX rate to the pay currency) has
+    none: its minutes are owed nothing beyond their pay.
+    """
+    days = [start + timedelta(days=k) for k in range((end - start).days + 1)]
     rows = []
-    day = start
-    while day <= end:
-        for country, subdivision, currency in jurisdictions:
+    for country, subdivision, currency in jurisdictions:
+        hourly, sources = [], []
+        for day in days:
             floor = minimum_wage_on(country=country, subdivision=subdivision, on=day)
-            if floor is None:
-                continue
             try:
-                rate = fx_rate_on(base=floor.currency, quote=currency, on=day)
+                rate = fx_rate_on(base=floor.currency, quote=currency, on=day) if floor else None
             except ReferenceDataMissing:
+                rate = None
+            if rate is None:
+                hourly.append(None)
+                sources.append(None)
                 continue
             # Exact, in the statement currency's minor units; rounded only once per statement.
-            hourly = (
+            hourly.append(
                 Decimal(floor.hourly_minor).scaleb(-money.exponent(floor.currency))
                 * rate
                 * Decimal(1).scaleb(money.exponent(currency))
             )
-            rows.append((country, subdivision, currency, day, hourly, floor.source_url))
-        day += timedelta(days=1)
+            sources.append(floor.source_url)
+        if any(value is not None for value in hourly):
+            rows.append((country, subdivision, currency, hourly, sources))
     return rows
 
 
 def compute_statements(*, run_id: int, start: date, end: date, progress=lambda percent, step: None) -> dict:
-    """Write the run's statements and lines; must run inside a transaction."""
+    """Write the run's statements and lines; must run inside a transaction.
+
+    Holds the week exclusively from the moment it reads the work, so that no review of
+    the week's work can commit unseen; returns the totals and that moment.
+    """
     params = {"run": run_id, "start": start, "end": end}
+    days = (end - start).days + 1
     with connection.cursor() as cursor:
         # A second run inside one outer transaction (as in tests) must not find the first's tables.
-        cursor.execute("DROP TABLE IF EXISTS pr_daywork, pr_lines, pr_days, pr_floor, pr_totals")
+        cursor.execute(
+            "DROP TABLE IF EXISTS pr_work, pr_lines, pr_floor, pr_totals, pr_claimed, "
+            "pr_adj_now, pr_adj_paid, pr_adj_lines"
+        )
+        cursor.execute("SELECT id FROM payouts_payperiod WHERE starts_on = %(start)s FOR UPDATE", params)
+        cursor.execute("SELECT statement_timestamp()")
+        (work_read_at,) = cursor.fetchone()
         progress(10, "reading the week's work")
-        cursor.execute(DAYWORK_SQL, params)
-        progress(30, "pricing approved work")
+        cursor.execute(_work_sql(days), params)
+        progress(40, "pricing approved work")
         cursor.execute(LINES_SQL, params)
         cursor.execute(BONUS_SQL, params)
-        progress(40, "adding up every minute worked, day by day")
-        cursor.execute(DAYS_SQL, params)
         progress(50, "looking up minimum wages day by day")
         cursor.execute(FLOOR_TABLE_SQL)
         cursor.execute(JURISDICTIONS_SQL)
         floors = _floor_rows([tuple(row) for row in cursor.fetchall()], start, end)
         if floors:
             cursor.executemany(
-                "INSERT INTO pr_floor (country, subdivision, currency, day, hourly, source) VALUES (%s, %s, %s, %s, %s, %s)",
+                "INSERT INTO pr_floor (country, subdivision, currency, hourly, sources) VALUES (%s, %s, %s, %s, %s)",
                 floors,
             )
         cursor.execute("ANALYZE pr_floor")
+        progress(55, "adding up every minute worked, day by day")
+        cursor.execute(_totals_sql(days), params)
+        progress(60, "recomputing earlier weeks whose pay changed")
+        cursor.execute(CLAIM_SQL, params)
+        cursor.execute(ADJUSTMENT_SQL, params)
         progress(65, "writing statements and top-ups")
-        # Every join here is between whole sets; the planner misjudges the four-column
-        # floor lookup as selective and would otherwise pick nested loops over it.
         cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(STATEMENTS_SQL, params)
         cursor.execute("SET LOCAL enable_nestloop = on")
         cursor.execute(TOTALS_SQL, params)
-        statements, minutes, pay, topups, topped_up = cursor.fetchone()
+        statements, minutes, pay, topups, topped_up, adjustments, adjusted = cursor.fetchone()
     progress(95, "done")
     return {
         "statements": statements,
@@ -234,4 +412,7 @@ def compute_statements(*, run_id: int, start: date, end: date, progress=lambda p
         "pay_minor": int(pay),
         "topup_minor": int(topups),
         "statements_topped_up": topped_up,
+        "adjustment_minor": int(adjustments),
+        "statements_adjusted": adjusted,
+        "work_read_at": work_read_at,
     }

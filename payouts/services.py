@@ -29,6 +29,7 @@ from .models import (
     LedgerAccount,
     PayPeriod,
     PayPeriodStatus,
+    PayRecompute,
     PayRun,
     PayRunStatus,
     Posting,
@@ -226,6 +227,8 @@ def pay_run_compute(*, run_id: int) -> PayRun:
 
     try:
         with transaction.atomic():
+            # The week first, then the run: the same order as starting a run takes them.
+            PayPeriod.objects.select_for_update().get(runs__pk=run_id)
             run = PayRun.objects.select_for_update().select_related("period").get(pk=run_id)
             if run.status != PayRunStatus.COMPUTING:
                 return run
@@ -236,8 +239,9 @@ def pay_run_compute(*, run_id: int) -> PayRun:
             run.progress = 100
             run.step = "ready for approval"
             run.totals = totals
+            run.work_read_at = totals.pop("work_read_at")
             run.finished_at = timezone.now()
-            run.save(update_fields=["status", "progress", "step", "totals", "finished_at"])
+            run.save(update_fields=["status", "progress", "step", "totals", "work_read_at", "finished_at"])
             period = run.period
             period.status = PayPeriodStatus.COMPUTED
             period.save(update_fields=["status"])
@@ -274,6 +278,7 @@ def pay_run_approve(*, actor: User, run: PayRun) -> PayRun:
         period = run.period
         period.status = PayPeriodStatus.APPROVED
         period.save(update_fields=["status"])
+        PayRecompute.objects.filter(claimed_by_run=run).update(applied_in_run=run)
         from .accrual import post_pay_run_accrual
 
         entry_id, ledger_totals = post_pay_run_accrual(run=run)

@@ -2,11 +2,17 @@
 
 It runs the ``localstripe`` package (a development dependency, never shipped to
 production) bound to 127.0.0.1 with an empty in-memory store, plus what this product
-needs and localstripe lacks: idempotency keys that replay the first answer. The real
-``stripe`` SDK talks to it over HTTP exactly as it talks to Stripe, and it signs and
-sends webhooks to the URLs registered with it.
+needs and localstripe lacks: idempotency keys that replay the first answer (scoped by
+API key and ``Stripe-Account``), Stripe Connect (``stripe_local_connect``: accounts,
+onboarding links, transfers, reversals, balances) and failures on purpose
+(``stripe_local_faults``: ``faults`` and ``webhook_deliveries``). The real ``stripe``
+SDK talks to it over HTTP exactly as it talks to Stripe, and it signs and sends webhooks
+to the URLs registered with it: platform events to platform endpoints, events about a
+connected account to endpoints registered with ``connect=True``.
 
-Run it on its own with ``python -m payouts.stripe_local --port 8420``.
+Run it on its own with ``python -m payouts.stripe_local --port 8420``; ``--webhook
+name=url=secret`` registers a platform endpoint and ``--connect-webhook name=url=secret``
+a Connect one (both may be repeated).
 """
 
 from __future__ import annotations
@@ -14,16 +20,30 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import http.client
 import json
 import threading
 from dataclasses import dataclass, field
+
+from .stripe_local_faults import FaultInjector, WebhookDeliveries, faults, webhook_deliveries
+
+__all__ = [
+    "FaultInjector",
+    "LocalStripeServer",
+    "WebhookDeliveries",
+    "faults",
+    "register_webhook",
+    "reset",
+    "unregister_webhook",
+    "webhook_deliveries",
+]
 
 _installed = False
 
 
 @dataclass
 class _IdempotencyCache:
-    responses: dict[tuple[str, str], tuple[str, int, bytes]] = field(default_factory=dict)
+    responses: dict[tuple[str, str, str], tuple[str, int, bytes]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -31,12 +51,16 @@ _idempotency = _IdempotencyCache()
 
 
 def _install():
-    """Patch localstripe once: no pickle file on disk, and idempotency keys honoured."""
+    """Patch localstripe once: no pickle file on disk, idempotency keys, Connect, faults, our webhook sender."""
     global _installed
     if _installed:
         return
     from aiohttp import web
     from localstripe import resources, server
+    from localstripe import webhooks as localstripe_webhooks
+
+    from .stripe_local_connect import connect_routes_middleware
+    from .stripe_local_faults import fault_middleware
 
     # Its store otherwise reloads and rewrites /tmp/localstripe.pickle, shared with any
     # other run on the machine; each server here starts empty and lives in memory.
@@ -50,7 +74,7 @@ def _install():
             return await handler(request)
         body = await request.read()
         fingerprint = hashlib.sha256(request.path.encode() + b"\0" + body).hexdigest()
-        scope = (request.headers.get("Authorization", ""), key)
+        scope = (request.headers.get("Authorization", ""), request.headers.get("Stripe-Account", ""), key)
         with _idempotency.lock:
             cached = _idempotency.responses.get(scope)
         if cached is not None:
@@ -75,24 +99,48 @@ def _install():
                 _idempotency.responses.setdefault(scope, (fingerprint, response.status, response.body))
         return response
 
-    server.app.middlewares.insert(0, idempotency_middleware)
+    # Outermost first: a fault answered after the operation must find its idempotent
+    # answer already stored, and Connect's routes must be reached before localstripe's
+    # router but inside its error handling.
+    middlewares = server.app.middlewares
+    middlewares.insert(0, idempotency_middleware)
+    middlewares.insert(0, fault_middleware)
+    middlewares.insert(middlewares.index(server.error_middleware) + 1, connect_routes_middleware)
+    localstripe_webhooks._send_webhook = webhook_deliveries.deliver
     _installed = True
 
 
 def reset() -> None:
-    """Forget every object, idempotency key and webhook registration."""
+    """Forget every object (Connect's too), idempotency key, webhook registration, fault and held event."""
     from localstripe import resources, webhooks
 
     resources.store.clear()
     webhooks._webhooks.clear()
     with _idempotency.lock:
         _idempotency.responses.clear()
+    faults.clear()
+    webhook_deliveries.clear()
 
 
-def register_webhook(*, name: str, url: str, secret: str, events: list[str] | None = None) -> None:
-    from localstripe.webhooks import register_webhook as register
+@dataclass(frozen=True)
+class _WebhookEndpoint:
+    url: str
+    secret: str
+    events: list[str] | None
+    connect: bool
 
-    register(name, url, secret, events)
+
+def register_webhook(
+    *, name: str, url: str, secret: str, events: list[str] | None = None, connect: bool = False
+) -> None:
+    """Send events to ``url`` signed with ``secret``.
+
+    As at Stripe, a platform endpoint receives the platform's own events and a Connect
+    endpoint (``connect=True``) the events of connected accounts, which carry ``account``.
+    """
+    from localstripe.webhooks import _webhooks
+
+    _webhooks[name] = _WebhookEndpoint(url=url, secret=secret, events=events, connect=connect)
 
 
 def unregister_webhook(*, name: str) -> None:
@@ -147,17 +195,59 @@ class LocalStripeServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
 
+    # The same controls as the module's, within reach of whoever holds the server.
+    faults = faults
+    webhook_deliveries = webhook_deliveries
+
+    def account_state_set(self, account_id: str, **state) -> dict:
+        """Put a connected account into a state (see ``POST /_local/accounts/{id}/state``); fires ``account.updated``."""
+        return self._control("POST", f"/_local/accounts/{account_id}/state", state)
+
+    def platform_balance_set(self, *, currency: str, available_minor: int) -> dict:
+        return self._control("POST", "/_local/balance", {"currency": currency, "available": available_minor})
+
+    def platform_balance_top_up(self, *, currency: str, amount_minor: int) -> dict:
+        """Add funds as a ``topup`` balance transaction, which is returned."""
+        return self._control("POST", "/_local/balance/top_ups", {"currency": currency, "amount": amount_minor})
+
+    def _control(self, method: str, path: str, body: dict) -> dict:
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=10)
+        try:
+            connection.request(method, path, body=json.dumps(body), headers={"Content-Type": "application/json"})
+            response = connection.getresponse()
+            answer = json.loads(response.read())
+        finally:
+            connection.close()
+        if response.status != 200:
+            raise RuntimeError(f"{method} {path} answered {response.status}: {answer}")
+        return answer
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Local Stripe test server on 127.0.0.1")
     parser.add_argument("--port", type=int, default=8420)
-    parser.add_argument("--webhook", action="append", default=[], help="name=url=secret; may be repeated")
+    parser.add_argument(
+        "--webhook", action="append", default=[], help="name=url=secret of a platform endpoint; may be repeated"
+    )
+    parser.add_argument(
+        "--connect-webhook", action="append", default=[], help="name=url=secret of a Connect endpoint; may be repeated"
+    )
     args = parser.parse_args()
     server = LocalStripeServer(port=args.port).start()
-    for spec in args.webhook:
-        name, url, secret = spec.split("=", 2)
-        register_webhook(name=name, url=url, secret=secret)
-    print(json.dumps({"local_stripe": server.url, "webhooks": [s.split("=", 1)[0] for s in args.webhook]}), flush=True)
+    for specs, connect in ((args.webhook, False), (args.connect_webhook, True)):
+        for spec in specs:
+            name, url, secret = spec.split("=", 2)
+            register_webhook(name=name, url=url, secret=secret, connect=connect)
+    print(
+        json.dumps(
+            {
+                "local_stripe": server.url,
+                "webhooks": [spec.split("=", 1)[0] for spec in args.webhook],
+                "connect_webhooks": [spec.split("=", 1)[0] for spec in args.connect_webhook],
+            }
+        ),
+        flush=True,
+    )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

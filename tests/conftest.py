@@ -149,3 +149,17 @@ def webhook_inbox(stripe_server, settings):
     yield inbox
     unregister_webhook(name="tests")
     inbox.close()
+
+
+@pytest.fixture
+def connect_webhook_inbox(stripe_server, settings):
+    """Receives the events of connected accounts, as the Connect endpoint does."""
+    from payouts.stripe_local import register_webhook, unregister_webhook
+
+    # A secret of its own, so that nothing passes by verifying with the platform's.
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_local_connect_tests"
+    inbox = WebhookInbox()
+    register_webhook(name="tests-connect", url=inbox.url, secret=settings.STRIPE_CONNECT_WEBHOOK_SECRET, connect=True)
+    yield inbox
+    unregister_webhook(name="tests-connect")
+    inbox.close()

@@ -18,6 +18,7 @@ from marketplace.services import (
 )
 from payouts.models import MinimumWage, PayLine, PayRunStatus, PayStatement
 from payouts.periods import week_of
+from payouts.selectors import pay_line_items
 from payouts.services import pay_run_approve, pay_run_start
 
 from .factories import make_lab, make_open_project, make_ops, make_vetted_expert
@@ -52,10 +53,10 @@ def _minutes(engagement, day, minutes, activity="task_work"):
     )
 
 
-def _run(django_capture_on_commit_callbacks):
+def _run(django_capture_on_commit_callbacks, period_start=None):
     preparer, _ = make_ops(Role.OPS_FINANCE)
     with django_capture_on_commit_callbacks(execute=True):
-        run = pay_run_start(actor=preparer, period_start=last_week()[0])
+        run = pay_run_start(actor=preparer, period_start=period_start or last_week()[0])
     run.refresh_from_db()
     assert run.status == PayRunStatus.DRAFT, run.error
     return run, preparer
@@ -79,7 +80,7 @@ def test_per_task_expert_below_the_california_floor_gets_the_exact_top_up(
     assert (statement.topup_minor, statement.total_minor, statement.effective_hourly_minor) == (790, 1690, 900)
     task_line = statement.lines.get(kind="task")
     assert (task_line.quantity, task_line.amount_minor) == (3, 900)
-    assert [len(ids) for ids in task_line.source["tasks_by_day"].values()] == [3]
+    assert list(pay_line_items(line=task_line).values_list("minutes", flat=True)) == [20, 20, 20]
     topup = statement.lines.get(kind="topup")
     assert topup.amount_minor == 790
     assert topup.source["days"][0]["minutes"] == 60
@@ -154,6 +155,8 @@ def test_an_empty_week_makes_an_empty_run(django_capture_on_commit_callbacks):
         "pay_minor": 0,
         "topup_minor": 0,
         "statements_topped_up": 0,
+        "adjustment_minor": 0,
+        "statements_adjusted": 0,
     }
     assert not PayStatement.objects.exists()
 
@@ -294,3 +297,80 @@ def test_a_quality_bonus_is_paid_with_its_inputs_recorded(stripe_server, django_
     assert bonus.source["base_minor"] == 900
     assert Decimal(str(bonus.source["quality_score"])) == Decimal("1.000")
     assert (statement.pay_minor, statement.topup_minor) == (990, 0)
+
+
+def test_work_approved_after_its_week_was_paid_is_an_adjustment_in_a_later_week(
+    stripe_server, django_capture_on_commit_callbacks, capsys
+):
+    from django.core.management import call_command
+    from django.db import connection
+
+    from marketplace.models import LabMembership
+    from marketplace.services import work_appeal, work_decide_appeal
+    from payouts.models import PayRecompute
+    from payouts.selectors import account_balances
+
+    from .factories import UserFactory
+
+    engagement, owner = _running(rate_minor=2000)
+    lab = engagement.project.lab
+    second_reviewer = UserFactory(role=Role.LAB_MEMBER)
+    LabMembership.objects.create(lab=lab, user=second_reviewer, role="reviewer")
+    expert = engagement.contributor.user
+    week_a = week_of(last_week()[0] - timedelta(days=7))[0]
+    work_approve(actor=owner, item=_minutes(engagement, week_a, 120))
+    waiting = _minutes(engagement, week_a + timedelta(days=1), 60)
+    rejected = work_reject(actor=owner, item=_minutes(engagement, week_a + timedelta(days=2), 60), reason="Off-task")
+
+    run_a, _ = _run(django_capture_on_commit_callbacks, period_start=week_a)
+    approver, _ = make_ops(Role.OPS_FINANCE)
+    pay_run_approve(actor=approver, run=run_a)
+    week_a_statement = PayStatement.objects.get(run=run_a)
+    # 240 minutes worked at $16.90 = 6760 owed; 2 approved hours at $20 = 4000 paid; 2760 topped up.
+    assert (week_a_statement.pay_minor, week_a_statement.topup_minor, week_a_statement.total_minor) == (
+        4000,
+        2760,
+        6760,
+    )
+
+    # After the week is paid: the waiting hour is approved and the rejection is overturned.
+    work_approve(actor=owner, item=waiting)
+    work_appeal(actor=expert, item=rejected, reason="It was on task: see the transcript.")
+    work_decide_appeal(actor=second_reviewer, item=rejected, approve=True, reason="Checked the transcript.")
+    assert PayRecompute.objects.filter(contributor=engagement.contributor, applied_in_run__isnull=True).count() == 2
+
+    # A draft for the next week takes the corrections on; replacing it passes them to the new draft.
+    _run(django_capture_on_commit_callbacks)
+    run_b, _ = _run(django_capture_on_commit_callbacks)
+    statement = PayStatement.objects.get(run=run_b)
+    # No work in week B; week A now pays 4 hours = 8000, above its 6760 floor, so its top-up
+    # is no longer needed: +4000 of hours, -2760 of top-up, 1240 paid now.
+    assert (statement.minutes_worked, statement.pay_minor, statement.topup_minor) == (0, 0, 0)
+    assert (statement.adjustment_minor, statement.total_minor, statement.effective_hourly_minor) == (1240, 1240, 0)
+    hours = statement.lines.get(kind="adjustment", adjusts_kind="hourly")
+    topup = statement.lines.get(kind="adjustment", adjusts_kind="topup")
+    assert (hours.amount_minor, hours.minutes, hours.source["was_minor"], hours.source["now_minor"]) == (
+        4000,
+        240,
+        4000,
+        8000,
+    )
+    assert hours.adjusts_period.starts_on == week_a
+    assert sorted(pay_line_items(line=hours).values_list("pk", flat=True)) == sorted([waiting.pk, rejected.pk])
+    assert (topup.amount_minor, topup.engagement_id) == (-2760, None)
+    assert "top-up" in topup.description
+    # Week A's own statement was never touched.
+    week_a_statement.refresh_from_db()
+    assert week_a_statement.total_minor == 6760
+
+    pay_run_approve(actor=approver, run=run_b)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert not PayRecompute.objects.filter(applied_in_run__isnull=True).exists()
+    balances = {(row["kind"], row["lab_id"], row["contributor_id"]): row["balance"] for row in account_balances()}
+    # The expert is owed 6760 + 1240 = 8000: exactly four hours at $20.
+    assert balances[("expert_payable", None, engagement.contributor_id)] == -8000
+    # Fee is half of pay: 2000 + 2000.
+    assert balances[("platform_revenue", None, None)] == -4000
+    call_command("ledger_reconcile")
+    assert "ledger reconciles" in capsys.readouterr().out

@@ -21,7 +21,7 @@ from accounts.models import User
 from accounts.notifications import notify_after_commit, ops_reviewers
 from audit.services import audit_record
 from config.errors import ApplicationError, NotPermitted
-from payouts.periods import is_locked
+from payouts.periods import is_locked, pay_weeks_changed
 
 from ..models import (
     APPROVED_STATUSES,
@@ -146,7 +146,11 @@ def _check_work(
         if week_total + minutes > project.weekly_cap_hours * 60:
             _refuse(
                 "That is more than the lab's weekly cap for this project.",
-                **{"ended_at" if started_at else "minutes": f"The cap is {project.weekly_cap_hours} hours a week; {week_total} minutes are logged this week."},
+                **{
+                    "ended_at"
+                    if started_at
+                    else "minutes": f"The cap is {project.weekly_cap_hours} hours a week; {week_total} minutes are logged this week."
+                },
             )
     exposure = work_exposure_minor(project=project)
     if exposure >= project.funded_minor:
@@ -440,6 +444,9 @@ def work_approve(*, actor: User, item: TimeEntry | TaskSubmission) -> TimeEntry 
         item.reviewed_by = actor
         item.reviewed_at = timezone.now()
         item.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+        pay_weeks_changed(
+            contributor_days=[(item.contributor_id, item.work_date)], reason="approved after the week was locked"
+        )
         audit_record(
             actor=actor,
             action=f"marketplace.{_kind(item)}.approved",
@@ -600,6 +607,11 @@ def work_decide_appeal(
         item.appeal_decision_reason = reason
         item.appeal_decided_at = timezone.now()
         item.save(update_fields=["status", "appeal_decided_by", "appeal_decision_reason", "appeal_decided_at"])
+        if approve:
+            pay_weeks_changed(
+                contributor_days=[(item.contributor_id, item.work_date)],
+                reason="appeal upheld after the week was locked",
+            )
         audit_record(
             actor=actor,
             action=f"marketplace.{_kind(item)}.appeal_{'upheld' if approve else 'refused'}",
@@ -645,6 +657,10 @@ def work_auto_approve_sweep(*, now: datetime | None = None) -> int:
                 )
                 rows = cursor.fetchall()
             total += len(rows)
+            pay_weeks_changed(
+                contributor_days=[(row[2], row[3]) for row in rows],
+                reason="approved automatically after the week was locked",
+            )
             by_project: dict[int, list[int]] = {}
             for item_id, project_id, contributor_id, work_date, minutes in rows:
                 by_project.setdefault(project_id, []).append(item_id)
