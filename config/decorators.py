@@ -47,3 +47,8 @@ ops_reviewer_required = _allowed_if(
     lambda request: _ops_signed_in_with_mfa(request) and request.user.role == Role.OPS_REVIEWER,
     "This needs an operations reviewer.",
 )
+
+ops_finance_required = _allowed_if(
+    lambda request: _ops_signed_in_with_mfa(request) and request.user.role == Role.OPS_FINANCE,
+    "This needs operations finance.",
+)

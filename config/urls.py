@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("contributors.urls")),
     path("", include("vetting.urls")),
     path("", include("marketplace.urls")),
+    path("", include("payouts.urls")),
 ]

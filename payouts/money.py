@@ -134,7 +134,30 @@ class Money:
 def format_money(amount_minor: int, currency: str) -> str:
     code = normalise_currency(currency)
     value = from_minor(amount_minor, code)
-    sign = "-" if value < 0 else ""
+    return _labelled(value < 0, f"{abs(value):,.{exponent(code)}f}", code)
+
+
+def format_exact(amount: Decimal | int | str, currency: str, *, max_places: int = 4) -> str:
+    """A major-unit amount that is not a whole number of minor units, for reading.
+
+    Minimum wages converted at an FX rate, or a day's share of one, are kept exact until a
+    statement rounds them once; showing them to the cent would hide why the rounded total
+    is what it is. Shows the currency's usual places, and more (up to ``max_places``) only
+    where the value has them.
+    """
+    code = normalise_currency(currency)
+    places = exponent(code)
+    shown = max(places, max_places)
+    value = _as_decimal(amount).quantize(Decimal(1).scaleb(-shown), rounding=ROUND_HALF_UP)
+    number = f"{abs(value):,.{shown}f}"
+    if shown > places:
+        whole, fraction = number.split(".")
+        fraction = fraction.rstrip("0").ljust(places, "0")
+        number = f"{whole}.{fraction}" if fraction else whole
+    return _labelled(value < 0, number, code)
+
+
+def _labelled(negative: bool, number: str, code: str) -> str:
+    sign = "-" if negative else ""
     symbol = _SYMBOLS.get(code)
-    number = f"{abs(value):,.{exponent(code)}f}"
     return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {code}"

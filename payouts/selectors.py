@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from contributors.models import Domain
 
-from .models import FxRate, MinimumWage, RateCard
+from . import money
+from .models import FxRate, MinimumWage, PayRun, PayRunStatus, PayStatement, RateCard
 
 
 class ReferenceDataMissing(LookupError):
@@ -149,6 +150,138 @@ def ledger_reconciliation() -> dict:
         f"journal entries: {JournalEntry.objects.count()}",
     ]
     return {"checked": checked, "differences": differences}
+
+
+# --- pay runs and statements, as pages show them -------------------------------------
+
+# Experts see a statement once its run is approved: a draft can still be recomputed and
+# change. The API's `me/statements` and the expert's pages both read through this.
+EXPERT_VISIBLE_RUN_STATUSES = (PayRunStatus.APPROVED,)
+
+
+def pay_runs() -> QuerySet[PayRun]:
+    return PayRun.objects.select_related("period", "prepared_by", "approved_by").order_by("-started_at", "-id")
+
+
+def pay_run_for_ops(*, pk: int) -> PayRun | None:
+    return pay_runs().filter(pk=pk).first()
+
+
+@dataclass(frozen=True)
+class CurrencyTotals:
+    currency: str
+    statements: int
+    minutes_worked: int
+    pay_minor: int
+    topup_minor: int
+    adjustment_minor: int
+    total_minor: int
+    topped_up: int
+
+
+def pay_run_totals(*, run_ids: list[int]) -> dict[int, list[CurrencyTotals]]:
+    """Each run's statements added up per currency (a run's own totals mix currencies)."""
+    rows = (
+        PayStatement.objects.filter(run_id__in=run_ids)
+        .values("run_id", "currency")
+        # Named apart from the columns, so the filter below reads the column, not the sum.
+        .annotate(
+            n_statements=Count("id"),
+            sum_minutes=Sum("minutes_worked"),
+            sum_pay=Sum("pay_minor"),
+            sum_topup=Sum("topup_minor"),
+            sum_adjustment=Sum("adjustment_minor"),
+            sum_total=Sum("total_minor"),
+            n_topped_up=Count("id", filter=Q(topup_minor__gt=0)),
+        )
+        .order_by("run_id", "currency")
+    )
+    totals: dict[int, list[CurrencyTotals]] = {run_id: [] for run_id in run_ids}
+    for row in rows:
+        totals[row["run_id"]].append(
+            CurrencyTotals(
+                currency=row["currency"],
+                statements=row["n_statements"],
+                minutes_worked=row["sum_minutes"],
+                pay_minor=row["sum_pay"],
+                topup_minor=row["sum_topup"],
+                adjustment_minor=row["sum_adjustment"],
+                total_minor=row["sum_total"],
+                topped_up=row["n_topped_up"],
+            )
+        )
+    return totals
+
+
+def pay_run_statements(*, run: PayRun, search: str = "") -> QuerySet[PayStatement]:
+    """A run's statements by expert name; ``search`` matches the display or legal name."""
+    statements = run.statements.select_related("contributor", "run__period")
+    if search:
+        statements = statements.filter(
+            Q(contributor__display_name__icontains=search) | Q(contributor__legal_name__icontains=search)
+        )
+    return statements.order_by("contributor__display_name", "contributor_id", "currency")
+
+
+def _statement_detail() -> QuerySet[PayStatement]:
+    return PayStatement.objects.select_related(
+        "run__period", "run__prepared_by", "run__approved_by", "contributor__user"
+    ).prefetch_related("lines__adjusts_period")
+
+
+def pay_statement_for_ops(*, pk: int) -> PayStatement | None:
+    return _statement_detail().filter(pk=pk).first()
+
+
+def pay_statements_of_expert(*, user) -> QuerySet[PayStatement]:
+    """The expert's own statements of approved runs, newest week first."""
+    return (
+        PayStatement.objects.filter(contributor__user=user, run__status__in=EXPERT_VISIBLE_RUN_STATUSES)
+        .select_related("run__period")
+        .order_by("-run__period__starts_on", "currency")
+    )
+
+
+def pay_statement_of_expert(*, user, pk: int) -> PayStatement | None:
+    """One of the expert's visible statements, or None (another expert's, or a draft's)."""
+    return (
+        _statement_detail().filter(pk=pk, contributor__user=user, run__status__in=EXPERT_VISIBLE_RUN_STATUSES).first()
+    )
+
+
+@dataclass(frozen=True)
+class FloorStretch:
+    """Consecutive days of a week with the same minimum wage and exchange rate."""
+
+    first_day: date
+    last_day: date
+    floor: Floor | None
+    fx_rate: Decimal | None
+    # In the statement's currency, major units, exact: what the pay run multiplies by.
+    hourly: Decimal | None
+
+
+def week_minimum_wages(*, country: str, subdivision: str, currency: str, start: date, end: date) -> list[FloorStretch]:
+    """The minimum wage in force on each day of a week where an expert works, in the pay currency."""
+    stretches: list[FloorStretch] = []
+    day = start
+    while day <= end:
+        floor = minimum_wage_on(country=country, subdivision=subdivision, on=day)
+        rate = hourly = None
+        if floor is not None:
+            try:
+                rate = fx_rate_on(base=floor.currency, quote=currency, on=day)
+            except ReferenceDataMissing:
+                rate = None
+            else:
+                hourly = money.from_minor(floor.hourly_minor, floor.currency) * rate
+        last = stretches[-1] if stretches else None
+        if last is not None and (last.floor, last.fx_rate) == (floor, rate):
+            stretches[-1] = FloorStretch(last.first_day, day, floor, rate, hourly)
+        else:
+            stretches.append(FloorStretch(day, day, floor, rate, hourly))
+        day += timedelta(days=1)
+    return stretches
 
 
 def pay_line_items(*, line) -> QuerySet:

@@ -8,6 +8,7 @@ from payouts.money import (
     Money,
     MoneyError,
     convert,
+    format_exact,
     format_money,
     from_minor,
     hourly_rate_minor,
@@ -88,3 +89,15 @@ def test_money_value_refuses_mixed_currencies_and_formats():
     assert format_money(169050, "USD") == "$1,690.50"
     assert format_money(-5, "GBP") == "-£0.05"
     assert format_money(1000, "CHF") == "10.00 CHF"
+
+
+def test_exact_amounts_show_the_places_they_need_up_to_four():
+    # A UK floor converted to dollars is not a whole number of cents until a statement rounds it.
+    assert format_exact(Decimal("16.1417"), "USD") == "$16.1417"
+    assert format_exact(Decimal("16.9"), "USD") == "$16.90"
+    assert format_exact(Decimal("12.106275"), "USD") == "$12.1063"
+    assert format_exact(Decimal("1234.5"), "EUR") == "€1,234.50"
+    assert format_exact(Decimal("100"), "JPY") == "¥100"
+    assert format_exact(Decimal("-3.10000"), "CHF") == "-3.10 CHF"
+    with pytest.raises(MoneyError):
+        format_exact(16.1417, "USD")

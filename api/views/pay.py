@@ -9,7 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from payouts import compliance, services
-from payouts.models import PayRun, PayRunStatus, PayStatement
+from payouts.models import PayRun, PayRunStatus
+from payouts.selectors import pay_statements_of_expert
 
 from .. import serializers as s
 from ..idempotency import idempotent
@@ -83,10 +84,5 @@ class MyStatementListView(APIView):
 
     @extend_schema(responses=s.PayStatementOutput(many=True), tags=["pay"])
     def get(self, request):
-        statements = (
-            PayStatement.objects.filter(contributor__user=request.user, run__status__in=[PayRunStatus.APPROVED])
-            .select_related("run__period")
-            .prefetch_related("lines")
-            .order_by("-run__period__starts_on")
-        )
+        statements = pay_statements_of_expert(user=request.user).prefetch_related("lines")
         return Response(s.PayStatementOutput(statements[:200], many=True).data)
