@@ -752,3 +752,32 @@ class PayStatementOutput(serializers.Serializer):
     total_minor = serializers.IntegerField()
     effective_hourly_minor = serializers.IntegerField()
     lines = PayLineOutput(many=True)
+
+
+class RevenueReportQuery(serializers.Serializer):
+    since = serializers.DateField()
+    until = serializers.DateField()
+    output = serializers.ChoiceField(choices=["json", "csv"], default="json", required=False)
+
+    def validate(self, attrs):
+        if attrs["until"] < attrs["since"]:
+            raise serializers.ValidationError({"until": ["Must be on or after the start date."]})
+        if (attrs["until"] - attrs["since"]).days > 3660:
+            raise serializers.ValidationError({"until": ["Ask for at most ten years at a time."]})
+        return attrs
+
+
+class RevenueWeekOutput(serializers.Serializer):
+    week = serializers.DateField(required=False)
+    currency = serializers.CharField()
+    gross_volume_minor = serializers.IntegerField()
+    expert_earnings_minor = serializers.IntegerField()
+    net_revenue_minor = serializers.IntegerField()
+    take_rate = serializers.FloatField(allow_null=True)
+
+
+class RevenueReportOutput(serializers.Serializer):
+    since = serializers.DateField()
+    until = serializers.DateField()
+    weeks = RevenueWeekOutput(many=True)
+    totals = RevenueWeekOutput(many=True)

@@ -84,5 +84,6 @@ urlpatterns = [
     path("ops/pay-runs/<int:pk>/", pay.PayRunDetailView.as_view(), name="api-pay-run"),
     path("ops/pay-runs/<int:pk>/approve/", pay.PayRunApproveView.as_view(), name="api-pay-run-approve"),
     path("ops/pay-runs/<int:pk>/compliance/", pay.PayRunComplianceView.as_view(), name="api-pay-run-compliance"),
+    path("ops/reports/revenue/", pay.RevenueReportView.as_view(), name="api-revenue-report"),
     path("me/statements/", pay.MyStatementListView.as_view(), name="api-my-statements"),
 ]

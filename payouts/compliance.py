@@ -1,7 +1,9 @@
 """Compliance evidence for a pay run: who worked how long, for what, against which floor.
 
 Built with pandas over the run's statements; every figure comes from the statements,
-which come from the work records and reference data named in their lines.
+which come from the work records and reference data named in their lines. A statement
+that only carries corrections to earlier weeks (no minutes this week) has no hourly
+figures of its own and is left out.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ STATEMENTS_SQL = """
 SELECT st.id AS statement, st.contributor_id AS expert, st.country, st.subdivision, st.currency,
        st.minutes_worked, st.pay_minor, st.floor_due_minor, st.topup_minor, st.total_minor,
        st.effective_hourly_minor
-FROM payouts_paystatement st WHERE st.run_id = %s ORDER BY st.id
+FROM payouts_paystatement st WHERE st.run_id = %s AND st.minutes_worked > 0 ORDER BY st.id
 """
 
 
@@ -29,7 +31,9 @@ def statements_frame(*, run_id: int) -> pd.DataFrame:
     frame["jurisdiction"] = frame["subdivision"].where(frame["subdivision"] != "", frame["country"])
     frame["hours"] = frame["minutes_worked"] / 60
     frame["floor_hourly_minor"] = (frame["floor_due_minor"] * 60 / frame["minutes_worked"]).round()
-    frame["effective_hourly_after_topup_minor"] = (frame["total_minor"] * 60 / frame["minutes_worked"]).round()
+    frame["effective_hourly_after_topup_minor"] = (
+        (frame["pay_minor"] + frame["topup_minor"]) * 60 / frame["minutes_worked"]
+    ).round()
     return frame
 
 

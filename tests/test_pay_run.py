@@ -272,6 +272,41 @@ def test_pay_run_over_the_api_with_compliance_evidence(stripe_server, client_for
     assert [s["total_minor"] for s in statements] == [564]  # 20 min at $16.90 = 563.33, rounded up
     assert [line["kind"] for line in statements[0]["lines"]] == ["task", "topup"]
 
+    # Gross volume is what the lab was billed: 300 of work, 150 of fee and the 264 top-up.
+    week = str(last_week()[0])
+    report = prep_client.get(f"/api/ops/reports/revenue/?since={week}&until={week}").json()
+    assert report["weeks"] == [
+        {
+            "week": week,
+            "currency": "USD",
+            "gross_volume_minor": 714,
+            "expert_earnings_minor": 564,
+            "net_revenue_minor": 150,
+            "take_rate": 0.2101,
+        }
+    ]
+    assert report["totals"][0]["net_revenue_minor"] == 150
+    revenue_csv = prep_client.get(f"/api/ops/reports/revenue/?since={week}&until={week}&output=csv")
+    assert revenue_csv.content.decode().splitlines()[1] == f"{week},USD,714,564,150,0.2101"
+    bad = prep_client.get(f"/api/ops/reports/revenue/?since={week}&until=2000-01-01")
+    assert bad.status_code == 400 and "until" in bad.json()["fields"]
+    assert prep_client.get("/api/ops/reports/revenue/?since=yesterday&until=").status_code == 400
+    assert (
+        client_for(engagement.contributor.user).get(f"/api/ops/reports/revenue/?since={week}&until={week}").status_code
+        == 403
+    )
+
+
+def test_revenue_report_command(capsys):
+    from django.core.management import CommandError, call_command
+
+    call_command("revenue_report", "--since", "2026-01-05", "--until", "2026-01-11")
+    assert "No approved pay weeks" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("revenue_report", "--since", "soon", "--until", "2026-01-11")
+    with pytest.raises(CommandError, match="before"):
+        call_command("revenue_report", "--since", "2026-01-11", "--until", "2026-01-05")
+
 
 def test_a_quality_bonus_is_paid_with_its_inputs_recorded(stripe_server, django_capture_on_commit_callbacks):
     from marketplace.services import bonus_rule_set, quality_scores_compute
@@ -280,14 +315,22 @@ def test_a_quality_bonus_is_paid_with_its_inputs_recorded(stripe_server, django_
     project = engagement.project
     for ref in ("T1", "T2", "T3"):
         task = task_submit(
-            actor=engagement.contributor.user, engagement=engagement, task_reference=ref, minutes=8, work_date=last_week()[0]
+            actor=engagement.contributor.user,
+            engagement=engagement,
+            task_reference=ref,
+            minutes=8,
+            work_date=last_week()[0],
         )
         work_approve(actor=owner, item=task)
     quality_scores_compute(actor=owner, project=project)  # reviews: 3 of 3 approved -> score 1.000
     with pytest.raises(ApplicationError):
         bonus_rule_set(actor=owner, project=project, min_quality_score=Decimal("1.5"), percent=Decimal("10"))
     bonus_rule_set(
-        actor=owner, project=project, min_quality_score=Decimal("0.9"), percent=Decimal("10"), effective_from=last_week()[0]
+        actor=owner,
+        project=project,
+        min_quality_score=Decimal("0.9"),
+        percent=Decimal("10"),
+        effective_from=last_week()[0],
     )
     run, _ = _run(django_capture_on_commit_callbacks)
     statement = PayStatement.objects.get(run=run)
@@ -368,9 +411,36 @@ def test_work_approved_after_its_week_was_paid_is_an_adjustment_in_a_later_week(
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     assert not PayRecompute.objects.filter(applied_in_run__isnull=True).exists()
     balances = {(row["kind"], row["lab_id"], row["contributor_id"]): row["balance"] for row in account_balances()}
+    # Week B's statement carries only corrections: no hourly figures of its own.
+    from payouts.compliance import compliance_summary
+
+    assert compliance_summary(run_id=run_b.pk)["experts"] == 0
     # The expert is owed 6760 + 1240 = 8000: exactly four hours at $20.
     assert balances[("expert_payable", None, engagement.contributor_id)] == -8000
     # Fee is half of pay: 2000 + 2000.
     assert balances[("platform_revenue", None, None)] == -4000
     call_command("ledger_reconcile")
     assert "ledger reconciles" in capsys.readouterr().out
+
+
+def test_work_approved_automatically_after_its_week_was_approved_is_marked_for_adjustment(
+    stripe_server, django_capture_on_commit_callbacks
+):
+    from marketplace.services import work_auto_approve_sweep
+    from payouts.models import PayRecompute
+
+    engagement, _ = _running(rate_minor=2000)
+    waiting = _minutes(engagement, last_week()[0], 60)
+    run, _ = _run(django_capture_on_commit_callbacks)
+    approver, _ = make_ops(Role.OPS_FINANCE)
+    pay_run_approve(actor=approver, run=run)
+    assert work_auto_approve_sweep(now=timezone.now() + timedelta(days=30)) == 1
+    waiting.refresh_from_db()
+    assert waiting.status == "auto_approved"
+    marker = PayRecompute.objects.get()
+    assert (marker.contributor_id, marker.period_id, marker.applied_in_run_id) == (
+        engagement.contributor_id,
+        run.period_id,
+        None,
+    )
+    assert "automatically" in marker.reason

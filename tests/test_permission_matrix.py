@@ -134,6 +134,7 @@ MATRIX = {
     ("api-pay-run", "get"): OPS_READ,
     ("api-pay-run-approve", "post"): {**dict.fromkeys(ROLES, DENIED), "ops_finance": OK},
     ("api-pay-run-compliance", "get"): OPS_READ,
+    ("api-revenue-report", "get"): OPS_READ,
     ("api-my-statements", "get"): EXPERT_SELF,
 }
 

@@ -8,7 +8,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from payouts import compliance, services
+from payouts import compliance, reports, services
 from payouts.models import PayRun, PayRunStatus
 from payouts.selectors import pay_statements_of_expert
 
@@ -62,7 +62,10 @@ class PayRunComplianceView(APIView):
 
     permission_classes = [IsOps]
 
-    @extend_schema(responses={200: OpenApiResponse(description="JSON summary; CSV with ?output=csv; SVG chart with ?output=svg")}, tags=["pay"])
+    @extend_schema(
+        responses={200: OpenApiResponse(description="JSON summary; CSV with ?output=csv; SVG chart with ?output=svg")},
+        tags=["pay"],
+    )
     def get(self, request, pk: int):
         run = get_object_or_404(PayRun, pk=pk)
         if run.status not in (PayRunStatus.DRAFT, PayRunStatus.APPROVED):
@@ -75,6 +78,27 @@ class PayRunComplianceView(APIView):
             svg = compliance.histogram_svg(compliance.compliance_summary(run_id=run.pk))
             return HttpResponse(svg, content_type="image/svg+xml")
         return Response(compliance.compliance_summary(run_id=run.pk))
+
+
+class RevenueReportView(APIView):
+    """Gross marketplace volume, expert earnings and net revenue by pay week, from the ledger."""
+
+    permission_classes = [IsOps]
+
+    @extend_schema(
+        parameters=[s.RevenueReportQuery],
+        responses={200: s.RevenueReportOutput, (200, "text/csv"): OpenApiResponse(description="The weeks as CSV")},
+        tags=["pay"],
+    )
+    def get(self, request):
+        query = s.RevenueReportQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        since, until = query.validated_data["since"], query.validated_data["until"]
+        if query.validated_data.get("output") == "csv":
+            response = HttpResponse(reports.revenue_csv(since=since, until=until), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="revenue-{since}-{until}.csv"'
+            return response
+        return Response(reports.revenue_report(since=since, until=until))
 
 
 class MyStatementListView(APIView):
