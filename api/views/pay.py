@@ -87,7 +87,9 @@ class RevenueReportView(APIView):
 
     @extend_schema(
         parameters=[s.RevenueReportQuery],
-        responses={200: s.RevenueReportOutput, (200, "text/csv"): OpenApiResponse(description="The weeks as CSV")},
+        responses={
+            200: OpenApiResponse(response=s.RevenueReportOutput, description="JSON; the weeks as CSV with ?output=csv")
+        },
         tags=["pay"],
     )
     def get(self, request):
