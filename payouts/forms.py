@@ -30,3 +30,17 @@ class StatementSearchForm(forms.Form):
         label="Expert name contains",
         widget=forms.TextInput(attrs={"type": "search"}),
     )
+
+
+class RevenueReportForm(forms.Form):
+    since = forms.DateField(label="From the pay week starting", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="To the pay week starting", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", "Must be on or after the first week.")
+        elif since and until and (until - since).days > 3660:
+            self.add_error("until", "Ask for at most ten years at a time.")
+        return cleaned

@@ -16,6 +16,7 @@ urlpatterns = [
         name="ops-pay-run-compliance-csv",
     ),
     path("ops/pay-statements/<int:pk>/", views.ops_pay_statement, name="ops-pay-statement"),
+    path("ops/revenue/", views.ops_revenue, name="ops-revenue"),
     # experts
     path("expert/pay/", views.expert_pay, name="expert-pay"),
     path("expert/pay/<int:pk>/", views.expert_pay_statement, name="expert-pay-statement"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -24,8 +25,8 @@ from config.decorators import expert_required, ops_finance_required, ops_require
 from config.errors import ApplicationError, NotPermitted
 from contributors.forms import add_service_error, country_label, subdivision_label
 
-from . import compliance, money, selectors, services
-from .forms import PayRunStartForm, StatementSearchForm
+from . import compliance, money, reports, selectors, services
+from .forms import PayRunStartForm, RevenueReportForm, StatementSearchForm
 from .models import PayLine, PayLineKind, PayPeriod, PayRun, PayRunStatus, PayStatement
 from .periods import week_of
 
@@ -534,3 +535,40 @@ def expert_pay_statement(request, pk: int):
     if statement is None:
         raise Http404
     return render(request, "payouts/expert/statement.html", _statement_context(statement, for_ops=False))
+
+
+@ops_required
+def ops_revenue(request):
+    """Gross marketplace volume, expert earnings and net revenue by approved pay week."""
+    last_week = _last_week_start()
+    defaults = {"since": last_week - timedelta(weeks=11), "until": last_week}
+    form = RevenueReportForm(request.GET if request.GET else None, initial=defaults)
+    if request.GET and not form.is_valid():
+        return render(request, "payouts/ops/revenue.html", {"form": form, "report": None}, status=400)
+    window = form.cleaned_data if request.GET else defaults
+    if request.GET.get("output") == "csv":
+        response = HttpResponse(reports.revenue_csv(**window), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="revenue-{window["since"]}-{window["until"]}.csv"'
+        return response
+    report = reports.revenue_report(**window)
+
+    def row(values: dict) -> dict:
+        currency = values["currency"]
+        return {
+            "week": values.get("week"),
+            "currency": currency,
+            "gross": money.format_money(values["gross_volume_minor"], currency),
+            "experts": money.format_money(values["expert_earnings_minor"], currency),
+            "revenue": money.format_money(values["net_revenue_minor"], currency),
+            "take_rate": _percent(values["take_rate"]),
+        }
+
+    context = {
+        "form": form,
+        "window": window,
+        "report": report,
+        "weeks": [row(values) for values in report["weeks"]],
+        "totals": [row(values) for values in report["totals"]],
+        "csv_query": urlencode({**{key: value.isoformat() for key, value in window.items()}, "output": "csv"}),
+    }
+    return render(request, "payouts/ops/revenue.html", context)

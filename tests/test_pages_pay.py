@@ -629,3 +629,42 @@ def test_a_correction_to_an_approved_week_is_paid_and_explained_in_a_later_state
     run_page = text_of(preparer_browser.get(f"/ops/pay-runs/{second.pk}/"))
     assert "Adjustments to earlier weeks" in run_page
     assert preparer_browser.get(f"/ops/pay-runs/{second.pk}/compliance/").status_code == 200
+
+
+# --- revenue -------------------------------------------------------------------------
+
+
+def test_ops_read_gross_volume_and_net_revenue_by_week(week, preparer, approver, client):
+    from payouts.reports import revenue_report
+    from payouts.services import pay_run_approve, pay_run_compute, pay_run_start
+
+    run = pay_run_compute(run_id=pay_run_start(actor=preparer[0], period_start=week["monday"]).pk)
+    pay_run_approve(actor=approver[0], run=run)
+    browser = ops_browser(*preparer)
+    page = browser.get("/ops/revenue/")
+    assert page.status_code == 200
+    text = text_of(page)
+    assert str(week["monday"]) in text and "Net revenue" in text
+    # Ada: $9 of tasks, $9 of training (fee half of each), top-up to her floor; Grace: 2 h at $95 plus fee.
+    report = revenue_report(since=week["monday"], until=week["monday"])
+    assert report["weeks"][0]["net_revenue_minor"] == (900 + 900 + 19000) // 2
+    assert "$104.00" in text  # the fees, shown as money
+    csv = browser.get(f"/ops/revenue/?since={week['monday']}&until={week['monday']}&output=csv")
+    assert csv["Content-Type"] == "text/csv"
+    assert csv.content.decode().splitlines()[1].startswith(f"{week['monday']},USD,")
+
+
+def test_the_revenue_form_keeps_what_was_typed_and_names_the_wrong_field(preparer):
+    browser = ops_browser(*preparer)
+    page = browser.get("/ops/revenue/?since=2026-11-02&until=2026-10-01")
+    assert page.status_code == 400
+    assert "Must be on or after the first week." in text_of(page)
+    assert 'value="2026-11-02"' in page.content.decode()
+    assert browser.get("/ops/revenue/?since=soon&until=").status_code == 400
+
+
+def test_experts_and_lab_members_cannot_read_revenue(client, week):
+    from .factories import PASSWORD
+
+    client.post("/accounts/login/", {"login": week["ada"].contributor.user.email, "password": PASSWORD})
+    assert client.get("/ops/revenue/").status_code == 403
