@@ -63,7 +63,7 @@ class MeOutput(serializers.Serializer):
 
 
 class DomainOutput(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Domain
@@ -629,6 +629,45 @@ class TimeEntryOutput(_ReviewedWorkOutput):
     change_reason = serializers.CharField()
 
 
+class TimeEntryImportUpload(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="CSV with a header row (engagement, activity, work_date, minutes, started_at, ended_at, note, "
+        "task_reference), or JSON lines (a .jsonl or .ndjson name, or that content type): one entry per row."
+    )
+
+
+class TimeEntryImportEngagementOutput(serializers.Serializer):
+    engagement = serializers.IntegerField()
+    entries = serializers.IntegerField()
+    minutes = serializers.IntegerField()
+
+
+class TimeEntryImportOutput(serializers.Serializer):
+    created = serializers.IntegerField()
+    minutes = serializers.IntegerField()
+    first_id = serializers.IntegerField(help_text="The entries' ids lie from first_id to last_id.")
+    last_id = serializers.IntegerField()
+    submitted_at = serializers.DateTimeField(help_text="The same for every entry of the import.")
+    engagements = TimeEntryImportEngagementOutput(many=True)
+
+
+class TimeEntryImportRowError(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The entry's position in the file from 1 (no header, no blank lines).")
+    code = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class TimeEntryImportRefusal(serializers.Serializer):
+    """The one error shape; a refused import (`import_refused`) names its rows instead of `fields`."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    rows = TimeEntryImportRowError(many=True, required=False, help_text="The first 1,000 refused rows.")
+    refused_rows = serializers.IntegerField(required=False)
+    total_rows = serializers.IntegerField(required=False)
+
+
 class TaskInput(serializers.Serializer):
     engagement = serializers.IntegerField()
     task_reference = serializers.CharField(max_length=200)
@@ -781,3 +820,111 @@ class RevenueReportOutput(serializers.Serializer):
     until = serializers.DateField()
     weeks = RevenueWeekOutput(many=True)
     totals = RevenueWeekOutput(many=True)
+
+
+# --- payouts -------------------------------------------------------------------------
+
+
+class PayoutAccountOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["not_started", "onboarding", "verifying", "restricted", "active"])
+    summary = serializers.CharField(help_text="Where the account stands, in a sentence.")
+    requirements_due = serializers.ListField(
+        child=serializers.CharField(), help_text="What Stripe still needs from the expert, in plain words."
+    )
+    pending_verification = serializers.ListField(child=serializers.CharField())
+    disabled_reason = serializers.CharField(help_text="Stripe's code, blank when transfers are not disabled.")
+    disabled_reason_text = serializers.CharField()
+    current_deadline = serializers.DateTimeField(allow_null=True)
+    stripe_account_id = serializers.CharField()
+    transfers_capability = serializers.CharField()
+    payouts_enabled = serializers.BooleanField()
+    synced_at = serializers.DateTimeField(allow_null=True)
+
+
+class OnboardingLinkOutput(serializers.Serializer):
+    url = serializers.URLField(help_text="Single use; send the expert there to set up or finish their account.")
+    expires_at = serializers.DateTimeField()
+    account = PayoutAccountOutput()
+
+
+class PayoutOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    status_display = serializers.CharField(source="get_status_display")
+    amount_minor = serializers.IntegerField()
+    currency = serializers.CharField()
+    reason = serializers.SerializerMethodField(help_text="Why it is held, failed or reversed, in words.")
+    hold_reason = serializers.CharField(help_text="A stable code when held: no_account, account_not_ready, ...")
+    amount_reversed_minor = serializers.IntegerField()
+    statement = serializers.IntegerField(source="statement_id")
+    period_starts_on = serializers.DateField(source="statement.run.period.starts_on")
+    period_ends_on = serializers.DateField(source="statement.run.period.ends_on")
+    batch = serializers.IntegerField(source="batch_id")
+    transfer = serializers.CharField(source="stripe_transfer_id", allow_null=True)
+    replaces = serializers.IntegerField(source="replaces_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    paid_at = serializers.DateTimeField(allow_null=True)
+
+    def get_reason(self, payout) -> str:
+        if payout.status == "held":
+            return payout.hold_detail
+        if payout.status == "failed":
+            return f"Stripe refused the transfer: {payout.failure_message}"
+        if payout.status == "reversed":
+            return "The transfer was taken back at Stripe; the amount is owed to you again."
+        return ""
+
+
+class OpsPayoutOutput(PayoutOutput):
+    contributor = serializers.IntegerField(source="contributor_id")
+    contributor_name = serializers.CharField(source="contributor.display_name")
+    carried_from = serializers.IntegerField(source="carried_from_id", allow_null=True)
+    attempts = serializers.IntegerField()
+    last_error = serializers.CharField()
+    failure_code = serializers.CharField()
+
+
+class PayoutBatchInput(serializers.Serializer):
+    pay_run = serializers.IntegerField(help_text="An approved pay run without a batch.")
+
+
+class PayoutBatchOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    pay_run = serializers.IntegerField(source="run_id")
+    period_starts_on = serializers.DateField(source="run.period.starts_on")
+    period_ends_on = serializers.DateField(source="run.period.ends_on")
+    status = serializers.CharField()
+    prepared_by = serializers.EmailField(source="prepared_by.email")
+    approved_by = serializers.EmailField(source="approved_by.email", allow_null=True, default=None)
+    created_at = serializers.DateTimeField()
+    approved_at = serializers.DateTimeField(allow_null=True)
+    progress = serializers.SerializerMethodField()
+
+    def get_progress(self, batch) -> dict:
+        from payouts.selectors import payout_batch_progress
+
+        return payout_batch_progress(batch=batch)
+
+
+class PayoutHoldInput(serializers.Serializer):
+    contributor = serializers.IntegerField()
+    reason = serializers.CharField(max_length=500, help_text="Shown to the expert.")
+    review_by = serializers.DateField(help_text="When the hold is looked at again.")
+
+
+class PayoutHoldReleaseInput(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class PayoutHoldOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    contributor = serializers.IntegerField(source="contributor_id")
+    contributor_name = serializers.CharField(source="contributor.display_name")
+    reason = serializers.CharField()
+    review_by = serializers.DateField()
+    placed_by = serializers.EmailField(source="placed_by.email")
+    placed_at = serializers.DateTimeField()
+    released_by = serializers.EmailField(source="released_by.email", allow_null=True, default=None)
+    released_at = serializers.DateTimeField(allow_null=True)
+    release_note = serializers.CharField()

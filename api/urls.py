@@ -1,12 +1,18 @@
+from django.conf import settings
 from django.urls import path
+from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import auth, experts, labs, ops, pay, work
+from .views import auth, experts, labs, ops, pay, payouts, work
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path(
+        "redoc/",
+        csp_override(settings.REDOC_CSP)(SpectacularRedocView.as_view(url_name="api-schema")),
+        name="api-redoc",
+    ),
     # accounts
     path("auth/signup/", auth.SignupView.as_view(), name="api-signup"),
     path("auth/verify-email/", auth.VerifyEmailView.as_view(), name="api-verify-email"),
@@ -47,6 +53,7 @@ urlpatterns = [
     path("staffing-requests/<int:pk>/decline/", labs.StaffingRequestDeclineView.as_view(), name="api-request-decline"),
     # work
     path("me/time-entries/", work.MyTimeEntryListView.as_view(), name="api-time-entries"),
+    path("me/time-entries/import/", work.MyTimeEntryImportView.as_view(), name="api-time-entries-import"),
     path("time-entries/<int:pk>/revise/", work.TimeEntryReviseView.as_view(), name="api-time-entry-revise"),
     path("me/tasks/", work.MyTaskListView.as_view(), name="api-tasks"),
     path("projects/<int:pk>/review-queue/", work.ReviewQueueView.as_view(), name="api-review-queue"),
@@ -86,4 +93,27 @@ urlpatterns = [
     path("ops/pay-runs/<int:pk>/compliance/", pay.PayRunComplianceView.as_view(), name="api-pay-run-compliance"),
     path("ops/reports/revenue/", pay.RevenueReportView.as_view(), name="api-revenue-report"),
     path("me/statements/", pay.MyStatementListView.as_view(), name="api-my-statements"),
+    # payouts
+    path("me/payout-account/", payouts.PayoutAccountView.as_view(), name="api-my-payout-account"),
+    path(
+        "me/payout-account/onboarding-link/",
+        payouts.OnboardingLinkView.as_view(),
+        name="api-my-payout-onboarding-link",
+    ),
+    path("me/payouts/", payouts.MyPayoutListView.as_view(), name="api-my-payouts"),
+    path("ops/payout-batches/", payouts.PayoutBatchListView.as_view(), name="api-payout-batches"),
+    path("ops/payout-batches/<int:pk>/", payouts.PayoutBatchDetailView.as_view(), name="api-payout-batch"),
+    path(
+        "ops/payout-batches/<int:pk>/approve/",
+        payouts.PayoutBatchApproveView.as_view(),
+        name="api-payout-batch-approve",
+    ),
+    path(
+        "ops/payout-batches/<int:pk>/payouts/",
+        payouts.PayoutBatchPayoutListView.as_view(),
+        name="api-payout-batch-payouts",
+    ),
+    path("ops/payout-holds/", payouts.PayoutHoldListView.as_view(), name="api-payout-holds"),
+    path("ops/payout-holds/<int:pk>/release/", payouts.PayoutHoldReleaseView.as_view(), name="api-payout-hold-release"),
+    path("ops/payouts/<int:pk>/retry/", payouts.PayoutRetryView.as_view(), name="api-payout-retry"),
 ]

@@ -7,6 +7,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/", include("maintenance.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/", include("api.urls")),
     path("stripe/webhooks/<slug:endpoint>/", stripe_webhook, name="stripe-webhook"),
@@ -15,3 +16,8 @@ urlpatterns = [
     path("", include("marketplace.urls")),
     path("", include("payouts.urls")),
 ]
+
+handler400 = "config.error_views.bad_request"
+handler403 = "config.error_views.permission_denied"
+handler404 = "config.error_views.not_found"
+handler500 = "config.error_views.server_error"

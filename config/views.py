@@ -1,4 +1,4 @@
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
@@ -16,6 +16,10 @@ def home(request):
 
 
 def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        # Unavailable, not broken: a 503 takes this process out of the load balancer's rotation.
+        return JsonResponse({"status": "unavailable", "reason": "database unreachable"}, status=503)
     return JsonResponse({"status": "ok"})

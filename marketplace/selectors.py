@@ -94,32 +94,54 @@ class BudgetBurn:
         return (self.committed_minor + self.spent_minor) / self.funded_minor
 
 
-WORK_VALUE_SQL = """
-WITH entries AS (
-    SELECT t.status,
-           CASE WHEN e.pay_model = 'hourly' THEN e.rate_minor::numeric * t.minutes / 60
-                ELSE e.rate_minor::numeric * t.minutes / e.task_estimate_minutes END AS value
-    FROM marketplace_timeentry t JOIN marketplace_engagement e ON e.id = t.engagement_id
-    WHERE t.project_id = %(project)s AND t.is_current
-    UNION ALL
-    SELECT s.status, e.rate_minor::numeric AS value
-    FROM marketplace_tasksubmission s JOIN marketplace_engagement e ON e.id = s.engagement_id
-    WHERE s.project_id = %(project)s
-)
-SELECT round(COALESCE(sum(value) FILTER (WHERE status IN ('approved', 'auto_approved')), 0)),
-       round(COALESCE(sum(value) FILTER (WHERE status IN ('submitted', 'held', 'appealed')), 0))
-FROM entries
+# What a time entry ``t`` on engagement ``e`` is worth at the engagement's locked rate,
+# in minor units, before rounding.
+TIME_ENTRY_VALUE_SQL = """
+CASE WHEN e.pay_model = 'hourly' THEN e.rate_minor::numeric * t.minutes / 60
+     ELSE e.rate_minor::numeric * t.minutes / e.task_estimate_minutes END
 """
+
+# The projects' work is read first, on its own (MATERIALIZED), then joined to the
+# projects' engagements: left to itself the planner misjudges how many rows one project
+# has and probes the work once per engagement, three to ten times slower
+# (docs/benchmarks.md). Work carries its engagement's project, so both sides filter on it.
+WORK_VALUE_SQL = f"""
+WITH entries AS MATERIALIZED (
+    SELECT project_id, engagement_id, status, minutes FROM marketplace_timeentry
+    WHERE project_id = ANY(%(projects)s::bigint[]) AND is_current
+), tasks AS MATERIALIZED (
+    SELECT project_id, engagement_id, status FROM marketplace_tasksubmission
+    WHERE project_id = ANY(%(projects)s::bigint[])
+), work AS (
+    SELECT t.project_id, t.status, {TIME_ENTRY_VALUE_SQL} AS value
+    FROM entries t JOIN marketplace_engagement e ON e.id = t.engagement_id AND e.project_id = ANY(%(projects)s::bigint[])
+    UNION ALL
+    SELECT s.project_id, s.status, e.rate_minor::numeric AS value
+    FROM tasks s JOIN marketplace_engagement e ON e.id = s.engagement_id AND e.project_id = ANY(%(projects)s::bigint[])
+)
+SELECT project_id,
+       round(COALESCE(sum(value) FILTER (WHERE status IN ('approved', 'auto_approved')), 0)),
+       round(COALESCE(sum(value) FILTER (WHERE status IN ('submitted', 'held', 'appealed')), 0))
+FROM work
+GROUP BY project_id
+"""
+
+
+def work_values_minor(*, project_ids) -> dict[int, tuple[int, int]]:
+    """(approved, awaiting review) value of each project's work at the engagements' locked rates, in one query."""
+    from django.db import connection
+
+    values = dict.fromkeys(project_ids, (0, 0))
+    with connection.cursor() as cursor:
+        cursor.execute(WORK_VALUE_SQL, {"projects": list(values)})
+        for project_id, approved, pending in cursor.fetchall():
+            values[project_id] = (int(approved), int(pending))
+    return values
 
 
 def work_value_minor(*, project: Project) -> tuple[int, int]:
     """(approved, awaiting review) value of a project's work at the engagements' locked rates."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(WORK_VALUE_SQL, {"project": project.pk})
-        approved, pending = cursor.fetchone()
-    return int(approved), int(pending)
+    return work_values_minor(project_ids=[project.pk])[project.pk]
 
 
 def work_exposure_minor(*, project: Project) -> int:

@@ -16,8 +16,11 @@ For every expert and currency in the week:
 
 Each line records its items and minutes; ``selectors.pay_line_items`` finds the items: the
 engagement's approved work of that kind in the week, approved at or before
-``PayRun.work_read_at``. The run reads the work while holding the week exclusively (reviews
-hold it shared), so that rule is exact.
+``PayRun.work_read_at``, the moment the run locked the week. Reviews that change what an
+item pays hold the week's row shared and stamp their approval after taking it, so every
+approval is either before that moment (and paid by the run) or after it (and marked for
+an adjustment in the next run): the rule is exact, and a run may be computed in shards,
+each in its own transaction, with the same result.
 
 Everything happens in SQL over whole sets (temporary tables inside one transaction); the
 only Python loop is over the handful of (jurisdiction, currency, day) floors.
@@ -25,7 +28,7 @@ only Python loop is over the handful of (jurisdiction, currency, day) floors.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -38,17 +41,29 @@ from .selectors import ReferenceDataMissing, fx_rate_on, minimum_wage_on
 HOURLY_RATE = """CASE WHEN e.pay_model = 'hourly' THEN e.rate_minor::numeric
                       ELSE e.rate_minor::numeric * 60 / e.task_estimate_minutes END"""
 
+# The moment an item was approved, whichever way it was: what decides which run paid it.
+APPROVED_AT = """CASE WHEN {t}.status = 'auto_approved' THEN {t}.auto_approved_at
+                      WHEN {t}.status = 'approved' THEN COALESCE({t}.appeal_decided_at, {t}.reviewed_at) END"""
+
+# Paid by this run: approved, and approved no later than the run started (work without a
+# recorded approval time counts as approved before). Whatever is approved after that is
+# marked for the next run's adjustments, so it is paid exactly once.
+PAID = """({t}.status IN ('approved', 'auto_approved')
+          AND COALESCE(""" + APPROVED_AT + """, '-infinity') <= %(read_at)s)"""
+
 # The week's work, every status, read straight from the work tables (no copy of them).
-WORK = """
+WORK = f"""
     SELECT t.engagement_id, t.work_date, t.minutes,
            CASE WHEN t.activity IN ('training', 'onboarding', 'assessment') THEN 'training' ELSE 'hourly' END AS kind,
-           t.status IN ('approved', 'auto_approved') AS paid
+           {PAID.format(t="t")} AS paid
     FROM marketplace_timeentry t
     WHERE t.is_current AND t.work_date BETWEEN %(start)s AND %(end)s
+      AND t.contributor_id BETWEEN %(first)s AND %(last)s
     UNION ALL
-    SELECT s.engagement_id, s.work_date, s.minutes, 'task', s.status IN ('approved', 'auto_approved')
+    SELECT s.engagement_id, s.work_date, s.minutes, 'task', {PAID.format(t="s")}
     FROM marketplace_tasksubmission s
     WHERE s.work_date BETWEEN %(start)s AND %(end)s
+      AND s.contributor_id BETWEEN %(first)s AND %(last)s
 """
 
 
@@ -134,10 +149,6 @@ LEFT JOIN pr_floor f ON f.country = c.country AND f.subdivision = c.subdivision 
 """
 
 
-# The moment an item was approved, whichever way it was: what decides which run paid it.
-APPROVED_AT = """CASE WHEN {t}.status = 'auto_approved' THEN {t}.auto_approved_at
-                      WHEN {t}.status = 'approved' THEN COALESCE({t}.appeal_decided_at, {t}.reviewed_at) END"""
-
 # Weeks whose pay changed after they were locked, taken on by this run; a replaced or
 # failed draft's claims pass to the next run.
 CLAIM_SQL = """
@@ -149,6 +160,7 @@ WITH claimed AS (
     FROM payouts_payperiod p
     WHERE p.id = m.period_id AND m.applied_in_run_id IS NULL
       AND p.status IN ('approved', 'paid') AND p.starts_on < %(start)s
+      AND m.created_at <= %(read_at)s AND m.contributor_id BETWEEN %(first)s AND %(last)s
       AND (m.claimed_by_run_id IS NULL
            OR m.claimed_by_run_id IN (SELECT id FROM payouts_payrun WHERE status IN ('replaced', 'failed')))
     RETURNING m.contributor_id, m.period_id, p.starts_on, p.ends_on, m.reason
@@ -174,13 +186,13 @@ SELECT w.contributor_id, w.period_id, e.currency, w.engagement_id, e.project_id,
 FROM (
     SELECT c.contributor_id, c.period_id, t.engagement_id, t.minutes, t.id AS item_id,
            CASE WHEN t.activity IN ('training', 'onboarding', 'assessment') THEN 'training' ELSE 'hourly' END AS kind,
-           t.status IN ('approved', 'auto_approved') AS paid,
+           {PAID.format(t="t")} AS paid,
            COALESCE({APPROVED_AT.format(t="t")} > c.read_at, false) AS late
     FROM pr_claimed c JOIN marketplace_timeentry t
       ON t.contributor_id = c.contributor_id AND t.work_date BETWEEN c.starts_on AND c.ends_on AND t.is_current
     UNION ALL
     SELECT c.contributor_id, c.period_id, s.engagement_id, s.minutes, s.id, 'task',
-           s.status IN ('approved', 'auto_approved'),
+           {PAID.format(t="s")},
            COALESCE({APPROVED_AT.format(t="s")} > c.read_at, false)
     FROM pr_claimed c JOIN marketplace_tasksubmission s
       ON s.contributor_id = c.contributor_id AND s.work_date BETWEEN c.starts_on AND c.ends_on
@@ -326,7 +338,7 @@ TOTALS_SQL = """
 SELECT count(*), COALESCE(sum(minutes_worked), 0), COALESCE(sum(pay_minor), 0), COALESCE(sum(topup_minor), 0),
        count(*) FILTER (WHERE topup_minor > 0), COALESCE(sum(adjustment_minor), 0),
        count(*) FILTER (WHERE adjustment_minor <> 0)
-FROM payouts_paystatement WHERE run_id = %(run)s
+FROM payouts_paystatement WHERE run_id = %(run)s AND contributor_id BETWEEN %(first)s AND %(last)s
 """
 
 
@@ -362,13 +374,27 @@ def _floor_rows(jurisdictions: list[tuple[str, str, str]], start: date, end: dat
     return rows
 
 
-def compute_statements(*, run_id: int, start: date, end: date, progress=lambda percent, step: None) -> dict:
-    """Write the run's statements and lines; must run inside a transaction.
+EVERYONE = (0, 2**63 - 1)
 
-    Holds the week exclusively from the moment it reads the work, so that no review of
-    the week's work can commit unseen; returns the totals and that moment.
+
+def compute_statements(
+    *,
+    run_id: int,
+    start: date,
+    end: date,
+    read_at: datetime,
+    contributors: tuple[int, int] = EVERYONE,
+    progress=lambda percent, step: None,
+) -> dict:
+    """Write the statements and lines of the experts whose ids fall in ``contributors``
+    (all of them unless the run is split into shards); must run inside a transaction.
+
+    Work approved after ``read_at`` (when the run started) is left to the next run's
+    adjustments, so shards computed at different moments agree, and so does the rule
+    that finds each line's items afterwards. Returns the shard's totals.
     """
-    params = {"run": run_id, "start": start, "end": end}
+    params = {"run": run_id, "start": start, "end": end, "read_at": read_at}
+    params["first"], params["last"] = contributors
     days = (end - start).days + 1
     with connection.cursor() as cursor:
         # A second run inside one outer transaction (as in tests) must not find the first's tables.
@@ -376,9 +402,6 @@ def compute_statements(*, run_id: int, start: date, end: date, progress=lambda p
             "DROP TABLE IF EXISTS pr_work, pr_lines, pr_floor, pr_totals, pr_claimed, "
             "pr_adj_now, pr_adj_paid, pr_adj_lines"
         )
-        cursor.execute("SELECT id FROM payouts_payperiod WHERE starts_on = %(start)s FOR UPDATE", params)
-        cursor.execute("SELECT statement_timestamp()")
-        (work_read_at,) = cursor.fetchone()
         progress(10, "reading the week's work")
         cursor.execute(_work_sql(days), params)
         progress(40, "pricing approved work")
@@ -403,9 +426,16 @@ def compute_statements(*, run_id: int, start: date, end: date, progress=lambda p
         cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(STATEMENTS_SQL, params)
         cursor.execute("SET LOCAL enable_nestloop = on")
-        cursor.execute(TOTALS_SQL, params)
-        statements, minutes, pay, topups, topped_up, adjustments, adjusted = cursor.fetchone()
     progress(95, "done")
+    return run_totals(run_id=run_id, contributors=contributors)
+
+
+def run_totals(*, run_id: int, contributors: tuple[int, int] = EVERYONE) -> dict:
+    """What the run's statements (of the experts in ``contributors``) add up to."""
+    first, last = contributors
+    with connection.cursor() as cursor:
+        cursor.execute(TOTALS_SQL, {"run": run_id, "first": first, "last": last})
+        statements, minutes, pay, topups, topped_up, adjustments, adjusted = cursor.fetchone()
     return {
         "statements": statements,
         "minutes_worked": int(minutes),
@@ -414,5 +444,4 @@ def compute_statements(*, run_id: int, start: date, end: date, progress=lambda p
         "statements_topped_up": topped_up,
         "adjustment_minor": int(adjustments),
         "statements_adjusted": adjusted,
-        "work_read_at": work_read_at,
     }

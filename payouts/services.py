@@ -8,7 +8,10 @@ Accounts and what moves through them:
 - lab funding: debit Stripe clearing, credit the lab's funds held (budget + fee);
 - pay accrual: debit the lab's funds held, credit the expert's payable (pay) and platform
   revenue (the fee on that pay);
-- payout: debit the expert's payable, credit Stripe clearing.
+- payout: debit the expert's payable, credit Stripe clearing (and the mirror image when
+  Stripe reverses the transfer).
+
+Payouts through Stripe Connect live in ``payout_services``; their services are importable from here too.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from accounts.models import User
@@ -109,12 +113,16 @@ def journal_post(
     return entry
 
 
-def journal_reverse(*, actor: User | None, entry: JournalEntry, reason: str) -> JournalEntry:
-    """Undo an entry with its mirror image; the original stays as it was."""
+def journal_reverse(*, actor: User | None, entry: JournalEntry, reason: str, kind: str = "reversal") -> JournalEntry:
+    """Undo an entry with its mirror image; the original stays as it was.
+
+    ``kind`` names what is undone where reports must tell it apart: a payout taken back
+    by Stripe is a ``payout_reversal``, not a correction of the pay that was accrued.
+    """
     legs = [Leg(p.account, -p.amount_minor, p.currency) for p in entry.postings.select_related("account")]
     return journal_post(
         actor=actor,
-        kind="reversal",
+        kind=kind,
         reference=f"reversal:{entry.reference}"[:100],
         description=f"Reversal of {entry.reference}: {reason}",
         legs=legs,
@@ -208,16 +216,81 @@ def pay_run_start(*, actor: User, period_start) -> PayRun:
                 target=period,
                 after={"starts_on": start, "ends_on": end},
             )
-        run = PayRun.objects.create(period=period, prepared_by=actor)
-        audit_record(actor=actor, action="payouts.pay_run.started", target=run, after={"period": str(period)})
-        from .tasks import pay_run_compute_task
+        # Taken with the week locked: every approval of its work is stamped either before
+        # this moment (and paid by this run) or after it (and marked for an adjustment).
+        run = PayRun.objects.create(period=period, prepared_by=actor, work_read_at=timezone.now())
+        shards = _pay_run_shards()
+        if len(shards) > 1:
+            run.totals = {"shards": [{"first": first, "last": last, "done": False} for first, last in shards]}
+            run.save(update_fields=["totals"])
+        audit_record(
+            actor=actor,
+            action="payouts.pay_run.started",
+            target=run,
+            after={"period": str(period), "shards": len(shards)},
+        )
+        from .tasks import pay_run_compute_shard_task, pay_run_compute_task
 
-        transaction.on_commit(lambda: pay_run_compute_task.delay(run.pk))
+        if len(shards) > 1:
+            transaction.on_commit(
+                lambda: [pay_run_compute_shard_task.delay(run.pk, number) for number in range(len(shards))]
+            )
+        else:
+            transaction.on_commit(lambda: pay_run_compute_task.delay(run.pk))
     return run
 
 
+def _pay_run_shards() -> list[tuple[int, int]]:
+    """Contiguous ranges of expert ids, one per shard (``PAY_RUN_SHARDS``), of about equal size."""
+    from django.conf import settings
+
+    from contributors.models import Contributor
+
+    from .payrun import EVERYONE
+
+    count = max(1, settings.PAY_RUN_SHARDS)
+    if count == 1:
+        return [EVERYONE]
+    ids = Contributor.objects.aggregate(first=Min("id"), last=Max("id"))
+    if ids["first"] is None:
+        return [EVERYONE]
+    step = max(1, -(-(ids["last"] - ids["first"] + 1) // count))
+    bounds = [(ids["first"] + k * step, ids["first"] + (k + 1) * step - 1) for k in range(count)]
+    bounds = [(first, last) for first, last in bounds if first <= ids["last"]]
+    # The outer ranges are open, so that an expert who joins while the run waits is not missed.
+    bounds[0] = (EVERYONE[0], bounds[0][1])
+    bounds[-1] = (bounds[-1][0], EVERYONE[1])
+    return bounds
+
+
+def _pay_run_finish(run: PayRun, *, actor_note: str = "") -> None:
+    """Mark a run whose statements are all written as a draft (inside the run's lock)."""
+    from .payrun import EVERYONE, run_totals
+
+    totals = run_totals(run_id=run.pk, contributors=EVERYONE)
+    run.status = PayRunStatus.DRAFT
+    run.progress = 100
+    run.step = "ready for approval"
+    run.totals = totals
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "progress", "step", "totals", "finished_at"])
+    period = run.period
+    period.status = PayPeriodStatus.COMPUTED
+    period.save(update_fields=["status"])
+    audit_record(actor=None, action="payouts.pay_run.computed", target=run, after=totals, reason=actor_note)
+
+
+def _pay_run_failed(run_id: int, exc: Exception) -> None:
+    with transaction.atomic():
+        PayRun.objects.filter(pk=run_id, status=PayRunStatus.COMPUTING).update(
+            status=PayRunStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        run = PayRun.objects.get(pk=run_id)
+        audit_record(actor=None, action="payouts.pay_run.failed", target=run, after={"error": str(exc)[:500]})
+
+
 def pay_run_compute(*, run_id: int) -> PayRun:
-    """The background work of a pay run; does nothing if the run is no longer computing."""
+    """The background work of an unsharded pay run; does nothing if it is no longer computing."""
     from django.core.cache import cache
 
     from .payrun import compute_statements
@@ -227,35 +300,64 @@ def pay_run_compute(*, run_id: int) -> PayRun:
 
     try:
         with transaction.atomic():
-            # The week first, then the run: the same order as starting a run takes them.
-            PayPeriod.objects.select_for_update().get(runs__pk=run_id)
             run = PayRun.objects.select_for_update().select_related("period").get(pk=run_id)
             if run.status != PayRunStatus.COMPUTING:
                 return run
-            totals = compute_statements(
-                run_id=run.pk, start=run.period.starts_on, end=run.period.ends_on, progress=progress
+            compute_statements(
+                run_id=run.pk,
+                start=run.period.starts_on,
+                end=run.period.ends_on,
+                read_at=run.work_read_at,
+                progress=progress,
             )
-            run.status = PayRunStatus.DRAFT
-            run.progress = 100
-            run.step = "ready for approval"
-            run.totals = totals
-            run.work_read_at = totals.pop("work_read_at")
-            run.finished_at = timezone.now()
-            run.save(update_fields=["status", "progress", "step", "totals", "work_read_at", "finished_at"])
-            period = run.period
-            period.status = PayPeriodStatus.COMPUTED
-            period.save(update_fields=["status"])
-            audit_record(actor=None, action="payouts.pay_run.computed", target=run, after=totals)
+            _pay_run_finish(run)
     except Exception as exc:
-        with transaction.atomic():
-            PayRun.objects.filter(pk=run_id, status=PayRunStatus.COMPUTING).update(
-                status=PayRunStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
-            )
-            run = PayRun.objects.get(pk=run_id)
-            audit_record(actor=None, action="payouts.pay_run.failed", target=run, after={"error": str(exc)[:500]})
+        _pay_run_failed(run_id, exc)
         raise
     finally:
         cache.delete(_progress_key(run_id))
+    return run
+
+
+def pay_run_compute_shard(*, run_id: int, shard: int) -> PayRun:
+    """One shard of a pay run, in its own transaction; the shard that completes the set
+    makes the run a draft. Running a shard again does nothing."""
+    from .payrun import compute_statements
+
+    run = PayRun.objects.select_related("period").get(pk=run_id)
+    shards = run.totals.get("shards", [])
+    if run.status != PayRunStatus.COMPUTING or shard >= len(shards) or shards[shard]["done"]:
+        return run
+    try:
+        with transaction.atomic():
+            shard_totals = compute_statements(
+                run_id=run.pk,
+                start=run.period.starts_on,
+                end=run.period.ends_on,
+                read_at=run.work_read_at,
+                contributors=(shards[shard]["first"], shards[shard]["last"]),
+            )
+            # Taken only now, so that shards compute side by side and meet here one at a time.
+            run = PayRun.objects.select_for_update().select_related("period").get(pk=run_id)
+            shards = run.totals.get("shards", [])
+            if run.status != PayRunStatus.COMPUTING or shards[shard]["done"]:
+                transaction.set_rollback(True)
+                return run
+            shards[shard] = {**shards[shard], "done": True, "statements": shard_totals["statements"]}
+            done = sum(1 for entry in shards if entry["done"])
+            if done == len(shards):
+                _pay_run_finish(run, actor_note=f"{len(shards)} shards")
+            else:
+                run.totals = {"shards": shards}
+                run.progress = round(100 * done / len(shards))
+                run.step = f"{done} of {len(shards)} parts computed"
+                run.save(update_fields=["totals", "progress", "step"])
+    except IntegrityError:
+        # The same shard delivered twice at once: the other delivery wrote these statements.
+        return PayRun.objects.get(pk=run_id)
+    except Exception as exc:
+        _pay_run_failed(run_id, exc)
+        raise
     return run
 
 
@@ -289,3 +391,14 @@ def pay_run_approve(*, actor: User, run: PayRun) -> PayRun:
             after={**run.totals, "journal_entry": entry_id, "ledger": ledger_totals},
         )
     return run
+
+
+def __getattr__(name: str):
+    # Payout accounts, holds, batches and sending live in ``payout_services``, which builds
+    # on the ledger above; they are importable from here too, resolved on first use so
+    # that either module can be imported first.
+    from . import payout_services
+
+    if name in payout_services.__all__:
+        return getattr(payout_services, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -33,9 +33,32 @@ def _payment_intent_changed(event: dict) -> None:
     )
 
 
+def _connected_account_updated(event: dict) -> None:
+    from .services import payout_account_sync
+
+    payout_account_sync(stripe_account_id=event["data"]["object"]["id"])
+
+
+def _transfer_created(event: dict) -> None:
+    from .services import payout_confirm_from_provider
+
+    payout_confirm_from_provider(transfer_id=event["data"]["object"]["id"])
+
+
+def _transfer_reversed(event: dict) -> None:
+    from .services import payout_reverse_from_provider
+
+    payout_reverse_from_provider(transfer_id=event["data"]["object"]["id"])
+
+
 HANDLERS: dict[str, Callable[[dict], None]] = {
     "payment_intent.succeeded": _payment_intent_changed,
     "payment_intent.payment_failed": _payment_intent_changed,
+    # Connect endpoint: an expert's account changed (onboarding, verification, restrictions).
+    "account.updated": _connected_account_updated,
+    # Platform endpoint: a transfer to an expert exists, or was taken back.
+    "transfer.created": _transfer_created,
+    "transfer.reversed": _transfer_reversed,
 }
 
 ENDPOINT_SECRETS = {

@@ -216,8 +216,8 @@ def test_the_project_page_shows_a_budget_bar_and_the_lab_home_lists_projects(str
     browser = log_in(owner)
     content = browser.get(f"/lab/projects/{project.pk}/").content.decode()
     # $90 x 10 h x 9 weeks committed of $20,000: 40.5% of the bar.
-    assert 'class="burn-committed" style="width: 40.5%"' in content
-    assert 'class="burn-remaining" style="width: 59.5%"' in content
+    assert '<svg class="burn-committed" width="40.5%"' in content
+    assert '<svg class="burn-remaining" width="59.5%"' in content
     assert "Used</dt><dd>40%" in content
     home = text_of(browser.get("/lab/"))
     assert "Cardiology model evaluation Bar Lab Open" in home

@@ -39,6 +39,7 @@ EXPERT_OBJECT_READ = {**EXPERT_SELF, "other_expert": HIDDEN, "ops_reviewer": OK,
 EXPERT_OBJECT_ACTION = {**EXPERT_SELF, "other_expert": HIDDEN}
 OPS_READ = {**dict.fromkeys(ROLES, DENIED), "ops_reviewer": OK, "ops_finance": OK}
 OPS_REVIEWER = {**dict.fromkeys(ROLES, DENIED), "ops_reviewer": OK}
+OPS_FINANCE = {**dict.fromkeys(ROLES, DENIED), "ops_finance": OK}
 LAB_SELF = {**dict.fromkeys(ROLES, DENIED), "lab_member": OK, "other_lab_member": OK}
 LAB_OBJECT = {**dict.fromkeys(ROLES, DENIED), "lab_member": OK, "other_lab_member": HIDDEN}
 # The world's request is an invitation: only the invited expert answers it.
@@ -119,6 +120,7 @@ MATRIX = {
     ("api-request-decline", "post"): INVITATION_ANSWER,
     ("api-time-entries", "get"): EXPERT_SELF,
     ("api-time-entries", "post"): EXPERT_SELF,
+    ("api-time-entries-import", "post"): EXPERT_SELF,
     ("api-time-entry-revise", "post"): EXPERT_OBJECT_ACTION,
     ("api-tasks", "get"): EXPERT_SELF,
     ("api-tasks", "post"): EXPERT_SELF,
@@ -136,6 +138,18 @@ MATRIX = {
     ("api-pay-run-compliance", "get"): OPS_READ,
     ("api-revenue-report", "get"): OPS_READ,
     ("api-my-statements", "get"): EXPERT_SELF,
+    ("api-my-payout-account", "get"): EXPERT_SELF,
+    ("api-my-payout-onboarding-link", "post"): EXPERT_SELF,
+    ("api-my-payouts", "get"): EXPERT_SELF,
+    ("api-payout-batches", "get"): OPS_READ,
+    ("api-payout-batches", "post"): OPS_FINANCE,
+    ("api-payout-batch", "get"): OPS_READ,
+    ("api-payout-batch-approve", "post"): OPS_FINANCE,
+    ("api-payout-batch-payouts", "get"): OPS_READ,
+    ("api-payout-holds", "get"): OPS_READ,
+    ("api-payout-holds", "post"): OPS_FINANCE,
+    ("api-payout-hold-release", "post"): OPS_FINANCE,
+    ("api-payout-retry", "post"): OPS_FINANCE,
 }
 
 
@@ -202,6 +216,25 @@ def _draft_pay_run():
     return pay_run_compute(run_id=run.pk)
 
 
+def _payout_objects(expert):
+    """A draft payout batch of an approved run (one payout, held: no payout account) and a hold on ``expert``.
+
+    Prepared by finance staff outside the matrix, so the matrix's finance user may approve it.
+    """
+    from datetime import date
+
+    from payouts.services import payout_batch_create, payout_hold_place
+
+    from .payout_data import approved_pay_run_in_bulk
+
+    run = approved_pay_run_in_bulk(experts=1, period_start=date(2024, 3, 4), prefix="matrix")
+    batch = payout_batch_create(actor=make_ops(Role.OPS_FINANCE)[0], run=run)
+    hold = payout_hold_place(
+        actor=make_ops(Role.OPS_FINANCE)[0], contributor=expert, reason="Matrix check", review_by=date(2099, 1, 1)
+    )
+    return batch, batch.payouts.get(), hold
+
+
 @pytest.fixture
 def world(client_for, stripe_server):
     owner = make_vetted_expert()
@@ -216,6 +249,7 @@ def world(client_for, stripe_server):
     invitation = invitation_send(actor=lab_owner, project=project, contributor=owner)
     entry = _time_entry_on_a_running_project(lab, lab_owner, owner)
     pay_run = _draft_pay_run()
+    payout_batch, payout, payout_hold = _payout_objects(owner)
     assessment = assessment_create(
         actor=colleague,
         title="Basics",
@@ -267,6 +301,11 @@ def world(client_for, stripe_server):
         "api-pay-run": pay_run.pk,
         "api-pay-run-approve": pay_run.pk,
         "api-pay-run-compliance": pay_run.pk,
+        "api-payout-batch": payout_batch.pk,
+        "api-payout-batch-approve": payout_batch.pk,
+        "api-payout-batch-payouts": payout_batch.pk,
+        "api-payout-hold-release": payout_hold.pk,
+        "api-payout-retry": payout.pk,
         "api-gold-answers": project.pk,
         "api-project-quality": project.pk,
         "api-work-action": {"kind": "time-entries", "pk": entry.pk, "action": "approve"},

@@ -2,6 +2,7 @@
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -88,7 +89,8 @@ class RevenueReportView(APIView):
     @extend_schema(
         parameters=[s.RevenueReportQuery],
         responses={
-            200: OpenApiResponse(response=s.RevenueReportOutput, description="JSON; the weeks as CSV with ?output=csv")
+            (200, "application/json"): s.RevenueReportOutput,
+            (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR, description="The weeks, with ?output=csv"),
         },
         tags=["pay"],
     )

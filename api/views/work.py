@@ -1,9 +1,12 @@
 """Logging work and reviewing it, through the API."""
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +16,7 @@ from marketplace import selectors, services
 from marketplace.models import PENDING_REVIEW, Engagement, QualityScore, TaskSubmission, TimeEntry
 
 from .. import serializers as s
+from .. import time_entry_files
 from ..idempotency import idempotent, not_idempotent
 from ..permissions import IsExpert, IsLabMember
 
@@ -55,6 +59,91 @@ class MyTimeEntryListView(APIView):
         engagement = _own_engagement(request, values.pop("engagement"))
         entry = services.time_entry_log(actor=request.user, engagement=engagement, **values)
         return Response(s.TimeEntryOutput(entry).data, status=status.HTTP_201_CREATED)
+
+
+class MyTimeEntryImportView(APIView):
+    """Log many time entries from one CSV or JSON-lines file: all of them, or none and every refused row named.
+
+    The file is the body (`text/csv` or `application/x-ndjson`) or a multipart upload named
+    `file`. Each row gives `engagement` (an id) and the fields of a single entry; times need
+    their UTC offset. The rules are those of a single entry, with the file's earlier rows
+    counted as already logged. A refusal is a 400 `import_refused` listing each refused row
+    (its number counts entries from 1, not the CSV header or blank lines) with its fields.
+    """
+
+    permission_classes = [IsExpert]
+    parser_classes = [MultiPartParser]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # The body is read whole (for the Idempotency-Key's fingerprint, and to parse it),
+        # so it is bounded before anything reads it.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) > limit:
+            raise ApplicationError(
+                "The file is too large.",
+                code="file_too_large",
+                fields={"file": [f"At most {limit // (1024 * 1024)} MB; split the file."]},
+            )
+
+    @extend_schema(
+        request={
+            "multipart/form-data": s.TimeEntryImportUpload,
+            "text/csv": OpenApiTypes.STR,
+            "application/x-ndjson": OpenApiTypes.STR,
+        },
+        responses={201: s.TimeEntryImportOutput, 400: s.TimeEntryImportRefusal},
+        tags=["work"],
+    )
+    @idempotent
+    def post(self, request):
+        media_type = (request.content_type or "").split(";")[0].strip().lower()
+        if media_type == "multipart/form-data":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise ApplicationError("Attach the file.", code="invalid_file", fields={"file": ["No file was sent."]})
+            upload_type = (upload.content_type or "").split(";")[0].strip().lower()
+            rows = time_entry_files.rows_from_upload(media_type=upload_type, data=upload.read(), filename=upload.name)
+        elif media_type in time_entry_files.CSV_TYPES | time_entry_files.JSON_LINES_TYPES:
+            rows = time_entry_files.rows_from_upload(media_type=media_type, data=request.body)
+        else:
+            raise ApplicationError(
+                "Send a CSV or JSON-lines file.",
+                code="invalid_file",
+                fields={"file": ["Send text/csv, application/x-ndjson, or a multipart upload named file."]},
+            )
+        try:
+            result = services.time_entries_import(actor=request.user, rows=rows)
+        except services.ImportRefused as refused:
+            return Response(
+                s.TimeEntryImportRefusal(
+                    {
+                        "code": refused.code,
+                        "message": refused.message,
+                        "rows": refused.rows,
+                        "refused_rows": refused.refused,
+                        "total_rows": refused.total,
+                    }
+                ).data,
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(
+            s.TimeEntryImportOutput(
+                {
+                    "created": result.created,
+                    "minutes": result.minutes,
+                    "first_id": result.first_id,
+                    "last_id": result.last_id,
+                    "submitted_at": result.submitted_at,
+                    "engagements": [
+                        {"engagement": pk, "entries": entries, "minutes": minutes}
+                        for pk, (entries, minutes) in sorted(result.by_engagement.items())
+                    ],
+                }
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class TimeEntryReviseView(APIView):

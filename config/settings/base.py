@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.utils.csp import CSP
 
 from config import embedded
 
@@ -59,10 +60,12 @@ INSTALLED_APPS = [
     "marketplace",
     "payouts",
     "api",
+    "maintenance",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -88,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -180,6 +184,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["api.schema.api_paths_only"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.document_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TierEnum": "contributors.models.Tier",
         "CredentialKindEnum": "vetting.models.CredentialKind",
@@ -204,6 +213,41 @@ STORAGES = {
 CREDENTIAL_DOCUMENT_MAX_BYTES = env.int("CREDENTIAL_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+# Content Security Policy on every response: scripts and styles only from this site's
+# static files or an inline block carrying the response's nonce (`{% csp_nonce_attr %}`);
+# no plugins, no <base> rewriting, never framed. Style attributes are refused too, so
+# templates size things with classes or SVG attributes instead of style="...".
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+}
+# Redoc (/api/redoc/) injects styles before it can be handed the nonce, searches in a
+# worker started from a blob: URL and shows its maker's logo from their CDN: its page
+# alone gets this looser policy for styles, workers and images; scripts stay as strict.
+REDOC_CSP = {
+    **SECURE_CSP,
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "worker-src": [CSP.SELF, "blob:"],
+    "img-src": [CSP.SELF, "data:", "https://cdn.redoc.ly"],
+}
+# Load balancers and orchestrators probe the health checks over plain HTTP; when
+# SECURE_SSL_REDIRECT is on (production) they must get an answer, not a redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)"]
+# How long a health check waits for Redis, and for Celery workers to answer a broadcast
+# (their replies can take several hundred milliseconds on a busy worker).
+HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=2.0)
+
+# `backup_create` writes here unless given --output; keep it off the database's disk and
+# copy it elsewhere (docs/operations.md). PG_BIN_DIR names the directory of the
+# pg_dump/pg_restore to use when the ones found on this machine do not fit the server.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(DATA_DIR / "backups")))
+PG_BIN_DIR = env.str("PG_BIN_DIR", default="")
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -241,6 +285,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "vetting.tasks.deactivation_windows_sweep_task",
         "schedule": timedelta(hours=1),
     },
+    "payouts-sweep": {
+        "task": "payouts.tasks.payouts_sweep_task",
+        "schedule": timedelta(minutes=1),
+    },
+    "payouts-reconcile": {
+        "task": "payouts.tasks.payouts_reconcile_task",
+        "schedule": timedelta(hours=24),
+    },
+}
+# Payouts go on their own queue, so that a batch of 100,000 transfers never delays mail
+# or sweeps; the worker started by `make run` consumes both (`-Q celery,payouts`).
+CELERY_TASK_ROUTES = {
+    "payouts.tasks.payout_send_task": {"queue": "payouts"},
+    "payouts.tasks.payout_batch_dispatch_task": {"queue": "payouts"},
+    "payouts.tasks.payouts_sweep_task": {"queue": "payouts"},
 }
 
 # Stripe. Without a secret key the product talks to the local Stripe test server
@@ -253,8 +312,46 @@ if STRIPE_LOCAL:
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="") or f"whsec_{_local_secret_key()[:32]}"
 STRIPE_CONNECT_WEBHOOK_SECRET = env.str("STRIPE_CONNECT_WEBHOOK_SECRET", default="") or STRIPE_WEBHOOK_SECRET
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
+# How long a payout's request to Stripe may take before it counts as unanswered (and is
+# asked again with the same idempotency key).
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=30)
+
+# Payouts. The smallest amount sent, in minor units per currency ("default" for the
+# rest), e.g. PAYOUT_MINIMUM_MINOR=default=100,JPY=150; smaller amounts are carried
+# forward to a later batch.
+PAYOUT_MINIMUM_MINOR = {
+    "default": 100,
+    **{
+        (key if key == "default" else key.upper()): int(value)
+        for key, value in env.dict("PAYOUT_MINIMUM_MINOR", default={}).items()
+    },
+}
+# Transfers per second across every worker (Stripe allows 100 operations a second in
+# live mode, fewer in test mode, for everything the platform does); 0 turns it off.
+PAYOUT_RATE_LIMIT_PER_SECOND = env.float("PAYOUT_RATE_LIMIT_PER_SECOND", default=25)
+# A payout whose request failed for a transient reason is tried again after
+# PAYOUT_RETRY_BACKOFF_SECONDS, doubling up to PAYOUT_RETRY_BACKOFF_MAX_SECONDS, at most
+# PAYOUT_SEND_MAX_RETRIES times by its task; after that the sweep takes it on.
+PAYOUT_SEND_MAX_RETRIES = env.int("PAYOUT_SEND_MAX_RETRIES", default=5)
+PAYOUT_RETRY_BACKOFF_SECONDS = env.float("PAYOUT_RETRY_BACKOFF_SECONDS", default=2)
+PAYOUT_RETRY_BACKOFF_MAX_SECONDS = env.float("PAYOUT_RETRY_BACKOFF_MAX_SECONDS", default=300)
+# The sweep (every minute) sends again every pending or submitted payout of an approved
+# batch that has been neither queued nor tried for this long (its task was lost, or gave up).
+PAYOUT_SWEEP_AFTER_SECONDS = env.int("PAYOUT_SWEEP_AFTER_SECONDS", default=900)
+# Send tasks are queued only as far ahead as the rate limit lets them out in this many
+# seconds; the sweep tops the queue up, so a batch of 100,000 never floods the broker.
+PAYOUT_QUEUE_AHEAD_SECONDS = env.int("PAYOUT_QUEUE_AHEAD_SECONDS", default=120)
+# Stripe keeps idempotency keys for at least 24 hours; past this age a submitted payout
+# is first looked up by transfer group and metadata before a transfer is created.
+PAYOUT_IDEMPOTENCY_KEY_SAFE_HOURS = 23
+# Where Stripe sends an expert back after onboarding (blank: this site's pay page).
+PAYOUT_ONBOARDING_RETURN_URL = env.str("PAYOUT_ONBOARDING_RETURN_URL", default="")
+PAYOUT_ONBOARDING_REFRESH_URL = env.str("PAYOUT_ONBOARDING_REFRESH_URL", default="")
 # The weekday pay weeks start on (0 Monday ... 6 Sunday).
 PAY_WEEK_START = env.int("PAY_WEEK_START", default=0)
+# A pay run split into this many parts by expert id, computed side by side by as many
+# workers (each in its own transaction); 1 computes it in one transaction.
+PAY_RUN_SHARDS = env.int("PAY_RUN_SHARDS", default=1)
 # A reviewer's or project's rejections over the last REVIEW_ALERT_DAYS that raise an alert:
 # at least REVIEW_ALERT_MIN_REVIEWS reviews, more than REVIEW_ALERT_SHARE of them rejected.
 REVIEW_ALERT_DAYS = 30
@@ -262,6 +359,9 @@ REVIEW_ALERT_MIN_REVIEWS = env.int("REVIEW_ALERT_MIN_REVIEWS", default=10)
 REVIEW_ALERT_SHARE = env.float("REVIEW_ALERT_SHARE", default=0.3)
 # Budget share at which a lab is warned that a project's budget is running out.
 BUDGET_WARNING_SHARE = env.float("BUDGET_WARNING_SHARE", default=0.8)
+# Most entries one time-entry import may hold; its file is also bounded by
+# DATA_UPLOAD_MAX_MEMORY_SIZE, because the request body is read whole.
+TIME_ENTRY_IMPORT_MAX_ROWS = env.int("TIME_ENTRY_IMPORT_MAX_ROWS", default=50_000)
 
 # Credentials expiring within this many days are flagged to the expert and to ops.
 CREDENTIAL_EXPIRY_WARNING_DAYS = env.int("CREDENTIAL_EXPIRY_WARNING_DAYS", default=30)

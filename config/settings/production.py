@@ -8,6 +8,11 @@ SECRET_KEY = env.str("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db_url("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# A database host that has vanished should fail a request (and /healthz/db) within
+# seconds, not after the operating system's TCP timeout of about two minutes.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+)
 _smtp = env.email_url("EMAIL_URL", default="smtp://localhost:25")
 MAILERS = {
     "default": {

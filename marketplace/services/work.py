@@ -7,13 +7,17 @@ submitted entry writes a new version with a reason and keeps the old one.
 
 from __future__ import annotations
 
+import itertools
 import random
 import zoneinfo
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -21,7 +25,8 @@ from accounts.models import User
 from accounts.notifications import notify_after_commit, ops_reviewers
 from audit.services import audit_record
 from config.errors import ApplicationError, NotPermitted
-from payouts.periods import is_locked, pay_weeks_changed
+from contributors.models import Contributor
+from payouts.periods import is_locked, pay_weeks_changed, week_of
 
 from ..models import (
     APPROVED_STATUSES,
@@ -31,16 +36,20 @@ from ..models import (
     LabMembership,
     LabRole,
     PayModel,
+    Project,
     ReviewAlert,
     ReviewStatus,
     TaskSubmission,
     TimeEntry,
 )
-from ..selectors import work_exposure_minor
+from ..selectors import TIME_ENTRY_VALUE_SQL, work_exposure_minor, work_values_minor
 from .projects import _warn_if_budget_running_low
 
 __all__ = [
+    "ImportRefused",
+    "ImportResult",
     "task_submit",
+    "time_entries_import",
     "time_entry_log",
     "time_entry_revise",
     "work_appeal",
@@ -55,7 +64,11 @@ DAY_MINUTES = 24 * 60
 
 
 def _refuse(message: str, **fields: str):
-    raise ApplicationError(message, code="invalid_work", fields={k: [v] for k, v in fields.items()})
+    raise _work_refusal(message, **fields)
+
+
+def _work_refusal(message: str, **fields: str) -> ApplicationError:
+    return ApplicationError(message, code="invalid_work", fields={k: [v] for k, v in fields.items()})
 
 
 def _own_active_engagement(actor: User, engagement: Engagement) -> Engagement:
@@ -84,7 +97,69 @@ def _check_work(
     contributor = engagement.contributor
     project = engagement.project
     now = timezone.now()
-    today = _local_date(now, contributor.timezone)
+    date_field = "started_at" if started_at else "work_date"
+    _check_time_shape(
+        work_date=work_date,
+        minutes=minutes,
+        started_at=started_at,
+        ended_at=ended_at,
+        now=now,
+        today=_local_date(now, contributor.timezone),
+        runs=_engagement_days(engagement),
+    )
+    if is_locked(work_date):
+        raise _locked_week_refusal(date_field)
+
+    current = TimeEntry.objects.filter(contributor=contributor, is_current=True)
+    if replacing is not None:
+        current = current.exclude(pk=replacing.pk)
+    if started_at is not None:
+        clash = current.filter(started_at__lt=ended_at, ended_at__gt=started_at).first()
+        if clash is not None:
+            _overlap(clash, contributor.timezone)
+    day_total = current.filter(work_date=work_date).aggregate(total=Sum("minutes"))["total"] or 0
+    day_total += (
+        TaskSubmission.objects.filter(contributor=contributor, work_date=work_date).aggregate(total=Sum("minutes"))[
+            "total"
+        ]
+        or 0
+    )
+    if day_total + minutes > DAY_MINUTES:
+        raise _full_day_refusal(date_field, day_total=day_total, work_date=work_date)
+    if project.weekly_cap_hours:
+        start, end = week_of(work_date)
+        week_total = (
+            current.filter(engagement=engagement, work_date__range=(start, end)).aggregate(total=Sum("minutes"))[
+                "total"
+            ]
+            or 0
+        )
+        if week_total + minutes > project.weekly_cap_hours * 60:
+            raise _weekly_cap_refusal(
+                ranged=started_at is not None, cap_hours=project.weekly_cap_hours, week_total=week_total
+            )
+    exposure = work_exposure_minor(project=project)
+    if exposure >= project.funded_minor:
+        raise _budget_exhausted_refusal()
+
+
+def _engagement_days(engagement: Engagement) -> tuple[date, date]:
+    """The first and last day work on an engagement may be dated, in the expert's own days."""
+    project = engagement.project
+    return max(project.starts_on, _local_date(engagement.started_at, engagement.contributor.timezone)), project.ends_on
+
+
+def _check_time_shape(
+    *,
+    work_date: date,
+    minutes: int,
+    started_at: datetime | None,
+    ended_at: datetime | None,
+    now: datetime,
+    today: date,
+    runs: tuple[date, date],
+) -> None:
+    """The rules an entry meets on its own, before any other logged work is looked at."""
     date_field = "started_at" if started_at else "work_date"
     if started_at is not None:
         if ended_at is None:
@@ -102,63 +177,40 @@ def _check_work(
             _refuse("A day has 24 hours.", minutes="A day has 24 hours (1,440 minutes).")
         if work_date > today:
             _refuse("Time in the future cannot be logged.", work_date="This day is in the future.")
-    starts = max(project.starts_on, _local_date(engagement.started_at, contributor.timezone))
-    if work_date < starts or work_date > project.ends_on:
+    runs_from, runs_to = runs
+    if work_date < runs_from or work_date > runs_to:
         _refuse(
             "This is outside the engagement's dates.",
-            **{date_field: f"The engagement runs from {starts:%d %b %Y} to {project.ends_on:%d %b %Y}."},
-        )
-    if is_locked(work_date):
-        _refuse(
-            "That pay week is locked; ask for an adjustment instead.",
-            **{date_field: "The pay week of this day is locked."},
+            **{date_field: f"The engagement runs from {runs_from:%d %b %Y} to {runs_to:%d %b %Y}."},
         )
 
-    current = TimeEntry.objects.filter(contributor=contributor, is_current=True)
-    if replacing is not None:
-        current = current.exclude(pk=replacing.pk)
-    if started_at is not None:
-        clash = current.filter(started_at__lt=ended_at, ended_at__gt=started_at).first()
-        if clash is not None:
-            _overlap(clash, contributor.timezone)
-    day_total = current.filter(work_date=work_date).aggregate(total=Sum("minutes"))["total"] or 0
-    day_total += (
-        TaskSubmission.objects.filter(contributor=contributor, work_date=work_date).aggregate(total=Sum("minutes"))[
-            "total"
-        ]
-        or 0
+
+def _locked_week_refusal(date_field: str) -> ApplicationError:
+    return _work_refusal(
+        "That pay week is locked; ask for an adjustment instead.", **{date_field: "The pay week of this day is locked."}
     )
-    if day_total + minutes > DAY_MINUTES:
-        _refuse(
-            "That would make more than 24 hours on one day.",
-            **{date_field: f"{day_total} minutes are already logged on {work_date:%d %b %Y}; a day has 1,440."},
-        )
-    if project.weekly_cap_hours:
-        from payouts.periods import week_of
 
-        start, end = week_of(work_date)
-        week_total = (
-            current.filter(engagement=engagement, work_date__range=(start, end)).aggregate(total=Sum("minutes"))[
-                "total"
-            ]
-            or 0
-        )
-        if week_total + minutes > project.weekly_cap_hours * 60:
-            _refuse(
-                "That is more than the lab's weekly cap for this project.",
-                **{
-                    "ended_at"
-                    if started_at
-                    else "minutes": f"The cap is {project.weekly_cap_hours} hours a week; {week_total} minutes are logged this week."
-                },
-            )
-    exposure = work_exposure_minor(project=project)
-    if exposure >= project.funded_minor:
-        raise ApplicationError(
-            "This project's budget is used up; the lab has been told. Work logged now could not be paid from it, "
-            "so it is refused until the lab adds funds.",
-            code="budget_exhausted",
-        )
+
+def _full_day_refusal(date_field: str, *, day_total: int, work_date: date) -> ApplicationError:
+    return _work_refusal(
+        "That would make more than 24 hours on one day.",
+        **{date_field: f"{day_total} minutes are already logged on {work_date:%d %b %Y}; a day has 1,440."},
+    )
+
+
+def _weekly_cap_refusal(*, ranged: bool, cap_hours: int, week_total: int) -> ApplicationError:
+    message = f"The cap is {cap_hours} hours a week; {week_total} minutes are logged this week."
+    return _work_refusal(
+        "That is more than the lab's weekly cap for this project.", **{"ended_at" if ranged else "minutes": message}
+    )
+
+
+def _budget_exhausted_refusal() -> ApplicationError:
+    return ApplicationError(
+        "This project's budget is used up; the lab has been told. Work logged now could not be paid from it, "
+        "so it is refused until the lab adds funds.",
+        code="budget_exhausted",
+    )
 
 
 def _overlap(clash: TimeEntry, tz_name: str) -> None:
@@ -440,13 +492,14 @@ def work_approve(*, actor: User, item: TimeEntry | TaskSubmission) -> TimeEntry 
                 f"This work is already {item.get_status_display().lower()}.", code="illegal_transition"
             )
         before = item.status
+        # The pay week is held before the approval is stamped: see payouts.payrun.
+        pay_weeks_changed(
+            contributor_days=[(item.contributor_id, item.work_date)], reason="approved after the week was locked"
+        )
         item.status = ReviewStatus.APPROVED
         item.reviewed_by = actor
         item.reviewed_at = timezone.now()
         item.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-        pay_weeks_changed(
-            contributor_days=[(item.contributor_id, item.work_date)], reason="approved after the week was locked"
-        )
         audit_record(
             actor=actor,
             action=f"marketplace.{_kind(item)}.approved",
@@ -602,16 +655,17 @@ def work_decide_appeal(
             raise ApplicationError("This work is not under appeal.", code="illegal_transition")
         if item.reviewed_by_id == actor.pk:
             raise NotPermitted("The reviewer who rejected the work cannot decide its appeal.", code="four_eyes")
+        if approve:
+            # The pay week is held before the approval is stamped: see payouts.payrun.
+            pay_weeks_changed(
+                contributor_days=[(item.contributor_id, item.work_date)],
+                reason="appeal upheld after the week was locked",
+            )
         item.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
         item.appeal_decided_by = actor
         item.appeal_decision_reason = reason
         item.appeal_decided_at = timezone.now()
         item.save(update_fields=["status", "appeal_decided_by", "appeal_decision_reason", "appeal_decided_at"])
-        if approve:
-            pay_weeks_changed(
-                contributor_days=[(item.contributor_id, item.work_date)],
-                reason="appeal upheld after the week was locked",
-            )
         audit_record(
             actor=actor,
             action=f"marketplace.{_kind(item)}.appeal_{'upheld' if approve else 'refused'}",
@@ -646,21 +700,30 @@ def work_auto_approve_sweep(*, now: datetime | None = None) -> int:
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"""
-                    UPDATE {table} w SET status = 'auto_approved', auto_approved_at = %(now)s
-                    FROM marketplace_project p
-                    WHERE p.id = w.project_id {current}
-                      AND w.status IN ('submitted', 'held', 'appealed')
+                    SELECT w.id, w.contributor_id, w.work_date FROM {table} w
+                    JOIN marketplace_project p ON p.id = w.project_id
+                    WHERE w.status IN ('submitted', 'held', 'appealed') {current}
                       AND COALESCE(w.appealed_at, w.submitted_at) < %(now)s - make_interval(days => p.review_window_days)
-                    RETURNING w.id, w.project_id, w.contributor_id, w.work_date, w.minutes
+                    FOR UPDATE OF w
                     """,
                     {"now": now},
                 )
+                due = cursor.fetchall()
+                # The pay weeks are held before the approvals are stamped: see payouts.payrun.
+                pay_weeks_changed(
+                    contributor_days=[(contributor_id, work_date) for _, contributor_id, work_date in due],
+                    reason="approved automatically after the week was locked",
+                )
+                cursor.execute(
+                    f"""
+                    UPDATE {table} w SET status = 'auto_approved', auto_approved_at = %(stamp)s
+                    WHERE w.id = ANY(%(ids)s)
+                    RETURNING w.id, w.project_id, w.contributor_id, w.work_date, w.minutes
+                    """,
+                    {"stamp": max(now, timezone.now()), "ids": [item_id for item_id, _, _ in due]},
+                )
                 rows = cursor.fetchall()
             total += len(rows)
-            pay_weeks_changed(
-                contributor_days=[(row[2], row[3]) for row in rows],
-                reason="approved automatically after the week was locked",
-            )
             by_project: dict[int, list[int]] = {}
             for item_id, project_id, contributor_id, work_date, minutes in rows:
                 by_project.setdefault(project_id, []).append(item_id)
@@ -690,3 +753,460 @@ def work_auto_approve_sweep(*, now: datetime | None = None) -> int:
                     + "\n".join(approved[contributor.pk]),
                 )
     return total
+
+
+# --- imports of many entries ------------------------------------------------------
+
+IMPORT_FIELDS = frozenset(
+    {"engagement", "activity", "work_date", "minutes", "started_at", "ended_at", "note", "task_reference"}
+)
+# A refused import names this many rows at most; its counts say how many there were.
+IMPORT_ROWS_SHOWN = 1000
+_ACTIVITIES = frozenset(ActivityKind.values)
+NOT_YOUR_ENGAGEMENT = "No engagement of yours has this id."
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    minutes: int
+    # Every entry of the import has an id in this range and the import's submitted_at.
+    first_id: int | None
+    last_id: int | None
+    submitted_at: datetime
+    # engagement id -> (entries, minutes)
+    by_engagement: dict[int, tuple[int, int]]
+
+
+class ImportRefused(ApplicationError):
+    """Rows of an import that broke a rule, each with its error code and field messages; nothing was written."""
+
+    def __init__(self, *, rows: list[dict], refused: int, total: int, message: str = ""):
+        super().__init__(
+            message or f"{refused:,} of {total:,} rows were refused; nothing was imported.", code="import_refused"
+        )
+        self.rows = rows
+        self.refused = refused
+        self.total = total
+
+
+class _StagedRow(NamedTuple):
+    n: int
+    engagement_id: int
+    contributor_id: int
+    project_id: int
+    activity: str
+    work_date: date
+    week_start: date
+    week_end: date
+    minutes: int
+    started_at: datetime | None
+    ended_at: datetime | None
+    note: str
+    task_reference: str
+
+
+def _whole_number(value) -> int:
+    if isinstance(value, bool):
+        raise TypeError
+    if isinstance(value, float):
+        # JSON may write 90 as 90.0; 90.5 is not a whole number, and is never truncated to one.
+        if not value.is_integer():
+            raise ValueError
+        return int(value)
+    return value if isinstance(value, int) else int(value)
+
+
+def _day(value) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    return date.fromisoformat(value)
+
+
+def _moment(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def _text(value) -> str:
+    if not isinstance(value, str):
+        raise TypeError
+    return value
+
+
+def _import_value(raw: Mapping, name: str, parse, message: str, fields: dict):
+    value = raw.get(name)
+    if isinstance(value, str):
+        value = value.strip()
+    if value is None or value == "":
+        return None
+    try:
+        return parse(value)
+    except (TypeError, ValueError):
+        fields[name] = [message]
+        return None
+
+
+def _read_import_row(raw: Mapping) -> tuple[dict, dict[str, list[str]]]:
+    """One row's values as types, with a message for each value that cannot be read."""
+    fields: dict[str, list[str]] = {str(key): ["Unknown field."] for key in raw.keys() - IMPORT_FIELDS}
+    when = "Use a time with its UTC offset, like 2026-11-20T09:00:00+01:00."
+    values = {
+        "engagement": _import_value(raw, "engagement", _whole_number, "Give the id of an engagement.", fields),
+        "activity": _import_value(raw, "activity", _text, "Give the kind of work as text.", fields),
+        "work_date": _import_value(raw, "work_date", _day, "Use a date like 2026-11-20.", fields),
+        "minutes": _import_value(raw, "minutes", _whole_number, "Give a whole number of minutes.", fields),
+        "started_at": _import_value(raw, "started_at", _moment, when, fields),
+        "ended_at": _import_value(raw, "ended_at", _moment, when, fields),
+        "note": _import_value(raw, "note", _text, "Give the note as text.", fields) or "",
+        "task_reference": _import_value(raw, "task_reference", _text, "Give the reference as text.", fields) or "",
+    }
+    if values["engagement"] is None and "engagement" not in fields:
+        fields["engagement"] = ["Give the id of the engagement the time was worked on."]
+    if values["activity"] not in _ACTIVITIES and "activity" not in fields:
+        fields["activity"] = [f"Unknown kind of work: use one of {', '.join(ActivityKind.values)}."]
+    if len(values["task_reference"]) > 200:
+        fields["task_reference"] = ["At most 200 characters."]
+    for name in ("note", "task_reference"):
+        # PostgreSQL text cannot hold them; the single-entry API refuses them the same way.
+        if "\x00" in values[name]:
+            fields[name] = ["Null characters are not allowed."]
+    return values, fields
+
+
+def time_entries_import(*, actor: User, rows: Iterable[Mapping[str, object]]) -> ImportResult:
+    """Log many time entries at once, under the rules of a single one; one refused row refuses them all.
+
+    ``rows`` are mappings of the fields ``time_entry_log`` takes (``engagement`` as an id),
+    as text (a CSV file) or as JSON values. What concerns a row alone is checked row by
+    row; what depends on other work (a locked week, overlaps, hours in a day, the weekly
+    cap, the budget) is checked for the whole file at once in SQL, counting the file's
+    earlier rows as if they had been logged one by one before it. The rows are written
+    with one INSERT ... SELECT and one audit event, in one transaction.
+    """
+    limit = settings.TIME_ENTRY_IMPORT_MAX_ROWS
+    rows = list(itertools.islice(rows, limit + 1))
+    if not rows:
+        raise ApplicationError("The file has no entries.", code="invalid_file", fields={"file": ["No entries found."]})
+    if len(rows) > limit:
+        raise ApplicationError(
+            f"One import holds at most {limit:,} entries.",
+            code="too_many_rows",
+            fields={"file": [f"More than {limit:,} entries; split the file."]},
+        )
+    now = timezone.now()
+    refusals: dict[int, tuple[str, dict[str, list[str]]]] = {}
+    with transaction.atomic():
+        contributor = Contributor.objects.filter(user=actor).first()
+        if contributor is not None:
+            # The same lock as time_entry_log: one person's work is written one request at a time.
+            Engagement.objects.select_for_update().filter(contributor=contributor).exists()
+        readable = []
+        for number, raw in enumerate(rows, start=1):
+            values, fields = _read_import_row(raw)
+            if fields:
+                refusals[number] = ("invalid", fields)
+            else:
+                readable.append((number, values))
+        engagements = {}
+        if contributor is not None:
+            wanted = {values["engagement"] for _, values in readable}
+            engagements = {
+                e.pk: e
+                for e in Engagement.objects.filter(pk__in=wanted, contributor=contributor).select_related(
+                    "project", "contributor"
+                )
+            }
+        staged = _checked_rows(readable, engagements, now=now, refusals=refusals)
+        if staged:
+            _stage_import(staged)
+            _refuse_conflicts(staged, contributor, refusals=refusals)
+        if refusals:
+            shown = [
+                {"row": number, "code": code, "fields": fields}
+                for number, (code, fields) in sorted(refusals.items())[:IMPORT_ROWS_SHOWN]
+            ]
+            raise ImportRefused(rows=shown, refused=len(refusals), total=len(rows))
+        result = _write_import(actor=actor, now=now)
+        audit_record(
+            actor=actor,
+            action="marketplace.time_entry.imported",
+            target=contributor,
+            after={
+                "entries": result.created,
+                "minutes": result.minutes,
+                "first_id": result.first_id,
+                "last_id": result.last_id,
+                "submitted_at": now,
+                "engagements": {str(pk): entries for pk, (entries, _) in sorted(result.by_engagement.items())},
+                "work_dates": [min(row.work_date for row in staged), max(row.work_date for row in staged)],
+            },
+        )
+    return result
+
+
+def _checked_rows(readable, engagements: dict[int, Engagement], *, now: datetime, refusals: dict) -> list[_StagedRow]:
+    """The rows that meet every rule about themselves alone (and lie in open pay weeks), ready to stage."""
+    staged: list[_StagedRow] = []
+    # Looked up once per engagement, day and timezone rather than once per row.
+    known = {pk: (e, _engagement_days(e), e.contributor_id, e.project_id) for pk, e in engagements.items()}
+    weeks: dict[date, tuple[date, date]] = {}
+    today: dict[str, date] = {}
+    for number, values in readable:
+        engagement, runs, contributor_id, project_id = known.get(values["engagement"], (None, None, None, None))
+        if engagement is None:
+            # The same answer for someone else's engagement and for none at all.
+            refusals[number] = ("invalid", {"engagement": [NOT_YOUR_ENGAGEMENT]})
+            continue
+        if engagement.status != EngagementStatus.ACTIVE:
+            refusals[number] = ("engagement_ended", {"engagement": ["This engagement has ended."]})
+            continue
+        tz_name = engagement.contributor.timezone
+        if tz_name not in today:
+            today[tz_name] = _local_date(now, tz_name)
+        try:
+            work_date, minutes, started_at, ended_at = _normalise_time(
+                engagement=engagement,
+                started_at=values["started_at"],
+                ended_at=values["ended_at"],
+                work_date=values["work_date"],
+                minutes=values["minutes"],
+            )
+            _check_time_shape(
+                work_date=work_date,
+                minutes=minutes,
+                started_at=started_at,
+                ended_at=ended_at,
+                now=now,
+                today=today[tz_name],
+                runs=runs,
+            )
+        except ApplicationError as refused:
+            refusals[number] = (refused.code, refused.fields)
+            continue
+        except OverflowError:
+            # A time near year 1 or 9999 cannot be moved into the expert's timezone.
+            refusals[number] = ("invalid", {"started_at": ["This time is out of range."]})
+            continue
+        week = weeks.get(work_date)
+        if week is None:
+            week = weeks[work_date] = week_of(work_date)
+        staged.append(
+            _StagedRow(
+                number,
+                values["engagement"],
+                contributor_id,
+                project_id,
+                values["activity"],
+                work_date,
+                week[0],
+                week[1],
+                minutes,
+                started_at,
+                ended_at,
+                values["note"],
+                values["task_reference"],
+            )
+        )
+    locked = {start for start in {row.week_start for row in staged} if is_locked(start)}
+    for row in staged:
+        if row.week_start in locked:
+            refused = _locked_week_refusal("started_at" if row.started_at else "work_date")
+            refusals[row.n] = (refused.code, refused.fields)
+    return [row for row in staged if row.week_start not in locked]
+
+
+def _stage_import(staged: list[_StagedRow]) -> None:
+    """Copy the rows into a temporary table that the checks and the write read from."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.time_entry_import")
+        cursor.execute(
+            """
+            CREATE TEMP TABLE time_entry_import (
+                n integer NOT NULL, engagement_id bigint NOT NULL, contributor_id bigint NOT NULL,
+                project_id bigint NOT NULL, activity varchar(15) NOT NULL, work_date date NOT NULL,
+                week_start date NOT NULL, week_end date NOT NULL, minutes integer NOT NULL,
+                started_at timestamptz, ended_at timestamptz, note text NOT NULL, task_reference varchar(200) NOT NULL
+            ) ON COMMIT DROP
+            """
+        )
+        with cursor.cursor.copy(f"COPY time_entry_import ({', '.join(_StagedRow._fields)}) FROM STDIN") as copy:
+            for row in staged:
+                copy.write_row(row)
+
+
+# Entries of the file that overlap a current entry already logged by the same person
+# (through the exclusion constraint's GiST index), the earliest such entry for each.
+IMPORT_OVERLAPS_LOGGED_SQL = """
+SELECT DISTINCT ON (i.n) i.n, t.started_at, t.ended_at, t.activity
+FROM time_entry_import i
+JOIN marketplace_timeentry t
+  ON t.contributor_id = i.contributor_id AND t.is_current AND t.started_at IS NOT NULL
+ AND TSTZRANGE(t.started_at, t.ended_at, '[)') && TSTZRANGE(i.started_at, i.ended_at, '[)')
+WHERE i.started_at IS NOT NULL
+ORDER BY i.n, t.started_at
+"""
+
+# Entries of the file that overlap an earlier-starting one of the same file: in order of
+# start, an entry overlaps some earlier one exactly when it starts before the latest end
+# so far, and that latest-ending entry is the one named.
+IMPORT_OVERLAPS_WITHIN_SQL = """
+SELECT n, latest[2]::integer
+FROM (
+    SELECT n, started_at,
+           max(ARRAY[extract(epoch FROM ended_at), n]) OVER (
+               PARTITION BY contributor_id ORDER BY started_at, n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+           ) AS latest
+    FROM time_entry_import WHERE started_at IS NOT NULL
+) ordered
+WHERE latest[1] > extract(epoch FROM started_at)
+"""
+
+# Hours in a day, the weekly cap and the budget for each entry of the file, counting what
+# is logged already plus the file's earlier rows, as if they had been logged one by one.
+# What is logged on the weeks the file covers joins the file as rows numbered 0, so that
+# one running sum per day, per engagement-week and per project counts both, with no join
+# whose size the planner would have to guess. Task submissions count towards the day only.
+IMPORT_TOTALS_SQL = f"""
+WITH calendar AS (
+    SELECT * FROM unnest(%(days)s::date[], %(week_starts)s::date[]) AS c(day, week_start)
+), logged AS (
+    SELECT t.contributor_id, t.engagement_id, t.work_date, t.minutes
+    FROM marketplace_timeentry t
+    WHERE t.contributor_id = %(contributor)s AND t.is_current AND t.work_date BETWEEN %(first_day)s AND %(last_day)s
+    UNION ALL
+    SELECT s.contributor_id, NULL, s.work_date, s.minutes
+    FROM marketplace_tasksubmission s
+    WHERE s.contributor_id = %(contributor)s AND s.work_date BETWEEN %(first_day)s AND %(last_day)s
+), work AS (
+    SELECT 0 AS n, l.contributor_id, l.engagement_id, NULL::bigint AS project_id, l.work_date, c.week_start,
+           l.minutes, NULL::numeric AS value, false AS ranged, NULL::integer AS weekly_cap_hours
+    FROM logged l JOIN calendar c ON c.day = l.work_date
+    UNION ALL
+    SELECT t.n, t.contributor_id, t.engagement_id, t.project_id, t.work_date, t.week_start,
+           t.minutes, {TIME_ENTRY_VALUE_SQL}, t.started_at IS NOT NULL, p.weekly_cap_hours
+    FROM time_entry_import t
+    JOIN marketplace_engagement e ON e.id = t.engagement_id
+    JOIN marketplace_project p ON p.id = t.project_id
+), totals AS (
+    SELECT n, minutes, work_date, ranged, weekly_cap_hours, project_id,
+           COALESCE(sum(minutes) OVER (
+               PARTITION BY contributor_id, work_date ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+           ), 0) AS day_before,
+           COALESCE(sum(minutes) OVER (
+               PARTITION BY engagement_id, week_start ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+           ), 0) AS week_before,
+           COALESCE(sum(value) OVER (
+               PARTITION BY project_id ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+           ), 0) AS value_before
+    FROM work
+)
+SELECT t.n, t.ranged, t.work_date, t.day_before, t.weekly_cap_hours, t.week_before, t.value_before >= b.headroom
+FROM totals t
+JOIN unnest(%(projects)s::bigint[], %(headroom)s::numeric[]) AS b(project_id, headroom) ON b.project_id = t.project_id
+WHERE t.n > 0
+  AND (t.day_before + t.minutes > %(day_minutes)s
+       OR t.week_before + t.minutes > t.weekly_cap_hours * 60
+       OR t.value_before >= b.headroom)
+"""
+
+
+def _refuse_conflicts(staged: list[_StagedRow], contributor: Contributor, *, refusals: dict) -> None:
+    """Add the refusals that depend on other work, in the order time_entry_log checks them."""
+    found: dict[int, ApplicationError] = {}
+    tz = zoneinfo.ZoneInfo(contributor.timezone)
+    by_number = {row.n: row for row in staged}
+    funded = dict(Project.objects.filter(pk__in={row.project_id for row in staged}).values_list("pk", "funded_minor"))
+    headroom = {
+        pk: funded[pk] - approved - pending for pk, (approved, pending) in work_values_minor(project_ids=funded).items()
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(IMPORT_OVERLAPS_LOGGED_SQL)
+        for number, started_at, ended_at, activity in cursor.fetchall():
+            try:
+                _overlap(TimeEntry(started_at=started_at, ended_at=ended_at, activity=activity), contributor.timezone)
+            except ApplicationError as refused:
+                found[number] = refused
+        cursor.execute(IMPORT_OVERLAPS_WITHIN_SQL)
+        for number, other in cursor.fetchall():
+            clash = by_number[other]
+            found.setdefault(
+                number,
+                _work_refusal(
+                    "This overlaps another entry of the file.",
+                    started_at=(
+                        f"Overlaps row {other} of this file ({clash.started_at.astimezone(tz):%d %b %Y %H:%M}"
+                        f"-{clash.ended_at.astimezone(tz):%H:%M})."
+                    ),
+                ),
+            )
+        # The pay weeks of every day the file's weeks cover, as week_of says, for what is logged on them.
+        first_day = min(row.week_start for row in staged)
+        last_day = max(row.week_end for row in staged)
+        days = [first_day + timedelta(days=k) for k in range((last_day - first_day).days + 1)]
+        cursor.execute(
+            IMPORT_TOTALS_SQL,
+            {
+                "contributor": contributor.pk,
+                "first_day": first_day,
+                "last_day": last_day,
+                "days": days,
+                "week_starts": [week_of(day)[0] for day in days],
+                "projects": list(headroom),
+                "headroom": list(headroom.values()),
+                "day_minutes": DAY_MINUTES,
+            },
+        )
+        for number, ranged, work_date, day_before, cap_hours, week_before, over_budget in cursor.fetchall():
+            if number in found:
+                continue
+            minutes = by_number[number].minutes
+            if day_before + minutes > DAY_MINUTES:
+                found[number] = _full_day_refusal(
+                    "started_at" if ranged else "work_date", day_total=day_before, work_date=work_date
+                )
+            elif cap_hours is not None and week_before + minutes > cap_hours * 60:
+                found[number] = _weekly_cap_refusal(ranged=ranged, cap_hours=cap_hours, week_total=week_before)
+            elif over_budget:
+                refused = _budget_exhausted_refusal()
+                found[number] = ApplicationError(
+                    refused.message, code=refused.code, fields={"engagement": [refused.message]}
+                )
+    for number, refused in found.items():
+        refusals.setdefault(number, (refused.code, refused.fields))
+
+
+IMPORT_WRITE_SQL = """
+WITH written AS (
+    INSERT INTO marketplace_timeentry (
+        engagement_id, contributor_id, project_id, work_date, minutes, status, hold_reason, submitted_at,
+        rejection_reason, appeal_reason, appeal_decision_reason, activity, started_at, ended_at, note,
+        task_reference, version, is_current, change_reason, created_by_id)
+    SELECT engagement_id, contributor_id, project_id, work_date, minutes, %(status)s, '', %(now)s, '', '', '',
+           activity, started_at, ended_at, note, task_reference, 1, true, '', %(actor)s
+    FROM time_entry_import ORDER BY n
+    RETURNING id, engagement_id, minutes
+)
+SELECT engagement_id, count(*), sum(minutes), min(id), max(id) FROM written GROUP BY engagement_id
+"""
+
+
+def _write_import(*, actor: User, now: datetime) -> ImportResult:
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(IMPORT_WRITE_SQL, {"status": ReviewStatus.SUBMITTED, "now": now, "actor": actor.pk})
+            written = cursor.fetchall()
+    except IntegrityError:
+        # Only a correction made at the same moment, outside the per-person lock, gets here.
+        raise ApplicationError(
+            "Time logged while the file was being imported overlaps it; send the file again.",
+            code="invalid_work",
+            fields={"file": ["Overlaps time logged during the import."]},
+        ) from None
+    return ImportResult(
+        created=sum(row[1] for row in written),
+        minutes=sum(row[2] for row in written),
+        first_id=min(row[3] for row in written),
+        last_id=max(row[4] for row in written),
+        submitted_at=now,
+        by_engagement={row[0]: (row[1], row[2]) for row in written},
+    )

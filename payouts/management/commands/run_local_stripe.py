@@ -27,6 +27,13 @@ class Command(BaseCommand):
             url=f"{site_url.rstrip('/')}/stripe/webhooks/platform/",
             secret=settings.STRIPE_WEBHOOK_SECRET,
         )
+        # Experts' connected accounts report onboarding and verification here.
+        register_webhook(
+            name="connect",
+            url=f"{site_url.rstrip('/')}/stripe/webhooks/connect/",
+            secret=settings.STRIPE_CONNECT_WEBHOOK_SECRET,
+            connect=True,
+        )
         self.stdout.write(f"Local Stripe test server on {server.url}; webhooks go to {site_url}/stripe/webhooks/")
         import threading
 

@@ -1,0 +1,82 @@
+"""Production settings pass Django's deployment checks with nothing but the required environment."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+# Dummy values: the checks read settings and never connect to anything.
+PRODUCTION_ENVIRONMENT = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "SECRET_KEY": "a1Vb2Wc3Xd4Ye5Zf6Ag7Bh8Ci9Dj0Ek1Fl2Gm3Hn4Io5Jp6Kq7Lr8Ms9Nt0Ou1Pv2Qw3Rx",
+    "ALLOWED_HOSTS": "marketplace.example",
+    "CSRF_TRUSTED_ORIGINS": "https://marketplace.example",
+    "DATABASE_URL": "postgres://marketplace_app:not-a-real-password@db.internal.example:5432/marketplace",
+    "REDIS_URL": "redis://redis.internal.example:6379/0",
+    "EMAIL_URL": "smtp+tls://mailer:not-a-real-password@smtp.example:587",
+    "STRIPE_SECRET_KEY": "rk_live_not_a_real_key",
+    "STRIPE_WEBHOOK_SECRET": "whsec_not_a_real_secret",
+    "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_not_a_real_connect_secret",
+}
+
+
+def test_production_settings_pass_the_deployment_checks_without_a_warning():
+    environment = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "PG_BIN_DIR")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT_DIR,
+        env={**environment, **PRODUCTION_ENVIRONMENT},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+    assert result.stderr == ""
+
+
+PRINT_SETTINGS = """
+import json
+import django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "csp_middleware": "django.middleware.csp.ContentSecurityPolicyMiddleware" in settings.MIDDLEWARE,
+    "script_src": settings.SECURE_CSP["script-src"],
+    "style_src": settings.SECURE_CSP["style-src"],
+    "ssl_redirect": settings.SECURE_SSL_REDIRECT,
+    "redirect_exempt": settings.SECURE_REDIRECT_EXEMPT,
+    "proxy_ssl_header": settings.SECURE_PROXY_SSL_HEADER,
+    "hsts_seconds": settings.SECURE_HSTS_SECONDS,
+    "secure_cookies": [settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE],
+    "connect_timeout": settings.DATABASES["default"]["OPTIONS"]["connect_timeout"],
+}))
+"""
+
+
+def test_production_enforces_https_and_a_content_security_policy_without_unsafe_inline():
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS],
+        cwd=PROJECT_DIR,
+        env={**os.environ, **PRODUCTION_ENVIRONMENT},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    production = json.loads(result.stdout)
+    assert production == {
+        "csp_middleware": True,
+        "script_src": ["'self'", "<CSP_NONCE_SENTINEL>"],
+        "style_src": ["'self'", "<CSP_NONCE_SENTINEL>"],
+        "ssl_redirect": True,
+        "redirect_exempt": ["^healthz(/|$)"],
+        "proxy_ssl_header": ["HTTP_X_FORWARDED_PROTO", "https"],
+        "hsts_seconds": 31536000,
+        "secure_cookies": [True, True],
+        "connect_timeout": 5,
+    }
