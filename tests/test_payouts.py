@@ -41,6 +41,7 @@ from payouts.services import (
     payout_send,
 )
 from payouts.stripe_local import reset, webhook_deliveries
+from payouts.tasks import payouts_reconcile_task
 
 from .factories import make_lab, make_open_project, make_ops, make_vetted_expert
 from .payout_data import approved_pay_run_in_bulk, onboarded_accounts_in_bulk, stripe_client
@@ -425,7 +426,7 @@ def test_a_reversal_at_stripe_reverses_the_payout_and_its_posting_and_operations
 
 
 def test_reconciliation_is_clean_and_then_names_every_planted_difference(
-    stripe_server, django_capture_on_commit_callbacks, capsys
+    stripe_server, django_capture_on_commit_callbacks, capsys, mailoutbox
 ):
     run = approved_pay_run_in_bulk(experts=4, period_start=date(2024, 2, 5))
     onboarded_accounts_in_bulk(stripe_server, [s.contributor for s in run.statements.select_related("contributor")])
@@ -474,6 +475,13 @@ def test_reconciliation_is_clean_and_then_names_every_planted_difference(
     # The changed amount disagrees with the transfer, its posting and its balance transaction; the
     # reversal shows on the transfer and as a balance transaction; one line each.
     assert len(report.strip().splitlines()) == 8
+    # The daily task finds the same and tells operations finance.
+    finance = make_ops(Role.OPS_FINANCE)[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert payouts_reconcile_task() == 8
+    [mail] = [m for m in mailoutbox if m.to == [finance.email]]
+    assert mail.subject == "Payout reconciliation: 8 difference(s) with Stripe"
+    assert f"a second transfer for payout #{first.pk}" in mail.body
 
 
 def test_the_reconciliation_command_needs_a_start_date():
