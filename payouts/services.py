@@ -11,7 +11,7 @@ Accounts and what moves through them:
 - payout: debit the expert's payable, credit Stripe clearing (and the mirror image when
   Stripe reverses the transfer).
 
-Payouts through Stripe Connect live in ``payout_services``; their services are importable from here too.
+Payouts through Stripe Connect (accounts, holds, batches, sending) live in ``payout_services``.
 """
 
 from __future__ import annotations
@@ -391,14 +391,3 @@ def pay_run_approve(*, actor: User, run: PayRun) -> PayRun:
             after={**run.totals, "journal_entry": entry_id, "ledger": ledger_totals},
         )
     return run
-
-
-def __getattr__(name: str):
-    # Payout accounts, holds, batches and sending live in ``payout_services``, which builds
-    # on the ledger above; they are importable from here too, resolved on first use so
-    # that either module can be imported first.
-    from . import payout_services
-
-    if name in payout_services.__all__:
-        return getattr(payout_services, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

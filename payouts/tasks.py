@@ -4,7 +4,7 @@ import random
 from celery import shared_task
 from django.conf import settings
 
-from . import services
+from . import payout_services, services
 from .stripe_gateway import PaymentProviderUnavailable
 
 logger = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ def pay_run_compute_shard_task(run_id: int, shard: int) -> str:
 
 @shared_task(acks_late=True)
 def payout_batch_dispatch_task(batch_id: int) -> int:
-    return services.payout_batch_dispatch(batch_id=batch_id)
+    return payout_services.payout_batch_dispatch(batch_id=batch_id)
 
 
 def _backoff_seconds(retries: int) -> float:
@@ -41,7 +41,7 @@ def payout_send_task(payout_id: int, retries: int = 0) -> str:
     this one always ends cleanly, whoever called it.
     """
     try:
-        return services.payout_send(payout_id=payout_id).status
+        return payout_services.payout_send(payout_id=payout_id).status
     except PaymentProviderUnavailable:
         if retries >= settings.PAYOUT_SEND_MAX_RETRIES:
             logger.warning("Payout #%s still unsettled after %d retries; the sweep takes it on", payout_id, retries)
@@ -52,7 +52,7 @@ def payout_send_task(payout_id: int, retries: int = 0) -> str:
 
 @shared_task
 def payouts_sweep_task() -> int:
-    return services.payouts_sweep()
+    return payout_services.payouts_sweep()
 
 
 @shared_task

@@ -34,19 +34,19 @@ def _payment_intent_changed(event: dict) -> None:
 
 
 def _connected_account_updated(event: dict) -> None:
-    from .services import payout_account_sync
+    from .payout_services import payout_account_sync
 
     payout_account_sync(stripe_account_id=event["data"]["object"]["id"])
 
 
 def _transfer_created(event: dict) -> None:
-    from .services import payout_confirm_from_provider
+    from .payout_services import payout_confirm_from_provider
 
     payout_confirm_from_provider(transfer_id=event["data"]["object"]["id"])
 
 
 def _transfer_reversed(event: dict) -> None:
-    from .services import payout_reverse_from_provider
+    from .payout_services import payout_reverse_from_provider
 
     payout_reverse_from_provider(transfer_id=event["data"]["object"]["id"])
 

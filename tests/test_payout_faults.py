@@ -24,14 +24,14 @@ from accounts.models import Role
 from config.celery import app
 from config.errors import ApplicationError
 from payouts.models import JournalEntry, Payout, PayoutBatch, PayoutStatus, StripeEvent
-from payouts.selectors import account_balances
-from payouts.services import (
+from payouts.payout_services import (
     payout_batch_approve,
     payout_batch_create,
     payout_batch_dispatch,
     payout_send,
     payouts_sweep,
 )
+from payouts.selectors import account_balances
 from payouts.stripe_local import faults, reset, webhook_deliveries
 from payouts.tasks import payout_send_task, payouts_sweep_task
 from payouts.throttle import stripe_request_slot

@@ -28,11 +28,7 @@ from payouts.models import (
     PayRunStatus,
     StripeEvent,
 )
-from payouts.periods import week_of
-from payouts.selectors import account_balances
-from payouts.services import (
-    pay_run_approve,
-    pay_run_start,
+from payouts.payout_services import (
     payout_batch_approve,
     payout_batch_create,
     payout_batch_dispatch,
@@ -40,6 +36,9 @@ from payouts.services import (
     payout_retry,
     payout_send,
 )
+from payouts.periods import week_of
+from payouts.selectors import account_balances
+from payouts.services import pay_run_approve, pay_run_start
 from payouts.stripe_local import reset, webhook_deliveries
 from payouts.tasks import payouts_reconcile_task
 

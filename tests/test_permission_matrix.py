@@ -223,7 +223,7 @@ def _payout_objects(expert):
     """
     from datetime import date
 
-    from payouts.services import payout_batch_create, payout_hold_place
+    from payouts.payout_services import payout_batch_create, payout_hold_place
 
     from .payout_data import approved_pay_run_in_bulk
 

@@ -12,7 +12,8 @@ from rest_framework.views import APIView
 from config.errors import ApplicationError
 from contributors.models import Contributor
 from contributors.selectors import contributor_for_user
-from payouts import selectors, services
+from payouts import payout_services as services
+from payouts import selectors
 from payouts.models import Payout, PayoutHold, PayoutStatus, PayRun
 
 from .. import serializers as s
