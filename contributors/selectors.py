@@ -28,3 +28,7 @@ def contributor_list(*, status: str = "", tier: str = "", search: str = "") -> Q
 
 def contributor_detail(*, pk: int) -> Contributor | None:
     return Contributor.objects.select_related("user").prefetch_related("specialties__parent").filter(pk=pk).first()
+
+
+def contributor_by_email(*, email: str) -> Contributor | None:
+    return Contributor.objects.select_related("user").filter(user__email__iexact=email.strip()).first()

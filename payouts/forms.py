@@ -44,3 +44,70 @@ class RevenueReportForm(forms.Form):
         elif since and until and (until - since).days > 3660:
             self.add_error("until", "Ask for at most ten years at a time.")
         return cleaned
+
+
+# --- payouts ---------------------------------------------------------------------------
+
+
+class PayoutBatchCreateForm(forms.Form):
+    pay_run = forms.ModelChoiceField(
+        queryset=None,
+        label="Approved pay run",
+        empty_label="Choose a pay week",
+        error_messages={"invalid_choice": "Choose an approved pay run that has no payout batch yet."},
+        help_text="One payout per statement; whatever cannot go out yet is carried forward with its reason.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import PayRun, PayRunStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["pay_run"].queryset = (
+            PayRun.objects.filter(status=PayRunStatus.APPROVED, payout_batch__isnull=True)
+            .select_related("period")
+            .order_by("-period__starts_on")
+        )
+        self.fields["pay_run"].label_from_instance = lambda run: (
+            f"Week of {run.period.starts_on:%-d %b %Y} (run #{run.pk})"
+        )
+
+
+class PayoutStatusFilterForm(forms.Form):
+    status = forms.ChoiceField(required=False, label="Status")
+
+    def __init__(self, *args, **kwargs):
+        from .models import PayoutStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "Every status"), *PayoutStatus.choices]
+
+
+class PayoutHoldForm(forms.Form):
+    expert_email = forms.EmailField(label="Expert's email address", max_length=254)
+    reason = forms.CharField(
+        max_length=500,
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The expert is shown this reason, word for word.",
+    )
+    review_by = forms.DateField(
+        label="Review by",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="When the hold is looked at again. Held pay is kept and carried forward, never dropped.",
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Say why pay is held.")
+        return reason
+
+
+class PayoutHoldReleaseForm(forms.Form):
+    note = forms.CharField(
+        max_length=500,
+        required=False,
+        label="Note",
+        widget=forms.TextInput(),
+        help_text="Optional: what was resolved.",
+    )

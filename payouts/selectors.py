@@ -486,3 +486,23 @@ def payout_batch_progress(*, batch) -> dict:
         "carried_on": batch.carried_payouts.count(),
         "done": batch.status == "approved" and in_flight == 0,
     }
+
+
+def payout_hold_of_expert(*, user):
+    """The hold in force on the expert's payouts, if any: its reason is theirs to read."""
+    from .models import PayoutHold
+
+    return PayoutHold.objects.filter(contributor__user=user, released_at__isnull=True).first()
+
+
+def carried_forward_of_expert(*, user) -> dict[str, int]:
+    """What the expert is owed but not yet sent, per currency: payouts held and carried forward."""
+    from .models import Payout, PayoutStatus
+
+    rows = (
+        Payout.objects.filter(contributor__user=user, status=PayoutStatus.HELD)
+        .values("currency")
+        .annotate(total=Sum("amount_minor"))
+        .order_by("currency")
+    )
+    return {row["currency"]: row["total"] for row in rows}

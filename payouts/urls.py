@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import payout_views, views
 
 urlpatterns = [
     # operations
@@ -20,4 +20,21 @@ urlpatterns = [
     # experts
     path("expert/pay/", views.expert_pay, name="expert-pay"),
     path("expert/pay/<int:pk>/", views.expert_pay_statement, name="expert-pay-statement"),
+]
+
+# payouts
+urlpatterns += [
+    # experts
+    path("expert/payouts/", payout_views.expert_payouts, name="expert-payouts"),
+    path("expert/payouts/account/", payout_views.expert_payout_onboarding, name="expert-payout-onboarding"),
+    # operations
+    path("ops/payouts/", payout_views.ops_payout_batches, name="ops-payout-batches"),
+    path("ops/payouts/new/", payout_views.ops_payout_batch_create, name="ops-payout-batch-create"),
+    path("ops/payouts/<int:pk>/", payout_views.ops_payout_batch, name="ops-payout-batch"),
+    path("ops/payouts/<int:pk>/progress/", payout_views.ops_payout_batch_progress, name="ops-payout-batch-progress"),
+    path("ops/payouts/<int:pk>/approve/", payout_views.ops_payout_batch_approve, name="ops-payout-batch-approve"),
+    path("ops/payouts/payout/<int:pk>/retry/", payout_views.ops_payout_retry, name="ops-payout-retry"),
+    path("ops/payout-holds/", payout_views.ops_payout_holds, name="ops-payout-holds"),
+    path("ops/payout-holds/new/", payout_views.ops_payout_hold_place, name="ops-payout-hold-place"),
+    path("ops/payout-holds/<int:pk>/release/", payout_views.ops_payout_hold_release, name="ops-payout-hold-release"),
 ]
