@@ -168,6 +168,32 @@ def budget_burn(*, project: Project) -> BudgetBurn:
     return BudgetBurn(project.currency, funded, outstanding, spent, funded - spent - outstanding)
 
 
+SPENT_BY_WEEK_SQL = f"""
+WITH work AS (
+    SELECT t.work_date AS day, {TIME_ENTRY_VALUE_SQL} AS value
+    FROM marketplace_timeentry t JOIN marketplace_engagement e ON e.id = t.engagement_id
+    WHERE t.project_id = %(project)s AND t.is_current AND t.status IN ('approved', 'auto_approved')
+    UNION ALL
+    SELECT s.work_date, e.rate_minor::numeric
+    FROM marketplace_tasksubmission s JOIN marketplace_engagement e ON e.id = s.engagement_id
+    WHERE s.project_id = %(project)s AND s.status IN ('approved', 'auto_approved')
+)
+SELECT date_trunc('week', day)::date, sum(value) FROM work GROUP BY 1 ORDER BY 1
+"""
+
+
+def spent_by_week(*, project: Project) -> list[tuple[date, Decimal]]:
+    """Approved work by the week it was done (weeks starting Monday), unrounded, for the burn chart.
+
+    The same values as ``budget_burn``'s spent, so the chart's last point is the spent figure.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(SPENT_BY_WEEK_SQL, {"project": project.pk})
+        return [(week, Decimal(value)) for week, value in cursor.fetchall()]
+
+
 def staffing_requests_for_project(*, project: Project) -> QuerySet[StaffingRequest]:
     return project.staffing_requests.select_related("contributor", "sent_by").order_by("-sent_at")
 

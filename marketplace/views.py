@@ -21,6 +21,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from config.decorators import expert_required, lab_member_required
@@ -37,6 +38,7 @@ from payouts.stripe_gateway import TEST_PAYMENT_METHODS
 from vetting.models import CredentialKind
 
 from . import selectors, services
+from .charts import budget_burn_chart
 from .forms import (
     MONEY_FIELDS,
     AppealDecisionForm,
@@ -207,6 +209,32 @@ def _budget(project: Project, today: date) -> dict:
         "weeks_left": forecast.weeks_left,
         "weeks_to_end": forecast.weeks_to_end,
         "runs_short": forecast.weeks_left is not None and forecast.weeks_left < forecast.weeks_to_end,
+        "chart": _burn_chart(project, today, burn, forecast) if burn.funded_minor > 0 else None,
+    }
+
+
+def _burn_chart(project: Project, today: date, burn, forecast) -> dict:
+    chart = budget_burn_chart(
+        starts_on=project.starts_on,
+        ends_on=project.ends_on,
+        today=today,
+        funded_minor=burn.funded_minor,
+        spent=selectors.spent_by_week(project=project),
+        weekly_commitment_minor=forecast.weekly_commitment_minor,
+        currency=burn.currency,
+    )
+    return {
+        "svg": mark_safe(chart.svg),  # noqa: S308  (built from numbers, dates and escaped text only)
+        "runs_out_on": chart.runs_out_on,
+        "forecast_end": format_money(chart.forecast_end_minor, burn.currency),
+        "weeks": [
+            {
+                "week": week.week,
+                "spent": format_money(week.spent_minor, burn.currency),
+                "cumulative": format_money(week.cumulative_minor, burn.currency),
+            }
+            for week in chart.weeks
+        ],
     }
 
 

@@ -74,6 +74,11 @@ def from_minor(amount_minor: int, currency: str) -> Decimal:
     return Decimal(int(amount_minor)).scaleb(-places).quantize(Decimal(1).scaleb(-places))
 
 
+def round_minor(amount_minor: Decimal, *, rounding: str = ROUND_HALF_UP) -> int:
+    """An exact amount already in minor units (a sum of rates times minutes), rounded once."""
+    return int(_as_decimal(amount_minor).quantize(Decimal(1), rounding=rounding))
+
+
 def multiply(amount_minor: int, factor: Decimal | int | str, *, rounding: str = ROUND_HALF_UP) -> int:
     """An amount times a rate or multiplier, rounded once to whole minor units."""
     product = Decimal(int(amount_minor)) * _as_decimal(factor)
