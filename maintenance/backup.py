@@ -212,7 +212,9 @@ class RestoreReport:
 
 
 def _run_manage(args: list[str], database_url: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url}
+    # The restored copy alone: a replica of the live database must not answer for it.
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_REPLICA_URL"}
+    env["DATABASE_URL"] = database_url
     return subprocess.run(
         [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *args],
         env=env,

@@ -4,6 +4,11 @@ Built with pandas over the run's statements; every figure comes from the stateme
 which come from the work records and reference data named in their lines. A statement
 that only carries corrections to earlier weeks (no minutes this week) has no hourly
 figures of its own and is left out.
+
+Read through the reporting connection (``config.db``), the replica when there is one.
+Evidence is asked for the moment a run is computed, when a lagging replica may still
+have it computing and none of its statements: until the replica shows the run
+computed, it is read from the primary.
 """
 
 from __future__ import annotations
@@ -11,7 +16,11 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from config.db import reporting_alias
+
+from .models import PayRun, PayRunStatus
 
 STATEMENTS_SQL = """
 SELECT st.id AS statement, st.contributor_id AS expert, st.country, st.subdivision, st.currency,
@@ -21,8 +30,20 @@ FROM payouts_paystatement st WHERE st.run_id = %s AND st.minutes_worked > 0 ORDE
 """
 
 
+def _alias_for_run(run_id: int) -> str:
+    alias = reporting_alias()
+    if alias == DEFAULT_DB_ALIAS:
+        return alias
+    # Every statement of a run is committed at the latest by the commit that takes the
+    # run out of "computing", none after it (a shard checks the status under the run's
+    # lock), and a replica applies commits in order: once it shows the run past
+    # computing, it has all of them.
+    status = PayRun.objects.using(alias).filter(pk=run_id).values_list("status", flat=True).first()
+    return alias if status not in (None, PayRunStatus.COMPUTING) else DEFAULT_DB_ALIAS
+
+
 def statements_frame(*, run_id: int) -> pd.DataFrame:
-    with connection.cursor() as cursor:
+    with connections[_alias_for_run(run_id)].cursor() as cursor:
         cursor.execute(STATEMENTS_SQL, [run_id])
         columns = [c.name for c in cursor.description]
         frame = pd.DataFrame(cursor.fetchall(), columns=columns)

@@ -6,6 +6,9 @@ Read from the accrual entries of approved pay runs, so every figure is a sum of 
 - expert earnings: what experts were credited (their payable);
 - net revenue: what the platform kept (its revenue credited), i.e. the fees;
 - take rate: net revenue over gross volume.
+
+Read through the reporting connection (``config.db``), the replica when there is one: a
+week's figures appear there moments after its run is approved.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import io
 from datetime import date
 
 import pandas as pd
-from django.db import connection
+from django.db import connections
+
+from config.db import reporting_alias
 
 ACCRUALS_SQL = """
 SELECT pe.starts_on AS week, p.currency, a.kind, sum(p.amount_minor) AS amount
@@ -32,7 +37,7 @@ COLUMNS = ["week", "currency", "gross_volume_minor", "expert_earnings_minor", "n
 
 def revenue_frame(*, since: date, until: date) -> pd.DataFrame:
     """One row per pay week and currency."""
-    with connection.cursor() as cursor:
+    with connections[reporting_alias()].cursor() as cursor:
         cursor.execute(ACCRUALS_SQL, {"since": since, "until": until})
         postings = pd.DataFrame(cursor.fetchall(), columns=["week", "currency", "kind", "amount"])
     if postings.empty:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 # Dummy values: the checks read settings and never connect to anything.
@@ -23,15 +25,19 @@ PRODUCTION_ENVIRONMENT = {
 }
 
 
-def test_production_settings_pass_the_deployment_checks_without_a_warning():
+REPLICA_URL = "postgres://marketplace_reports:not-a-real-password@replica.internal.example:5432/marketplace"
+
+
+@pytest.mark.parametrize("replica", [{}, {"DATABASE_REPLICA_URL": REPLICA_URL}], ids=["primary only", "with a replica"])
+def test_production_settings_pass_the_deployment_checks_without_a_warning(replica):
     # The test process's own switches (the browser tests allow async-unsafe ORM calls) are
     # not part of a deployment.
-    left_out = ("DEBUG", "PG_BIN_DIR", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    left_out = ("DEBUG", "PG_BIN_DIR", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_REPLICA_URL")
     environment = {key: value for key, value in os.environ.items() if key not in left_out}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=PROJECT_DIR,
-        env={**environment, **PRODUCTION_ENVIRONMENT},
+        env={**environment, **PRODUCTION_ENVIRONMENT, **replica},
         capture_output=True,
         text=True,
         timeout=120,
@@ -83,3 +89,53 @@ def test_production_enforces_https_and_a_content_security_policy_without_unsafe_
         "secure_cookies": [True, True],
         "connect_timeout": 5,
     }
+
+
+PRINT_DATABASES = """
+import json
+import django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "reports": settings.REPORTS_DATABASE,
+    "databases": {
+        alias: {key: database.get(key) for key in ("HOST", "USER", "NAME", "CONN_MAX_AGE", "OPTIONS", "TEST")}
+        for alias, database in settings.DATABASES.items()
+    },
+}))
+"""
+
+
+def _production_databases(**extra: str) -> dict:
+    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_REPLICA_URL"}
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_DATABASES],
+        cwd=PROJECT_DIR,
+        env={**environment, **PRODUCTION_ENVIRONMENT, **extra},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_without_a_replica_reports_read_the_primary():
+    production = _production_databases()
+    assert production["reports"] == "default"
+    assert list(production["databases"]) == ["default"]
+
+
+def test_a_replica_url_adds_the_replica_reports_read_with_the_primarys_connection_settings():
+    production = _production_databases(DATABASE_REPLICA_URL=REPLICA_URL)
+    assert production["reports"] == "replica"
+    primary, replica = production["databases"]["default"], production["databases"]["replica"]
+    assert (replica["HOST"], replica["USER"], replica["NAME"]) == (
+        "replica.internal.example",
+        "marketplace_reports",
+        "marketplace",
+    )
+    assert replica["CONN_MAX_AGE"] == primary["CONN_MAX_AGE"] == 60
+    assert replica["OPTIONS"]["connect_timeout"] == primary["OPTIONS"]["connect_timeout"] == 5
+    # Tests run against these settings never create a database on the replica.
+    assert replica["TEST"]["MIRROR"] == "default"

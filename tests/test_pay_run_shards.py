@@ -160,7 +160,7 @@ def two_worker_processes(settings, tmp_path):
                 "--pool=solo",
                 "--loglevel=info",
                 f"--hostname=payrun{n}@%h",
-                "--queues=celery",
+                "--queues=payruns",
                 "--without-gossip",
                 "--without-mingle",
                 "--prefetch-multiplier=1",

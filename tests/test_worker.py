@@ -20,7 +20,10 @@ from .factories import make_credential, make_expert, make_ops
 def celery_worker():
     app.conf.task_always_eager = False
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        # The sweeps' queue and the mail's, as their workers consume them in production.
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["celery", "mail"]
+        ) as worker:
             yield worker
     finally:
         app.conf.task_always_eager = True

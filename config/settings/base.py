@@ -104,6 +104,21 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A streaming replica of the database, for read-only reports over whole sets (revenue,
+# compliance evidence) so that they do not compete with the primary's writes. It lags
+# the primary, so nothing that must read its own writes or take locks goes there (see
+# config/db.py and docs/operations.md). As a test mirror, a test run never creates a
+# database on it.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+REPLICA_DATABASE = "replica"
+if DATABASE_REPLICA_URL:
+    DATABASES[REPLICA_DATABASE] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "TEST": {"MIRROR": "default"},
+    }
+# The alias reports read through (config.db.reporting_alias); not set on its own.
+REPORTS_DATABASE = REPLICA_DATABASE if DATABASE_REPLICA_URL else "default"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="") or embedded.embedded_redis_url()
@@ -294,12 +309,40 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=24),
     },
 }
-# Payouts go on their own queue, so that a batch of 100,000 transfers never delays mail
-# or sweeps; the worker started by `make run` consumes both (`-Q celery,payouts`).
+# One queue per kind of work, so that a long job of one kind never holds up another, and
+# each kind gets workers sized for it (docs/operations.md, "Production topology"). Every
+# task of ours is routed here by name (tests/test_task_routes.py fails on one that is
+# not); each queue needs a worker consuming it (/healthz/worker says which has none).
+# `make run` starts one worker consuming them all.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+_SWEEPS, _MAIL, _PAY_RUNS, _REPORTS, _PAYOUTS = "celery", "mail", "payruns", "reports", "payouts"
 CELERY_TASK_ROUTES = {
-    "payouts.tasks.payout_send_task": {"queue": "payouts"},
-    "payouts.tasks.payout_batch_dispatch_task": {"queue": "payouts"},
-    "payouts.tasks.payouts_sweep_task": {"queue": "payouts"},
+    # Scheduled sweeps stay on the default queue: each is short, idempotent and runs again
+    # at its next tick, so none needs workers of its own, and the default queue is the one
+    # every deployment already consumes.
+    "vetting.tasks.credentials_expiry_sweep_task": {"queue": _SWEEPS},
+    "vetting.tasks.deactivation_windows_sweep_task": {"queue": _SWEEPS},
+    "marketplace.tasks.work_auto_approve_task": {"queue": _SWEEPS},
+    "marketplace.tasks.quality_scores_nightly_task": {"queue": _SWEEPS},
+    # Mail: a slow or failing SMTP server (retried with backoff) delays only mail, and a
+    # burst of notifications (a batch's held payouts, a sweep's warnings) delays nothing else.
+    "accounts.tasks.send_email_task": {"queue": _MAIL},
+    # Pay runs hold one long transaction per run or shard; on a queue of their own they
+    # never take the worker slots mail and sweeps need, and the shards of one run spread
+    # over as many pay-run worker processes as there are.
+    "payouts.tasks.pay_run_compute_task": {"queue": _PAY_RUNS},
+    "payouts.tasks.pay_run_compute_shard_task": {"queue": _PAY_RUNS},
+    # Reports: they read whole sets and page through Stripe's lists, long and never urgent.
+    "payouts.tasks.payouts_reconcile_task": {"queue": _REPORTS},
+    # Payouts: a batch of 100,000 transfers, sent under a rate limit, never delays the rest.
+    "payouts.tasks.payout_send_task": {"queue": _PAYOUTS},
+    "payouts.tasks.payout_batch_dispatch_task": {"queue": _PAYOUTS},
+    # The payouts sweep is scheduled but stays with the sends it queues. While no payouts
+    # worker runs, a sweep elsewhere would take every waiting send for lost once it has been
+    # quiet PAYOUT_SWEEP_AFTER_SECONDS and queue it again, piling copies into Redis; here it
+    # waits with them, and runs behind the sends already queued, topping the queue up as
+    # it drains.
+    "payouts.tasks.payouts_sweep_task": {"queue": _PAYOUTS},
 }
 
 # Stripe. Without a secret key the product talks to the local Stripe test server

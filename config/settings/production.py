@@ -1,18 +1,19 @@
 """Production settings: everything secret or site-specific comes from the environment."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASE_REPLICA_URL, REPLICA_DATABASE, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db_url("DATABASE_URL")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-# A database host that has vanished should fail a request (and /healthz/db) within
-# seconds, not after the operating system's TCP timeout of about two minutes.
-DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-    "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
-)
+if DATABASE_REPLICA_URL:
+    DATABASES[REPLICA_DATABASE] = {**env.db_url_config(DATABASE_REPLICA_URL), "TEST": {"MIRROR": "default"}}
+for _database in DATABASES.values():
+    _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # A database host that has vanished should fail a request (and /healthz/db) within
+    # seconds, not after the operating system's TCP timeout of about two minutes.
+    _database.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
 _smtp = env.email_url("EMAIL_URL", default="smtp://localhost:25")
 MAILERS = {
     "default": {

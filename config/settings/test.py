@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import REST_FRAMEWORK, STORAGES
+from .base import DATABASES, REPLICA_DATABASE, REST_FRAMEWORK, STORAGES
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -32,3 +32,10 @@ REST_FRAMEWORK = {
 # tasks in-process, and the worker test runs them on a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# A replica alias on the test database itself, so the reports' routing can be checked
+# (tests/test_reporting_replica.py). Like a real replica it is another connection and
+# sees only committed rows, which a test inside a rolled-back transaction never has:
+# reports read the default connection unless a test turns the replica on.
+DATABASES[REPLICA_DATABASE] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+REPORTS_DATABASE = "default"
