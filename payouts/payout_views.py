@@ -180,7 +180,11 @@ def _progress(batch: PayoutBatch) -> dict:
         }
         for currency, by_status in sorted(figures["amounts_minor"].items())
     ]
+    line = f"{percent}% of the payouts due are finished"
+    if figures["retrying"]:
+        line += f" · {figures['retrying']} being retried after a temporary error"
     return {
+        "line": line,
         # "Approved: sending" stops being true once every payout due has finished.
         "status_label": "Approved: sending finished" if figures["done"] else batch.get_status_display(),
         "counts": [
@@ -277,7 +281,9 @@ def ops_payout_batch_progress(request, pk: int):
     response = JsonResponse(
         {
             "status": batch.status,
+            "finished": progress["done"],
             "percent": progress["percent"],
+            "line": progress["line"],
             "done": progress["done"],
             "retrying": progress["retrying"],
             "counts": progress["count_by_status"],

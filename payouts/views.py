@@ -387,7 +387,8 @@ def ops_pay_run_start(request):
 def _progress(run: PayRun) -> dict:
     progress = services.pay_run_progress(run=run)
     # Until a worker takes the run up there is no step yet; say so rather than show a bare 0%.
-    return {"percent": int(progress["percent"]), "step": progress["step"] or "waiting for a worker to start it"}
+    percent, step = int(progress["percent"]), progress["step"] or "waiting for a worker to start it"
+    return {"percent": percent, "step": step, "line": f"{percent}% · {step}"}
 
 
 def _render_run(request, run: PayRun, *, approve_error: str = "", status: int = 200):
@@ -428,13 +429,18 @@ def ops_pay_run(request, pk: int):
 def ops_pay_run_progress(request, pk: int):
     """What the run page polls while a run computes; the page reloads once it is done."""
     run = _run_for_ops(pk)
-    progress = _progress(run) if run.status == PayRunStatus.COMPUTING else {"percent": run.progress, "step": run.step}
+    if run.status == PayRunStatus.COMPUTING:
+        progress = _progress(run)
+    else:
+        progress = {"percent": run.progress, "step": run.step, "line": f"{run.progress}% · {run.get_status_display()}"}
     response = JsonResponse(
         {
             "status": run.status,
             "status_label": run.get_status_display(),
+            "finished": run.status != PayRunStatus.COMPUTING,
             "percent": int(progress["percent"]),
             "step": progress["step"],
+            "line": progress["line"],
         }
     )
     response["Cache-Control"] = "no-store"

@@ -300,7 +300,7 @@ def test_a_computing_run_shows_its_progress_and_the_polled_endpoint_follows_it(w
     # Usable without JavaScript: the page refreshes itself and offers a reload link.
     assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in content
     assert f'data-progress-url="/ops/pay-runs/{run.pk}/progress/"' in content
-    assert "js/pay-run-progress.js" in content
+    assert "js/live-progress.js" in content
     assert f'<a href="/ops/pay-runs/{run.pk}/">Reload</a>' in content
     assert "Computing" in text_of(browser.get("/ops/pay-runs/"))
 
@@ -309,20 +309,24 @@ def test_a_computing_run_shows_its_progress_and_the_polled_endpoint_follows_it(w
     assert polled.json() == {
         "status": "computing",
         "status_label": "Computing",
+        "finished": False,
         "percent": 40,
         "step": "adding up every minute worked, day by day",
+        "line": "40% · adding up every minute worked, day by day",
     }
 
     services.pay_run_compute(run_id=run.pk)
     assert browser.get(f"/ops/pay-runs/{run.pk}/progress/").json() == {
         "status": "draft",
         "status_label": "Draft: waiting for approval",
+        "finished": True,
         "percent": 100,
         "step": "ready for approval",
+        "line": "100% · Draft: waiting for approval",
     }
     finished = browser.get(f"/ops/pay-runs/{run.pk}/").content.decode()
     assert "<progress" not in finished
-    assert "pay-run-progress.js" not in finished
+    assert "live-progress.js" not in finished
     assert browser.get("/ops/pay-runs/999999/progress/").status_code == 404
 
 

@@ -160,7 +160,7 @@ def test_finance_prepare_a_batch_a_colleague_approves_it_and_everyone_follows_it
     finished = reviewer_browser.get(f"/ops/payouts/{batch.pk}/")
     text = text_of(finished)
     assert "Sending finished" in text
-    assert "data-batch-progress-url" not in finished.content.decode()  # nothing left to follow
+    assert "data-progress-url" not in finished.content.decode()  # nothing left to follow
     transfers = list(Payout.objects.filter(status=PayoutStatus.PAID).values_list("stripe_transfer_id", flat=True))
     assert len(transfers) == 2 and all(transfer in text for transfer in transfers)
     held_only = text_of(reviewer_browser.get(f"/ops/payouts/{batch.pk}/", {"status": "held"}))
@@ -184,13 +184,15 @@ def test_a_batch_that_is_still_sending_is_followed_live(stripe_server):
     # Approved, but the news has not reached a worker yet (on-commit callbacks are not run here).
     assert approver_browser.post(f"/ops/payouts/{batch.pk}/approve/").status_code == 302
     page = approver_browser.get(f"/ops/payouts/{batch.pk}/")
-    assert f'data-batch-progress-url="/ops/payouts/{batch.pk}/progress/"' in page.content.decode()
+    assert f'data-progress-url="/ops/payouts/{batch.pk}/progress/"' in page.content.decode()
     assert "0% of the payouts due are finished" in text_of(page)
     progress = approver_browser.get(f"/ops/payouts/{batch.pk}/progress/")
     assert progress["Cache-Control"] == "no-store"
     assert progress.json() | {"amounts": None} == {
         "status": "approved",
+        "finished": False,
         "percent": 0,
+        "line": "0% of the payouts due are finished",
         "done": False,
         "retrying": 0,
         "counts": {"held": 0, "pending": 2, "submitted": 0, "paid": 0, "failed": 0, "reversed": 0},
