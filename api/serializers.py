@@ -867,13 +867,9 @@ class PayoutOutput(serializers.Serializer):
     paid_at = serializers.DateTimeField(allow_null=True)
 
     def get_reason(self, payout) -> str:
-        if payout.status == "held":
-            return payout.hold_detail
-        if payout.status == "failed":
-            return f"Stripe refused the transfer: {payout.failure_message}"
-        if payout.status == "reversed":
-            return "The transfer was taken back at Stripe; the amount is owed to you again."
-        return ""
+        from payouts.selectors import payout_reason
+
+        return payout_reason(payout)
 
 
 class OpsPayoutOutput(PayoutOutput):

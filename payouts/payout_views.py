@@ -66,20 +66,6 @@ def _is_finance(user) -> bool:
     return user.role == Role.OPS_FINANCE
 
 
-def payout_reason(payout: Payout) -> str:
-    """Why a payout is where it is, in the words the expert and operations both read."""
-    if payout.status == PayoutStatus.HELD:
-        return payout.hold_detail
-    if payout.status == PayoutStatus.FAILED:
-        return f"Stripe refused the transfer: {payout.failure_message or payout.failure_code or 'no reason given'}."
-    if payout.status == PayoutStatus.REVERSED:
-        taken = money.format_money(payout.amount_reversed_minor, payout.currency)
-        return f"{taken} was taken back at Stripe; it is owed to the expert again."
-    if payout.status == PayoutStatus.SUBMITTED and payout.last_error:
-        return f"Being retried after: {payout.last_error}"
-    return ""
-
-
 @dataclass(frozen=True)
 class PayoutRow:
     payout: Payout
@@ -97,7 +83,7 @@ def _payout_rows(payouts) -> list[PayoutRow]:
             payout=payout,
             week=week_label(payout.statement.run.period),
             amount=money.format_money(payout.amount_minor, payout.currency),
-            reason=payout_reason(payout),
+            reason=selectors.payout_reason(payout),
             retried=payout.pk in retried,
         )
         for payout in payouts
@@ -160,9 +146,9 @@ def expert_payout_onboarding(request):
 # --- operations: batches ----------------------------------------------------------------
 
 
-def _progress(batch: PayoutBatch) -> dict:
+def _progress(batch: PayoutBatch, figures: dict | None = None) -> dict:
     """The batch's live figures: counts by status, how far sending has got, and the amounts."""
-    figures = selectors.payout_batch_progress(batch=batch)
+    figures = figures or selectors.payout_batch_progress(batch=batch)
     counts = figures["counts"]
     to_send = sum(counts.values()) - counts[PayoutStatus.HELD]
     finished = counts[PayoutStatus.PAID] + counts[PayoutStatus.FAILED] + counts[PayoutStatus.REVERSED]
@@ -207,7 +193,12 @@ def _progress(batch: PayoutBatch) -> dict:
 
 def _render_batches(request, form: PayoutBatchCreateForm | None = None, status: int = 200):
     page = Paginator(selectors.payout_batches(), BATCH_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"batch": batch, "week": week_label(batch.run.period), "progress": _progress(batch)} for batch in page]
+    batches = list(page.object_list)
+    figures = selectors.payout_batches_progress(batches=batches)
+    rows = [
+        {"batch": batch, "week": week_label(batch.run.period), "progress": _progress(batch, figures[batch.pk])}
+        for batch in batches
+    ]
     if form is None and _is_finance(request.user):
         form = PayoutBatchCreateForm()
     context = {"page": page, "rows": rows, "form": form}

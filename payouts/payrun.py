@@ -48,8 +48,12 @@ APPROVED_AT = """CASE WHEN {t}.status = 'auto_approved' THEN {t}.auto_approved_a
 # Paid by this run: approved, and approved no later than the run started (work without a
 # recorded approval time counts as approved before). Whatever is approved after that is
 # marked for the next run's adjustments, so it is paid exactly once.
-PAID = """({t}.status IN ('approved', 'auto_approved')
-          AND COALESCE(""" + APPROVED_AT + """, '-infinity') <= %(read_at)s)"""
+PAID = (
+    """({t}.status IN ('approved', 'auto_approved')
+          AND COALESCE("""
+    + APPROVED_AT
+    + """, '-infinity') <= %(read_at)s)"""
+)
 
 # The week's work, every status, read straight from the work tables (no copy of them).
 WORK = f"""

@@ -458,33 +458,62 @@ def payout_holds(*, active_only: bool = True) -> QuerySet:
 
 def payout_batch_progress(*, batch) -> dict:
     """Counts by status, amounts by currency and status, why payouts are held, and whether sending is done."""
-    from .models import PayoutHoldReason, PayoutStatus
+    return payout_batches_progress(batches=[batch])[batch.pk]
 
-    counts = dict.fromkeys(PayoutStatus.values, 0)
-    amounts: dict[str, dict[str, int]] = {}
+
+def payout_batches_progress(*, batches) -> dict[int, dict]:
+    """``payout_batch_progress`` of each batch, in four grouped queries whatever their number."""
+    from .models import Payout, PayoutHoldReason, PayoutStatus
+
+    ids = [batch.pk for batch in batches]
+    counts = {pk: dict.fromkeys(PayoutStatus.values, 0) for pk in ids}
+    amounts: dict[int, dict[str, dict[str, int]]] = {pk: {} for pk in ids}
+    held = {pk: dict.fromkeys(PayoutHoldReason.values, 0) for pk in ids}
+    retrying = dict.fromkeys(ids, 0)
     for row in (
-        batch.payouts.values("status", "currency")
+        Payout.objects.filter(batch_id__in=ids)
+        .values("batch_id", "status", "currency")
         .annotate(n=Count("id"), amount=Sum("amount_minor"), taken_back=Sum("amount_reversed_minor"))
         .order_by()
     ):
-        counts[row["status"]] += row["n"]
-        by_status = amounts.setdefault(row["currency"], dict.fromkeys([*PayoutStatus.values, "sent"], 0))
+        counts[row["batch_id"]][row["status"]] += row["n"]
+        by_status = amounts[row["batch_id"]].setdefault(
+            row["currency"], dict.fromkeys([*PayoutStatus.values, "sent"], 0)
+        )
         by_status[row["status"]] += row["amount"]
         if row["status"] in (PayoutStatus.PAID, PayoutStatus.REVERSED):
             # What reached the experts and stayed there.
             by_status["sent"] += row["amount"] - row["taken_back"]
-    held = dict.fromkeys(PayoutHoldReason.values, 0)
-    for row in batch.payouts.filter(status=PayoutStatus.HELD).values("hold_reason").annotate(n=Count("id")).order_by():
-        held[row["hold_reason"]] = row["n"]
-    in_flight = counts[PayoutStatus.PENDING] + counts[PayoutStatus.SUBMITTED]
+    for row in (
+        Payout.objects.filter(batch_id__in=ids)
+        .filter(Q(status=PayoutStatus.HELD) | (Q(status=PayoutStatus.SUBMITTED) & ~Q(last_error="")))
+        .values("batch_id", "status", "hold_reason")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        if row["status"] == PayoutStatus.HELD:
+            held[row["batch_id"]][row["hold_reason"]] += row["n"]
+        else:
+            retrying[row["batch_id"]] += row["n"]
+    # Held in a batch, then taken over by a later batch (and counted there).
+    carried_on = dict(
+        Payout.objects.filter(carried_from_id__in=ids)
+        .values("carried_from_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("carried_from_id", "n")
+    )
     return {
-        "counts": counts,
-        "amounts_minor": amounts,
-        "held_by_reason": held,
-        "retrying": batch.payouts.filter(status=PayoutStatus.SUBMITTED).exclude(last_error="").count(),
-        # Held here, then taken over by a later batch (and counted there).
-        "carried_on": batch.carried_payouts.count(),
-        "done": batch.status == "approved" and in_flight == 0,
+        batch.pk: {
+            "counts": counts[batch.pk],
+            "amounts_minor": amounts[batch.pk],
+            "held_by_reason": held[batch.pk],
+            "retrying": retrying[batch.pk],
+            "carried_on": carried_on.get(batch.pk, 0),
+            "done": batch.status == "approved"
+            and counts[batch.pk][PayoutStatus.PENDING] + counts[batch.pk][PayoutStatus.SUBMITTED] == 0,
+        }
+        for batch in batches
     }
 
 
@@ -506,3 +535,19 @@ def carried_forward_of_expert(*, user) -> dict[str, int]:
         .order_by("currency")
     )
     return {row["currency"]: row["total"] for row in rows}
+
+
+def payout_reason(payout) -> str:
+    """Why a payout is where it is, in the words the expert, operations and the API all read."""
+    from .models import PayoutStatus
+
+    if payout.status == PayoutStatus.HELD:
+        return payout.hold_detail
+    if payout.status == PayoutStatus.FAILED:
+        return f"Stripe refused the transfer: {payout.failure_message or payout.failure_code or 'no reason given'}"
+    if payout.status == PayoutStatus.REVERSED:
+        taken = money.format_money(payout.amount_reversed_minor, payout.currency)
+        return f"{taken} was taken back at Stripe; it is owed to the expert again."
+    if payout.status == PayoutStatus.SUBMITTED and payout.last_error:
+        return f"Being retried after: {payout.last_error}"
+    return ""
