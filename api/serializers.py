@@ -759,7 +759,7 @@ class PayRunOutput(serializers.Serializer):
     approved_at = serializers.DateTimeField(allow_null=True)
 
     def get_progress(self, run) -> dict:
-        from payouts.services import pay_run_progress
+        from payouts.payruns.services import pay_run_progress
 
         return pay_run_progress(run=run)
 
@@ -867,7 +867,7 @@ class PayoutOutput(serializers.Serializer):
     paid_at = serializers.DateTimeField(allow_null=True)
 
     def get_reason(self, payout) -> str:
-        from payouts.selectors import payout_reason
+        from payouts.transfers.selectors import payout_reason
 
         return payout_reason(payout)
 
@@ -898,7 +898,7 @@ class PayoutBatchOutput(serializers.Serializer):
     progress = serializers.SerializerMethodField()
 
     def get_progress(self, batch) -> dict:
-        from payouts.selectors import payout_batch_progress
+        from payouts.transfers.selectors import payout_batch_progress
 
         return payout_batch_progress(batch=batch)
 

@@ -124,7 +124,7 @@ def open_days(*, days_back: int) -> list:
     from django.db import connection
     from django.utils import timezone
 
-    from payouts.periods import week_of
+    from payouts.weeks import week_of
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT starts_on FROM payouts_payperiod WHERE status <> 'open'")

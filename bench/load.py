@@ -130,7 +130,7 @@ def prepare() -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from payouts.periods import week_of
+    from payouts.weeks import week_of
 
     population = _work.ensure_population(
         prefix=f"{PREFIX}-expert",

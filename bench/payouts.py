@@ -84,8 +84,8 @@ def main() -> None:
     from accounts.models import Role
     from config.celery import app
     from payouts.models import Payout, PayoutStatus
-    from payouts.payout_services import payout_batch_approve, payout_batch_create
-    from payouts.stripe_local import LocalStripeServer
+    from payouts.transfers.batches import payout_batch_approve, payout_batch_create
+    from stripe_local.server import LocalStripeServer
     from tests.factories import make_ops
     from tests.payout_data import approved_pay_run_in_bulk, onboarded_accounts_in_bulk
 

@@ -181,8 +181,8 @@ def main() -> None:
 
     from accounts.models import Role, User
     from payouts.models import PayStatement
-    from payouts.periods import week_of
-    from payouts.services import pay_run_compute, pay_run_start
+    from payouts.payruns.services import pay_run_compute, pay_run_start
+    from payouts.weeks import week_of
 
     start, end = week_of(week_of(timezone.now().date())[0] - timedelta(days=7))
     per_expert = max(1, args.entries // args.experts)

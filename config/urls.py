@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from payouts.webhooks import stripe_webhook
+from payouts.gateway.webhooks import stripe_webhook
 
 from . import views
 

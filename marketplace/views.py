@@ -31,10 +31,10 @@ from contributors.models import Contributor, Tier
 from contributors.reference import SensitiveContent
 from contributors.selectors import contributor_for_user
 from payouts.floors import RatePreview, effective_hourly_minor, rate_preview
+from payouts.gateway.stripe_api import TEST_PAYMENT_METHODS
 from payouts.money import format_money
-from payouts.periods import is_locked, week_of
-from payouts.selectors import ReferenceDataMissing
-from payouts.stripe_gateway import TEST_PAYMENT_METHODS
+from payouts.reference.lookups import ReferenceDataMissing
+from payouts.weeks import is_locked, week_of
 from vetting.models import CredentialKind
 
 from . import selectors, services

@@ -7,13 +7,13 @@ project publishing, rate-change previews, and (later) the pay run and compliance
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 from contributors.models import Domain
-
-from . import money
-from .models import MinimumWage
-from .selectors import ReferenceDataMissing, fx_rate_on, rate_card_on
+from payouts import money
+from payouts.models import MinimumWage
+from payouts.reference.lookups import ReferenceDataMissing, fx_rate_on, rate_card_on
 
 
 @dataclass(frozen=True)
@@ -174,3 +174,67 @@ def rate_preview(
             f"{money.format_money(worst.floor_minor, currency)} in {currency})."
         )
     return RatePreview(currency, hourly, tier_floor, highest, floors, problems)
+
+
+@dataclass(frozen=True)
+class Floor:
+    country: str
+    subdivision: str
+    currency: str
+    hourly_minor: int
+    effective_from: date
+    source_url: str
+
+
+def minimum_wage_on(*, country: str, subdivision: str = "", on: date) -> Floor | None:
+    """The higher of the national and the subdivision's minimum in force on ``on``.
+
+    Taking the higher of the two means that a subdivision below a national floor (as some
+    US states are below the federal rate) never lowers anyone's floor.
+    """
+    rows = [
+        MinimumWage.objects.filter(country=country, subdivision=place, effective_from__lte=on)
+        .order_by("-effective_from")
+        .first()
+        for place in ({"", subdivision} if subdivision else {""})
+    ]
+    rows = [row for row in rows if row is not None]
+    if not rows:
+        return None
+    best = max(rows, key=lambda row: (row.hourly_minor, row.subdivision))
+    return Floor(best.country, best.subdivision, best.currency, best.hourly_minor, best.effective_from, best.source_url)
+
+
+@dataclass(frozen=True)
+class FloorStretch:
+    """Consecutive days of a week with the same minimum wage and exchange rate."""
+
+    first_day: date
+    last_day: date
+    floor: Floor | None
+    fx_rate: Decimal | None
+    # In the statement's currency, major units, exact: what the pay run multiplies by.
+    hourly: Decimal | None
+
+
+def week_minimum_wages(*, country: str, subdivision: str, currency: str, start: date, end: date) -> list[FloorStretch]:
+    """The minimum wage in force on each day of a week where an expert works, in the pay currency."""
+    stretches: list[FloorStretch] = []
+    day = start
+    while day <= end:
+        floor = minimum_wage_on(country=country, subdivision=subdivision, on=day)
+        rate = hourly = None
+        if floor is not None:
+            try:
+                rate = fx_rate_on(base=floor.currency, quote=currency, on=day)
+            except ReferenceDataMissing:
+                rate = None
+            else:
+                hourly = money.from_minor(floor.hourly_minor, floor.currency) * rate
+        last = stretches[-1] if stretches else None
+        if last is not None and (last.floor, last.fx_rate) == (floor, rate):
+            stretches[-1] = FloorStretch(last.first_day, day, floor, rate, hourly)
+        else:
+            stretches.append(FloorStretch(day, day, floor, rate, hourly))
+        day += timedelta(days=1)
+    return stretches

@@ -59,7 +59,7 @@ class PayoutBatchCreateForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from .models import PayRun, PayRunStatus
+        from payouts.models import PayRun, PayRunStatus
 
         super().__init__(*args, **kwargs)
         self.fields["pay_run"].queryset = (
@@ -76,7 +76,7 @@ class PayoutStatusFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, label="Status")
 
     def __init__(self, *args, **kwargs):
-        from .models import PayoutStatus
+        from payouts.models import PayoutStatus
 
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", "Every status"), *PayoutStatus.choices]

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import payout_views, views
+from payouts.views import pay as views
+from payouts.views import payouts as payout_views
 
 urlpatterns = [
     # operations

@@ -124,7 +124,7 @@ class WebhookInbox:
 
 @pytest.fixture(scope="session")
 def stripe_server():
-    from payouts.stripe_local import LocalStripeServer
+    from stripe_local.server import LocalStripeServer
 
     server = LocalStripeServer().start()
     yield server
@@ -142,7 +142,7 @@ def _stripe_settings(request, settings):
 
 @pytest.fixture
 def webhook_inbox(stripe_server, settings):
-    from payouts.stripe_local import register_webhook, unregister_webhook
+    from stripe_local.server import register_webhook, unregister_webhook
 
     inbox = WebhookInbox()
     register_webhook(name="tests", url=inbox.url, secret=settings.STRIPE_WEBHOOK_SECRET)
@@ -154,7 +154,7 @@ def webhook_inbox(stripe_server, settings):
 @pytest.fixture
 def connect_webhook_inbox(stripe_server, settings):
     """Receives the events of connected accounts, as the Connect endpoint does."""
-    from payouts.stripe_local import register_webhook, unregister_webhook
+    from stripe_local.server import register_webhook, unregister_webhook
 
     # A secret of its own, so that nothing passes by verifying with the platform's.
     settings.STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_local_connect_tests"

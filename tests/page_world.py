@@ -22,9 +22,10 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import Role, User
 from contributors.models import Contributor
 from marketplace.services import application_send, invitation_send, staffing_request_accept, task_submit, time_entry_log
-from payouts.payout_services import payout_batch_create, payout_hold_place
-from payouts.periods import week_of
-from payouts.services import pay_run_approve, pay_run_compute, pay_run_start
+from payouts.payruns.services import pay_run_approve, pay_run_compute, pay_run_start
+from payouts.transfers.batches import payout_batch_create
+from payouts.transfers.holds import payout_hold_place
+from payouts.weeks import week_of
 from vetting.services import (
     assessment_attempt_start,
     assessment_create,

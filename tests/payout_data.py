@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from contributors.models import Contributor
 from marketplace.services import lab_create
+from payouts.ledger.services import Leg, journal_post, ledger_account
 from payouts.models import (
     AccountKind,
     PayoutAccount,
@@ -29,7 +30,6 @@ from payouts.models import (
     PayRunStatus,
     PayStatement,
 )
-from payouts.services import Leg, journal_post, ledger_account
 
 from .factories import UserFactory, make_ops
 

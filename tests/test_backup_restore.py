@@ -24,8 +24,8 @@ from maintenance.backup import manifest_path_for
 from maintenance.postgres import DatabaseAddress, PgTool, choose_pg_tool
 from marketplace.services import invitation_send, staffing_request_accept, time_entry_log, work_approve
 from payouts.models import JournalEntry, PayRunStatus, PayStatement, Posting
-from payouts.periods import week_of
-from payouts.services import pay_run_approve, pay_run_start
+from payouts.payruns.services import pay_run_approve, pay_run_start
+from payouts.weeks import week_of
 
 from .factories import make_lab, make_open_project, make_ops, make_vetted_expert
 

@@ -11,7 +11,7 @@ from marketplace.charts import budget_burn_chart, burn_weeks
 from marketplace.models import Project
 from marketplace.selectors import budget_burn
 from marketplace.services import time_entry_log, work_approve
-from payouts.periods import week_of
+from payouts.weeks import week_of
 
 from .factories import make_lab, make_open_project
 from .test_pages_marketplace import log_in

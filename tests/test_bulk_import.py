@@ -21,7 +21,7 @@ from marketplace.services import (
     time_entry_log,
 )
 from payouts.models import PayPeriod, PayPeriodStatus
-from payouts.periods import week_of
+from payouts.weeks import week_of
 
 from .factories import make_lab, make_open_project, make_vetted_expert
 

@@ -5,9 +5,9 @@ from django.db import connection, transaction
 from django.db.utils import IntegrityError as DbIntegrityError
 
 from marketplace.services import funding_settle_from_provider, project_funding_start
+from payouts.ledger.selectors import account_balances
+from payouts.ledger.services import LedgerUnbalanced, Leg, journal_post, journal_reverse, ledger_account
 from payouts.models import AccountKind, JournalEntry, Posting
-from payouts.selectors import account_balances
-from payouts.services import LedgerUnbalanced, Leg, journal_post, journal_reverse, ledger_account
 
 from .factories import make_lab, make_project
 

@@ -11,10 +11,10 @@ import pytest
 import requests
 import stripe
 
-from payouts import stripe_gateway
-from payouts.stripe_local import faults, reset, webhook_deliveries
-from payouts.stripe_local_connect import DEFAULT_PLATFORM_AVAILABLE_MINOR
-from payouts.stripe_local_faults import InjectedFault
+from payouts.gateway import stripe_api as stripe_gateway
+from stripe_local.connect import DEFAULT_PLATFORM_AVAILABLE_MINOR
+from stripe_local.faults import InjectedFault
+from stripe_local.server import faults, reset, webhook_deliveries
 
 
 @pytest.fixture(autouse=True)
@@ -729,7 +729,7 @@ def test_the_server_runs_on_its_own_with_platform_and_connect_endpoints():
         [
             sys.executable,
             "-m",
-            "payouts.stripe_local",
+            "stripe_local.server",
             "--port",
             "0",
             "--webhook",

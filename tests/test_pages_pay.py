@@ -19,10 +19,10 @@ from marketplace.services import (
     work_approve,
     work_reject,
 )
-from payouts import services
-from payouts import views as pay_views
 from payouts.models import PayPeriodStatus, PayRun, PayRunStatus, PayStatement
-from payouts.periods import week_of
+from payouts.payruns.services import _progress_key, pay_run_approve, pay_run_compute
+from payouts.views import pay as pay_views
+from payouts.weeks import week_of
 
 from .factories import PASSWORD, UserFactory, make_lab, make_open_project, make_ops, make_vetted_expert, totp_code
 from .test_pages_marketplace import field_error, log_in
@@ -159,7 +159,7 @@ def draft_run(week, preparer_browser, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def approved_run(draft_run, approver):
-    return services.pay_run_approve(actor=approver[0], run=draft_run)
+    return pay_run_approve(actor=approver[0], run=draft_run)
 
 
 # --- who gets in -----------------------------------------------------------------------------
@@ -275,8 +275,8 @@ def test_a_week_being_computed_or_approved_is_refused_on_the_form(week, preparer
     assert "This could not be done. This pay week is being computed right now." in text_of(busy)
     assert f'value="{monday + timedelta(days=3)}"' in busy.content.decode()
 
-    services.pay_run_compute(run_id=running.pk)
-    services.pay_run_approve(actor=approver[0], run=running)
+    pay_run_compute(run_id=running.pk)
+    pay_run_approve(actor=approver[0], run=running)
     closed = browser.post("/ops/pay-runs/start/", {"period_start": str(monday)})
     assert closed.status_code == 400
     assert "This pay week is approved; corrections go into a later week as adjustments." in text_of(closed)
@@ -290,7 +290,7 @@ def test_a_computing_run_shows_its_progress_and_the_polled_endpoint_follows_it(w
     waiting = browser.get(f"/ops/pay-runs/{run.pk}/progress/").json()
     assert (waiting["percent"], waiting["step"]) == (0, "waiting for a worker to start it")
     assert "0% · waiting for a worker to start it" in text_of(browser.get(f"/ops/pay-runs/{run.pk}/"))
-    cache.set(services._progress_key(run.pk), {"percent": 40, "step": "adding up every minute worked, day by day"})
+    cache.set(_progress_key(run.pk), {"percent": 40, "step": "adding up every minute worked, day by day"})
 
     page = browser.get(f"/ops/pay-runs/{run.pk}/")
     content = page.content.decode()
@@ -315,7 +315,7 @@ def test_a_computing_run_shows_its_progress_and_the_polled_endpoint_follows_it(w
         "line": "40% · adding up every minute worked, day by day",
     }
 
-    services.pay_run_compute(run_id=run.pk)
+    pay_run_compute(run_id=run.pk)
     assert browser.get(f"/ops/pay-runs/{run.pk}/progress/").json() == {
         "status": "draft",
         "status_label": "Draft: waiting for approval",
@@ -331,7 +331,7 @@ def test_a_computing_run_shows_its_progress_and_the_polled_endpoint_follows_it(w
 
 
 def test_a_failed_run_shows_its_error(week, preparer_browser, monkeypatch):
-    from payouts import payrun
+    from payouts.payruns import computation as payrun
 
     browser = preparer_browser
     browser.post("/ops/pay-runs/start/", {"period_start": str(week["monday"])})
@@ -342,7 +342,7 @@ def test_a_failed_run_shows_its_error(week, preparer_browser, monkeypatch):
 
     monkeypatch.setattr(payrun, "compute_statements", broken)
     with pytest.raises(RuntimeError):
-        services.pay_run_compute(run_id=run.pk)
+        pay_run_compute(run_id=run.pk)
     page = browser.get(f"/ops/pay-runs/{run.pk}/")
     assert page.status_code == 200
     text = text_of(page)
@@ -482,7 +482,7 @@ def test_an_expert_sees_a_statement_only_once_its_run_is_approved(draft_run, wee
     assert "No pay statements yet." in text_of(empty)
     assert browser.get(f"/expert/pay/{statement.pk}/").status_code == 404
 
-    services.pay_run_approve(actor=approver[0], run=draft_run)
+    pay_run_approve(actor=approver[0], run=draft_run)
     listing = browser.get("/expert/pay/")
     text = text_of(listing)
     assert f"{week_text(week['monday'])} 2 h 30 min $18.00 $24.25 $42.25" in text
@@ -561,7 +561,7 @@ def test_a_uk_expert_paid_in_dollars_sees_the_floor_converted_exactly(
         actor=engagement.contributor.user, engagement=engagement, activity="task_work", work_date=monday, minutes=60
     )  # waiting for review: counted for the floor, not paid yet
     run = _start(preparer_browser, django_capture_on_commit_callbacks, monday)
-    services.pay_run_approve(actor=approver[0], run=run)
+    pay_run_approve(actor=approver[0], run=run)
     statement = PayStatement.objects.get(run=run)
     text = text_of(log_in(engagement.contributor.user).get(f"/expert/pay/{statement.pk}/"))
     # £12.71 x 1.27 = $16.1417 an hour, kept exact until the week is rounded up once: $16.15.
@@ -596,7 +596,7 @@ def test_a_quality_bonus_line_shows_its_percentage_and_score(
         actor=owner, project=project, min_quality_score=Decimal("0.9"), percent=Decimal("10"), effective_from=monday
     )
     run = _start(preparer_browser, django_capture_on_commit_callbacks, monday)
-    services.pay_run_approve(actor=approver[0], run=run)
+    pay_run_approve(actor=approver[0], run=run)
     statement = PayStatement.objects.get(run=run)
     text = text_of(log_in(engagement.contributor.user).get(f"/expert/pay/{statement.pk}/"))
     assert "Quality bonus: ECG grading Quality score 1.000 reached the project's bonus threshold of 0.900." in text
@@ -618,11 +618,11 @@ def test_a_correction_to_an_approved_week_is_paid_and_explained_in_a_later_state
         actor=user, engagement=engagement, activity="task_work", work_date=earlier + timedelta(days=1), minutes=30
     )
     first = _start(preparer_browser, django_capture_on_commit_callbacks, earlier)
-    services.pay_run_approve(actor=approver[0], run=first)
+    pay_run_approve(actor=approver[0], run=first)
     work_approve(actor=owner, item=late)  # after its week was paid: the next run pays the difference
 
     second = _start(preparer_browser, django_capture_on_commit_callbacks, last_monday())
-    services.pay_run_approve(actor=approver[0], run=second)
+    pay_run_approve(actor=approver[0], run=second)
     statement = PayStatement.objects.get(run=second)
     assert statement.adjustment_minor != 0
     page = log_in(user).get(f"/expert/pay/{statement.pk}/")
@@ -639,8 +639,8 @@ def test_a_correction_to_an_approved_week_is_paid_and_explained_in_a_later_state
 
 
 def test_ops_read_gross_volume_and_net_revenue_by_week(week, preparer, approver, client):
-    from payouts.reports import revenue_report
-    from payouts.services import pay_run_approve, pay_run_compute, pay_run_start
+    from payouts.ledger.revenue import revenue_report
+    from payouts.payruns.services import pay_run_approve, pay_run_compute, pay_run_start
 
     run = pay_run_compute(run_id=pay_run_start(actor=preparer[0], period_start=week["monday"]).pk)
     pay_run_approve(actor=approver[0], run=run)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import Role
 from payouts.models import Payout, PayoutAccount, PayoutBatch, PayoutBatchStatus, PayoutHold, PayoutStatus
 from payouts.money import format_money
-from payouts.stripe_local import reset, webhook_deliveries
+from stripe_local.server import reset, webhook_deliveries
 
 from .factories import UserFactory, make_expert, make_ops
 from .payout_data import approved_pay_run_in_bulk, onboarded_accounts_in_bulk

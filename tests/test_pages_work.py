@@ -19,7 +19,7 @@ from marketplace.services import (
     work_auto_approve_sweep,
     work_reject,
 )
-from payouts.periods import week_of
+from payouts.weeks import week_of
 
 from .factories import UserFactory, make_lab, make_open_project, make_vetted_expert
 from .test_pages_marketplace import field_error, log_in

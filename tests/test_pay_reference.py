@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 
 from contributors.models import Domain
+from payouts.floors import minimum_wage_on
 from payouts.models import MinimumWage, RateCard
-from payouts.selectors import ReferenceDataMissing, fx_rate_on, minimum_wage_on, rate_card_on
+from payouts.reference.lookups import ReferenceDataMissing, fx_rate_on, rate_card_on
 
 pytestmark = pytest.mark.django_db
 

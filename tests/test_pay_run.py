@@ -17,9 +17,9 @@ from marketplace.services import (
     work_reject,
 )
 from payouts.models import MinimumWage, PayLine, PayRunStatus, PayStatement
-from payouts.periods import week_of
-from payouts.selectors import pay_line_items
-from payouts.services import pay_run_approve, pay_run_start
+from payouts.payruns.selectors import pay_line_items
+from payouts.payruns.services import pay_run_approve, pay_run_start
+from payouts.weeks import week_of
 
 from .factories import make_lab, make_open_project, make_ops, make_vetted_expert
 
@@ -197,8 +197,8 @@ def test_an_approved_run_is_booked_once_and_the_ledger_reconciles(
     from django.core.management import CommandError, call_command
     from django.db import connection
 
+    from payouts.ledger.selectors import account_balances
     from payouts.models import JournalEntry
-    from payouts.selectors import account_balances
 
     engagement, owner = _running(pay_model="per_task", rate_minor=300, task_estimate_minutes=10)
     lab = engagement.project.lab
@@ -350,8 +350,8 @@ def test_work_approved_after_its_week_was_paid_is_an_adjustment_in_a_later_week(
 
     from marketplace.models import LabMembership
     from marketplace.services import work_appeal, work_decide_appeal
+    from payouts.ledger.selectors import account_balances
     from payouts.models import PayRecompute
-    from payouts.selectors import account_balances
 
     from .factories import UserFactory
 
@@ -412,7 +412,7 @@ def test_work_approved_after_its_week_was_paid_is_an_adjustment_in_a_later_week(
     assert not PayRecompute.objects.filter(applied_in_run__isnull=True).exists()
     balances = {(row["kind"], row["lab_id"], row["contributor_id"]): row["balance"] for row in account_balances()}
     # Week B's statement carries only corrections: no hourly figures of its own.
-    from payouts.compliance import compliance_summary
+    from payouts.payruns.compliance import compliance_summary
 
     assert compliance_summary(run_id=run_b.pk)["experts"] == 0
     # The expert is owed 6760 + 1240 = 8000: exactly four hours at $20.

@@ -23,8 +23,8 @@ from marketplace.services import (
     work_reject,
 )
 from payouts.models import PayLine, PayRun, PayRunStatus, PayStatement
-from payouts.periods import week_of
-from payouts.services import pay_run_compute_shard, pay_run_start
+from payouts.payruns.services import pay_run_compute_shard, pay_run_start
+from payouts.weeks import week_of
 
 from .factories import make_lab, make_open_project, make_ops, make_vetted_expert
 

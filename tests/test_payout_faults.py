@@ -23,18 +23,13 @@ from django.test import Client
 from accounts.models import Role
 from config.celery import app
 from config.errors import ApplicationError
+from payouts.ledger.selectors import account_balances
 from payouts.models import JournalEntry, Payout, PayoutBatch, PayoutStatus, StripeEvent
-from payouts.payout_services import (
-    payout_batch_approve,
-    payout_batch_create,
-    payout_batch_dispatch,
-    payout_send,
-    payouts_sweep,
-)
-from payouts.selectors import account_balances
-from payouts.stripe_local import faults, reset, webhook_deliveries
 from payouts.tasks import payout_send_task, payouts_sweep_task
-from payouts.throttle import stripe_request_slot
+from payouts.transfers.batches import payout_batch_approve, payout_batch_create, payout_batch_dispatch, payouts_sweep
+from payouts.transfers.sending import payout_send
+from payouts.transfers.throttle import stripe_request_slot
+from stripe_local.server import faults, reset, webhook_deliveries
 
 from .factories import make_ops
 from .payout_data import approved_pay_run_in_bulk, onboarded_accounts_in_bulk, stripe_client

@@ -18,6 +18,7 @@ from accounts.models import Role
 from api.serializers import PayoutOutput
 from marketplace.models import Engagement, Project
 from marketplace.services import invitation_send, staffing_request_accept, time_entry_log, work_approve
+from payouts.ledger.selectors import account_balances
 from payouts.models import (
     JournalEntry,
     Payout,
@@ -28,19 +29,13 @@ from payouts.models import (
     PayRunStatus,
     StripeEvent,
 )
-from payouts.payout_services import (
-    payout_batch_approve,
-    payout_batch_create,
-    payout_batch_dispatch,
-    payout_hold_place,
-    payout_retry,
-    payout_send,
-)
-from payouts.periods import week_of
-from payouts.selectors import account_balances
-from payouts.services import pay_run_approve, pay_run_start
-from payouts.stripe_local import reset, webhook_deliveries
+from payouts.payruns.services import pay_run_approve, pay_run_start
 from payouts.tasks import payouts_reconcile_task
+from payouts.transfers.batches import payout_batch_approve, payout_batch_create, payout_batch_dispatch
+from payouts.transfers.holds import payout_hold_place
+from payouts.transfers.sending import payout_retry, payout_send
+from payouts.weeks import week_of
+from stripe_local.server import reset, webhook_deliveries
 
 from .factories import make_lab, make_open_project, make_ops, make_vetted_expert
 from .payout_data import approved_pay_run_in_bulk, onboarded_accounts_in_bulk, stripe_client

@@ -208,8 +208,8 @@ def _draft_pay_run():
 
     from django.utils import timezone
 
-    from payouts.periods import week_of
-    from payouts.services import pay_run_compute, pay_run_start
+    from payouts.payruns.services import pay_run_compute, pay_run_start
+    from payouts.weeks import week_of
 
     preparer, _ = make_ops(Role.OPS_FINANCE)
     run = pay_run_start(actor=preparer, period_start=week_of(timezone.now().date())[0] - timedelta(days=7))
@@ -223,7 +223,8 @@ def _payout_objects(expert):
     """
     from datetime import date
 
-    from payouts.payout_services import payout_batch_create, payout_hold_place
+    from payouts.transfers.batches import payout_batch_create
+    from payouts.transfers.holds import payout_hold_place
 
     from .payout_data import approved_pay_run_in_bulk
 

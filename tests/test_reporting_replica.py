@@ -12,14 +12,14 @@ import pytest
 from django.db import connections, transaction
 from django.test.utils import CaptureQueriesContext
 
-import payouts.tasks
+import payouts.payruns.services
 from accounts.models import Role
 from config.db import reporting_alias
 from marketplace.services import task_submit, work_approve
-from payouts.compliance import compliance_csv, compliance_summary
+from payouts.ledger.revenue import revenue_csv, revenue_report
 from payouts.models import PayRunStatus
-from payouts.reports import revenue_csv, revenue_report
-from payouts.services import pay_run_approve, pay_run_compute, pay_run_start
+from payouts.payruns.compliance import compliance_csv, compliance_summary
+from payouts.payruns.services import pay_run_approve, pay_run_compute, pay_run_start
 
 from .factories import make_ops
 from .test_pay_run import _run, _running, last_week
@@ -114,7 +114,7 @@ def test_compliance_evidence_of_a_run_the_replica_still_shows_computing_is_read_
     _approved_task_work()
     queued = []
     # Started and committed, its computation not yet taken by a worker.
-    monkeypatch.setattr(payouts.tasks, "pay_run_compute_task", SimpleNamespace(delay=queued.append))
+    monkeypatch.setattr(payouts.payruns.services, "pay_run_compute_task", SimpleNamespace(delay=queued.append))
     run = pay_run_start(actor=make_ops(Role.OPS_FINANCE)[0], period_start=last_week()[0])
     assert queued == [run.pk]
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from audit.models import AuditEvent
-from contributors.management.demo_data import DEMO_EXPERT_EMAIL, DEMO_PASSWORD, MARKER_EMAIL, OPS_USERS
 from contributors.models import Contributor, ContributorStatus, Tier
+from demo.data import DEMO_EXPERT_EMAIL, DEMO_PASSWORD, MARKER_EMAIL, OPS_USERS
 from marketplace.models import Lab, LabMembership, LabRole
 from vetting.models import (
     Assessment,

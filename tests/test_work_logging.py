@@ -27,7 +27,7 @@ from marketplace.services import (
     work_reject,
 )
 from payouts.models import PayPeriod, PayPeriodStatus
-from payouts.periods import week_of
+from payouts.weeks import week_of
 
 from .factories import UserFactory, make_lab, make_open_project, make_vetted_expert
 

@@ -16,7 +16,7 @@ from marketplace import selectors, services
 from marketplace.matching import ranked_candidates
 from marketplace.models import StaffingRequest
 from payouts.floors import rate_preview
-from payouts.stripe_gateway import TEST_PAYMENT_METHODS
+from payouts.gateway.stripe_api import TEST_PAYMENT_METHODS
 
 from .. import serializers as s
 from ..idempotency import idempotent, not_idempotent

@@ -9,9 +9,11 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from payouts import compliance, reports, services
+from payouts.ledger import revenue as reports
 from payouts.models import PayRun, PayRunStatus
-from payouts.selectors import pay_statements_of_expert
+from payouts.payruns import compliance
+from payouts.payruns.selectors import pay_statements_of_expert
+from payouts.payruns.services import pay_run_approve, pay_run_start
 
 from .. import serializers as s
 from ..idempotency import idempotent
@@ -36,7 +38,7 @@ class PayRunListView(ListAPIView):
             self.permission_denied(request, message=IsOpsFinance.message)
         data = s.PayRunStartInput(data=request.data)
         data.is_valid(raise_exception=True)
-        run = services.pay_run_start(actor=request.user, period_start=data.validated_data["period_start"])
+        run = pay_run_start(actor=request.user, period_start=data.validated_data["period_start"])
         return Response(s.PayRunOutput(_runs().get(pk=run.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -54,7 +56,7 @@ class PayRunApproveView(APIView):
     @extend_schema(request=None, responses=s.PayRunOutput, tags=["pay"])
     @idempotent
     def post(self, request, pk: int):
-        run = services.pay_run_approve(actor=request.user, run=get_object_or_404(PayRun, pk=pk))
+        run = pay_run_approve(actor=request.user, run=get_object_or_404(PayRun, pk=pk))
         return Response(s.PayRunOutput(_runs().get(pk=run.pk)).data)
 
 

@@ -12,9 +12,18 @@ from rest_framework.views import APIView
 from config.errors import ApplicationError
 from contributors.models import Contributor
 from contributors.selectors import contributor_for_user
-from payouts import payout_services as services
-from payouts import selectors
 from payouts.models import Payout, PayoutHold, PayoutStatus, PayRun
+from payouts.transfers.accounts import payout_account_onboarding_link
+from payouts.transfers.batches import payout_batch_approve, payout_batch_create
+from payouts.transfers.holds import payout_hold_place, payout_hold_release
+from payouts.transfers.selectors import (
+    payout_account_of_expert,
+    payout_batch_payouts,
+    payout_batches,
+    payout_holds,
+    payouts_of_expert,
+)
+from payouts.transfers.sending import payout_retry
 
 from .. import serializers as s
 from ..idempotency import idempotent
@@ -35,7 +44,7 @@ class PayoutAccountView(APIView):
 
     @extend_schema(responses=s.PayoutAccountOutput, tags=["payouts"])
     def get(self, request):
-        return Response(s.PayoutAccountOutput(selectors.payout_account_of_expert(user=request.user)).data)
+        return Response(s.PayoutAccountOutput(payout_account_of_expert(user=request.user)).data)
 
 
 class OnboardingLinkView(APIView):
@@ -47,13 +56,13 @@ class OnboardingLinkView(APIView):
     @idempotent
     def post(self, request):
         back = request.build_absolute_uri(reverse("expert-pay"))
-        link = services.payout_account_onboarding_link(
+        link = payout_account_onboarding_link(
             actor=request.user,
             contributor=_own_profile(request),
             return_url=settings.PAYOUT_ONBOARDING_RETURN_URL or back,
             refresh_url=settings.PAYOUT_ONBOARDING_REFRESH_URL or back,
         )
-        account = selectors.payout_account_of_expert(user=request.user)
+        account = payout_account_of_expert(user=request.user)
         body = {"url": link.url, "expires_at": link.expires_at, "account": s.PayoutAccountOutput(account).data}
         return Response(s.OnboardingLinkOutput(body).data, status=status.HTTP_201_CREATED)
 
@@ -65,7 +74,7 @@ class MyPayoutListView(ListAPIView):
     serializer_class = s.PayoutOutput
 
     def get_queryset(self):
-        return selectors.payouts_of_expert(user=self.request.user)
+        return payouts_of_expert(user=self.request.user)
 
 
 class PayoutBatchListView(ListAPIView):
@@ -73,7 +82,7 @@ class PayoutBatchListView(ListAPIView):
     serializer_class = s.PayoutBatchOutput
 
     def get_queryset(self):
-        return selectors.payout_batches()
+        return payout_batches()
 
     @extend_schema(request=s.PayoutBatchInput, responses={201: s.PayoutBatchOutput}, tags=["payouts"])
     @idempotent
@@ -85,9 +94,9 @@ class PayoutBatchListView(ListAPIView):
         run = PayRun.objects.filter(pk=data.validated_data["pay_run"]).first()
         if run is None:
             raise ApplicationError("No such pay run.", code="invalid", fields={"pay_run": ["No such pay run."]})
-        batch = services.payout_batch_create(actor=request.user, run=run)
+        batch = payout_batch_create(actor=request.user, run=run)
         return Response(
-            s.PayoutBatchOutput(selectors.payout_batches().get(pk=batch.pk)).data, status=status.HTTP_201_CREATED
+            s.PayoutBatchOutput(payout_batches().get(pk=batch.pk)).data, status=status.HTTP_201_CREATED
         )
 
 
@@ -96,7 +105,7 @@ class PayoutBatchDetailView(APIView):
 
     @extend_schema(responses=s.PayoutBatchOutput, tags=["payouts"])
     def get(self, request, pk: int):
-        return Response(s.PayoutBatchOutput(get_object_or_404(selectors.payout_batches(), pk=pk)).data)
+        return Response(s.PayoutBatchOutput(get_object_or_404(payout_batches(), pk=pk)).data)
 
 
 class PayoutBatchApproveView(APIView):
@@ -105,10 +114,10 @@ class PayoutBatchApproveView(APIView):
     @extend_schema(request=None, responses=s.PayoutBatchOutput, tags=["payouts"])
     @idempotent
     def post(self, request, pk: int):
-        batch = services.payout_batch_approve(
-            actor=request.user, batch=get_object_or_404(selectors.payout_batches(), pk=pk)
+        batch = payout_batch_approve(
+            actor=request.user, batch=get_object_or_404(payout_batches(), pk=pk)
         )
-        return Response(s.PayoutBatchOutput(selectors.payout_batches().get(pk=batch.pk)).data)
+        return Response(s.PayoutBatchOutput(payout_batches().get(pk=batch.pk)).data)
 
 
 class PayoutBatchPayoutListView(ListAPIView):
@@ -127,8 +136,8 @@ class PayoutBatchPayoutListView(ListAPIView):
             raise ApplicationError(
                 f"Unknown status '{wanted}'.", code="invalid", fields={"status": ["Unknown status."]}
             )
-        batch = get_object_or_404(selectors.payout_batches(), pk=self.kwargs["pk"])
-        return selectors.payout_batch_payouts(batch=batch, status=wanted)
+        batch = get_object_or_404(payout_batches(), pk=self.kwargs["pk"])
+        return payout_batch_payouts(batch=batch, status=wanted)
 
 
 class PayoutHoldListView(ListAPIView):
@@ -138,7 +147,7 @@ class PayoutHoldListView(ListAPIView):
     serializer_class = s.PayoutHoldOutput
 
     def get_queryset(self):
-        return selectors.payout_holds(active_only=self.request.query_params.get("all") != "1")
+        return payout_holds(active_only=self.request.query_params.get("all") != "1")
 
     @extend_schema(request=s.PayoutHoldInput, responses={201: s.PayoutHoldOutput}, tags=["payouts"])
     @idempotent
@@ -150,7 +159,7 @@ class PayoutHoldListView(ListAPIView):
         contributor = Contributor.objects.filter(pk=data.validated_data["contributor"]).first()
         if contributor is None:
             raise ApplicationError("No such expert.", code="invalid", fields={"contributor": ["No such expert."]})
-        hold = services.payout_hold_place(
+        hold = payout_hold_place(
             actor=request.user,
             contributor=contributor,
             reason=data.validated_data["reason"],
@@ -167,10 +176,10 @@ class PayoutHoldReleaseView(APIView):
     def post(self, request, pk: int):
         data = s.PayoutHoldReleaseInput(data=request.data)
         data.is_valid(raise_exception=True)
-        hold = services.payout_hold_release(
+        hold = payout_hold_release(
             actor=request.user, hold=get_object_or_404(PayoutHold, pk=pk), note=data.validated_data["note"]
         )
-        return Response(s.PayoutHoldOutput(selectors.payout_holds(active_only=False).get(pk=hold.pk)).data)
+        return Response(s.PayoutHoldOutput(payout_holds(active_only=False).get(pk=hold.pk)).data)
 
 
 class PayoutRetryView(APIView):
@@ -181,6 +190,6 @@ class PayoutRetryView(APIView):
     @extend_schema(request=None, responses={201: s.OpsPayoutOutput}, tags=["payouts"])
     @idempotent
     def post(self, request, pk: int):
-        retry = services.payout_retry(actor=request.user, payout=get_object_or_404(Payout, pk=pk))
+        retry = payout_retry(actor=request.user, payout=get_object_or_404(Payout, pk=pk))
         retry = Payout.objects.select_related("contributor", "statement__run__period").get(pk=retry.pk)
         return Response(s.OpsPayoutOutput(retry).data, status=status.HTTP_201_CREATED)

@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "api",
     "maintenance",
 ]
+# Tools for development and tests: the local Stripe test server and the demo data set.
+# Product code never imports them, and production settings leave them out.
+DEVELOPMENT_APPS = ["stripe_local", "demo"]
+INSTALLED_APPS += DEVELOPMENT_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -346,7 +350,7 @@ CELERY_TASK_ROUTES = {
 }
 
 # Stripe. Without a secret key the product talks to the local Stripe test server
-# (``python -m payouts.stripe_local``, started by ``make run`` and by the tests).
+# (``python manage.py run_local_stripe``, started by ``make run`` and by the tests).
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_LOCAL = not STRIPE_SECRET_KEY
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="http://127.0.0.1:8420" if STRIPE_LOCAL else "")

@@ -1,9 +1,10 @@
 """Production settings: everything secret or site-specific comes from the environment."""
 
 from .base import *  # noqa: F403
-from .base import DATABASE_REPLICA_URL, REPLICA_DATABASE, env
+from .base import DATABASE_REPLICA_URL, DEVELOPMENT_APPS, INSTALLED_APPS, REPLICA_DATABASE, env
 
 DEBUG = False
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app not in DEVELOPMENT_APPS]
 SECRET_KEY = env.str("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db_url("DATABASE_URL")}

@@ -21,9 +21,9 @@ from config.errors import ApplicationError, Conflict, NotPermitted
 from contributors.models import Contributor, Domain, Tier
 from contributors.reference import is_country, is_language
 from payouts import money
-from payouts import stripe_gateway as gateway
 from payouts.floors import effective_hourly_minor, rate_preview
-from payouts.services import ledger_post_funding
+from payouts.gateway import stripe_api as gateway
+from payouts.ledger.services import ledger_post_funding
 
 from .. import matching
 from ..models import (

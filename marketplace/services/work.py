@@ -26,7 +26,7 @@ from accounts.notifications import notify_after_commit, ops_reviewers
 from audit.services import audit_record
 from config.errors import ApplicationError, NotPermitted
 from contributors.models import Contributor
-from payouts.periods import is_locked, pay_weeks_changed, week_of
+from payouts.weeks import is_locked, pay_weeks_changed, week_of
 
 from ..models import (
     APPROVED_STATUSES,

@@ -10,7 +10,7 @@ def _minor(amount: str, currency: str) -> int:
 
 
 def load(apps, schema_editor):
-    from payouts import reference_data as data
+    from payouts.reference import data
 
     MinimumWage = apps.get_model("payouts", "MinimumWage")
     FxRate = apps.get_model("payouts", "FxRate")

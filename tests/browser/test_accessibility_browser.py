@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from accounts.models import Role
 from marketplace.services import invitation_send, staffing_request_accept, task_submit, time_entry_log, work_approve
-from payouts.periods import week_of
-from payouts.services import pay_run_approve, pay_run_compute, pay_run_start
+from payouts.payruns.services import pay_run_approve, pay_run_compute, pay_run_start
+from payouts.weeks import week_of
 
 from ..factories import make_lab, make_open_project, make_ops, make_vetted_expert
 from .test_onboarding_browser import log_in, log_in_ops, watch_server_errors

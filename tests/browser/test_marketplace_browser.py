@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Role
 from marketplace.models import Engagement, Project, ProjectStatus
-from payouts.stripe_local import register_webhook, unregister_webhook
+from stripe_local.server import register_webhook, unregister_webhook
 
 from ..factories import UserFactory, make_vetted_expert
 from .test_onboarding_browser import UNLABELLED_CONTROLS_JS, horizontal_overflow, log_in, watch_server_errors

@@ -13,10 +13,10 @@ from playwright.sync_api import expect
 
 from accounts.models import Role
 from marketplace.services import invitation_send, staffing_request_accept, task_submit, time_entry_log, work_approve
-from payouts import services
 from payouts.models import PayRun, PayRunStatus
-from payouts.periods import week_of
+from payouts.payruns.services import pay_run_compute
 from payouts.tasks import pay_run_compute_task
+from payouts.weeks import week_of
 
 from ..factories import make_lab, make_open_project, make_ops, make_vetted_expert
 from .test_onboarding_browser import (
@@ -109,7 +109,7 @@ def test_a_pay_week_is_run_approved_by_a_second_person_and_read_by_the_expert(
     screenshot(page, "pay-03-computing")
 
     # The worker computes the week; the page, polling, turns into the draft by itself.
-    services.pay_run_compute(run_id=run.pk)
+    pay_run_compute(run_id=run.pk)
     head = page.locator(".page-head .badge")
     expect(head).to_have_text("Draft: waiting for approval")
     totals = page.get_by_role("table", name="Totals")

@@ -17,9 +17,9 @@ from playwright.sync_api import expect
 
 from accounts.models import Role
 from payouts.models import PayoutBatch, PayoutStatus
-from payouts.payout_services import payout_batch_dispatch
-from payouts.stripe_local import register_webhook, reset, unregister_webhook, webhook_deliveries
 from payouts.tasks import payout_batch_dispatch_task
+from payouts.transfers.batches import payout_batch_dispatch
+from stripe_local.server import register_webhook, reset, unregister_webhook, webhook_deliveries
 
 from ..factories import PASSWORD, make_ops
 from ..payout_data import approved_pay_run_in_bulk

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from marketplace.models import ReviewStatus, TimeEntry
 from marketplace.services import invitation_send, lab_member_add, staffing_request_accept
-from payouts.periods import week_of
+from payouts.weeks import week_of
 
 from ..factories import UserFactory, make_lab, make_open_project, make_vetted_expert
 from .test_onboarding_browser import UNLABELLED_CONTROLS_JS, horizontal_overflow, log_in, watch_server_errors

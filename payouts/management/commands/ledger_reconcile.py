@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from payouts.selectors import ledger_reconciliation
+from payouts.ledger.selectors import ledger_reconciliation
 
 
 class Command(BaseCommand):

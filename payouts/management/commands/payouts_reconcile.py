@@ -4,7 +4,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from payouts.reconciliation import payouts_reconciliation
+from payouts.transfers.reconciliation import payouts_reconciliation
 
 
 def _day(value: str) -> date:

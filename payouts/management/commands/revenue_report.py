@@ -3,7 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from payouts import money
-from payouts.reports import revenue_csv, revenue_report
+from payouts.ledger.revenue import revenue_csv, revenue_report
 
 
 def _day(value: str) -> date:

@@ -96,7 +96,7 @@ JOIN payouts_ledgeraccount a ON a.kind = s.kind AND a.currency = s.currency
 
 def post_pay_run_accrual(*, run) -> tuple[int, dict]:
     """Write the accrual entry of an approved run (inside the approval's transaction)."""
-    from .models import JournalEntry
+    from payouts.models import JournalEntry
 
     reference = f"accrual:pay-run:{run.pk}"
     existing = JournalEntry.objects.filter(reference=reference).first()

@@ -16,7 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, site_url, **options):
         if not settings.STRIPE_LOCAL:
             raise CommandError("a Stripe key is configured; the local Stripe server is only for running without one")
-        from payouts.stripe_local import LocalStripeServer, register_webhook
+        from stripe_local.server import LocalStripeServer, register_webhook
 
         api = urlparse(settings.STRIPE_API_BASE)
         if api.hostname not in ("127.0.0.1", "localhost"):

@@ -19,8 +19,7 @@ import pandas as pd
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from config.db import reporting_alias
-
-from .models import PayRun, PayRunStatus
+from payouts.models import PayRun, PayRunStatus
 
 STATEMENTS_SQL = """
 SELECT st.id AS statement, st.contributor_id AS expert, st.country, st.subdivision, st.currency,

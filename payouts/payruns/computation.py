@@ -33,8 +33,9 @@ from decimal import Decimal
 
 from django.db import connection
 
-from . import money
-from .selectors import ReferenceDataMissing, fx_rate_on, minimum_wage_on
+from payouts import money
+from payouts.floors import minimum_wage_on
+from payouts.reference.lookups import ReferenceDataMissing, fx_rate_on
 
 # What an engagement pays for an hour of time logged against it: its rate, or for a
 # per-task engagement the task price over the task's estimate.

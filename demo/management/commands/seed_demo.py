@@ -28,12 +28,7 @@ from config.celery import app as celery_app
 from config.errors import ApplicationError
 from contributors.models import Contributor, Domain
 from contributors.services import contributor_profile_save
-from marketplace.models import Lab
-from marketplace.services import lab_create, lab_member_add
-from vetting import services as vetting
-from vetting.models import Credential, CredentialStatus, TierDecisionStatus
-
-from ..demo_data import (
+from demo.data import (
     ASSESSMENTS,
     CASES,
     DEMO_EXPERT_EMAIL,
@@ -48,6 +43,10 @@ from ..demo_data import (
     Cred,
     DemoExpert,
 )
+from marketplace.models import Lab
+from marketplace.services import lab_create, lab_member_add
+from vetting import services as vetting
+from vetting.models import Credential, CredentialStatus, TierDecisionStatus
 
 LOCMEM_MAIL = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 
@@ -159,7 +158,7 @@ class Seeder:
 
     def _fund_and_open(self, project, owner) -> bool:
         from marketplace.services import funding_settle_from_provider, project_funding_start, project_transition
-        from payouts.stripe_gateway import PaymentProviderUnavailable
+        from payouts.gateway.stripe_api import PaymentProviderUnavailable
 
         try:
             funding = project_funding_start(actor=owner, project=project, payment_method="pm_card_visa")

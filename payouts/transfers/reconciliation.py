@@ -10,16 +10,20 @@ longer than the sweep should allow.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from celery import shared_task
 from django.conf import settings
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from . import stripe_gateway as gateway
-from .models import AccountKind, Payout, PayoutStatus, Posting
+from payouts.gateway import stripe_api as gateway
+from payouts.models import AccountKind, Payout, PayoutStatus, Posting
+
+logger = logging.getLogger(__name__)
 
 # Transfers are listed this far beyond the range as well, so that a payout submitted
 # just before midnight still finds the transfer Stripe dated just after it.
@@ -203,3 +207,29 @@ def payouts_reconciliation(*, since: date, until: date) -> PayoutReconciliation:
         f"transfers at Stripe in range: {len(in_range)}",
     ]
     return report
+
+
+# --- task (registered under payouts.tasks for the worker and the queue routes) -----------
+
+
+@shared_task(name="payouts.tasks.payouts_reconcile_task")
+def payouts_reconcile_task() -> int:
+    """Yesterday and today against Stripe; operations finance are mailed any difference."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import Role, User
+    from accounts.notifications import notify_after_commit
+    from payouts.transfers.reconciliation import payouts_reconciliation
+
+    today = timezone.now().date()
+    report = payouts_reconciliation(since=today - timedelta(days=1), until=today)
+    if report.differences:
+        logger.error("Payout reconciliation found %d difference(s)", len(report.differences))
+        notify_after_commit(
+            recipients=User.objects.filter(role=Role.OPS_FINANCE, is_active=True),
+            subject=f"Payout reconciliation: {len(report.differences)} difference(s) with Stripe",
+            body="\n".join(report.differences),
+        )
+    return len(report.differences)

@@ -26,12 +26,26 @@ from config.decorators import expert_required, ops_finance_required, ops_require
 from config.errors import ApplicationError
 from contributors.forms import add_service_error
 from contributors.selectors import contributor_by_email, contributor_for_user
-
-from . import money, selectors
-from . import payout_services as services
-from .forms import PayoutBatchCreateForm, PayoutHoldForm, PayoutHoldReleaseForm, PayoutStatusFilterForm
-from .models import Payout, PayoutBatch, PayoutBatchStatus, PayoutHold, PayoutStatus
-from .views import week_label
+from payouts import money
+from payouts.forms import PayoutBatchCreateForm, PayoutHoldForm, PayoutHoldReleaseForm, PayoutStatusFilterForm
+from payouts.models import Payout, PayoutBatch, PayoutBatchStatus, PayoutHold, PayoutStatus
+from payouts.transfers.accounts import payout_account_onboarding_link
+from payouts.transfers.batches import payout_batch_approve, payout_batch_create
+from payouts.transfers.holds import payout_hold_place, payout_hold_release
+from payouts.transfers.selectors import (
+    carried_forward_of_expert,
+    payout_account_of_expert,
+    payout_batch_payouts,
+    payout_batch_progress,
+    payout_batches,
+    payout_batches_progress,
+    payout_hold_of_expert,
+    payout_holds,
+    payout_reason,
+    payouts_of_expert,
+)
+from payouts.transfers.sending import payout_retry
+from payouts.views.pay import week_label
 
 BATCH_PAGE_SIZE = 25
 PAYOUT_PAGE_SIZE = 50
@@ -83,7 +97,7 @@ def _payout_rows(payouts) -> list[PayoutRow]:
             payout=payout,
             week=week_label(payout.statement.run.period),
             amount=money.format_money(payout.amount_minor, payout.currency),
-            reason=selectors.payout_reason(payout),
+            reason=payout_reason(payout),
             retried=payout.pk in retried,
         )
         for payout in payouts
@@ -95,17 +109,16 @@ def _payout_rows(payouts) -> list[PayoutRow]:
 
 def _render_expert_payouts(request, *, error: str = "", status: int = 200):
     user = request.user
-    account = selectors.payout_account_of_expert(user=user)
-    page = Paginator(selectors.payouts_of_expert(user=user), PAYOUT_PAGE_SIZE).get_page(request.GET.get("page"))
+    account = payout_account_of_expert(user=user)
+    page = Paginator(payouts_of_expert(user=user), PAYOUT_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "account": account,
         "account_label": ACCOUNT_STATUS_LABEL[account.status],
         "button": ONBOARDING_BUTTON[account.status],
         "has_profile": contributor_for_user(user=user) is not None,
-        "hold": selectors.payout_hold_of_expert(user=user),
+        "hold": payout_hold_of_expert(user=user),
         "carried": [
-            money.format_money(amount, currency)
-            for currency, amount in selectors.carried_forward_of_expert(user=user).items()
+            money.format_money(amount, currency) for currency, amount in carried_forward_of_expert(user=user).items()
         ],
         "page": page,
         "rows": _payout_rows(page.object_list),
@@ -132,7 +145,7 @@ def expert_payout_onboarding(request):
         )
     back = request.build_absolute_uri(reverse("expert-payouts"))
     try:
-        link = services.payout_account_onboarding_link(
+        link = payout_account_onboarding_link(
             actor=request.user,
             contributor=contributor,
             return_url=settings.PAYOUT_ONBOARDING_RETURN_URL or back,
@@ -148,7 +161,7 @@ def expert_payout_onboarding(request):
 
 def _progress(batch: PayoutBatch, figures: dict | None = None) -> dict:
     """The batch's live figures: counts by status, how far sending has got, and the amounts."""
-    figures = figures or selectors.payout_batch_progress(batch=batch)
+    figures = figures or payout_batch_progress(batch=batch)
     counts = figures["counts"]
     to_send = sum(counts.values()) - counts[PayoutStatus.HELD]
     finished = counts[PayoutStatus.PAID] + counts[PayoutStatus.FAILED] + counts[PayoutStatus.REVERSED]
@@ -192,9 +205,9 @@ def _progress(batch: PayoutBatch, figures: dict | None = None) -> dict:
 
 
 def _render_batches(request, form: PayoutBatchCreateForm | None = None, status: int = 200):
-    page = Paginator(selectors.payout_batches(), BATCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(payout_batches(), BATCH_PAGE_SIZE).get_page(request.GET.get("page"))
     batches = list(page.object_list)
-    figures = selectors.payout_batches_progress(batches=batches)
+    figures = payout_batches_progress(batches=batches)
     rows = [
         {"batch": batch, "week": week_label(batch.run.period), "progress": _progress(batch, figures[batch.pk])}
         for batch in batches
@@ -216,7 +229,7 @@ def ops_payout_batch_create(request):
     form = PayoutBatchCreateForm(request.POST)
     if form.is_valid():
         try:
-            batch = services.payout_batch_create(actor=request.user, run=form.cleaned_data["pay_run"])
+            batch = payout_batch_create(actor=request.user, run=form.cleaned_data["pay_run"])
         except ApplicationError as error:
             add_service_error(form, error)
             return _render_batches(request, form=form, status=error.status_code)
@@ -230,7 +243,7 @@ def ops_payout_batch_create(request):
 
 
 def _batch_for_ops(pk: int) -> PayoutBatch:
-    batch = selectors.payout_batches().filter(pk=pk).first()
+    batch = payout_batches().filter(pk=pk).first()
     if batch is None:
         raise Http404
     return batch
@@ -240,7 +253,7 @@ def _render_batch(request, batch: PayoutBatch, *, action_error: str = "", status
     user = request.user
     form = PayoutStatusFilterForm(request.GET)
     wanted = form.cleaned_data["status"] if form.is_valid() else ""
-    page = Paginator(selectors.payout_batch_payouts(batch=batch, status=wanted), PAYOUT_PAGE_SIZE).get_page(
+    page = Paginator(payout_batch_payouts(batch=batch, status=wanted), PAYOUT_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     context = {
@@ -290,7 +303,7 @@ def ops_payout_batch_progress(request, pk: int):
 def ops_payout_batch_approve(request, pk: int):
     batch = _batch_for_ops(pk)
     try:
-        services.payout_batch_approve(actor=request.user, batch=batch)
+        payout_batch_approve(actor=request.user, batch=batch)
     except ApplicationError as error:
         return _render_batch(request, _batch_for_ops(pk), action_error=error.message, status=error.status_code)
     messages.success(
@@ -307,7 +320,7 @@ def ops_payout_retry(request, pk: int):
     if payout is None:
         raise Http404
     try:
-        retry = services.payout_retry(actor=request.user, payout=payout)
+        retry = payout_retry(actor=request.user, payout=payout)
     except ApplicationError as error:
         return _render_batch(
             request, _batch_for_ops(payout.batch_id), action_error=error.message, status=error.status_code
@@ -332,7 +345,7 @@ def _render_holds(
     status: int = 200,
 ):
     show_all = request.GET.get("show") == "all"
-    page = Paginator(selectors.payout_holds(active_only=not show_all), HOLD_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(payout_holds(active_only=not show_all), HOLD_PAGE_SIZE).get_page(request.GET.get("page"))
     finance = _is_finance(request.user)
     release_forms = release_forms or {}
     today = timezone.localdate()
@@ -372,7 +385,7 @@ def ops_payout_hold_place(request):
             form.add_error("expert_email", "No expert has this email address.")
         else:
             try:
-                hold = services.payout_hold_place(
+                hold = payout_hold_place(
                     actor=request.user,
                     contributor=contributor,
                     reason=form.cleaned_data["reason"],
@@ -398,7 +411,7 @@ def ops_payout_hold_release(request, pk: int):
     form = PayoutHoldReleaseForm(request.POST, prefix=f"release-{hold.pk}")
     if form.is_valid():
         try:
-            services.payout_hold_release(actor=request.user, hold=hold, note=form.cleaned_data["note"])
+            payout_hold_release(actor=request.user, hold=hold, note=form.cleaned_data["note"])
         except ApplicationError as error:
             # The hold may no longer be listed (released meanwhile), so the refusal goes on top.
             return _render_holds(request, action_error=error.message, status=error.status_code)

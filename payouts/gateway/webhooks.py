@@ -16,9 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError
-
-from . import stripe_gateway as gateway
-from .models import StripeEvent, StripeEventStatus
+from payouts.gateway import stripe_api as gateway
+from payouts.models import StripeEvent, StripeEventStatus
 
 logger = logging.getLogger(__name__)
 
@@ -34,19 +33,19 @@ def _payment_intent_changed(event: dict) -> None:
 
 
 def _connected_account_updated(event: dict) -> None:
-    from .payout_services import payout_account_sync
+    from payouts.transfers.accounts import payout_account_sync
 
     payout_account_sync(stripe_account_id=event["data"]["object"]["id"])
 
 
 def _transfer_created(event: dict) -> None:
-    from .payout_services import payout_confirm_from_provider
+    from payouts.transfers.sending import payout_confirm_from_provider
 
     payout_confirm_from_provider(transfer_id=event["data"]["object"]["id"])
 
 
 def _transfer_reversed(event: dict) -> None:
-    from .payout_services import payout_reverse_from_provider
+    from payouts.transfers.sending import payout_reverse_from_provider
 
     payout_reverse_from_provider(transfer_id=event["data"]["object"]["id"])
 

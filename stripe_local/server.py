@@ -3,14 +3,14 @@
 It runs the ``localstripe`` package (a development dependency, never shipped to
 production) bound to 127.0.0.1 with an empty in-memory store, plus what this product
 needs and localstripe lacks: idempotency keys that replay the first answer (scoped by
-API key and ``Stripe-Account``), Stripe Connect (``stripe_local_connect``: accounts,
+API key and ``Stripe-Account``), Stripe Connect (``stripe_local.connect``: accounts,
 onboarding links, transfers, reversals, balances) and failures on purpose
-(``stripe_local_faults``: ``faults`` and ``webhook_deliveries``). The real ``stripe``
+(``stripe_local.faults``: ``faults`` and ``webhook_deliveries``). The real ``stripe``
 SDK talks to it over HTTP exactly as it talks to Stripe, and it signs and sends webhooks
 to the URLs registered with it: platform events to platform endpoints, events about a
 connected account to endpoints registered with ``connect=True``.
 
-Run it on its own with ``python -m payouts.stripe_local --port 8420``; ``--webhook
+Run it on its own with ``python -m stripe_local.server --port 8420``; ``--webhook
 name=url=secret`` registers a platform endpoint and ``--connect-webhook name=url=secret``
 a Connect one (both may be repeated).
 """
@@ -25,7 +25,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 
-from .stripe_local_faults import FaultInjector, WebhookDeliveries, faults, webhook_deliveries
+from stripe_local.faults import FaultInjector, WebhookDeliveries, faults, webhook_deliveries
 
 __all__ = [
     "FaultInjector",
@@ -59,8 +59,8 @@ def _install():
     from localstripe import resources, server
     from localstripe import webhooks as localstripe_webhooks
 
-    from .stripe_local_connect import connect_routes_middleware
-    from .stripe_local_faults import fault_middleware
+    from stripe_local.connect import connect_routes_middleware
+    from stripe_local.faults import fault_middleware
 
     # Its store otherwise reloads and rewrites /tmp/localstripe.pickle, shared with any
     # other run on the machine; each server here starts empty and lives in memory.

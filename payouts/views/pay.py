@@ -24,11 +24,24 @@ from accounts.models import Role
 from config.decorators import expert_required, ops_finance_required, ops_required
 from config.errors import ApplicationError, NotPermitted
 from contributors.forms import add_service_error, country_label, subdivision_label
-
-from . import compliance, money, reports, selectors, services
-from .forms import PayRunStartForm, RevenueReportForm, StatementSearchForm
-from .models import PayLine, PayLineKind, PayPeriod, PayRun, PayRunStatus, PayStatement
-from .periods import week_of
+from payouts import money
+from payouts.floors import week_minimum_wages
+from payouts.forms import PayRunStartForm, RevenueReportForm, StatementSearchForm
+from payouts.ledger import revenue as reports
+from payouts.models import PayLine, PayLineKind, PayPeriod, PayRun, PayRunStatus, PayStatement
+from payouts.payruns import compliance
+from payouts.payruns.selectors import (
+    CurrencyTotals,
+    pay_run_for_ops,
+    pay_run_statements,
+    pay_run_totals,
+    pay_runs,
+    pay_statement_for_ops,
+    pay_statement_of_expert,
+    pay_statements_of_expert,
+)
+from payouts.payruns.services import pay_run_approve, pay_run_progress, pay_run_start
+from payouts.weeks import week_of
 
 RUN_PAGE_SIZE = 25
 STATEMENT_PAGE_SIZE = 50
@@ -100,7 +113,7 @@ class CurrencyTotalsRow:
     topped_up: int
 
 
-def _totals_rows(totals: list[selectors.CurrencyTotals]) -> list[CurrencyTotalsRow]:
+def _totals_rows(totals: list[CurrencyTotals]) -> list[CurrencyTotalsRow]:
     return [
         CurrencyTotalsRow(
             currency=t.currency,
@@ -264,7 +277,7 @@ class FloorRow:
 def _floor_rows(statement: PayStatement) -> list[FloorRow | None]:
     period = statement.run.period
     rows = []
-    for stretch in selectors.week_minimum_wages(
+    for stretch in week_minimum_wages(
         country=statement.country,
         subdivision=statement.subdivision,
         currency=statement.currency,
@@ -337,7 +350,7 @@ def _is_finance(user) -> bool:
 
 
 def _run_for_ops(pk: int) -> PayRun:
-    run = selectors.pay_run_for_ops(pk=pk)
+    run = pay_run_for_ops(pk=pk)
     if run is None:
         raise Http404
     return run
@@ -349,8 +362,8 @@ def _last_week_start() -> date:
 
 
 def _render_runs(request, start_form: PayRunStartForm | None = None, status: int = 200):
-    page = Paginator(selectors.pay_runs(), RUN_PAGE_SIZE).get_page(request.GET.get("page"))
-    totals = selectors.pay_run_totals(run_ids=[run.pk for run in page.object_list])
+    page = Paginator(pay_runs(), RUN_PAGE_SIZE).get_page(request.GET.get("page"))
+    totals = pay_run_totals(run_ids=[run.pk for run in page.object_list])
     rows = [
         {"run": run, "week": week_label(run.period), "totals": _totals_rows(totals[run.pk])} for run in page.object_list
     ]
@@ -371,7 +384,7 @@ def ops_pay_run_start(request):
     form = PayRunStartForm(request.POST)
     if form.is_valid():
         try:
-            run = services.pay_run_start(actor=request.user, period_start=form.cleaned_data["period_start"])
+            run = pay_run_start(actor=request.user, period_start=form.cleaned_data["period_start"])
         except ApplicationError as error:
             add_service_error(form, error)
         else:
@@ -385,7 +398,7 @@ def ops_pay_run_start(request):
 
 
 def _progress(run: PayRun) -> dict:
-    progress = services.pay_run_progress(run=run)
+    progress = pay_run_progress(run=run)
     # Until a worker takes the run up there is no step yet; say so rather than show a bare 0%.
     percent, step = int(progress["percent"]), progress["step"] or "waiting for a worker to start it"
     return {"percent": percent, "step": step, "line": f"{percent}% · {step}"}
@@ -399,16 +412,16 @@ def _render_run(request, run: PayRun, *, approve_error: str = "", status: int = 
         "is_finance": _is_finance(user),
         "is_preparer": run.prepared_by_id == user.pk,
         "approve_error": approve_error,
-        "other_runs": [other for other in selectors.pay_runs().filter(period=run.period) if other.pk != run.pk],
+        "other_runs": [other for other in pay_runs().filter(period=run.period) if other.pk != run.pk],
     }
     if run.status == PayRunStatus.COMPUTING:
         context["progress"] = _progress(run)
     if run.status in RUNS_WITH_STATEMENTS:
         form = StatementSearchForm(request.GET)
         search = form.cleaned_data["search"] if form.is_valid() else ""
-        statements = selectors.pay_run_statements(run=run, search=search)
+        statements = pay_run_statements(run=run, search=search)
         page = Paginator(statements, STATEMENT_PAGE_SIZE).get_page(request.GET.get("page"))
-        totals = _totals_rows(selectors.pay_run_totals(run_ids=[run.pk])[run.pk])
+        totals = _totals_rows(pay_run_totals(run_ids=[run.pk])[run.pk])
         context |= {
             "totals": totals,
             "show_adjustments": any(row.has_adjustments for row in totals),
@@ -452,7 +465,7 @@ def ops_pay_run_progress(request, pk: int):
 def ops_pay_run_approve(request, pk: int):
     run = _run_for_ops(pk)
     try:
-        services.pay_run_approve(actor=request.user, run=run)
+        pay_run_approve(actor=request.user, run=run)
     except NotPermitted as error:
         # Four eyes: the preparer is refused on the page they acted from, not on a bare 403.
         return _render_run(request, run, approve_error=error.message, status=403)
@@ -517,7 +530,7 @@ def ops_pay_run_compliance_csv(request, pk: int):
 
 @ops_required
 def ops_pay_statement(request, pk: int):
-    statement = selectors.pay_statement_for_ops(pk=pk)
+    statement = pay_statement_for_ops(pk=pk)
     if statement is None:
         raise Http404
     return render(request, "payouts/ops/statement.html", _statement_context(statement, for_ops=True))
@@ -528,16 +541,14 @@ def ops_pay_statement(request, pk: int):
 
 @expert_required
 def expert_pay(request):
-    page = Paginator(selectors.pay_statements_of_expert(user=request.user), STATEMENT_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(pay_statements_of_expert(user=request.user), STATEMENT_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [_statement_row(statement) for statement in page.object_list]
     return render(request, "payouts/expert/statement_list.html", {"page": page, "rows": rows})
 
 
 @expert_required
 def expert_pay_statement(request, pk: int):
-    statement = selectors.pay_statement_of_expert(user=request.user, pk=pk)
+    statement = pay_statement_of_expert(user=request.user, pk=pk)
     if statement is None:
         raise Http404
     return render(request, "payouts/expert/statement.html", _statement_context(statement, for_ops=False))

@@ -52,7 +52,7 @@ from localstripe.resources import (
 )
 from localstripe.webhooks import schedule_webhook
 
-from .stripe_local_faults import faults, webhook_deliveries
+from stripe_local.faults import faults, webhook_deliveries
 
 # Large enough that no test or demo runs out unless it sets a smaller balance on purpose.
 DEFAULT_PLATFORM_AVAILABLE_MINOR = 1_000_000_000_000

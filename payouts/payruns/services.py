@@ -1,24 +1,8 @@
-"""Ledger actions: every movement of money is a balanced, append-only journal entry.
-
-Sign convention: a posting's amount is positive for a debit and negative for a credit,
-so every entry sums to zero per currency (the database refuses one that does not) and an
-account's balance is the sum of its postings.
-
-Accounts and what moves through them:
-- lab funding: debit Stripe clearing, credit the lab's funds held (budget + fee);
-- pay accrual: debit the lab's funds held, credit the expert's payable (pay) and platform
-  revenue (the fee on that pay);
-- payout: debit the expert's payable, credit Stripe clearing (and the mirror image when
-  Stripe reverses the transfer).
-
-Payouts through Stripe Connect (accounts, holds, batches, sending) live in ``payout_services``.
-"""
+"""Pay runs: lock a week, compute its statements in the background, approve them (four eyes)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
-
+from celery import shared_task
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
@@ -26,134 +10,13 @@ from django.utils import timezone
 from accounts.models import User
 from audit.services import audit_record
 from config.errors import ApplicationError, Conflict, NotPermitted
-
-from .models import (
-    AccountKind,
-    JournalEntry,
-    LedgerAccount,
+from payouts.models import (
     PayPeriod,
     PayPeriodStatus,
     PayRecompute,
     PayRun,
     PayRunStatus,
-    Posting,
 )
-
-
-class LedgerUnbalanced(ApplicationError):
-    def __init__(self, message: str):
-        super().__init__(message, code="ledger_unbalanced")
-
-
-@dataclass(frozen=True)
-class Leg:
-    account: LedgerAccount
-    amount_minor: int
-    currency: str
-
-
-def ledger_account(*, kind: str, currency: str, lab=None, contributor=None) -> LedgerAccount:
-    """The account for a kind, currency and owner, created on first use."""
-    account, _ = LedgerAccount.objects.get_or_create(
-        kind=kind, currency=currency.upper(), lab=lab, contributor=contributor
-    )
-    return account
-
-
-def journal_post(
-    *,
-    actor: User | None,
-    kind: str,
-    reference: str,
-    description: str,
-    legs: list[Leg],
-    reverses: JournalEntry | None = None,
-) -> JournalEntry:
-    """Write one balanced entry; posting the same reference again returns the first entry."""
-    legs = [leg for leg in legs if leg.amount_minor]
-    totals: dict[str, int] = defaultdict(int)
-    for leg in legs:
-        if leg.currency != leg.account.currency:
-            raise LedgerUnbalanced(f"a {leg.currency} amount cannot post to a {leg.account.currency} account")
-        totals[leg.currency] += leg.amount_minor
-    off = {currency: total for currency, total in totals.items() if total}
-    if not legs or off:
-        raise LedgerUnbalanced(f"the entry {reference} does not balance: {off or 'no postings'}")
-    with transaction.atomic():
-        existing = JournalEntry.objects.filter(reference=reference).first()
-        if existing is not None:
-            return existing
-        try:
-            with transaction.atomic():
-                entry = JournalEntry.objects.create(
-                    kind=kind,
-                    reference=reference,
-                    description=description[:300],
-                    occurred_at=timezone.now(),
-                    reverses=reverses,
-                )
-        except IntegrityError:
-            return JournalEntry.objects.get(reference=reference)
-        Posting.objects.bulk_create(
-            [
-                Posting(entry=entry, account=leg.account, amount_minor=leg.amount_minor, currency=leg.currency)
-                for leg in legs
-            ]
-        )
-        audit_record(
-            actor=actor,
-            action="payouts.ledger.posted",
-            target=entry,
-            after={
-                "reference": reference,
-                "kind": kind,
-                "postings": [[leg.account.kind, leg.account.pk, leg.amount_minor, leg.currency] for leg in legs],
-            },
-        )
-    return entry
-
-
-def journal_reverse(*, actor: User | None, entry: JournalEntry, reason: str, kind: str = "reversal") -> JournalEntry:
-    """Undo an entry with its mirror image; the original stays as it was.
-
-    ``kind`` names what is undone where reports must tell it apart: a payout taken back
-    by Stripe is a ``payout_reversal``, not a correction of the pay that was accrued.
-    """
-    legs = [Leg(p.account, -p.amount_minor, p.currency) for p in entry.postings.select_related("account")]
-    return journal_post(
-        actor=actor,
-        kind=kind,
-        reference=f"reversal:{entry.reference}"[:100],
-        description=f"Reversal of {entry.reference}: {reason}",
-        legs=legs,
-        reverses=entry,
-    )
-
-
-def ledger_post_funding(*, funding) -> JournalEntry:
-    """A lab's payment arrived: Stripe holds it for us, and we hold it for the lab."""
-    lab = funding.project.lab
-    return journal_post(
-        actor=None,
-        kind="funding",
-        reference=f"funding:{funding.pk}",
-        description=f"Funding of “{funding.project.title}” by {lab.name}",
-        legs=[
-            Leg(
-                ledger_account(kind=AccountKind.STRIPE_CLEARING, currency=funding.currency),
-                funding.amount_minor,
-                funding.currency,
-            ),
-            Leg(
-                ledger_account(kind=AccountKind.LAB_FUNDS_HELD, currency=funding.currency, lab=lab),
-                -funding.amount_minor,
-                funding.currency,
-            ),
-        ],
-    )
-
-
-# --- pay runs ------------------------------------------------------------------------
 
 
 def _progress_key(run_id: int) -> str:
@@ -172,7 +35,7 @@ def pay_run_start(*, actor: User, period_start) -> PayRun:
 
     A draft run of the week is replaced; an approved week is never recomputed.
     """
-    from .periods import week_of
+    from payouts.weeks import week_of
 
     if not actor.is_ops:
         raise NotPermitted("Only operations staff run pay.")
@@ -229,8 +92,6 @@ def pay_run_start(*, actor: User, period_start) -> PayRun:
             target=run,
             after={"period": str(period), "shards": len(shards)},
         )
-        from .tasks import pay_run_compute_shard_task, pay_run_compute_task
-
         if len(shards) > 1:
             transaction.on_commit(
                 lambda: [pay_run_compute_shard_task.delay(run.pk, number) for number in range(len(shards))]
@@ -245,8 +106,7 @@ def _pay_run_shards() -> list[tuple[int, int]]:
     from django.conf import settings
 
     from contributors.models import Contributor
-
-    from .payrun import EVERYONE
+    from payouts.payruns.computation import EVERYONE
 
     count = max(1, settings.PAY_RUN_SHARDS)
     if count == 1:
@@ -265,7 +125,7 @@ def _pay_run_shards() -> list[tuple[int, int]]:
 
 def _pay_run_finish(run: PayRun, *, actor_note: str = "") -> None:
     """Mark a run whose statements are all written as a draft (inside the run's lock)."""
-    from .payrun import EVERYONE, run_totals
+    from payouts.payruns.computation import EVERYONE, run_totals
 
     totals = run_totals(run_id=run.pk, contributors=EVERYONE)
     run.status = PayRunStatus.DRAFT
@@ -293,7 +153,7 @@ def pay_run_compute(*, run_id: int) -> PayRun:
     """The background work of an unsharded pay run; does nothing if it is no longer computing."""
     from django.core.cache import cache
 
-    from .payrun import compute_statements
+    from payouts.payruns.computation import compute_statements
 
     def progress(percent: int, step: str) -> None:
         cache.set(_progress_key(run_id), {"percent": percent, "step": step}, 3600)
@@ -322,7 +182,7 @@ def pay_run_compute(*, run_id: int) -> PayRun:
 def pay_run_compute_shard(*, run_id: int, shard: int) -> PayRun:
     """One shard of a pay run, in its own transaction; the shard that completes the set
     makes the run a draft. Running a shard again does nothing."""
-    from .payrun import compute_statements
+    from payouts.payruns.computation import compute_statements
 
     run = PayRun.objects.select_related("period").get(pk=run_id)
     shards = run.totals.get("shards", [])
@@ -381,7 +241,7 @@ def pay_run_approve(*, actor: User, run: PayRun) -> PayRun:
         period.status = PayPeriodStatus.APPROVED
         period.save(update_fields=["status"])
         PayRecompute.objects.filter(claimed_by_run=run).update(applied_in_run=run)
-        from .accrual import post_pay_run_accrual
+        from payouts.ledger.accrual import post_pay_run_accrual
 
         entry_id, ledger_totals = post_pay_run_accrual(run=run)
         audit_record(
@@ -391,3 +251,16 @@ def pay_run_approve(*, actor: User, run: PayRun) -> PayRun:
             after={**run.totals, "journal_entry": entry_id, "ledger": ledger_totals},
         )
     return run
+
+
+# --- tasks (registered under payouts.tasks for the worker and the queue routes) ----------
+
+
+@shared_task(name="payouts.tasks.pay_run_compute_task", acks_late=True)
+def pay_run_compute_task(run_id: int) -> dict:
+    return pay_run_compute(run_id=run_id).totals
+
+
+@shared_task(name="payouts.tasks.pay_run_compute_shard_task", acks_late=True)
+def pay_run_compute_shard_task(run_id: int, shard: int) -> str:
+    return pay_run_compute_shard(run_id=run_id, shard=shard).status

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 
-from .models import PayPeriod, PayPeriodStatus
+from payouts.models import PayPeriod, PayPeriodStatus
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -54,7 +54,7 @@ def hold_pay_weeks(days) -> dict[date, tuple[int, str]]:
 def pay_weeks_changed(*, contributor_days: list[tuple[int, date]], reason: str) -> int:
     """Hold the weeks of items whose pay just changed, and mark the locked ones for an
     adjustment in the next pay run. Must run inside the transaction that made the change."""
-    from .models import PayRecompute
+    from payouts.models import PayRecompute
 
     held = hold_pay_weeks(day for _, day in contributor_days)
     pairs = {

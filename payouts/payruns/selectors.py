@@ -1,0 +1,138 @@
+"""Pay runs and statements as operations and experts read them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from payouts.models import PayRun, PayRunStatus, PayStatement
+
+# --- pay runs and statements, as pages show them -------------------------------------
+
+# Experts see a statement once its run is approved: a draft can still be recomputed and
+# change. The API's `me/statements` and the expert's pages both read through this.
+EXPERT_VISIBLE_RUN_STATUSES = (PayRunStatus.APPROVED,)
+
+
+def pay_runs() -> QuerySet[PayRun]:
+    return PayRun.objects.select_related("period", "prepared_by", "approved_by").order_by("-started_at", "-id")
+
+
+def pay_run_for_ops(*, pk: int) -> PayRun | None:
+    return pay_runs().filter(pk=pk).first()
+
+
+@dataclass(frozen=True)
+class CurrencyTotals:
+    currency: str
+    statements: int
+    minutes_worked: int
+    pay_minor: int
+    topup_minor: int
+    adjustment_minor: int
+    total_minor: int
+    topped_up: int
+
+
+def pay_run_totals(*, run_ids: list[int]) -> dict[int, list[CurrencyTotals]]:
+    """Each run's statements added up per currency (a run's own totals mix currencies)."""
+    rows = (
+        PayStatement.objects.filter(run_id__in=run_ids)
+        .values("run_id", "currency")
+        # Named apart from the columns, so the filter below reads the column, not the sum.
+        .annotate(
+            n_statements=Count("id"),
+            sum_minutes=Sum("minutes_worked"),
+            sum_pay=Sum("pay_minor"),
+            sum_topup=Sum("topup_minor"),
+            sum_adjustment=Sum("adjustment_minor"),
+            sum_total=Sum("total_minor"),
+            n_topped_up=Count("id", filter=Q(topup_minor__gt=0)),
+        )
+        .order_by("run_id", "currency")
+    )
+    totals: dict[int, list[CurrencyTotals]] = {run_id: [] for run_id in run_ids}
+    for row in rows:
+        totals[row["run_id"]].append(
+            CurrencyTotals(
+                currency=row["currency"],
+                statements=row["n_statements"],
+                minutes_worked=row["sum_minutes"],
+                pay_minor=row["sum_pay"],
+                topup_minor=row["sum_topup"],
+                adjustment_minor=row["sum_adjustment"],
+                total_minor=row["sum_total"],
+                topped_up=row["n_topped_up"],
+            )
+        )
+    return totals
+
+
+def pay_run_statements(*, run: PayRun, search: str = "") -> QuerySet[PayStatement]:
+    """A run's statements by expert name; ``search`` matches the display or legal name."""
+    statements = run.statements.select_related("contributor", "run__period")
+    if search:
+        statements = statements.filter(
+            Q(contributor__display_name__icontains=search) | Q(contributor__legal_name__icontains=search)
+        )
+    return statements.order_by("contributor__display_name", "contributor_id", "currency")
+
+
+def _statement_detail() -> QuerySet[PayStatement]:
+    return PayStatement.objects.select_related(
+        "run__period", "run__prepared_by", "run__approved_by", "contributor__user"
+    ).prefetch_related("lines__adjusts_period")
+
+
+def pay_statement_for_ops(*, pk: int) -> PayStatement | None:
+    return _statement_detail().filter(pk=pk).first()
+
+
+def pay_statements_of_expert(*, user) -> QuerySet[PayStatement]:
+    """The expert's own statements of approved runs, newest week first."""
+    return (
+        PayStatement.objects.filter(contributor__user=user, run__status__in=EXPERT_VISIBLE_RUN_STATUSES)
+        .select_related("run__period")
+        .order_by("-run__period__starts_on", "currency")
+    )
+
+
+def pay_statement_of_expert(*, user, pk: int) -> PayStatement | None:
+    """One of the expert's visible statements, or None (another expert's, or a draft's)."""
+    return (
+        _statement_detail().filter(pk=pk, contributor__user=user, run__status__in=EXPERT_VISIBLE_RUN_STATUSES).first()
+    )
+
+
+def pay_line_items(*, line) -> QuerySet:
+    """The time entries or tasks a statement line paid for.
+
+    A work line pays its engagement's approved items of that kind in its week, approved at
+    or before its run read the work; an adjustment names the items approved late.
+    """
+    from marketplace.models import ReviewStatus, TaskSubmission, TimeEntry
+    from payouts.models import PayLineKind
+
+    run = line.statement.run
+    kind = line.adjusts_kind if line.kind == PayLineKind.ADJUSTMENT else line.kind
+    model = TaskSubmission if kind == PayLineKind.TASK else TimeEntry
+    if line.kind == PayLineKind.ADJUSTMENT:
+        return model.objects.filter(pk__in=line.source.get("late_item_ids", [])).order_by("work_date", "pk")
+    if kind not in (PayLineKind.HOURLY, PayLineKind.TRAINING, PayLineKind.TASK):
+        return model.objects.none()
+    items = model.objects.filter(
+        engagement_id=line.engagement_id, work_date__range=(run.period.starts_on, run.period.ends_on)
+    )
+    if model is TimeEntry:
+        training = Q(activity__in=["training", "onboarding", "assessment"])
+        items = items.filter(is_current=True).filter(training if kind == PayLineKind.TRAINING else ~training)
+    read_at = run.work_read_at
+    approved_by_read = Q(status=ReviewStatus.AUTO_APPROVED) & (
+        Q(auto_approved_at__lte=read_at) | Q(auto_approved_at__isnull=True)
+    ) | Q(status=ReviewStatus.APPROVED) & (
+        Q(appeal_decided_at__lte=read_at)
+        | Q(appeal_decided_at__isnull=True, reviewed_at__lte=read_at)
+        | Q(appeal_decided_at__isnull=True, reviewed_at__isnull=True)
+    )
+    return items.filter(approved_by_read).order_by("work_date", "pk")
