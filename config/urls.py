@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from payouts.gateway.webhooks import stripe_webhook
+from payouts.views.webhooks import stripe_webhook
 
 from . import views
 

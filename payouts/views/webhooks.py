@@ -1,6 +1,9 @@
-"""Stripe webhooks: verified, stored once by event id, handled by type, safe to repeat.
+"""Stripe's webhook endpoints: which of our services handles which kind of event.
 
-The payload is only a hint: handlers re-read the object from Stripe before acting.
+Verifying, storing once and processing once are the gateway's (``payouts.gateway.events``);
+this module is the table from event type to service, which sits above the marketplace and
+transfers it calls. The payload is only a hint: handlers re-read the object from Stripe
+before acting.
 """
 
 from __future__ import annotations
@@ -8,16 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from config.errors import ApplicationError
 from payouts.gateway import stripe_api as gateway
-from payouts.models import StripeEvent, StripeEventStatus
+from payouts.gateway.events import ENDPOINT_SECRETS, stripe_event_process, stripe_event_store
+from payouts.models import StripeEventStatus
 
 logger = logging.getLogger(__name__)
 
@@ -60,48 +60,6 @@ HANDLERS: dict[str, Callable[[dict], None]] = {
     "transfer.reversed": _transfer_reversed,
 }
 
-ENDPOINT_SECRETS = {
-    "platform": lambda: settings.STRIPE_WEBHOOK_SECRET,
-    "connect": lambda: settings.STRIPE_CONNECT_WEBHOOK_SECRET,
-}
-
-
-def stripe_event_store(*, endpoint: str, event: dict) -> StripeEvent:
-    """Store an event once; a repeat delivery returns the row stored the first time."""
-    try:
-        with transaction.atomic():
-            return StripeEvent.objects.create(
-                stripe_id=event["id"], endpoint=endpoint, type=event.get("type", ""), payload=event
-            )
-    except IntegrityError:
-        return StripeEvent.objects.get(stripe_id=event["id"])
-
-
-def stripe_event_process(*, event_id: int) -> StripeEvent:
-    """Handle a stored event unless it was already handled; failures are kept for retry."""
-    with transaction.atomic():
-        stored = StripeEvent.objects.select_for_update().get(pk=event_id)
-        if stored.status in (StripeEventStatus.PROCESSED, StripeEventStatus.IGNORED):
-            return stored
-        handler = HANDLERS.get(stored.type)
-        stored.attempts += 1
-        if handler is None:
-            stored.status = StripeEventStatus.IGNORED
-        else:
-            try:
-                with transaction.atomic():
-                    handler(stored.payload)
-            except (ApplicationError, gateway.PaymentProviderUnavailable) as exc:
-                stored.status = StripeEventStatus.FAILED
-                stored.error = str(exc)[:2000]
-                logger.warning("Stripe event %s (%s) failed: %s", stored.stripe_id, stored.type, exc)
-            else:
-                stored.status = StripeEventStatus.PROCESSED
-                stored.error = ""
-        stored.processed_at = timezone.now()
-        stored.save(update_fields=["status", "attempts", "error", "processed_at"])
-    return stored
-
 
 @csrf_exempt
 @require_POST
@@ -117,7 +75,7 @@ def stripe_webhook(request: HttpRequest, endpoint: str):
         logger.warning("Refused a Stripe webhook with an invalid signature on %s", endpoint)
         return JsonResponse({"code": "invalid_signature", "message": "The signature does not verify."}, status=400)
     stored = stripe_event_store(endpoint=endpoint, event=event)
-    stored = stripe_event_process(event_id=stored.pk)
+    stored = stripe_event_process(event_id=stored.pk, handlers=HANDLERS)
     if stored.status == StripeEventStatus.FAILED:
         # A non-2xx answer makes Stripe deliver the event again later.
         return JsonResponse({"code": "processing_failed", "message": "Stored; will be retried."}, status=503)
