@@ -170,7 +170,7 @@ class ProjectFunding(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["project"], condition=models.Q(status="succeeded"), name="one_successful_funding_per_project"
+                fields=["project"], condition=models.Q(status=FundingStatus.SUCCEEDED), name="one_successful_funding_per_project"
             ),
             models.CheckConstraint(
                 condition=models.Q(amount_minor=models.F("budget_minor") + models.F("fee_minor")),
@@ -221,7 +221,7 @@ class StaffingRequest(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "contributor"],
-                condition=models.Q(status="pending"),
+                condition=models.Q(status=RequestStatus.PENDING),
                 name="one_pending_request_per_project_expert",
             )
         ]
@@ -255,7 +255,7 @@ class Engagement(models.Model):
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["project", "contributor"], condition=models.Q(status="active"), name="one_active_engagement"
+                fields=["project", "contributor"], condition=models.Q(status=EngagementStatus.ACTIVE), name="one_active_engagement"
             )
         ]
 

@@ -128,7 +128,7 @@ class TierDecision(models.Model):
             # At most one decision waiting for a second approver per expert at a time.
             models.UniqueConstraint(
                 fields=["contributor"],
-                condition=models.Q(status="pending_approval"),
+                condition=models.Q(status=TierDecisionStatus.PENDING_APPROVAL),
                 name="one_pending_tier_decision_per_contributor",
             ),
             models.CheckConstraint(
@@ -181,7 +181,7 @@ class AssessmentAttempt(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["contributor", "assessment"],
-                condition=models.Q(status="in_progress"),
+                condition=models.Q(status=AttemptStatus.IN_PROGRESS),
                 name="one_open_attempt_per_assessment",
             )
         ]
@@ -199,6 +199,10 @@ class CaseStatus(models.TextChoices):
     APPEALED = "appealed", "Appealed"
     OVERTURNED = "overturned", "Appeal upheld: reinstated"
     UPHELD = "upheld", "Appeal refused: deactivation stands"
+
+
+# A case in one of these states is open: an expert has at most one (a partial unique index).
+OPEN_CASE_STATUSES = (CaseStatus.WARNED, CaseStatus.NOTICE, CaseStatus.RESPONDED, CaseStatus.APPEALED)
 
 
 class DeactivationCase(models.Model):
@@ -237,7 +241,7 @@ class DeactivationCase(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["contributor"],
-                condition=models.Q(status__in=["warned", "notice", "responded", "appealed"]),
+                condition=models.Q(status__in=list(OPEN_CASE_STATUSES)),
                 name="one_open_case_per_contributor",
             )
         ]

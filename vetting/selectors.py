@@ -4,6 +4,7 @@ from accounts.models import User
 from contributors.models import Contributor
 
 from .models import (
+    OPEN_CASE_STATUSES,
     Assessment,
     AssessmentAttempt,
     Credential,
@@ -70,8 +71,6 @@ def cases_of(*, contributor: Contributor) -> QuerySet[DeactivationCase]:
 
 
 def cases_open() -> QuerySet[DeactivationCase]:
-    from .services import OPEN_CASE_STATUSES
-
     return (
         DeactivationCase.objects.filter(status__in=OPEN_CASE_STATUSES)
         .select_related("contributor")
@@ -124,8 +123,6 @@ def case_of_expert(*, user: User, pk: int) -> DeactivationCase | None:
 
 
 def cases_open_of(*, contributor: Contributor) -> QuerySet[DeactivationCase]:
-    from .services import OPEN_CASE_STATUSES
-
     return cases_of(contributor=contributor).filter(status__in=OPEN_CASE_STATUSES)
 
 

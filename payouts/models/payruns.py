@@ -39,7 +39,7 @@ class PayRun(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["period"],
-                condition=models.Q(status__in=["computing", "draft", "approved"]),
+                condition=models.Q(status__in=[PayRunStatus.COMPUTING, PayRunStatus.DRAFT, PayRunStatus.APPROVED]),
                 name="one_live_pay_run_per_period",
             ),
             models.CheckConstraint(

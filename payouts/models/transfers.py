@@ -93,7 +93,7 @@ class PayoutBatch(models.Model):
                 name="payout_batch_approver_differs",
             ),
             models.CheckConstraint(
-                condition=models.Q(status="draft") | models.Q(approved_by__isnull=False, approved_at__isnull=False),
+                condition=models.Q(status=PayoutBatchStatus.DRAFT) | models.Q(approved_by__isnull=False, approved_at__isnull=False),
                 name="payout_batch_approval_recorded",
             ),
         ]
@@ -113,7 +113,7 @@ class PayoutStatus(models.TextChoices):
 
 # A statement is paid by at most one of these at a time; failed and reversed payouts
 # are history, and a retry is a new payout.
-LIVE_PAYOUT_STATUSES = ("held", "pending", "submitted", "paid")
+LIVE_PAYOUT_STATUSES = [PayoutStatus.HELD, PayoutStatus.PENDING, PayoutStatus.SUBMITTED, PayoutStatus.PAID]
 
 
 class PayoutHoldReason(models.TextChoices):
@@ -181,14 +181,14 @@ class Payout(models.Model):
                 name="payout_reversal_within_amount",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="held") | ~models.Q(hold_reason=""), name="held_payout_has_a_reason"
+                condition=~models.Q(status=PayoutStatus.HELD) | ~models.Q(hold_reason=""), name="held_payout_has_a_reason"
             ),
             models.CheckConstraint(
-                condition=~models.Q(status__in=["paid", "reversed"]) | models.Q(stripe_transfer_id__isnull=False),
+                condition=~models.Q(status__in=[PayoutStatus.PAID, PayoutStatus.REVERSED]) | models.Q(stripe_transfer_id__isnull=False),
                 name="paid_payout_has_a_transfer",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["held", "pending"]) | models.Q(submitted_at__isnull=False),
+                condition=models.Q(status__in=[PayoutStatus.HELD, PayoutStatus.PENDING]) | models.Q(submitted_at__isnull=False),
                 name="sent_payout_was_submitted",
             ),
         ]
@@ -197,10 +197,10 @@ class Payout(models.Model):
             models.Index(fields=["contributor", "-created_at"]),
             models.Index(
                 fields=["dispatched_at", "last_attempt_at"],
-                condition=models.Q(status__in=["pending", "submitted"]),
+                condition=models.Q(status__in=[PayoutStatus.PENDING, PayoutStatus.SUBMITTED]),
                 name="payout_in_flight",
             ),
-            models.Index(fields=["status"], condition=models.Q(status="held"), name="payout_held"),
+            models.Index(fields=["status"], condition=models.Q(status=PayoutStatus.HELD), name="payout_held"),
             models.Index(fields=["submitted_at"]),
         ]
 

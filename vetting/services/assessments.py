@@ -1,0 +1,148 @@
+"""Paid skills assessments: created by operations, taken by experts, their minutes recorded as work."""
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.permissions import require_ops_reviewer
+from audit.services import audit_record
+from config.errors import ApplicationError, Conflict
+from contributors.models import Contributor, ContributorStatus, Domain
+from vetting.models import (
+    Assessment,
+    AssessmentAttempt,
+    AttemptStatus,
+)
+from vetting.services.common import _require_owner
+
+
+def _questions_errors(questions) -> list[str]:
+    if not isinstance(questions, list) or not questions:
+        return ["Give at least one question."]
+    problems = []
+    for number, item in enumerate(questions, start=1):
+        if not isinstance(item, dict) or not isinstance(item.get("prompt"), str) or not item["prompt"].strip():
+            problems.append(f"Question {number} needs a prompt.")
+            continue
+        choices = item.get("choices")
+        if not isinstance(choices, list) or len(choices) < 2 or not all(isinstance(c, str) for c in choices):
+            problems.append(f"Question {number} needs at least two text choices.")
+            continue
+        answer = item.get("answer")
+        if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < len(choices):
+            problems.append(f"Question {number} needs the index of its correct choice.")
+    return problems
+
+
+def assessment_create(
+    *,
+    actor: User,
+    title: str,
+    domain: Domain,
+    description: str,
+    questions: list,
+    pass_mark_percent: int,
+    time_limit_minutes: int,
+) -> Assessment:
+    require_ops_reviewer(actor, to="can do that")
+    errors = {}
+    if problems := _questions_errors(questions):
+        errors["questions"] = problems
+    if not 1 <= pass_mark_percent <= 100:
+        errors["pass_mark_percent"] = ["Use a pass mark from 1 to 100."]
+    if not 1 <= time_limit_minutes <= 480:
+        errors["time_limit_minutes"] = ["Use a time limit from 1 to 480 minutes."]
+    if errors:
+        raise ApplicationError("The assessment has errors.", code="invalid", fields=errors)
+    with transaction.atomic():
+        assessment = Assessment.objects.create(
+            title=title,
+            domain=domain,
+            description=description,
+            questions=questions,
+            pass_mark_percent=pass_mark_percent,
+            time_limit_minutes=time_limit_minutes,
+        )
+        audit_record(
+            actor=actor,
+            action="vetting.assessment.created",
+            target=assessment,
+            after={
+                "title": title,
+                "domain": domain.slug,
+                "questions": len(questions),
+                "time_limit_minutes": time_limit_minutes,
+            },
+        )
+    return assessment
+
+
+def assessment_attempt_start(*, actor: User, contributor: Contributor, assessment: Assessment) -> AssessmentAttempt:
+    _require_owner(actor, contributor)
+    if not assessment.is_active:
+        raise ApplicationError("This assessment is closed.", code="assessment_closed")
+    if contributor.status in (ContributorStatus.SUSPENDED, ContributorStatus.DEACTIVATED):
+        raise ApplicationError("Your account cannot take assessments right now.", code="contributor_inactive")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                attempt = AssessmentAttempt.objects.create(
+                    contributor=contributor, assessment=assessment, started_at=timezone.now()
+                )
+        except IntegrityError:
+            raise Conflict(
+                "You already have an attempt at this assessment in progress.", code="attempt_in_progress"
+            ) from None
+        audit_record(
+            actor=actor,
+            action="vetting.assessment.attempt_started",
+            target=attempt,
+            after={"assessment": assessment.pk},
+        )
+    return attempt
+
+
+def assessment_attempt_submit(*, actor: User, attempt: AssessmentAttempt, answers: list) -> AssessmentAttempt:
+    """Score an attempt and record the minutes it took, which are paid work."""
+    with transaction.atomic():
+        attempt = (
+            AssessmentAttempt.objects.select_for_update().select_related("assessment", "contributor").get(pk=attempt.pk)
+        )
+        _require_owner(actor, attempt.contributor)
+        if attempt.status != AttemptStatus.IN_PROGRESS:
+            raise ApplicationError("This attempt was already submitted.", code="illegal_transition")
+        questions = attempt.assessment.questions
+        if (
+            not isinstance(answers, list)
+            or len(answers) != len(questions)
+            or not all(a is None or (isinstance(a, int) and not isinstance(a, bool)) for a in answers)
+        ):
+            raise ApplicationError(
+                "Answer every question.",
+                code="invalid",
+                fields={"answers": [f"Send {len(questions)} answers: the index of a choice, or null to skip."]},
+            )
+        correct = sum(1 for question, answer in zip(questions, answers, strict=True) if answer == question["answer"])
+        now = timezone.now()
+        elapsed_minutes = math.ceil((now - attempt.started_at).total_seconds() / 60)
+        attempt.status = AttemptStatus.SUBMITTED
+        attempt.submitted_at = now
+        attempt.minutes_worked = max(1, min(elapsed_minutes, attempt.assessment.time_limit_minutes))
+        attempt.answers = answers
+        attempt.score_percent = (Decimal(100) * correct / len(questions)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        attempt.passed = attempt.score_percent >= attempt.assessment.pass_mark_percent
+        attempt.save(update_fields=["status", "submitted_at", "minutes_worked", "answers", "score_percent", "passed"])
+        audit_record(
+            actor=actor,
+            action="vetting.assessment.attempt_submitted",
+            target=attempt,
+            after={
+                "minutes_worked": attempt.minutes_worked,
+                "score_percent": attempt.score_percent,
+                "passed": attempt.passed,
+            },
+        )
+    return attempt
