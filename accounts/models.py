@@ -12,6 +12,8 @@ class Role(models.TextChoices):
 
 
 OPS_ROLES = frozenset({Role.OPS_REVIEWER, Role.OPS_FINANCE})
+# Operations accounts are created by an administrator (``manage.py ops_user_create``).
+SELF_SIGN_UP_ROLES = (Role.EXPERT, Role.LAB_MEMBER)
 TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 

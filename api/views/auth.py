@@ -21,9 +21,9 @@ from audit.middleware import client_ip
 from audit.services import audit_record
 from config.errors import ApplicationError
 
-from .. import serializers as s
 from ..authentication import BearerTokenAuthentication
 from ..idempotency import not_idempotent
+from ..serializers import auth as s
 
 
 class LockedOut(ApplicationError):

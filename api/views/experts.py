@@ -17,9 +17,9 @@ from vetting import selectors as vetting_selectors
 from vetting import services as vetting_services
 from vetting.models import AssessmentAttempt, DeactivationCase
 
-from .. import serializers as s
 from ..idempotency import idempotent
 from ..permissions import ExpertOrOps, IsExpert
+from ..serializers import experts as s
 
 
 def _own_profile(request) -> Contributor:

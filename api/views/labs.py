@@ -18,9 +18,9 @@ from marketplace.models import StaffingRequest
 from payouts.floors import rate_preview
 from payouts.stripe_gateway import TEST_PAYMENT_METHODS
 
-from .. import serializers as s
 from ..idempotency import idempotent, not_idempotent
 from ..permissions import IsExpert, IsLabMember
+from ..serializers import labs as s
 
 
 def _lab(request, pk: int):

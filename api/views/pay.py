@@ -13,9 +13,9 @@ from payouts import compliance, reports, services
 from payouts.models import PayRun, PayRunStatus
 from payouts.selectors import pay_statements_of_expert
 
-from .. import serializers as s
 from ..idempotency import idempotent
 from ..permissions import IsExpert, IsOps, IsOpsFinance
+from ..serializers import pay as s
 
 
 def _runs():

@@ -16,9 +16,9 @@ from payouts import payout_services as services
 from payouts import selectors
 from payouts.models import Payout, PayoutHold, PayoutStatus, PayRun
 
-from .. import serializers as s
 from ..idempotency import idempotent
 from ..permissions import IsExpert, IsOps, IsOpsFinance
+from ..serializers import payouts as s
 
 
 def _own_profile(request) -> Contributor:

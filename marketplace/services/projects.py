@@ -298,6 +298,11 @@ def project_transition(*, actor: User, project: Project, action: str, reason: st
     return project
 
 
+# Days of notice a rate change gives before it applies to new engagements.
+RATE_CHANGE_NOTICE_DAYS_MAX = 90
+RATE_CHANGE_NOTICE_DAYS_DEFAULT = 14
+
+
 def project_rate_change(
     *,
     actor: User,
@@ -305,7 +310,7 @@ def project_rate_change(
     rate_minor: int,
     task_estimate_minutes: int | None,
     reason: str,
-    notice_days: int = 14,
+    notice_days: int = RATE_CHANGE_NOTICE_DAYS_DEFAULT,
 ) -> ProjectRateChange:
     """Change the rate for engagements that begin after a notice period.
 
@@ -318,8 +323,8 @@ def project_rate_change(
         errors["reason"] = ["Say why the rate changes; engaged experts will read it."]
     if not isinstance(rate_minor, int) or rate_minor <= 0:
         errors["rate_minor"] = ["Must be more than zero."]
-    if not 0 <= notice_days <= 90:
-        errors["notice_days"] = ["Give 0 to 90 days of notice."]
+    if not 0 <= notice_days <= RATE_CHANGE_NOTICE_DAYS_MAX:
+        errors["notice_days"] = [f"Give 0 to {RATE_CHANGE_NOTICE_DAYS_MAX} days of notice."]
     if errors:
         raise ApplicationError("The rate change has errors.", code="invalid", fields=errors)
     with transaction.atomic():
