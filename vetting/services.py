@@ -17,8 +17,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.notifications import notify_after_commit, ops_reviewers
+from accounts.permissions import require_ops_reviewer
 from audit.services import audit_record
 from config.errors import ApplicationError, Conflict, NotPermitted
 from contributors.models import Contributor, ContributorStatus, Domain, Tier
@@ -55,11 +56,6 @@ DOCUMENT_TYPES = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "J
 
 
 # --- helpers -------------------------------------------------------------------------
-
-
-def _require_ops_reviewer(actor: User) -> None:
-    if actor.role != Role.OPS_REVIEWER:
-        raise NotPermitted("Only operations reviewers can do that.")
 
 
 def _require_owner(actor: User, contributor: Contributor) -> None:
@@ -201,7 +197,7 @@ def credential_submit(
 
 
 def credential_review_start(*, actor: User, credential: Credential) -> Credential:
-    _require_ops_reviewer(actor)
+    require_ops_reviewer(actor, to="can do that")
     with transaction.atomic():
         credential = _lock_credential(credential)
         if credential.contributor.user_id == actor.pk:
@@ -221,7 +217,7 @@ def credential_review_start(*, actor: User, credential: Credential) -> Credentia
 
 
 def _require_reviewer_of(actor: User, credential: Credential) -> None:
-    _require_ops_reviewer(actor)
+    require_ops_reviewer(actor, to="can do that")
     if credential.contributor.user_id == actor.pk:
         raise NotPermitted("You cannot review your own credential.", code="own_credential")
 
@@ -432,7 +428,7 @@ def _apply_tier(*, actor: User, decision: TierDecision, contributor: Contributor
 
 def tier_decision_propose(*, actor: User, contributor: Contributor, tier: str, reason: str) -> TierDecision:
     """Set an expert's tier. Moving into the expert tier waits for a second approver."""
-    _require_ops_reviewer(actor)
+    require_ops_reviewer(actor, to="can do that")
     reason = (reason or "").strip()
     errors = {}
     if tier not in Tier.values:
@@ -493,7 +489,7 @@ def _lock_pending_decision(decision: TierDecision) -> TierDecision:
 
 
 def tier_decision_approve(*, actor: User, decision: TierDecision) -> TierDecision:
-    _require_ops_reviewer(actor)
+    require_ops_reviewer(actor, to="can do that")
     with transaction.atomic():
         decision = _lock_pending_decision(decision)
         if decision.proposed_by_id == actor.pk:
@@ -519,7 +515,7 @@ def tier_decision_approve(*, actor: User, decision: TierDecision) -> TierDecisio
 
 
 def tier_decision_decline(*, actor: User, decision: TierDecision, reason: str) -> TierDecision:
-    _require_ops_reviewer(actor)
+    require_ops_reviewer(actor, to="can do that")
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(
@@ -575,7 +571,7 @@ def assessment_create(
     pass_mark_percent: int,
     time_limit_minutes: int,
 ) -> Assessment:
-    _require_ops_reviewer(actor)
+    require_ops_reviewer(actor, to="can do that")
     errors = {}
     if problems := _questions_errors(questions):
         errors["questions"] = problems
@@ -701,7 +697,7 @@ def _required(value: str, field: str, message: str) -> str:
 
 def deactivation_case_open(*, actor: User, contributor: Contributor, concern: str) -> DeactivationCase:
     """Step one: a warning the expert can read, before any notice or decision."""
-    _require_ops_reviewer(actor)
+    require_ops_reviewer(actor, to="can do that")
     concern = _required(concern, "concern", "Describe the concern the expert is being warned about.")
     with transaction.atomic():
         contributor = Contributor.objects.select_for_update().select_related("user").get(pk=contributor.pk)
@@ -729,7 +725,7 @@ def deactivation_case_open(*, actor: User, contributor: Contributor, concern: st
 def deactivation_case_give_notice(
     *, actor: User, case: DeactivationCase, evidence: str, response_days: int | None = None
 ) -> DeactivationCase:
-    _require_ops_reviewer(actor)
+    require_ops_reviewer(actor, to="can do that")
     evidence = _required(evidence, "evidence", "A notice must show the expert the evidence.")
     days = response_days if response_days is not None else settings.DEACTIVATION_RESPONSE_DAYS
     if not 3 <= days <= 60:
@@ -786,7 +782,7 @@ def deactivation_case_respond(*, actor: User, case: DeactivationCase, response: 
 
 def deactivation_case_decide(*, actor: User, case: DeactivationCase, deactivate: bool, reason: str) -> DeactivationCase:
     """A person decides, after the expert responded or the window closed."""
-    _require_ops_reviewer(actor)
+    require_ops_reviewer(actor, to="can do that")
     reason = _required(reason, "reason", "A decision needs a reason the expert can read.")
     with transaction.atomic():
         case = _lock_case(case)
@@ -867,7 +863,7 @@ def deactivation_case_appeal(*, actor: User, case: DeactivationCase, statement: 
 def deactivation_case_decide_appeal(
     *, actor: User, case: DeactivationCase, reinstate: bool, reason: str
 ) -> DeactivationCase:
-    _require_ops_reviewer(actor)
+    require_ops_reviewer(actor, to="can do that")
     reason = _required(reason, "reason", "An appeal decision needs a reason.")
     with transaction.atomic():
         case = _lock_case(case)
