@@ -8,7 +8,7 @@ from .model_fields import max_length
 
 
 class SignupInput(serializers.Serializer):
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=max_length(User, "email"))
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
     full_name = serializers.CharField(max_length=max_length(User, "full_name"))
     role = serializers.ChoiceField(choices=[(role.value, role.label) for role in SELF_SIGN_UP_ROLES])

@@ -17,7 +17,7 @@ from .model_fields import bounds, choices, digits, max_length
 class LabInput(serializers.Serializer):
     name = serializers.CharField(max_length=max_length(Lab, "name"))
     country = serializers.CharField(max_length=max_length(Lab, "country"), min_length=2)
-    website = serializers.URLField(required=False, allow_blank=True, default="")
+    website = serializers.URLField(max_length=max_length(Lab, "website"), required=False, allow_blank=True, default="")
 
     def validate_country(self, value: str) -> str:
         return value.upper()
