@@ -1,16 +1,17 @@
 from django import forms
 
-from .models import Role
+from .models import Role, User
 
 
 class SignupRoleForm(forms.Form):
     """Extra fields on the public sign-up form.
 
     Only experts and lab members sign themselves up; operations accounts are created
-    by an administrator (``manage.py ops_user_create``).
+    by an administrator (``manage.py ops_user_create``). The account is created with
+    these fields by ``accounts.signup.SignupForm`` through ``accounts.services.user_sign_up``.
     """
 
-    full_name = forms.CharField(max_length=200, label="Full name")
+    full_name = forms.CharField(max_length=User._meta.get_field("full_name").max_length, label="Full name")
     role = forms.ChoiceField(
         choices=[(Role.EXPERT, "I am an expert looking for work"), (Role.LAB_MEMBER, "I work for an AI lab")],
         initial=Role.EXPERT,
@@ -19,6 +20,6 @@ class SignupRoleForm(forms.Form):
     )
 
     def signup(self, request, user):
-        user.full_name = self.cleaned_data["full_name"]
-        user.role = self.cleaned_data["role"]
-        user.save(update_fields=["full_name", "role"])
+        # allauth requires this hook; these fields are saved by user_sign_up itself
+        # (accounts.signup.SignupForm.save), so there is nothing left to do here.
+        pass

@@ -4,6 +4,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from .mfa import session_used_mfa
+from .permissions import is_ops
 
 # Pages an operations user may reach before finishing their second factor.
 _MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/api/", "/healthz")
@@ -43,8 +44,7 @@ class OperationsMfaMiddleware:
         user = getattr(request, "user", None)
         if (
             user is not None
-            and user.is_authenticated
-            and user.is_ops
+            and is_ops(user)
             and not request.path.startswith(_MFA_EXEMPT_PREFIXES)
             and not session_used_mfa(request)
         ):

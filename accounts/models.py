@@ -12,6 +12,8 @@ class Role(models.TextChoices):
 
 
 OPS_ROLES = frozenset({Role.OPS_REVIEWER, Role.OPS_FINANCE})
+# Operations accounts are created by an administrator (``manage.py ops_user_create``).
+SELF_SIGN_UP_ROLES = (Role.EXPERT, Role.LAB_MEMBER)
 TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
@@ -51,17 +53,38 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
+    # For templates, which cannot call functions with arguments: the rules are in
+    # accounts.permissions, which the code calls directly.
+
     @property
     def is_ops(self) -> bool:
-        return self.role in OPS_ROLES
+        from .permissions import is_ops
+
+        return is_ops(self)
+
+    @property
+    def is_ops_reviewer(self) -> bool:
+        from .permissions import is_ops_reviewer
+
+        return is_ops_reviewer(self)
+
+    @property
+    def is_ops_finance(self) -> bool:
+        from .permissions import is_ops_finance
+
+        return is_ops_finance(self)
 
     @property
     def is_expert(self) -> bool:
-        return self.role == Role.EXPERT
+        from .permissions import is_expert
+
+        return is_expert(self)
 
     @property
     def is_lab_member(self) -> bool:
-        return self.role == Role.LAB_MEMBER
+        from .permissions import is_lab_member
+
+        return is_lab_member(self)
 
     @property
     def has_mfa(self) -> bool:

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from .models import OPS_ROLES, User
+from .models import Role, User
 
 
 def notify_after_commit(*, recipients: Iterable[User] | Iterable[str], subject: str, body: str) -> None:
@@ -22,4 +22,4 @@ def notify_after_commit(*, recipients: Iterable[User] | Iterable[str], subject: 
 
 
 def ops_reviewers() -> list[User]:
-    return list(User.objects.filter(role__in=OPS_ROLES, is_active=True).exclude(role="ops_finance"))
+    return list(User.objects.filter(role=Role.OPS_REVIEWER, is_active=True))

@@ -1,7 +1,9 @@
+from collections.abc import Callable
+
 from rest_framework.permissions import BasePermission
 
 from accounts.mfa import session_used_mfa
-from accounts.models import Role
+from accounts.permissions import is_expert, is_lab_member, is_ops, is_ops_finance, is_ops_reviewer
 
 from .authentication import BearerTokenAuthentication
 
@@ -10,14 +12,14 @@ class IsExpert(BasePermission):
     message = "This is for experts."
 
     def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.is_expert)
+        return is_expert(request.user)
 
 
 class IsLabMember(BasePermission):
     message = "This is for lab members."
 
     def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.is_lab_member)
+        return is_lab_member(request.user)
 
 
 def _second_factor_used(request) -> bool:
@@ -31,18 +33,17 @@ def _second_factor_used(request) -> bool:
 class IsOps(BasePermission):
     message = "Operations staff must sign in with two-factor authentication."
 
-    roles: frozenset[str] = frozenset({Role.OPS_REVIEWER, Role.OPS_FINANCE})
+    # The kind of operations staff let in (accounts.permissions).
+    allows: Callable[[object], bool] = staticmethod(is_ops)
 
     def has_permission(self, request, view):
         user = request.user
-        return bool(
-            user and user.is_authenticated and user.role in self.roles and user.has_mfa and _second_factor_used(request)
-        )
+        return self.allows(user) and user.has_mfa and _second_factor_used(request)
 
 
 class IsOpsReviewer(IsOps):
     message = "This needs an operations reviewer signed in with two-factor authentication."
-    roles = frozenset({Role.OPS_REVIEWER})
+    allows = staticmethod(is_ops_reviewer)
 
 
 class ExpertOrOps(BasePermission):
@@ -51,14 +52,11 @@ class ExpertOrOps(BasePermission):
     message = IsOps.message
 
     def has_permission(self, request, view):
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        if user.is_ops:
+        if is_ops(request.user):
             return IsOps().has_permission(request, view)
-        return user.is_expert
+        return is_expert(request.user)
 
 
 class IsOpsFinance(IsOps):
     message = "This needs operations finance signed in with two-factor authentication."
-    roles = frozenset({Role.OPS_FINANCE})
+    allows = staticmethod(is_ops_finance)

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
 from accounts.mfa import session_used_mfa
-from accounts.models import Role
+from accounts.permissions import is_expert, is_lab_member, is_ops, is_ops_finance, is_ops_reviewer
 
 
 def _allowed_if(check: Callable, message: str):
@@ -32,23 +32,23 @@ def _allowed_if(check: Callable, message: str):
 def _ops_signed_in_with_mfa(request) -> bool:
     # OperationsMfaMiddleware already redirects such sessions; checking again here keeps
     # the pages closed even if the middleware list is ever reordered or trimmed.
-    return request.user.is_ops and session_used_mfa(request)
+    return is_ops(request.user) and session_used_mfa(request)
 
 
-expert_required = _allowed_if(lambda request: request.user.is_expert, "This page is for experts.")
+expert_required = _allowed_if(lambda request: is_expert(request.user), "This page is for experts.")
 
 # Only the kind of account is checked here; which labs a member may see is decided per
 # object by the views (another lab's pages answer 404), and roles inside a lab by services.
-lab_member_required = _allowed_if(lambda request: request.user.is_lab_member, "This page is for lab members.")
+lab_member_required = _allowed_if(lambda request: is_lab_member(request.user), "This page is for lab members.")
 
 ops_required = _allowed_if(_ops_signed_in_with_mfa, "This page is for operations staff.")
 
 ops_reviewer_required = _allowed_if(
-    lambda request: _ops_signed_in_with_mfa(request) and request.user.role == Role.OPS_REVIEWER,
+    lambda request: _ops_signed_in_with_mfa(request) and is_ops_reviewer(request.user),
     "This needs an operations reviewer.",
 )
 
 ops_finance_required = _allowed_if(
-    lambda request: _ops_signed_in_with_mfa(request) and request.user.role == Role.OPS_FINANCE,
+    lambda request: _ops_signed_in_with_mfa(request) and is_ops_finance(request.user),
     "This needs operations finance.",
 )

@@ -2,15 +2,17 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
+from accounts.permissions import is_expert, is_ops
+
 
 def home(request):
     """Send each person to where their work is."""
     user = request.user
     if not user.is_authenticated:
         return render(request, "home.html")
-    if user.is_ops:
+    if is_ops(user):
         return redirect("ops-dashboard")
-    if user.is_expert:
+    if is_expert(user):
         return redirect("expert-dashboard")
     return redirect("lab-home")
 

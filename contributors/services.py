@@ -5,6 +5,7 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import User
+from accounts.permissions import is_expert
 from audit.services import audit_record, snapshot
 from config.errors import ApplicationError, NotPermitted
 
@@ -48,7 +49,7 @@ def contributor_profile_save(
     *, actor: User, user: User, data: dict[str, Any], specialties: list[Domain]
 ) -> Contributor:
     """Create or update an expert's profile; only the expert themself may do it."""
-    if actor.pk != user.pk or not user.is_expert:
+    if actor.pk != user.pk or not is_expert(user):
         raise NotPermitted("Only the expert themself can edit their profile.")
     errors = _profile_errors(data)
     if not specialties:

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeBoundary, RangeOperators
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Func
 
@@ -74,10 +75,14 @@ class Project(models.Model):
     pay_model = models.CharField(max_length=10, choices=PayModel.choices)
     currency = models.CharField(max_length=3, default="USD")
     # The hourly rate, or the price of one task, in minor units of ``currency``.
-    rate_minor = models.BigIntegerField()
+    rate_minor = models.BigIntegerField(validators=[MinValueValidator(1)])
     # Shown to experts before they accept per-task work; the basis of its hourly rate.
-    task_estimate_minutes = models.PositiveIntegerField(null=True, blank=True)
-    weekly_hours = models.PositiveSmallIntegerField(help_text="Hours a week expected from each expert.")
+    task_estimate_minutes = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
+    weekly_hours = models.PositiveSmallIntegerField(
+        help_text="Hours a week expected from each expert.", validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
     # Most hours a week one expert may log on this project; null means no cap.
     weekly_cap_hours = models.PositiveSmallIntegerField(null=True, blank=True)
     # Days the lab has to review work before it is approved automatically.
@@ -90,8 +95,8 @@ class Project(models.Model):
     random_review_share = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.050"))
     # How many experts label each task item, for measuring agreement.
     overlap = models.PositiveSmallIntegerField(default=1)
-    headcount = models.PositiveSmallIntegerField()
-    budget_cap_minor = models.BigIntegerField()
+    headcount = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(10000)])
+    budget_cap_minor = models.BigIntegerField(validators=[MinValueValidator(1)])
     sensitive_categories = ArrayField(
         models.CharField(max_length=30, choices=SensitiveContent.choices), default=list, blank=True
     )

@@ -18,15 +18,13 @@ from .models import (
     EngagementStatus,
     Lab,
     LabMembership,
-    LabRole,
     Project,
     ProjectFunding,
     ProjectRateChange,
     ProjectStatus,
     StaffingRequest,
 )
-
-LAB_EDITORS = (LabRole.OWNER, LabRole.MANAGER)
+from .permissions import LAB_EDITORS as LAB_EDITORS
 
 
 def labs_of(*, user: User) -> QuerySet[Lab]:

@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Role
-from api.serializers import PayoutOutput
+from api.serializers.payouts import PayoutOutput
 from marketplace.models import Engagement, Project
 from marketplace.services import invitation_send, staffing_request_accept, time_entry_log, work_approve
 from payouts.ledger.selectors import account_balances

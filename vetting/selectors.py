@@ -1,6 +1,7 @@
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
+from accounts.permissions import is_expert, is_ops
 from contributors.models import Contributor
 
 from .models import (
@@ -41,9 +42,9 @@ def credential_visible_to(*, user: User, pk: int) -> Credential | None:
     credentials = Credential.objects.select_related("contributor__user", "field__parent", "reviewer").prefetch_related(
         "questions", "documents"
     )
-    if user.is_ops:
+    if is_ops(user):
         return credentials.filter(pk=pk).first()
-    if user.is_expert:
+    if is_expert(user):
         return credentials.filter(pk=pk, contributor__user=user).first()
     return None
 

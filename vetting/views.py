@@ -18,7 +18,6 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
-from api.views.experts import CredentialDocumentView
 from audit.selectors import audit_event_list
 from config.decorators import expert_required, ops_required, ops_reviewer_required
 from config.errors import ApplicationError
@@ -28,6 +27,7 @@ from contributors.reference import SensitiveContent
 from contributors.selectors import contributor_detail, contributor_for_user, contributor_list
 
 from . import selectors, services
+from .documents import credential_document_view
 from .forms import (
     AnswerForm,
     AttemptForm,
@@ -53,10 +53,10 @@ from .models import AttemptStatus, CaseStatus, Credential, CredentialStatus, Dea
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 50
 
-# The same permission-checked view as /api/credentials/<pk>/document/, allowed inside a
-# same-origin frame: XFrameOptionsMiddleware answers DENY by default, which would leave
-# the embedded PDF viewer blank.
-_document_in_frame = xframe_options_sameorigin(CredentialDocumentView.as_view())
+# The same response as /api/credentials/<pk>/document/, allowed inside a same-origin
+# frame: XFrameOptionsMiddleware answers DENY by default, which would leave the embedded
+# PDF viewer blank.
+_document_in_frame = xframe_options_sameorigin(credential_document_view)
 expert_credential_document = expert_required(_document_in_frame)
 ops_credential_document = ops_required(_document_in_frame)
 

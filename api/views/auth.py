@@ -1,10 +1,8 @@
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.conf import settings
-from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import authenticate
 from django.core.cache import cache
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
@@ -15,15 +13,15 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.mfa import totp_code_valid
-from accounts.models import User
-from accounts.notifications import notify_after_commit
+from accounts.permissions import is_ops
+from accounts.services import user_sign_up
 from audit.middleware import client_ip
 from audit.services import audit_record
 from config.errors import ApplicationError
 
-from .. import serializers as s
 from ..authentication import BearerTokenAuthentication
 from ..idempotency import not_idempotent
+from ..serializers import auth as s
 
 
 class LockedOut(ApplicationError):
@@ -59,42 +57,16 @@ class SignupView(APIView):
     def post(self, request):
         data = s.SignupInput(data=request.data)
         data.is_valid(raise_exception=True)
-        email = data.validated_data["email"].lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ApplicationError(
-                "An account with this email already exists.",
-                code="email_taken",
-                fields={"email": ["Already registered."]},
-            )
-        candidate = User(email=email, full_name=data.validated_data["full_name"])
-        try:
-            password_validation.validate_password(data.validated_data["password"], candidate)
-        except DjangoValidationError as exc:
-            raise ApplicationError(
-                "Choose a stronger password.", code="weak_password", fields={"password": exc.messages}
-            ) from None
-        with transaction.atomic():
-            user = User.objects.create_user(
-                email,
-                data.validated_data["password"],
-                full_name=data.validated_data["full_name"],
-                role=data.validated_data["role"],
-            )
-            address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-            audit_record(
-                actor=user, action="accounts.user.signed_up", target=user, after={"email": email, "role": user.role}
-            )
-            link = request.build_absolute_uri(
-                reverse("account_confirm_email", args=[EmailConfirmationHMAC(address).key])
-            )
-            notify_after_commit(
-                recipients=[email],
-                subject="Confirm your email address",
-                body=f"Welcome to the marketplace. Confirm your address by opening this link:\n\n{link}\n\n"
-                "Through the API, send the last part of the link as the key to POST /api/auth/verify-email/.",
-            )
+        user = user_sign_up(
+            actor=None,
+            email=data.validated_data["email"],
+            password=data.validated_data["password"],
+            full_name=data.validated_data["full_name"],
+            role=data.validated_data["role"],
+            absolute_url=request.build_absolute_uri,
+        )
         return Response(
-            s.SignupOutput({"id": user.pk, "email": email, "role": user.role, "email_verified": False}).data,
+            s.SignupOutput({"id": user.pk, "email": user.email, "role": user.role, "email_verified": False}).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -150,7 +122,7 @@ class TokenView(APIView):
             raise ApplicationError("The email or password is wrong.", code="invalid_credentials")
         if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
             raise ApplicationError("Verify your email address first.", code="email_unverified")
-        if user.is_ops:
+        if is_ops(user):
             if not user.has_mfa:
                 raise ApplicationError(
                     "Operations staff must set up two-factor authentication first (Account > Two-factor).",
@@ -167,7 +139,7 @@ class TokenView(APIView):
             cache.delete(key)
         with transaction.atomic():
             token, _ = Token.objects.get_or_create(user=user)
-            audit_record(actor=user, action="accounts.token.issued", target=user, after={"mfa": user.is_ops})
+            audit_record(actor=user, action="accounts.token.issued", target=user, after={"mfa": is_ops(user)})
         return Response(s.TokenOutput({"token": token.key, "role": user.role}).data)
 
     @extend_schema(responses={204: None}, tags=["auth"])

@@ -1,6 +1,6 @@
 """What an expert does through the API: their profile, credentials, assessments and cases."""
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -15,11 +15,12 @@ from contributors.selectors import contributor_for_user, domain_tree
 from contributors.services import PROFILE_FIELDS, contributor_profile_save
 from vetting import selectors as vetting_selectors
 from vetting import services as vetting_services
+from vetting.documents import credential_document_response
 from vetting.models import AssessmentAttempt, DeactivationCase
 
-from .. import serializers as s
 from ..idempotency import idempotent
 from ..permissions import ExpertOrOps, IsExpert
+from ..serializers import experts as s
 
 
 def _own_profile(request) -> Contributor:
@@ -110,15 +111,7 @@ class CredentialDocumentView(APIView):
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes}, tags=["experts", "operations"])
     def get(self, request, pk: int):
-        credential = _credential_or_404(request, pk)
-        document = credential.current_document
-        if document is None:
-            raise Http404
-        response = FileResponse(document.file.open("rb"), content_type=document.content_type)
-        response["Content-Disposition"] = f'inline; filename="credential-{credential.pk}"'
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return credential_document_response(user=request.user, pk=pk)
 
 
 class CredentialAnswerView(APIView):

@@ -10,6 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import is_expert, is_lab_member
 from config.errors import ApplicationError
 from contributors.selectors import contributor_for_user
 from marketplace import selectors, services
@@ -18,9 +19,9 @@ from marketplace.models import StaffingRequest
 from payouts.floors import rate_preview
 from payouts.gateway.stripe_api import TEST_PAYMENT_METHODS
 
-from .. import serializers as s
 from ..idempotency import idempotent, not_idempotent
 from ..permissions import IsExpert, IsLabMember
+from ..serializers import labs as s
 
 
 def _lab(request, pk: int):
@@ -299,7 +300,7 @@ def _staffing_request(request, pk: int) -> StaffingRequest:
 
 class _ExpertOrLabMember(IsAuthenticated):
     def has_permission(self, request, view):
-        return super().has_permission(request, view) and (request.user.is_expert or request.user.is_lab_member)
+        return super().has_permission(request, view) and (is_expert(request.user) or is_lab_member(request.user))
 
 
 class StaffingRequestAcceptView(APIView):

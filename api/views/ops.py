@@ -15,16 +15,17 @@ from vetting import selectors as vetting_selectors
 from vetting import services as vetting_services
 from vetting.models import Credential, CredentialStatus, DeactivationCase, TierDecision
 
-from .. import serializers as s
 from ..idempotency import idempotent
 from ..permissions import IsOps, IsOpsReviewer
+from ..serializers import ops as s
+from ..serializers.experts import AssessmentOutput, CaseOutput, CredentialOutput, ProfileOutput
 
 
 class OpsCredentialQueueView(ListAPIView):
     """Credentials waiting for review (or any one status), oldest first."""
 
     permission_classes = [IsOps]
-    serializer_class = s.CredentialOutput
+    serializer_class = CredentialOutput
 
     @extend_schema(
         parameters=[OpenApiParameter("status", enum=CredentialStatus.values, required=False)], tags=["operations"]
@@ -50,11 +51,11 @@ class _CredentialAction(APIView):
 
     def respond(self, request, pk: int):
         credential = vetting_selectors.credential_visible_to(user=request.user, pk=pk)
-        return Response(s.CredentialOutput(credential).data)
+        return Response(CredentialOutput(credential).data)
 
 
 class CredentialStartReviewView(_CredentialAction):
-    @extend_schema(request=None, responses=s.CredentialOutput, tags=["operations"])
+    @extend_schema(request=None, responses=CredentialOutput, tags=["operations"])
     @idempotent
     def post(self, request, pk: int):
         vetting_services.credential_review_start(actor=request.user, credential=_credential(pk))
@@ -62,7 +63,7 @@ class CredentialStartReviewView(_CredentialAction):
 
 
 class CredentialRequestInfoView(_CredentialAction):
-    @extend_schema(request=s.QuestionInput, responses=s.CredentialOutput, tags=["operations"])
+    @extend_schema(request=s.QuestionInput, responses=CredentialOutput, tags=["operations"])
     @idempotent
     def post(self, request, pk: int):
         data = s.QuestionInput(data=request.data)
@@ -74,7 +75,7 @@ class CredentialRequestInfoView(_CredentialAction):
 
 
 class CredentialVerifyView(_CredentialAction):
-    @extend_schema(request=s.NoteInput, responses=s.CredentialOutput, tags=["operations"])
+    @extend_schema(request=s.NoteInput, responses=CredentialOutput, tags=["operations"])
     @idempotent
     def post(self, request, pk: int):
         data = s.NoteInput(data=request.data)
@@ -86,7 +87,7 @@ class CredentialVerifyView(_CredentialAction):
 
 
 class CredentialRejectView(_CredentialAction):
-    @extend_schema(request=s.ReasonInput, responses=s.CredentialOutput, tags=["operations"])
+    @extend_schema(request=s.ReasonInput, responses=CredentialOutput, tags=["operations"])
     @idempotent
     def post(self, request, pk: int):
         data = s.ReasonInput(data=request.data)
@@ -99,7 +100,7 @@ class CredentialRejectView(_CredentialAction):
 
 class OpsContributorListView(ListAPIView):
     permission_classes = [IsOps]
-    serializer_class = s.ProfileOutput
+    serializer_class = ProfileOutput
 
     def get_queryset(self):
         params = self.request.query_params
@@ -111,10 +112,10 @@ class OpsContributorListView(ListAPIView):
 class OpsContributorDetailView(APIView):
     permission_classes = [IsOps]
 
-    @extend_schema(responses=s.ProfileOutput, tags=["operations"])
+    @extend_schema(responses=ProfileOutput, tags=["operations"])
     def get(self, request, pk: int):
         contributor = get_object_or_404(Contributor.objects.select_related("user"), pk=pk)
-        return Response(s.ProfileOutput(contributor).data)
+        return Response(ProfileOutput(contributor).data)
 
 
 class TierDecisionListView(APIView):
@@ -162,35 +163,35 @@ class TierDecisionDeclineView(APIView):
 class OpsAssessmentCreateView(APIView):
     permission_classes = [IsOpsReviewer]
 
-    @extend_schema(request=s.AssessmentInput, responses={201: s.AssessmentOutput}, tags=["operations"])
+    @extend_schema(request=s.AssessmentInput, responses={201: AssessmentOutput}, tags=["operations"])
     @idempotent
     def post(self, request):
         data = s.AssessmentInput(data=request.data)
         data.is_valid(raise_exception=True)
         assessment = vetting_services.assessment_create(actor=request.user, **data.validated_data)
-        return Response(s.AssessmentOutput(assessment).data, status=status.HTTP_201_CREATED)
+        return Response(AssessmentOutput(assessment).data, status=status.HTTP_201_CREATED)
 
 
 class CaseListView(APIView):
     permission_classes = [IsOpsReviewer]
 
-    @extend_schema(responses=s.CaseOutput(many=True), tags=["operations"])
+    @extend_schema(responses=CaseOutput(many=True), tags=["operations"])
     def get(self, request):
-        return Response(s.CaseOutput(vetting_selectors.cases_open(), many=True).data)
+        return Response(CaseOutput(vetting_selectors.cases_open(), many=True).data)
 
-    @extend_schema(request=s.CaseOpenInput, responses={201: s.CaseOutput}, tags=["operations"])
+    @extend_schema(request=s.CaseOpenInput, responses={201: CaseOutput}, tags=["operations"])
     @idempotent
     def post(self, request):
         data = s.CaseOpenInput(data=request.data)
         data.is_valid(raise_exception=True)
         case = vetting_services.deactivation_case_open(actor=request.user, **data.validated_data)
-        return Response(s.CaseOutput(case).data, status=status.HTTP_201_CREATED)
+        return Response(CaseOutput(case).data, status=status.HTTP_201_CREATED)
 
 
 class CaseNoticeView(APIView):
     permission_classes = [IsOpsReviewer]
 
-    @extend_schema(request=s.CaseNoticeInput, responses=s.CaseOutput, tags=["operations"])
+    @extend_schema(request=s.CaseNoticeInput, responses=CaseOutput, tags=["operations"])
     @idempotent
     def post(self, request, pk: int):
         data = s.CaseNoticeInput(data=request.data)
@@ -198,13 +199,13 @@ class CaseNoticeView(APIView):
         case = vetting_services.deactivation_case_give_notice(
             actor=request.user, case=get_object_or_404(DeactivationCase, pk=pk), **data.validated_data
         )
-        return Response(s.CaseOutput(case).data)
+        return Response(CaseOutput(case).data)
 
 
 class CaseDecideView(APIView):
     permission_classes = [IsOpsReviewer]
 
-    @extend_schema(request=s.CaseDecisionInput, responses=s.CaseOutput, tags=["operations"])
+    @extend_schema(request=s.CaseDecisionInput, responses=CaseOutput, tags=["operations"])
     @idempotent
     def post(self, request, pk: int):
         data = s.CaseDecisionInput(data=request.data)
@@ -212,13 +213,13 @@ class CaseDecideView(APIView):
         case = vetting_services.deactivation_case_decide(
             actor=request.user, case=get_object_or_404(DeactivationCase, pk=pk), **data.validated_data
         )
-        return Response(s.CaseOutput(case).data)
+        return Response(CaseOutput(case).data)
 
 
 class CaseDecideAppealView(APIView):
     permission_classes = [IsOpsReviewer]
 
-    @extend_schema(request=s.CaseAppealDecisionInput, responses=s.CaseOutput, tags=["operations"])
+    @extend_schema(request=s.CaseAppealDecisionInput, responses=CaseOutput, tags=["operations"])
     @idempotent
     def post(self, request, pk: int):
         data = s.CaseAppealDecisionInput(data=request.data)
@@ -226,7 +227,7 @@ class CaseDecideAppealView(APIView):
         case = vetting_services.deactivation_case_decide_appeal(
             actor=request.user, case=get_object_or_404(DeactivationCase, pk=pk), **data.validated_data
         )
-        return Response(s.CaseOutput(case).data)
+        return Response(CaseOutput(case).data)
 
 
 class AuditEventListView(ListAPIView):

@@ -15,9 +15,9 @@ from payouts.payruns import compliance
 from payouts.payruns.selectors import pay_statements_of_expert
 from payouts.payruns.services import pay_run_approve, pay_run_start
 
-from .. import serializers as s
 from ..idempotency import idempotent
 from ..permissions import IsExpert, IsOps, IsOpsFinance
+from ..serializers import pay as s
 
 
 def _runs():

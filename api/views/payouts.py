@@ -25,9 +25,9 @@ from payouts.transfers.selectors import (
 )
 from payouts.transfers.sending import payout_retry
 
-from .. import serializers as s
 from ..idempotency import idempotent
 from ..permissions import IsExpert, IsOps, IsOpsFinance
+from ..serializers import payouts as s
 
 
 def _own_profile(request) -> Contributor:

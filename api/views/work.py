@@ -15,10 +15,10 @@ from config.errors import ApplicationError
 from marketplace import selectors, services
 from marketplace.models import PENDING_REVIEW, Engagement, QualityScore, TaskSubmission, TimeEntry
 
-from .. import serializers as s
 from .. import time_entry_files
 from ..idempotency import idempotent, not_idempotent
 from ..permissions import IsExpert, IsLabMember
+from ..serializers import work as s
 
 KINDS = {"time-entries": (TimeEntry, s.TimeEntryOutput), "tasks": (TaskSubmission, s.TaskOutput)}
 

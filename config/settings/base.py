@@ -164,6 +164,7 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupRoleForm"
+ACCOUNT_FORMS = {"signup": "accounts.signup.SignupForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Expert Marketplace"
 

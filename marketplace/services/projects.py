@@ -2,7 +2,7 @@
 
 Each function runs in one transaction, locks what it changes, writes its audit event in
 that transaction and sends mail after commit. Stripe is reached only through
-``payouts.stripe_gateway``.
+``payouts.gateway.stripe_api``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.notifications import notify_after_commit
+from accounts.permissions import is_lab_member
 from audit.services import audit_record, snapshot
 from config.errors import ApplicationError, Conflict, NotPermitted
 from contributors.models import Contributor, Domain, Tier
@@ -42,14 +43,15 @@ from ..models import (
     RequestStatus,
     StaffingRequest,
 )
-from ..selectors import LAB_EDITORS, budget_burn, project_rate_on
+from ..permissions import LAB_EDITORS, require_lab_role
+from ..selectors import budget_burn, project_rate_on
 
 # --- labs ----------------------------------------------------------------------------
 
 
 def lab_create(*, actor: User, name: str, country: str, website: str = "") -> Lab:
     """A lab member creates their organisation and becomes its owner."""
-    if not actor.is_lab_member:
+    if not is_lab_member(actor):
         raise NotPermitted("Only lab members can create a lab.")
     name = (name or "").strip()
     errors = {}
@@ -74,19 +76,13 @@ def lab_create(*, actor: User, name: str, country: str, website: str = "") -> La
     return lab
 
 
-def _require_lab_role(actor: User, lab: Lab, roles: tuple[str, ...], doing: str) -> None:
-    role = LabMembership.objects.filter(lab=lab, user=actor).values_list("role", flat=True).first()
-    if role not in roles:
-        raise NotPermitted(f"Only the lab's {' or '.join(roles)}s can {doing}.")
-
-
 def lab_member_add(*, actor: User, lab: Lab, email: str, role: str) -> LabMembership:
     """An owner adds a colleague who already has a lab-member account."""
-    _require_lab_role(actor, lab, (LabRole.OWNER,), "add members")
+    require_lab_role(actor, lab=lab, roles=(LabRole.OWNER,), to="add members")
     if role not in LabRole.values:
         raise ApplicationError(f"'{role}' is not a lab role.", code="invalid", fields={"role": ["Unknown role."]})
     user = User.objects.filter(email__iexact=(email or "").strip()).first()
-    if user is None or not user.is_lab_member:
+    if not is_lab_member(user):
         raise ApplicationError(
             "No lab-member account has this email; ask your colleague to sign up as a lab member first.",
             code="invalid_member",
@@ -192,7 +188,7 @@ def _normalise(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def project_create(*, actor: User, lab: Lab, data: dict[str, Any], domains: list[Domain]) -> Project:
-    _require_lab_role(actor, lab, LAB_EDITORS, "create projects")
+    require_lab_role(actor, lab=lab, roles=LAB_EDITORS, to="create projects")
     data = _normalise(data)
     errors = _project_errors(data, domains)
     if not errors:
@@ -215,7 +211,7 @@ def project_update(*, actor: User, project: Project, data: dict[str, Any], domai
     """Edit a project while it is a draft; after funding only the rate may change, with notice."""
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
-        _require_lab_role(actor, project.lab, LAB_EDITORS, "edit projects")
+        require_lab_role(actor, lab=project.lab, roles=LAB_EDITORS, to="edit projects")
         if project.status != ProjectStatus.DRAFT:
             raise ApplicationError(
                 "Only a draft can be edited; change the rate of a funded project with a rate change.",
@@ -264,7 +260,7 @@ def project_transition(*, actor: User, project: Project, action: str, reason: st
     allowed_from, to_status = PROJECT_TRANSITIONS[action]
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
-        _require_lab_role(actor, project.lab, LAB_EDITORS, f"{action} projects")
+        require_lab_role(actor, lab=project.lab, roles=LAB_EDITORS, to=f"{action} projects")
         if project.status not in allowed_from:
             hint = " Fund it first." if action == "open" and project.status == ProjectStatus.DRAFT else ""
             raise ApplicationError(
@@ -298,6 +294,11 @@ def project_transition(*, actor: User, project: Project, action: str, reason: st
     return project
 
 
+# Days of notice a rate change gives before it applies to new engagements.
+RATE_CHANGE_NOTICE_DAYS_MAX = 90
+RATE_CHANGE_NOTICE_DAYS_DEFAULT = 14
+
+
 def project_rate_change(
     *,
     actor: User,
@@ -305,7 +306,7 @@ def project_rate_change(
     rate_minor: int,
     task_estimate_minutes: int | None,
     reason: str,
-    notice_days: int = 14,
+    notice_days: int = RATE_CHANGE_NOTICE_DAYS_DEFAULT,
 ) -> ProjectRateChange:
     """Change the rate for engagements that begin after a notice period.
 
@@ -318,13 +319,13 @@ def project_rate_change(
         errors["reason"] = ["Say why the rate changes; engaged experts will read it."]
     if not isinstance(rate_minor, int) or rate_minor <= 0:
         errors["rate_minor"] = ["Must be more than zero."]
-    if not 0 <= notice_days <= 90:
-        errors["notice_days"] = ["Give 0 to 90 days of notice."]
+    if not 0 <= notice_days <= RATE_CHANGE_NOTICE_DAYS_MAX:
+        errors["notice_days"] = [f"Give 0 to {RATE_CHANGE_NOTICE_DAYS_MAX} days of notice."]
     if errors:
         raise ApplicationError("The rate change has errors.", code="invalid", fields=errors)
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
-        _require_lab_role(actor, project.lab, LAB_EDITORS, "change rates")
+        require_lab_role(actor, lab=project.lab, roles=LAB_EDITORS, to="change rates")
         if project.status == ProjectStatus.CLOSED:
             raise ApplicationError("The project is closed.", code="illegal_transition")
         if project.pay_model == PayModel.PER_TASK and not task_estimate_minutes:
@@ -410,7 +411,7 @@ def project_funding_start(*, actor: User, project: Project, payment_method: str)
     """
     with transaction.atomic():
         project = Project.objects.select_for_update().select_related("lab").get(pk=project.pk)
-        _require_lab_role(actor, project.lab, LAB_EDITORS, "fund projects")
+        require_lab_role(actor, lab=project.lab, roles=LAB_EDITORS, to="fund projects")
         if project.status != ProjectStatus.DRAFT:
             raise ApplicationError(
                 "Only a draft project is funded; this one is already past that.", code="illegal_transition"
@@ -567,7 +568,7 @@ def _require_eligible(project: Project, contributor: Contributor) -> None:
 def invitation_send(*, actor: User, project: Project, contributor: Contributor, message: str = "") -> StaffingRequest:
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
-        _require_lab_role(actor, project.lab, LAB_EDITORS, "invite experts")
+        require_lab_role(actor, lab=project.lab, roles=LAB_EDITORS, to="invite experts")
         if project.status not in (ProjectStatus.OPEN, ProjectStatus.FUNDED):
             raise ApplicationError("Invite experts once the project is funded.", code="illegal_transition")
         _require_eligible(project, contributor)
@@ -654,7 +655,7 @@ def _require_answering_side(actor: User, request: StaffingRequest, project: Proj
         if request.contributor.user_id != actor.pk:
             raise NotPermitted("Only the invited expert can answer an invitation.")
     else:
-        _require_lab_role(actor, project.lab, LAB_EDITORS, "answer applications")
+        require_lab_role(actor, lab=project.lab, roles=LAB_EDITORS, to="answer applications")
 
 
 def _weeks_left(project: Project, today: date) -> int:

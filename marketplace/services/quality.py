@@ -22,8 +22,8 @@ from audit.services import audit_record
 from config.errors import ApplicationError
 
 from ..models import BonusRule, GoldAnswer, LabRole, Project, QualityScore
+from ..permissions import require_lab_role
 from ..quality import krippendorff_alpha
-from .projects import _require_lab_role
 
 __all__ = ["bonus_rule_set", "gold_answer_add", "quality_scores_compute"]
 
@@ -39,7 +39,7 @@ def gold_answer_add(*, actor: User, project: Project, task_reference: str, label
         errors["label"] = ["This field is required."]
     if errors:
         raise ApplicationError("The gold answer has errors.", code="invalid", fields=errors)
-    _require_lab_role(actor, project.lab, (LabRole.OWNER, LabRole.MANAGER), "add gold answers")
+    require_lab_role(actor, lab=project.lab, roles=(LabRole.OWNER, LabRole.MANAGER), to="add gold answers")
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -199,7 +199,7 @@ def bonus_rule_set(
         errors["percent"] = ["Use a percentage above 0 and at most 100."]
     if errors:
         raise ApplicationError("The bonus rule has errors.", code="invalid", fields=errors)
-    _require_lab_role(actor, project.lab, (LabRole.OWNER, LabRole.MANAGER), "set bonus rules")
+    require_lab_role(actor, lab=project.lab, roles=(LabRole.OWNER, LabRole.MANAGER), to="set bonus rules")
     with transaction.atomic():
         rule = BonusRule.objects.create(
             project=project,

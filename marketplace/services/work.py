@@ -33,8 +33,6 @@ from ..models import (
     ActivityKind,
     Engagement,
     EngagementStatus,
-    LabMembership,
-    LabRole,
     PayModel,
     Project,
     ReviewAlert,
@@ -42,6 +40,7 @@ from ..models import (
     TaskSubmission,
     TimeEntry,
 )
+from ..permissions import LAB_REVIEWERS, has_lab_role
 from ..selectors import TIME_ENTRY_VALUE_SQL, work_exposure_minor, work_values_minor
 from .projects import _warn_if_budget_running_low
 
@@ -59,7 +58,6 @@ __all__ = [
     "work_reject",
 ]
 
-LAB_REVIEWERS = (LabRole.OWNER, LabRole.MANAGER, LabRole.REVIEWER)
 DAY_MINUTES = 24 * 60
 
 
@@ -472,8 +470,7 @@ def _lock(item: TimeEntry | TaskSubmission) -> TimeEntry | TaskSubmission:
 
 
 def _require_lab_reviewer(actor: User, item) -> None:
-    allowed = LabMembership.objects.filter(lab=item.project.lab, user=actor, role__in=LAB_REVIEWERS).exists()
-    if not allowed:
+    if not has_lab_role(actor, lab=item.project.lab, roles=LAB_REVIEWERS):
         raise NotPermitted("Only the lab's owners, managers and reviewers review work.")
     if item.contributor.user_id == actor.pk:
         raise NotPermitted("Nobody reviews their own work.")
@@ -492,7 +489,7 @@ def work_approve(*, actor: User, item: TimeEntry | TaskSubmission) -> TimeEntry 
                 f"This work is already {item.get_status_display().lower()}.", code="illegal_transition"
             )
         before = item.status
-        # The pay week is held before the approval is stamped: see payouts.payrun.
+        # The pay week is held before the approval is stamped: see payouts.payruns.computation.
         pay_weeks_changed(
             contributor_days=[(item.contributor_id, item.work_date)], reason="approved after the week was locked"
         )
@@ -656,7 +653,7 @@ def work_decide_appeal(
         if item.reviewed_by_id == actor.pk:
             raise NotPermitted("The reviewer who rejected the work cannot decide its appeal.", code="four_eyes")
         if approve:
-            # The pay week is held before the approval is stamped: see payouts.payrun.
+            # The pay week is held before the approval is stamped: see payouts.payruns.computation.
             pay_weeks_changed(
                 contributor_days=[(item.contributor_id, item.work_date)],
                 reason="appeal upheld after the week was locked",
@@ -709,7 +706,7 @@ def work_auto_approve_sweep(*, now: datetime | None = None) -> int:
                     {"now": now},
                 )
                 due = cursor.fetchall()
-                # The pay weeks are held before the approvals are stamped: see payouts.payrun.
+                # The pay weeks are held before the approvals are stamped: see payouts.payruns.computation.
                 pay_weeks_changed(
                     contributor_days=[(contributor_id, work_date) for _, contributor_id, work_date in due],
                     reason="approved automatically after the week was locked",

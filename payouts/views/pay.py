@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
+from accounts.permissions import is_ops_finance
 from config.decorators import expert_required, ops_finance_required, ops_required
 from config.errors import ApplicationError, NotPermitted
 from contributors.forms import add_service_error, country_label, subdivision_label
@@ -345,10 +345,6 @@ def _statement_context(statement: PayStatement, *, for_ops: bool) -> dict:
 # --- operations: pay runs --------------------------------------------------------------
 
 
-def _is_finance(user) -> bool:
-    return user.role == Role.OPS_FINANCE
-
-
 def _run_for_ops(pk: int) -> PayRun:
     run = pay_run_for_ops(pk=pk)
     if run is None:
@@ -367,7 +363,7 @@ def _render_runs(request, start_form: PayRunStartForm | None = None, status: int
     rows = [
         {"run": run, "week": week_label(run.period), "totals": _totals_rows(totals[run.pk])} for run in page.object_list
     ]
-    if start_form is None and _is_finance(request.user):
+    if start_form is None and is_ops_finance(request.user):
         start_form = PayRunStartForm(initial={"period_start": _last_week_start()})
     context = {"page": page, "rows": rows, "start_form": start_form}
     return render(request, "payouts/ops/run_list.html", context, status=status)
@@ -409,7 +405,7 @@ def _render_run(request, run: PayRun, *, approve_error: str = "", status: int = 
     context = {
         "run": run,
         "week": week_label(run.period),
-        "is_finance": _is_finance(user),
+        "is_finance": is_ops_finance(user),
         "is_preparer": run.prepared_by_id == user.pk,
         "approve_error": approve_error,
         "other_runs": [other for other in pay_runs().filter(period=run.period) if other.pk != run.pk],

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
+from accounts.permissions import is_ops_finance
 from config.decorators import expert_required, ops_finance_required, ops_required
 from config.errors import ApplicationError
 from contributors.forms import add_service_error
@@ -74,10 +74,6 @@ ACCOUNT_STATUS_LABEL = {
     "restricted": "Needs information",
     "active": "Ready",
 }
-
-
-def _is_finance(user) -> bool:
-    return user.role == Role.OPS_FINANCE
 
 
 @dataclass(frozen=True)
@@ -212,7 +208,7 @@ def _render_batches(request, form: PayoutBatchCreateForm | None = None, status: 
         {"batch": batch, "week": week_label(batch.run.period), "progress": _progress(batch, figures[batch.pk])}
         for batch in batches
     ]
-    if form is None and _is_finance(request.user):
+    if form is None and is_ops_finance(request.user):
         form = PayoutBatchCreateForm()
     context = {"page": page, "rows": rows, "form": form}
     return render(request, "payouts/ops/batch_list.html", context, status=status)
@@ -260,7 +256,7 @@ def _render_batch(request, batch: PayoutBatch, *, action_error: str = "", status
         "batch": batch,
         "week": week_label(batch.run.period),
         "progress": _progress(batch),
-        "is_finance": _is_finance(user),
+        "is_finance": is_ops_finance(user),
         "is_preparer": batch.prepared_by_id == user.pk,
         "action_error": action_error,
         "filter_form": form,
@@ -346,7 +342,7 @@ def _render_holds(
 ):
     show_all = request.GET.get("show") == "all"
     page = Paginator(payout_holds(active_only=not show_all), HOLD_PAGE_SIZE).get_page(request.GET.get("page"))
-    finance = _is_finance(request.user)
+    finance = is_ops_finance(request.user)
     release_forms = release_forms or {}
     today = timezone.localdate()
     rows = [

@@ -23,6 +23,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import is_ops_reviewer
 from audit.services import audit_record
 from config.celery import app as celery_app
 from config.errors import ApplicationError
@@ -257,7 +258,7 @@ class Seeder:
                     after={"type": authenticator.type},
                     reason="demo data (seed_demo): fixed TOTP secret",
                 )
-            if ops.role == "ops_reviewer":
+            if is_ops_reviewer(user):
                 self.reviewers.append(user)
 
     def next_reviewer(self) -> User:

@@ -1,0 +1,45 @@
+"""Signing up, verifying an email address, tokens and who am I."""
+
+from rest_framework import serializers
+
+from accounts.models import SELF_SIGN_UP_ROLES, User
+
+from .model_fields import max_length
+
+
+class SignupInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=max_length(User, "email"))
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    full_name = serializers.CharField(max_length=max_length(User, "full_name"))
+    role = serializers.ChoiceField(choices=[(role.value, role.label) for role in SELF_SIGN_UP_ROLES])
+
+
+class SignupOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    role = serializers.CharField()
+    email_verified = serializers.BooleanField()
+
+
+class VerifyEmailInput(serializers.Serializer):
+    key = serializers.CharField()
+
+
+class TokenInput(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    otp_code = serializers.CharField(required=False, allow_blank=True, help_text="Required for operations staff.")
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField()
+    role = serializers.CharField()
+
+
+class MeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    full_name = serializers.CharField()
+    role = serializers.CharField()
+    timezone = serializers.CharField()
+    mfa_enabled = serializers.BooleanField(source="has_mfa")

@@ -1,0 +1,240 @@
+"""Labs, their members and projects: rates, funding, budget, matching and staffing."""
+
+from rest_framework import serializers
+
+from contributors.models import Contributor, Domain
+from marketplace.models import Lab, LabMembership, Project
+from marketplace.services.projects import (
+    PROJECT_TRANSITIONS,
+    RATE_CHANGE_NOTICE_DAYS_DEFAULT,
+    RATE_CHANGE_NOTICE_DAYS_MAX,
+)
+
+from .experts import DomainOutput
+from .model_fields import bounds, choices, digits, max_length
+
+
+class LabInput(serializers.Serializer):
+    name = serializers.CharField(max_length=max_length(Lab, "name"))
+    country = serializers.CharField(max_length=max_length(Lab, "country"), min_length=2)
+    website = serializers.URLField(max_length=max_length(Lab, "website"), required=False, allow_blank=True, default="")
+
+    def validate_country(self, value: str) -> str:
+        return value.upper()
+
+
+class LabOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    country = serializers.CharField()
+    website = serializers.CharField()
+    platform_fee_markup = serializers.DecimalField(**digits(Lab, "platform_fee_markup"))
+
+
+class MemberInput(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=choices(LabMembership, "role"))
+
+
+class MemberOutput(serializers.Serializer):
+    email = serializers.EmailField(source="user.email")
+    full_name = serializers.CharField(source="user.full_name")
+    role = serializers.CharField()
+    joined_at = serializers.DateTimeField()
+
+
+class ProjectInput(serializers.Serializer):
+    title = serializers.CharField(max_length=max_length(Project, "title"))
+    brief = serializers.CharField()
+    domains = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Domain.objects.all(), many=True, allow_empty=False
+    )
+    min_tier = serializers.ChoiceField(choices=choices(Project, "min_tier"))
+    required_credential_kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=choices(Project, "required_credential_kinds")),
+        required=False,
+        default=list,
+    )
+    allowed_countries = serializers.ListField(
+        child=serializers.CharField(min_length=2, max_length=max_length(Project, "allowed_countries")),
+        allow_empty=False,
+    )
+    languages = serializers.ListField(
+        child=serializers.CharField(max_length=max_length(Project, "languages")), required=False, default=list
+    )
+    pay_model = serializers.ChoiceField(choices=choices(Project, "pay_model"))
+    currency = serializers.CharField(
+        min_length=3, max_length=max_length(Project, "currency"), default=Project._meta.get_field("currency").default
+    )
+    rate_minor = serializers.IntegerField(
+        **bounds(Project, "rate_minor"), help_text="Hourly rate, or the price of one task, in minor units."
+    )
+    task_estimate_minutes = serializers.IntegerField(
+        **bounds(Project, "task_estimate_minutes"), required=False, allow_null=True, default=None
+    )
+    weekly_hours = serializers.IntegerField(**bounds(Project, "weekly_hours"))
+    headcount = serializers.IntegerField(**bounds(Project, "headcount"))
+    budget_cap_minor = serializers.IntegerField(**bounds(Project, "budget_cap_minor"))
+    sensitive_categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=choices(Project, "sensitive_categories")), required=False, default=list
+    )
+    exclusive = serializers.BooleanField(default=False)
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+
+
+class ProjectOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    lab = serializers.IntegerField(source="lab_id")
+    lab_name = serializers.CharField(source="lab.name")
+    title = serializers.CharField()
+    brief = serializers.CharField()
+    domains = DomainOutput(many=True)
+    min_tier = serializers.CharField()
+    required_credential_kinds = serializers.ListField(child=serializers.CharField())
+    allowed_countries = serializers.ListField(child=serializers.CharField())
+    languages = serializers.ListField(child=serializers.CharField())
+    pay_model = serializers.CharField()
+    currency = serializers.CharField()
+    rate_minor = serializers.IntegerField()
+    task_estimate_minutes = serializers.IntegerField(allow_null=True)
+    weekly_hours = serializers.IntegerField()
+    headcount = serializers.IntegerField()
+    budget_cap_minor = serializers.IntegerField()
+    sensitive_categories = serializers.ListField(child=serializers.CharField())
+    exclusive = serializers.BooleanField()
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    status = serializers.CharField()
+    funded_minor = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class ProjectTransitionInput(serializers.Serializer):
+    action = serializers.ChoiceField(choices=list(PROJECT_TRANSITIONS))
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RateInput(serializers.Serializer):
+    rate_minor = serializers.IntegerField(**bounds(Project, "rate_minor"))
+    task_estimate_minutes = serializers.IntegerField(
+        **bounds(Project, "task_estimate_minutes"), required=False, allow_null=True, default=None
+    )
+
+
+class RateChangeInput(RateInput):
+    reason = serializers.CharField()
+    notice_days = serializers.IntegerField(
+        min_value=0, max_value=RATE_CHANGE_NOTICE_DAYS_MAX, default=RATE_CHANGE_NOTICE_DAYS_DEFAULT
+    )
+
+
+class JurisdictionOutput(serializers.Serializer):
+    place = serializers.CharField()
+    country = serializers.CharField()
+    subdivision = serializers.CharField()
+    local_currency = serializers.CharField()
+    floor_local_minor = serializers.IntegerField()
+    floor_minor = serializers.IntegerField()
+    effective_hourly_local_minor = serializers.IntegerField()
+    meets_floor = serializers.BooleanField()
+    source_url = serializers.CharField()
+
+
+class RatePreviewOutput(serializers.Serializer):
+    currency = serializers.CharField()
+    effective_hourly_minor = serializers.IntegerField()
+    tier_floor_minor = serializers.IntegerField()
+    highest_minimum_wage_minor = serializers.IntegerField()
+    jurisdictions = JurisdictionOutput(many=True)
+    problems = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class RateChangeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    old_rate_minor = serializers.IntegerField()
+    new_rate_minor = serializers.IntegerField()
+    effective_on = serializers.DateField()
+    reason = serializers.CharField()
+    preview = serializers.ListField(child=serializers.DictField())
+
+
+class FundingInput(serializers.Serializer):
+    payment_method = serializers.CharField(
+        help_text="A Stripe PaymentMethod id. In test mode, 'visa' (succeeds) or 'declined' (is declined) may be used."
+    )
+
+
+class FundingOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    budget_minor = serializers.IntegerField()
+    fee_minor = serializers.IntegerField()
+    amount_minor = serializers.IntegerField()
+    currency = serializers.CharField()
+    stripe_payment_intent_id = serializers.CharField()
+    failure_message = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    settled_at = serializers.DateTimeField(allow_null=True)
+
+
+class BudgetOutput(serializers.Serializer):
+    currency = serializers.CharField()
+    funded_minor = serializers.IntegerField()
+    committed_minor = serializers.IntegerField()
+    spent_minor = serializers.IntegerField()
+    remaining_minor = serializers.IntegerField()
+    used_share = serializers.FloatField()
+
+
+class CandidateOutput(serializers.Serializer):
+    contributor_id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    country = serializers.CharField()
+    subdivision = serializers.CharField()
+    tier = serializers.CharField()
+    score = serializers.DecimalField(max_digits=6, decimal_places=1)
+    components = serializers.DictField(child=serializers.DecimalField(max_digits=6, decimal_places=1))
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class InvitationInput(serializers.Serializer):
+    contributor = serializers.PrimaryKeyRelatedField(queryset=Contributor.objects.all())
+    message = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ApplicationInput(serializers.Serializer):
+    message = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DeclineInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StaffingRequestOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    project = serializers.IntegerField(source="project_id")
+    project_title = serializers.CharField(source="project.title")
+    contributor = serializers.IntegerField(source="contributor_id")
+    contributor_name = serializers.CharField(source="contributor.display_name")
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    message = serializers.CharField()
+    sent_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+    decline_reason = serializers.CharField()
+
+
+class EngagementOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    project = serializers.IntegerField(source="project_id")
+    project_title = serializers.CharField(source="project.title")
+    contributor = serializers.IntegerField(source="contributor_id")
+    contributor_name = serializers.CharField(source="contributor.display_name")
+    status = serializers.CharField()
+    pay_model = serializers.CharField()
+    currency = serializers.CharField()
+    rate_minor = serializers.IntegerField()
+    task_estimate_minutes = serializers.IntegerField(allow_null=True)
+    committed_minor = serializers.IntegerField()
+    started_at = serializers.DateTimeField()

@@ -1,0 +1,109 @@
+"""What operations send and read: the credential review, tiers, assessments, cases, the audit trail."""
+
+from rest_framework import serializers
+
+from audit.models import AuditEvent
+from contributors.models import Contributor, Domain
+from vetting.models import Assessment, TierDecision
+
+from .model_fields import choices, max_length
+
+
+class QuestionInput(serializers.Serializer):
+    question = serializers.CharField()
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class NoteInput(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TierDecisionInput(serializers.Serializer):
+    contributor = serializers.PrimaryKeyRelatedField(queryset=Contributor.objects.all())
+    tier = serializers.ChoiceField(choices=choices(TierDecision, "to_tier"))
+    reason = serializers.CharField()
+
+
+class TierDecisionOutput(serializers.ModelSerializer):
+    proposed_by = serializers.EmailField(source="proposed_by.email")
+    second_approver = serializers.EmailField(source="second_approver.email", allow_null=True, default=None)
+    contributor = serializers.IntegerField(source="contributor_id")
+
+    class Meta:
+        model = TierDecision
+        fields = [
+            "id",
+            "contributor",
+            "from_tier",
+            "to_tier",
+            "reason",
+            "status",
+            "proposed_by",
+            "proposed_at",
+            "second_approver",
+            "decided_at",
+            "decline_reason",
+        ]
+
+
+class AssessmentInput(serializers.Serializer):
+    title = serializers.CharField(max_length=max_length(Assessment, "title"))
+    domain = serializers.SlugRelatedField(slug_field="slug", queryset=Domain.objects.all())
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    questions = serializers.JSONField(help_text='[{"prompt": "...", "choices": ["a", "b"], "answer": 0}]')
+    pass_mark_percent = serializers.IntegerField(default=Assessment._meta.get_field("pass_mark_percent").default)
+    time_limit_minutes = serializers.IntegerField()
+
+
+class CaseOpenInput(serializers.Serializer):
+    contributor = serializers.PrimaryKeyRelatedField(queryset=Contributor.objects.all())
+    concern = serializers.CharField()
+
+
+class CaseNoticeInput(serializers.Serializer):
+    evidence = serializers.CharField()
+    response_days = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class CaseDecisionInput(serializers.Serializer):
+    deactivate = serializers.BooleanField()
+    reason = serializers.CharField()
+
+
+class CaseAppealDecisionInput(serializers.Serializer):
+    reinstate = serializers.BooleanField()
+    reason = serializers.CharField()
+
+
+class AuditEventOutput(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "occurred_at",
+            "actor_label",
+            "action",
+            "target_type",
+            "target_id",
+            "target_repr",
+            "before",
+            "after",
+            "reason",
+            "ip",
+            "hash",
+        ]
+
+
+class ReviewAlertOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    scope = serializers.CharField()
+    project = serializers.IntegerField(source="project_id")
+    project_title = serializers.CharField(source="project.title")
+    lab_name = serializers.CharField(source="project.lab.name")
+    reviewer = serializers.EmailField(source="reviewer.email", allow_null=True, default=None)
+    reviewed = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    raised_at = serializers.DateTimeField()

@@ -1,0 +1,155 @@
+"""Logged work: time entries (one at a time or a file of them), tasks, review and quality."""
+
+from rest_framework import serializers
+
+from marketplace.models import GoldAnswer, QualityScore, TaskSubmission, TimeEntry
+
+from .model_fields import choices, digits, max_length
+
+
+class TimeEntryInput(serializers.Serializer):
+    engagement = serializers.IntegerField()
+    activity = serializers.ChoiceField(choices=choices(TimeEntry, "activity"))
+    started_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    work_date = serializers.DateField(required=False, allow_null=True, default=None)
+    minutes = serializers.IntegerField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    task_reference = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=max_length(TimeEntry, "task_reference")
+    )
+
+
+class TimeEntryReviseInput(serializers.Serializer):
+    reason = serializers.CharField()
+    activity = serializers.ChoiceField(choices=choices(TimeEntry, "activity"), required=False)
+    started_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    work_date = serializers.DateField(required=False, allow_null=True, default=None)
+    minutes = serializers.IntegerField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class _ReviewedWorkOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    engagement = serializers.IntegerField(source="engagement_id")
+    project = serializers.IntegerField(source="project_id")
+    contributor = serializers.IntegerField(source="contributor_id")
+    work_date = serializers.DateField()
+    minutes = serializers.IntegerField()
+    status = serializers.CharField()
+    hold_reason = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+    rejection_reason = serializers.CharField()
+    appeal_reason = serializers.CharField()
+    appeal_decision_reason = serializers.CharField()
+    auto_approved_at = serializers.DateTimeField(allow_null=True)
+
+
+class TimeEntryOutput(_ReviewedWorkOutput):
+    activity = serializers.CharField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    note = serializers.CharField()
+    task_reference = serializers.CharField()
+    version = serializers.IntegerField()
+    previous = serializers.IntegerField(source="previous_id", allow_null=True)
+    is_current = serializers.BooleanField()
+    change_reason = serializers.CharField()
+
+
+class TimeEntryImportUpload(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="CSV with a header row (engagement, activity, work_date, minutes, started_at, ended_at, note, "
+        "task_reference), or JSON lines (a .jsonl or .ndjson name, or that content type): one entry per row."
+    )
+
+
+class TimeEntryImportEngagementOutput(serializers.Serializer):
+    engagement = serializers.IntegerField()
+    entries = serializers.IntegerField()
+    minutes = serializers.IntegerField()
+
+
+class TimeEntryImportOutput(serializers.Serializer):
+    created = serializers.IntegerField()
+    minutes = serializers.IntegerField()
+    first_id = serializers.IntegerField(help_text="The entries' ids lie from first_id to last_id.")
+    last_id = serializers.IntegerField()
+    submitted_at = serializers.DateTimeField(help_text="The same for every entry of the import.")
+    engagements = TimeEntryImportEngagementOutput(many=True)
+
+
+class TimeEntryImportRowError(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The entry's position in the file from 1 (no header, no blank lines).")
+    code = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class TimeEntryImportRefusal(serializers.Serializer):
+    """The one error shape; a refused import (`import_refused`) names its rows instead of `fields`."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    rows = TimeEntryImportRowError(many=True, required=False, help_text="The first 1,000 refused rows.")
+    refused_rows = serializers.IntegerField(required=False)
+    total_rows = serializers.IntegerField(required=False)
+
+
+class TaskInput(serializers.Serializer):
+    engagement = serializers.IntegerField()
+    task_reference = serializers.CharField(max_length=max_length(TaskSubmission, "task_reference"))
+    minutes = serializers.IntegerField()
+    answer = serializers.JSONField(required=False, default=dict)
+    judge_confidence = serializers.DecimalField(
+        **digits(TaskSubmission, "judge_confidence"), required=False, allow_null=True, default=None
+    )
+    work_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class TaskOutput(_ReviewedWorkOutput):
+    task_reference = serializers.CharField()
+    estimate_minutes = serializers.IntegerField()
+    judge_confidence = serializers.DecimalField(**digits(TaskSubmission, "judge_confidence"), allow_null=True)
+    needs_expert_review = serializers.BooleanField()
+
+
+class WorkDecisionInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    approve = serializers.BooleanField(
+        required=False, default=False, help_text="For decide-appeal: overturn the rejection."
+    )
+
+
+class GoldAnswerInput(serializers.Serializer):
+    task_reference = serializers.CharField(max_length=max_length(GoldAnswer, "task_reference"))
+    label = serializers.CharField(max_length=max_length(GoldAnswer, "label"))
+
+
+class QualityScoreOutput(serializers.Serializer):
+    project = serializers.IntegerField(source="project_id")
+    project_title = serializers.CharField(source="project.title")
+    contributor = serializers.IntegerField(source="contributor_id")
+    contributor_name = serializers.CharField(source="contributor.display_name")
+    score = serializers.DecimalField(**digits(QualityScore, "score"))
+    inputs = serializers.DictField()
+    computed_at = serializers.DateTimeField()
+
+
+class ReviewerScoreOutput(serializers.Serializer):
+    email = serializers.EmailField()
+    reviewed = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    overturned = serializers.IntegerField()
+    gold_reviewed = serializers.IntegerField()
+    gold_consistent = serializers.IntegerField()
+    gold_accuracy = serializers.FloatField(allow_null=True)
+    overturned_share = serializers.FloatField(allow_null=True)
+
+
+class ProjectQualityOutput(serializers.Serializer):
+    project_alpha = serializers.FloatField(allow_null=True)
+    experts = QualityScoreOutput(many=True)
+    reviewers = ReviewerScoreOutput(many=True)

@@ -1,0 +1,26 @@
+"""Roles inside a lab: who of its members may edit its projects and review its work.
+
+Whether someone is a lab member at all is ``accounts.permissions.is_lab_member``; the
+role they hold in one lab (owner, manager, reviewer, viewer) is decided here.
+"""
+
+from __future__ import annotations
+
+from config.errors import NotPermitted
+
+from .models import Lab, LabMembership, LabRole
+
+# May change the lab's projects: create, edit, fund, open, pause, close, staff them.
+LAB_EDITORS = (LabRole.OWNER, LabRole.MANAGER)
+# May approve and reject the work logged on the lab's projects.
+LAB_REVIEWERS = (LabRole.OWNER, LabRole.MANAGER, LabRole.REVIEWER)
+
+
+def has_lab_role(user, *, lab: Lab, roles: tuple[str, ...]) -> bool:
+    return LabMembership.objects.filter(lab=lab, user=user, role__in=roles).exists()
+
+
+def require_lab_role(actor, *, lab: Lab, roles: tuple[str, ...], to: str) -> None:
+    """Refuse anyone without one of ``roles`` in ``lab``: "Only the lab's owners or managers can ``to``."."""
+    if not has_lab_role(actor, lab=lab, roles=roles):
+        raise NotPermitted(f"Only the lab's {' or '.join(roles)}s can {to}.")
