@@ -3,17 +3,11 @@ import zoneinfo
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 
+from . import permissions
+from .roles import OPS_ROLES as OPS_ROLES
+from .roles import SELF_SIGN_UP_ROLES as SELF_SIGN_UP_ROLES
+from .roles import Role as Role
 
-class Role(models.TextChoices):
-    EXPERT = "expert", "Expert"
-    LAB_MEMBER = "lab_member", "Lab member"
-    OPS_REVIEWER = "ops_reviewer", "Operations reviewer"
-    OPS_FINANCE = "ops_finance", "Operations finance"
-
-
-OPS_ROLES = frozenset({Role.OPS_REVIEWER, Role.OPS_FINANCE})
-# Operations accounts are created by an administrator (``manage.py ops_user_create``).
-SELF_SIGN_UP_ROLES = (Role.EXPERT, Role.LAB_MEMBER)
 TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
@@ -58,33 +52,23 @@ class User(AbstractUser):
 
     @property
     def is_ops(self) -> bool:
-        from .permissions import is_ops
-
-        return is_ops(self)
+        return permissions.is_ops(self)
 
     @property
     def is_ops_reviewer(self) -> bool:
-        from .permissions import is_ops_reviewer
-
-        return is_ops_reviewer(self)
+        return permissions.is_ops_reviewer(self)
 
     @property
     def is_ops_finance(self) -> bool:
-        from .permissions import is_ops_finance
-
-        return is_ops_finance(self)
+        return permissions.is_ops_finance(self)
 
     @property
     def is_expert(self) -> bool:
-        from .permissions import is_expert
-
-        return is_expert(self)
+        return permissions.is_expert(self)
 
     @property
     def is_lab_member(self) -> bool:
-        from .permissions import is_lab_member
-
-        return is_lab_member(self)
+        return permissions.is_lab_member(self)
 
     @property
     def has_mfa(self) -> bool:

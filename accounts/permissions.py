@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from config.errors import NotPermitted
 
-from .models import OPS_ROLES, Role
+from .roles import OPS_ROLES, Role
 
 
 def _role(user) -> str | None:
