@@ -1,39 +1,14 @@
-"""Expert pages about the expert themself: the dashboard and the profile."""
+"""The expert's profile page (their home page, which also shows their vetting, is ``vetting.views.dashboard``)."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from config.decorators import expert_required
 from config.errors import ApplicationError
-from vetting import selectors as vetting_selectors
-from vetting.models import AttemptStatus
 
-from .forms import ProfileForm, add_service_error, country_label, language_labels, subdivision_label
-from .models import Tier
+from .forms import ProfileForm, add_service_error
 from .selectors import contributor_for_user
 from .services import contributor_profile_save
-
-
-@expert_required
-def expert_dashboard(request):
-    contributor = contributor_for_user(user=request.user)
-    context = {"contributor": contributor}
-    if contributor is not None:
-        summary = vetting_selectors.credential_summary(contributor=contributor)
-        context.update(
-            tier_label=Tier(contributor.tier).label if contributor.tier else "",
-            credential_summary=summary,
-            credential_total=sum(summary.values()),
-            open_questions=vetting_selectors.open_questions_of(contributor=contributor),
-            open_cases=vetting_selectors.cases_open_of(contributor=contributor),
-            attempts_in_progress=vetting_selectors.attempts_of(contributor=contributor).filter(
-                status=AttemptStatus.IN_PROGRESS
-            ),
-            country=country_label(contributor.country),
-            subdivision=subdivision_label(contributor.subdivision, contributor.country),
-            languages=language_labels(contributor.languages),
-        )
-    return render(request, "contributors/dashboard.html", context)
 
 
 @expert_required

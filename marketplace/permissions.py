@@ -1,7 +1,10 @@
 """Roles inside a lab: who of its members may edit its projects and review its work.
 
 Whether someone is a lab member at all is ``accounts.permissions.is_lab_member``; the
-role they hold in one lab (owner, manager, reviewer, viewer) is decided here.
+role they hold in one lab (owner, manager, reviewer, viewer) is decided here. Services
+refuse with ``require_lab_role``; pages ask the ``can_*`` functions (with the role that
+``selectors.lab_role_of`` returns, ``None`` outside the lab) to show only the forms and
+buttons a person can use.
 """
 
 from __future__ import annotations
@@ -24,3 +27,21 @@ def require_lab_role(actor, *, lab: Lab, roles: tuple[str, ...], to: str) -> Non
     """Refuse anyone without one of ``roles`` in ``lab``: "Only the lab's owners or managers can ``to``."."""
     if not has_lab_role(actor, lab=lab, roles=roles):
         raise NotPermitted(f"Only the lab's {' or '.join(roles)}s can {to}.")
+
+
+def can_add_lab_members(role: str | None) -> bool:
+    return role == LabRole.OWNER
+
+
+def can_edit_projects(role: str | None) -> bool:
+    """Draft, edit, fund and open projects, change their rates, invite and answer experts, keep gold tasks."""
+    return role in LAB_EDITORS
+
+
+def can_review_work(role: str | None) -> bool:
+    """Approve and reject time entries and tasks, and decide appeals."""
+    return role in LAB_REVIEWERS
+
+
+def role_label(role: str | None) -> str:
+    return LabRole(role).label if role else ""

@@ -11,8 +11,8 @@ from accounts.models import Role, User
 from audit.models import AuditEvent
 from contributors.models import Contributor, ContributorStatus, Tier
 from vetting import services as vetting_services
-from vetting import views as vetting_views
 from vetting.models import CaseStatus, Credential, CredentialStatus, TierDecision, TierDecisionStatus
+from vetting.views import paging as vetting_paging
 
 from .factories import PASSWORD, PDF_BYTES, PNG_BYTES, UserFactory, make_credential, make_expert, totp_code
 
@@ -237,7 +237,7 @@ def test_contributor_list_searches_and_paginates(reviewer_browser, monkeypatch):
     page = reviewer_browser.get("/ops/contributors/?search=alice").content.decode()
     assert "Alice Cardio" in page
     assert "Bob Law" not in page
-    monkeypatch.setattr(vetting_views, "PAGE_SIZE", 1)
+    monkeypatch.setattr(vetting_paging, "PAGE_SIZE", 1)
     first = reviewer_browser.get("/ops/contributors/").content.decode()
     assert "Page 1 of 2" in first
     assert reviewer_browser.get("/ops/contributors/?tier=wizard").status_code == 400
@@ -400,7 +400,7 @@ def test_audit_page_filters_and_paginates(reviewer_browser, ops_reviewer, monkey
     assert "vetting.credential.review_started" in by_target
     assert "vetting.credential.submitted" not in by_target
 
-    monkeypatch.setattr(vetting_views, "AUDIT_PAGE_SIZE", 1)
+    monkeypatch.setattr(vetting_paging, "AUDIT_PAGE_SIZE", 1)
     first = reviewer_browser.get("/ops/audit/?action=vetting.credential").content.decode()
     assert "Page 1 of 2" in first
     assert "?action=vetting.credential&amp;page=2" in first
