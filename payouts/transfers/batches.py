@@ -57,6 +57,7 @@ from payouts.models import (
 )
 from payouts.transfers.carry import carry_reason
 from payouts.transfers.sending import payout_send_task
+from payouts.transfers.states import payout_move
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ def payout_batch_create(*, actor: User, run: PayRun) -> PayoutBatch:
 
         def place(payout: Payout) -> None:
             reason = reasons[(payout.contributor_id, payout.currency)]
-            payout.status = PayoutStatus.HELD if reason else PayoutStatus.PENDING
+            payout_move(payout, PayoutStatus.HELD if reason else PayoutStatus.PENDING)
             payout.hold_reason, payout.hold_detail, payout.hold = reason or ("", "", None)
 
         new = [

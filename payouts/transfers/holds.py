@@ -20,6 +20,7 @@ from payouts.models import (
     PayoutStatus,
 )
 from payouts.transfers.carry import hold_detail
+from payouts.transfers.states import payout_move
 
 
 def payout_hold_place(*, actor: User, contributor: Contributor, reason: str, review_by: date) -> PayoutHold:
@@ -53,7 +54,7 @@ def payout_hold_place(*, actor: User, contributor: Contributor, reason: str, rev
         )
         detail = hold_detail(PayoutHoldReason.ON_HOLD, hold=hold)
         for payout in held:
-            payout.status = PayoutStatus.HELD
+            payout_move(payout, PayoutStatus.HELD)
             payout.hold_reason = PayoutHoldReason.ON_HOLD
             payout.hold_detail = detail
             payout.hold = hold

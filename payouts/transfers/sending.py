@@ -35,6 +35,7 @@ from payouts.models import (
     PayoutStatus,
 )
 from payouts.transfers.carry import CarryReason, carry_reason, hold_detail
+from payouts.transfers.states import payout_move
 from payouts.transfers.throttle import stripe_request_slot
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def _check_transfer_is_this_payout(payout: Payout, transfer: gateway.Transfer) -
 def _mark_paid(payout: Payout, transfer: gateway.Transfer) -> None:
     """Record the transfer and book it: debit the expert's payable, credit Stripe clearing."""
     _check_transfer_is_this_payout(payout, transfer)
-    payout.status = PayoutStatus.PAID
+    payout_move(payout, PayoutStatus.PAID)
     payout.stripe_transfer_id = transfer.id
     payout.paid_at = timezone.now()
     payout.last_error = ""
@@ -113,7 +114,7 @@ def _mark_paid(payout: Payout, transfer: gateway.Transfer) -> None:
 
 
 def _mark_failed(payout: Payout, refusal: gateway.TransferRefused) -> None:
-    payout.status = PayoutStatus.FAILED
+    payout_move(payout, PayoutStatus.FAILED)
     payout.failed_at = timezone.now()
     payout.failure_code = refusal.stripe_code[:100]
     payout.failure_message = refusal.message[:500]
@@ -157,7 +158,7 @@ def payout_send(*, payout_id: int) -> Payout:
             account = getattr(payout.contributor, "payout_account", None)
             reason = _hold_at_send(payout, account)
             if reason is not None:
-                payout.status = PayoutStatus.HELD
+                payout_move(payout, PayoutStatus.HELD)
                 payout.hold_reason, payout.hold_detail, payout.hold = reason
                 payout.save(update_fields=["status", "hold_reason", "hold_detail", "hold"])
                 audit_record(
@@ -169,7 +170,7 @@ def payout_send(*, payout_id: int) -> Payout:
                     reason=payout.hold_detail,
                 )
                 return payout
-            payout.status = PayoutStatus.SUBMITTED
+            payout_move(payout, PayoutStatus.SUBMITTED)
             payout.submitted_at = now
             payout.destination = account.stripe_account_id
         payout.attempts += 1
@@ -297,7 +298,7 @@ def payout_reverse_from_provider(*, transfer_id: str) -> Payout | None:
                 legs=legs,
             )
         before = {"status": payout.status, "amount_reversed_minor": payout.amount_reversed_minor}
-        payout.status = PayoutStatus.REVERSED
+        payout_move(payout, PayoutStatus.REVERSED)
         payout.amount_reversed_minor = transfer.amount_reversed_minor
         payout.reversed_at = timezone.now()
         payout.save(update_fields=["status", "amount_reversed_minor", "reversed_at"])
