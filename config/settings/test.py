@@ -18,6 +18,15 @@ os.environ["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
 from .base import *  # noqa: F403
 from .base import DATABASES, REPLICA_DATABASE, REST_FRAMEWORK, STORAGES
 
+# A process a test starts (a Celery worker, manage.py) runs at the test's moment, not at
+# the real one: tests/clock.py puts how far that moment is from the real clock here.
+if _clock_offset := os.environ.get("TEST_CLOCK_OFFSET_SECONDS"):
+    import time
+
+    import time_machine
+
+    time_machine.travel(time.time() + float(_clock_offset), tick=True).start()
+
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
