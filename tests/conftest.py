@@ -31,9 +31,16 @@ def pytest_unconfigure(config):
 def pytest_generate_tests(metafunc):
     # @pytest.mark.moments: the test runs at the run's moment and at each of clock.MOMENTS.
     if metafunc.definition.get_closest_marker("moments"):
-        # First, so that every fixture of the test makes its data at that moment.
-        metafunc.fixturenames.insert(0, "moment")
+        metafunc.fixturenames.append("moment")
         metafunc.parametrize("moment", [None, *clock.MOMENTS.values()], ids=["at", *clock.MOMENTS], indirect=True)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        # (The parametrized copies of a test share one list of fixture names.)
+        if item.get_closest_marker("moments") and item.fixturenames[:1] != ["moment"]:
+            # Set up first, so that every other fixture of the test makes its data at that moment.
+            item.fixturenames.insert(0, "moment")
 
 
 @pytest.fixture
@@ -45,6 +52,7 @@ def moment(request):
     clock.travel_to(request.param)
     yield request.param
     clock.travel_back()
+
 
 # Rows that data migrations load: (model label, migration module) pairs.
 _MIGRATION_DATA = [
