@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 TEST_SETTINGS := config.settings.test
 
-.PHONY: install browser run migrate test lint stop bench clean
+.PHONY: install browser run migrate test lint stop bench bench-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 is required (python3.13 not found)"; exit 1; }
@@ -37,11 +37,14 @@ migrate: install
 run: migrate
 	@bin/run
 
+# The tests run at a fixed moment (tests/clock.py); PYTEST_ARGS=--at=2026-12-07T01:00:00Z runs
+# them all at another. They use a Redis of their own, never the one of `make run`.
 test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory bench-smoke
 
 lint: install
 	$(BIN)/ruff check .
@@ -49,6 +52,12 @@ lint: install
 
 bench: install
 	@for script in bench/[!_]*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
+
+# Every benchmark at a tiny size, in a database of its own (bench/_django.py), so that none
+# stops working unnoticed: each must run through to its figures. Part of `make test`.
+bench-smoke: install
+	@for script in bench/[!_]*.py; do [ -e "$$script" ] || continue; echo "== $$script (smoke)"; \
+		BENCH_SIZE=smoke $(BIN)/python "$$script" || { echo "bench smoke run failed: $$script"; exit 1; }; done
 
 # Stops the embedded PostgreSQL and Redis started when no DATABASE_URL / REDIS_URL is set.
 stop:

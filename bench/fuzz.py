@@ -13,13 +13,14 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import _django
+
+ROOT = _django.ROOT
 
 
 def main() -> int:
-    examples = os.environ.get("FUZZ_EXAMPLES", "60")
+    examples = os.environ.get("FUZZ_EXAMPLES", _django.size("60", "1"))
     environment = {**os.environ, "FUZZ_EXAMPLES": examples, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     started = time.perf_counter()
     result = subprocess.run(

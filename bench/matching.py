@@ -22,7 +22,7 @@ FROM generate_series(1, %(n)s) g;
 INSERT INTO contributors_contributor (
     user_id, legal_name, display_name, country, subdivision, timezone, languages, education_level, skills,
     weekly_availability_hours, content_opt_outs, weekly_exposure_cap_minutes, status, tier, quality_score,
-    created_at, updated_at)
+    specialty_ids, specialty_families, verified_credential_kinds, verified_credential_families, created_at, updated_at)
 SELECT u.id, u.full_name, u.full_name,
        (ARRAY['US','GB','DE','FR','CA','IN','PH','KE','BR','MX'])[1 + (u.id %% 10)],
        CASE WHEN u.id %% 10 = 0 THEN (ARRAY['US-CA','US-NY','US-WA','US-TX'])[1 + (u.id / 10 %% 4)] ELSE '' END,
@@ -35,7 +35,7 @@ SELECT u.id, u.full_name, u.full_name,
        CASE WHEN u.id %% 20 = 0 THEN 'applicant' ELSE 'active' END,
        (ARRAY['bulk','crowd','generalist','domain','expert'])[1 + (u.id * 3 %% 5)],
        ((u.id * 37) %% 1000) / 1000.0,
-       now(), now()
+       '{}', '{}', '{}', '{}', now(), now()
 FROM accounts_user u WHERE u.email LIKE 'bench%%@bench.example';
 
 WITH leaves AS (SELECT array_agg(id ORDER BY id) AS ids, count(*) AS n FROM contributors_domain WHERE parent_id IS NOT NULL)
@@ -130,8 +130,8 @@ def median_ms(fn, runs: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--experts", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--experts", type=int, default=_django.size(100_000, 300))
+    parser.add_argument("--runs", type=int, default=_django.size(30, 3))
     args = parser.parse_args()
     _django.setup()
     ensure_profiles(args.experts)
@@ -140,16 +140,13 @@ def main() -> None:
     import psycopg
     from django.db import connection
 
+    from maintenance.postgres import DatabaseAddress
     from marketplace.matching import match_parameters, match_sql, ranked_candidates
 
     params = match_parameters(project_id=project.pk, limit=50)
     sql = match_sql(params)
     found = ranked_candidates(project_id=project.pk, limit=50)
-    settings = connection.settings_dict
-    bare = psycopg.connect(
-        dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"] or None,
-        host=settings["HOST"] or None, port=settings["PORT"] or None,
-    )  # fmt: skip
+    bare = DatabaseAddress.from_settings(connection.settings_dict).connect()
     with bare.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM contributors_contributor WHERE status = 'active'")
         active = cursor.fetchone()[0]

@@ -71,8 +71,8 @@ def clear(cursor) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--payouts", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=4, help="threads of the embedded Celery worker")
+    parser.add_argument("--payouts", type=int, default=_django.size(10_000, 20))
+    parser.add_argument("--workers", type=int, default=_django.size(4, 2), help="threads of the embedded Celery worker")
     parser.add_argument("--rate-limit", type=float, default=0, help="PAYOUT_RATE_LIMIT_PER_SECOND (0: off)")
     args = parser.parse_args()
 

@@ -16,7 +16,7 @@ from datetime import timedelta
 import _django
 
 EXPERTS = 100_000
-PROJECTS = 2_000
+PROJECTS = _django.size(2_000, 20)
 
 # 50 jurisdictions: every shipped place plus states and provinces that fall back to their
 # national minimum.
@@ -168,8 +168,8 @@ def generate(cursor, args, start, per_expert: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--entries", type=int, default=10_000_000)
-    parser.add_argument("--experts", type=int, default=EXPERTS)
+    parser.add_argument("--entries", type=int, default=_django.size(10_000_000, 2_000))
+    parser.add_argument("--experts", type=int, default=_django.size(EXPERTS, 200))
     parser.add_argument(
         "--reuse", action="store_true", help="keep the work items of an earlier run of the same size when present"
     )

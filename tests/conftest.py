@@ -1,10 +1,58 @@
+import os
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.models import Role
 
+from . import clock
 from .factories import PASSWORD, make_ops, totp_code
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--at",
+        default=os.environ.get("TESTS_AT") or clock.DEFAULT_MOMENT,
+        help=f"the moment the whole run starts at, with its offset (default TESTS_AT or {clock.DEFAULT_MOMENT}); "
+        "the clock ticks from there",
+    )
+
+
+def pytest_configure(config):
+    # As early as can be: collection and session fixtures already see the run's moment.
+    clock.travel_to(config.getoption("at"))
+
+
+def pytest_unconfigure(config):
+    clock.travel_back()
+
+
+def pytest_generate_tests(metafunc):
+    # @pytest.mark.moments: the test runs at the run's moment and at each of clock.MOMENTS.
+    if metafunc.definition.get_closest_marker("moments"):
+        metafunc.fixturenames.append("moment")
+        metafunc.parametrize("moment", [None, *clock.MOMENTS.values()], ids=["at", *clock.MOMENTS], indirect=True)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        # (The parametrized copies of a test share one list of fixture names.)
+        if item.get_closest_marker("moments") and item.fixturenames[:1] != ["moment"]:
+            # Set up first, so that every other fixture of the test makes its data at that moment.
+            item.fixturenames.insert(0, "moment")
+
+
+@pytest.fixture
+def moment(request):
+    """The moment a test marked ``moments`` runs at (None: the run's own)."""
+    if request.param is None:
+        yield None
+        return
+    clock.travel_to(request.param)
+    yield request.param
+    clock.travel_back()
+
 
 # Rows that data migrations load: (model label, migration module) pairs.
 _MIGRATION_DATA = [

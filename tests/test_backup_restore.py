@@ -9,7 +9,6 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -20,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from audit.models import AuditEvent
+from config.db import database_url
 from maintenance.backup import manifest_path_for
 from maintenance.postgres import DatabaseAddress, PgTool, choose_pg_tool
 from marketplace.services import invitation_send, staffing_request_accept, time_entry_log, work_approve
@@ -68,14 +68,6 @@ def source_counts() -> dict[str, int]:
     return {model._meta.db_table: model.objects.count() for model in KEY_MODELS}
 
 
-def database_url(dbname: str) -> str:
-    settings_dict = connection.settings_dict
-    credentials = quote(settings_dict["USER"] or "postgres")
-    if settings_dict["PASSWORD"]:
-        credentials += ":" + quote(settings_dict["PASSWORD"])
-    return f"postgres://{credentials}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/{dbname}"
-
-
 @pytest.fixture
 def empty_database():
     """A new, empty database on the test server, dropped afterwards: (its URL, a function counting rows in it)."""
@@ -83,10 +75,10 @@ def empty_database():
     admin = DatabaseAddress.from_settings(connection.settings_dict).with_database("postgres")
     with admin.connect(autocommit=True) as conn:
         conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
-    url = database_url(name)
+    url = database_url(name=name)
 
     def rows(table: str) -> int:
-        with psycopg.connect(url) as conn:
+        with DatabaseAddress.from_url(url).connect() as conn:
             query = psycopg.sql.SQL("SELECT count(*) FROM {}").format(psycopg.sql.Identifier(table))
             return conn.execute(query).fetchone()[0]
 
@@ -108,7 +100,7 @@ def restore(dump: Path, url: str, *extra: str) -> str:
 
 
 def relations_in(url: str) -> int:
-    with psycopg.connect(url) as conn:
+    with DatabaseAddress.from_url(url).connect() as conn:
         return conn.execute(
             "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = 'public' AND c.relkind = 'r'"
@@ -149,7 +141,7 @@ def test_a_database_that_is_not_empty_is_refused_unless_forced(stripe_server, tm
     url, rows = empty_database
     restore(dump, url)
     # Something happens in the restored copy that the backup does not know about.
-    with psycopg.connect(url) as conn:
+    with DatabaseAddress.from_url(url).connect() as conn:
         conn.execute("CREATE TABLE scratch_notes (note text)")
 
     with pytest.raises(CommandError, match=r"is not empty \(\d+ tables, views or sequences\).*--force"):

@@ -13,6 +13,7 @@ from marketplace.selectors import budget_burn
 from marketplace.services import time_entry_log, work_approve
 from payouts.weeks import week_of
 
+from .clock import today_in
 from .factories import make_lab, make_open_project
 from .test_pages_marketplace import log_in
 from .test_pages_pay import _engaged, text_of
@@ -52,13 +53,15 @@ def test_a_budget_that_runs_short_is_marked_where_it_runs_out():
     assert within.runs_out_on is None and "within its budget" in within.svg and "<circle" not in within.svg
 
 
+@pytest.mark.moments
 def test_the_project_page_charts_approved_spend_by_week_against_the_funding(stripe_server):
     lab, owner = make_lab(name="Chart Lab")
     project = make_open_project(lab, owner, min_tier="bulk", required_credential_kinds=[], rate_minor=9000)
     Project.objects.filter(pk=project.pk).update(starts_on=timezone.now().date() - timedelta(days=21))
     project.refresh_from_db()
     engagement = _engaged(project, owner)
-    monday = week_of(timezone.now().date())[0]
+    # The expert's own week: in Los Angeles, the first hours of a Monday in UTC are still Sunday.
+    monday = week_of(today_in(engagement.contributor.timezone))[0]
     for weeks_back, minutes in ((2, 60), (1, 90), (1, 30)):
         entry = time_entry_log(
             actor=engagement.contributor.user,

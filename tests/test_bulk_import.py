@@ -332,6 +332,7 @@ def test_an_ended_engagement_takes_no_more_time(engaged, client_for):
     assert response.json()["rows"][0]["code"] == "engagement_ended"
 
 
+@pytest.mark.moments
 def test_a_locked_pay_week_refuses_its_rows(engaged, client_for):
     first, _, _ = engaged
     start, end = week_of(_at(1, 9).date())

@@ -241,6 +241,7 @@ def test_nav_links_lead_to_the_pay_pages(week, ops_reviewer):
 # --- operations: starting a run -----------------------------------------------------------
 
 
+@pytest.mark.moments
 def test_the_start_form_suggests_last_week_and_explains_a_refusal_next_to_the_field(preparer_browser):
     browser = preparer_browser
     page = browser.get("/ops/pay-runs/")

@@ -117,6 +117,7 @@ def per_task(stripe_server):
 # --- the expert's week ------------------------------------------------------------------
 
 
+@pytest.mark.moments
 def test_an_expert_logs_a_week_of_mixed_work_on_the_timesheet(hourly):
     engagement, _ = hourly
     browser = log_in(engagement.contributor.user)

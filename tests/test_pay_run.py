@@ -184,6 +184,7 @@ def test_rerun_replaces_a_draft_and_an_approved_week_is_never_reopened(
         _minutes(engagement, last_week()[0] + timedelta(days=1), 30)
 
 
+@pytest.mark.moments
 def test_the_current_week_cannot_be_run_before_it_ends():
     preparer, _ = make_ops(Role.OPS_FINANCE)
     with pytest.raises(ApplicationError) as early:
@@ -342,6 +343,7 @@ def test_a_quality_bonus_is_paid_with_its_inputs_recorded(stripe_server, django_
     assert (statement.pay_minor, statement.topup_minor) == (990, 0)
 
 
+@pytest.mark.moments
 def test_work_approved_after_its_week_was_paid_is_an_adjustment_in_a_later_week(
     stripe_server, django_capture_on_commit_callbacks, capsys
 ):

@@ -9,11 +9,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role
 from config.celery import app
+from config.db import database_url
 from marketplace.services import (
     invitation_send,
     staffing_request_accept,
@@ -132,19 +132,13 @@ def _statements(run: PayRun) -> tuple[list, list]:
     return statements, lines
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def two_worker_processes(settings, tmp_path):
     """Two `celery worker` processes of the application, on the test database."""
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": settings.CELERY_BROKER_URL,
     }
     logs = [tmp_path / f"worker{n}.log" for n in (1, 2)]

@@ -14,7 +14,6 @@ import time
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import pytest
 from django.db import connection
@@ -22,6 +21,7 @@ from django.test import Client
 
 from accounts.models import Role
 from config.celery import app
+from config.db import database_url
 from config.errors import ApplicationError
 from payouts.ledger.selectors import account_balances
 from payouts.models import JournalEntry, Payout, PayoutBatch, PayoutStatus, StripeEvent
@@ -150,11 +150,10 @@ def test_a_payout_whose_key_stripe_may_have_forgotten_is_found_by_its_group_befo
 
 
 def _worker_env(stripe_server, settings) -> dict:
-    database = urlparse(os.environ["DATABASE_URL"])._replace(path="/" + connection.settings_dict["NAME"])
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": urlunparse(database),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "STRIPE_API_BASE": stripe_server.url,
         "STRIPE_TIMEOUT_SECONDS": "60",

@@ -92,6 +92,7 @@ def test_every_transition_is_allowed_or_refused_as_the_state_machine_says(
         assert AuditEvent.objects.count() == events_before
 
 
+@pytest.mark.moments
 def test_expiry_sweep_flags_then_expires_and_is_idempotent(client_for, reviewer_client, mailoutbox):
     contributor = make_expert()
     soon = timezone.now().date() + timedelta(days=20)
@@ -378,6 +379,7 @@ def test_deactivation_goes_through_warning_notice_response_decision_and_appeal(
     assert decision_event.after["earned_pay"] == "unaffected"
 
 
+@pytest.mark.moments
 def test_expert_cannot_respond_after_the_window(reviewer_client, client_for):
     contributor = make_expert()
     expert = client_for(contributor.user)
@@ -392,6 +394,7 @@ def test_expert_cannot_respond_after_the_window(reviewer_client, client_for):
     assert decided.json()["status"] == "dismissed"
 
 
+@pytest.mark.moments
 def test_a_credential_issued_today_is_accepted_and_tomorrow_refused(client_for):
     # A credential issued today is valid; tomorrow is not.
     contributor = make_expert()

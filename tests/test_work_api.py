@@ -34,6 +34,7 @@ def _iso(days_ago: int, hour: int) -> str:
     return datetime(day.year, day.month, day.day, hour, tzinfo=LA).isoformat()
 
 
+@pytest.mark.moments
 def test_a_week_of_work_reviewed_appealed_and_auto_approved(client_for, stripe_server):
     lab, owner = make_lab()
     hourly = _running(lab, owner, headcount=3)

@@ -75,6 +75,7 @@ def _refused(field: str, call) -> ApplicationError:
     return refused.value
 
 
+@pytest.mark.moments
 def test_a_week_of_mixed_work_is_logged_in_the_experts_own_days(engaged):
     engagement, _ = engaged
     kinds = ["task_work", "training", "onboarding", "assessment", "meeting", "review", "task_work"]
@@ -148,6 +149,7 @@ def test_more_than_24_hours_on_one_day_is_refused(engaged):
     assert "1400 minutes are already logged" in error.fields["work_date"][0]
 
 
+@pytest.mark.moments
 def test_a_locked_pay_week_refuses_new_time(engaged):
     engagement, _ = engaged
     day = _at(1, 9).date()
@@ -249,6 +251,7 @@ def test_rejection_needs_a_reason_and_the_appeal_goes_to_another_reviewer(engage
         work_appeal(actor=expert, item=entry, reason="again")
 
 
+@pytest.mark.moments
 def test_appeal_window_closes(engaged):
     engagement, owner = engaged
     entry = _log(engagement, _at(1, 9), _at(1, 10))
@@ -259,6 +262,7 @@ def test_appeal_window_closes(engaged):
     assert late.value.code == "window_closed"
 
 
+@pytest.mark.moments
 def test_unreviewed_work_is_auto_approved_after_the_window_and_the_expert_is_told(
     engaged, mailoutbox, django_capture_on_commit_callbacks
 ):

@@ -1,10 +1,31 @@
 """Test settings: real PostgreSQL and Redis, fast hashing, captured mail."""
 
+import os
 import tempfile
 from pathlib import Path
 
+from config import embedded
+
+# A Redis apart from the one `make run` uses (embedded.redis_url_for_tests says why),
+# decided before the base settings read REDIS_URL, so that they never start or reach
+# that one. TEST_REDIS_URL keeps the choice for the processes a test starts (Celery
+# workers, manage.py), which load these settings again with this environment.
+os.environ["TEST_REDIS_URL"] = os.environ.get("TEST_REDIS_URL") or embedded.redis_url_for_tests(
+    os.environ.get("REDIS_URL", "")
+)
+os.environ["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
+
 from .base import *  # noqa: F403
 from .base import DATABASES, REPLICA_DATABASE, REST_FRAMEWORK, STORAGES
+
+# A process a test starts (a Celery worker, manage.py) runs at the test's moment, not at
+# the real one: tests/clock.py puts how far that moment is from the real clock here.
+if _clock_offset := os.environ.get("TEST_CLOCK_OFFSET_SECONDS"):
+    import time
+
+    import time_machine
+
+    time_machine.travel(time.time() + float(_clock_offset), tick=True).start()
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
