@@ -21,7 +21,7 @@ from marketplace.services import (
 )
 from payouts.models import PayPeriodStatus, PayRun, PayRunStatus, PayStatement
 from payouts.payruns.services import _progress_key, pay_run_approve, pay_run_compute
-from payouts.views import pay as pay_views
+from payouts.views import payruns as pay_views
 from payouts.weeks import week_of
 
 from .factories import PASSWORD, UserFactory, make_lab, make_open_project, make_ops, make_vetted_expert, totp_code

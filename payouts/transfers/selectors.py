@@ -139,6 +139,13 @@ def payout_batch_payouts(*, batch, status: str = "") -> QuerySet:
     return payouts.filter(status=status) if status else payouts
 
 
+def payouts_sent_again(*, payout_ids: list[int]) -> set[int]:
+    """Which of these payouts a later payout sends again (after they failed or were reversed)."""
+    from payouts.models import Payout
+
+    return set(Payout.objects.filter(replaces_id__in=payout_ids).values_list("replaces_id", flat=True))
+
+
 def payout_holds(*, active_only: bool = True) -> QuerySet:
     from payouts.models import PayoutHold
 
