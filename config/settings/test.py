@@ -34,7 +34,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 
 # A replica alias on the test database itself, so the reports' routing can be checked
-# (tests/test_reporting_replica.py). Like a real replica it is another connection and
+# (tests/config/test_reporting_replica.py). Like a real replica it is another connection and
 # sees only committed rows, which a test inside a rolled-back transaction never has:
 # reports read the default connection unless a test turns the replica on.
 DATABASES[REPLICA_DATABASE] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}

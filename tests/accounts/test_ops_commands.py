@@ -15,12 +15,12 @@ from accounts.mfa import totp_code_valid
 from accounts.models import Role, User
 from audit.models import AuditEvent
 
-from .factories import UserFactory, totp_code
+from tests.helpers.factories import UserFactory, totp_code
 
 pytestmark = pytest.mark.django_db
 
 STRONG_PASSWORD = "amber-lantern-quarry-41"
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def create_ops(email="sam.okoro@ops.example", role="ops_reviewer", full_name="Sam Okoro") -> str:

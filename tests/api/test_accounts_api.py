@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from accounts.models import Role, User
 from audit.models import AuditEvent
 
-from .factories import PASSWORD, UserFactory, make_ops, totp_code
+from tests.helpers.factories import PASSWORD, UserFactory, make_ops, totp_code
 
 pytestmark = pytest.mark.django_db
 

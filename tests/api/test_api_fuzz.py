@@ -23,7 +23,7 @@ from schemathesis.specs.openapi import checks as openapi_checks
 
 from accounts.models import Role
 
-from .factories import make_expert, make_lab, make_ops, make_vetted_expert
+from tests.helpers.factories import make_expert, make_lab, make_ops, make_vetted_expert
 
 load_all_checks()
 
@@ -49,7 +49,7 @@ application = get_wsgi_application()
 schema = schemathesis.openapi.from_dict(_openapi())
 schema.app = application
 GENERATED: dict[str, int] = {}
-REPORT = Path(__file__).resolve().parent.parent / "test-output" / "api-fuzz.json"
+REPORT = Path(__file__).resolve().parents[2] / "test-output" / "api-fuzz.json"
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from api.models import IdempotentRequest
 from vetting.models import Credential, TierDecision
 
-from .factories import make_expert, pdf_upload
+from tests.helpers.factories import make_expert, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +104,7 @@ def test_every_create_post_in_the_api_honours_idempotency_keys():
     """Each POST handler is either idempotent or says why it needs not be."""
     from django.urls import get_resolver
 
-    from .test_permission_matrix import _api_routes
+    from tests.helpers.api import api_routes
 
     views = {}
     for pattern in get_resolver().url_patterns:
@@ -112,7 +112,7 @@ def test_every_create_post_in_the_api_honours_idempotency_keys():
             for sub in pattern.url_patterns:
                 views[sub.name] = getattr(sub.callback, "view_class", None) or getattr(sub.callback, "cls", None)
     unmarked = []
-    for name, method in _api_routes():
+    for name, method in api_routes():
         if method != "post":
             continue
         handler = views[name].post

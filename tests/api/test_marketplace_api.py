@@ -13,7 +13,7 @@ from marketplace.models import Engagement, FundingStatus, Project, ProjectFundin
 from marketplace.services import invitation_send, staffing_request_accept
 from payouts.models import StripeEvent
 
-from .factories import (
+from tests.helpers.factories import (
     UserFactory,
     make_lab,
     make_open_project,
@@ -249,7 +249,7 @@ def test_candidates_are_ranked_with_reasons_and_ineligible_experts_never_appear(
     make_vetted_expert(tier="domain", country="FR", subdivision="")  # country not allowed
     make_vetted_expert(tier="generalist")  # tier too low
     make_vetted_expert(tier="domain", languages=["es"])  # no English
-    from .factories import make_expert
+    from tests.helpers.factories import make_expert
 
     make_expert()  # applicant: no verified credential, no tier
     candidates = client_for(owner).get(f"/api/projects/{project.pk}/candidates/").json()

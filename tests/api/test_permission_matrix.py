@@ -5,7 +5,6 @@ fails the suite instead of shipping unchecked.
 """
 
 import pytest
-from django.urls import URLPattern, get_resolver
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -17,7 +16,8 @@ from vetting.services import (
     tier_decision_propose,
 )
 
-from .factories import make_expert, make_lab, make_open_project, make_ops, make_vetted_expert
+from tests.helpers.api import api_routes as _api_routes
+from tests.helpers.factories import make_expert, make_lab, make_open_project, make_ops, make_vetted_expert
 
 ROLES = [
     "anonymous",
@@ -153,25 +153,6 @@ MATRIX = {
 }
 
 
-def _api_routes() -> list[tuple[str, str]]:
-    routes = []
-    resolver = get_resolver()
-
-    def walk(patterns, prefix=""):
-        for pattern in patterns:
-            if isinstance(pattern, URLPattern):
-                view = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
-                if prefix.startswith("api/") and view is not None:
-                    for method in ("get", "post", "put", "patch", "delete"):
-                        if hasattr(view, method):
-                            routes.append((pattern.name, method))
-            else:
-                walk(pattern.url_patterns, prefix + str(pattern.pattern))
-
-    walk(resolver.url_patterns)
-    return routes
-
-
 def test_every_api_route_has_an_entry_in_the_matrix():
     missing = sorted(set(_api_routes()) - set(MATRIX))
     assert not missing, f"add these routes to the permission matrix: {missing}"
@@ -226,7 +207,7 @@ def _payout_objects(expert):
     from payouts.transfers.batches import payout_batch_create
     from payouts.transfers.holds import payout_hold_place
 
-    from .payout_data import approved_pay_run_in_bulk
+    from tests.helpers.payouts import approved_pay_run_in_bulk
 
     run = approved_pay_run_in_bulk(experts=1, period_start=date(2024, 3, 4), prefix="matrix")
     batch = payout_batch_create(actor=make_ops(Role.OPS_FINANCE)[0], run=run)

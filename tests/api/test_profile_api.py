@@ -5,7 +5,7 @@ import pytest
 from audit.models import AuditEvent
 from contributors.models import Contributor
 
-from .factories import UserFactory, make_expert
+from tests.helpers.factories import UserFactory, make_expert
 
 pytestmark = pytest.mark.django_db
 

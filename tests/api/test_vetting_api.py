@@ -10,7 +10,7 @@ from contributors.models import ContributorStatus
 from vetting.models import Credential, CredentialStatus, TierDecision
 from vetting.services import credentials_expiry_sweep
 
-from .factories import PDF_BYTES, PNG_BYTES, make_credential, make_expert, pdf_upload
+from tests.helpers.factories import PDF_BYTES, PNG_BYTES, make_credential, make_expert, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -220,7 +220,7 @@ def test_oversize_upload_is_refused_with_the_limit(client_for, settings):
 
 
 def test_credential_before_profile_is_refused_with_a_clear_message(client_for):
-    from .factories import UserFactory
+    from tests.helpers.factories import UserFactory
 
     user = UserFactory()
     response = client_for(user).post("/api/me/credentials/", _credential_form(), format="multipart")

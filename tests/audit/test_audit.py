@@ -11,7 +11,7 @@ from audit.services import AuditOutsideTransaction, audit_record
 from config.errors import ApplicationError
 from vetting.models import Credential
 
-from .factories import UserFactory, make_credential, make_expert
+from tests.helpers.factories import UserFactory, make_credential, make_expert
 
 pytestmark = pytest.mark.django_db
 

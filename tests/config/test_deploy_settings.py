@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 # Dummy values: the checks read settings and never connect to anything.
 PRODUCTION_ENVIRONMENT = {

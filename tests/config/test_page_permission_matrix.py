@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from accounts.models import Role
 
-from .factories import make_ops
-from .page_world import build_world, page_routes, sign_in
+from tests.helpers.factories import make_ops
+from tests.helpers.page_world import build_world, page_routes, sign_in
 
 pytestmark = pytest.mark.django_db
 

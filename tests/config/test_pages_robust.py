@@ -4,14 +4,14 @@ Every page route from the URL configuration is requested by every kind of visito
 a query string and a form full of malformed values (wrong types, impossible dates,
 NUL bytes, markup, huge numbers), against real objects and against ids that do not
 exist. A new page with path parameters and no objects to try it with in
-``tests/page_world.py`` fails the suite.
+``tests/helpers/page_world.py`` fails the suite.
 """
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from .page_world import build_world, page_routes, sign_in
+from tests.helpers.page_world import build_world, page_routes, sign_in
 
 pytestmark = pytest.mark.django_db
 

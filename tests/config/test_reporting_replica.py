@@ -21,15 +21,15 @@ from payouts.models import PayRunStatus
 from payouts.payruns.compliance import compliance_csv, compliance_summary
 from payouts.payruns.services import pay_run_approve, pay_run_compute, pay_run_start
 
-from .factories import make_ops
-from .test_pay_run import _run, _running, last_week
+from tests.helpers.factories import make_ops
+from tests.helpers.payruns import draft_pay_run, last_week, running_engagement
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 
 
 def _approved_task_work() -> None:
     """20 minutes of per-task work paid 300 cents in California: topped up to the floor."""
-    engagement, owner = _running(pay_model="per_task", rate_minor=300, task_estimate_minutes=10)
+    engagement, owner = running_engagement(pay_model="per_task", rate_minor=300, task_estimate_minutes=10)
     task = task_submit(
         actor=engagement.contributor.user,
         engagement=engagement,
@@ -43,7 +43,7 @@ def _approved_task_work() -> None:
 @pytest.fixture
 def approved_run(stripe_server, django_capture_on_commit_callbacks):
     _approved_task_work()
-    run, _ = _run(django_capture_on_commit_callbacks)
+    run, _ = draft_pay_run(django_capture_on_commit_callbacks)
     return pay_run_approve(actor=make_ops(Role.OPS_FINANCE)[0], run=run)
 
 

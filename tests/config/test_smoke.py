@@ -1,6 +1,6 @@
 import pytest
 
-from .factories import make_credential, make_expert
+from tests.helpers.factories import make_credential, make_expert
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from config.celery import app
 from maintenance.health import expected_queues
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # What each kind of work is, by what the task does; a new task is added to its kind here.
 QUEUE_OF_KIND = {"sweeps": "celery", "mail": "mail", "pay runs": "payruns", "reports": "reports", "payouts": "payouts"}

@@ -13,7 +13,7 @@ from vetting.models import Credential, CredentialStatus
 from vetting.services import credential_review_start, credential_verify
 from vetting.tasks import credentials_expiry_sweep_task
 
-from .factories import make_credential, make_expert, make_ops
+from tests.helpers.factories import make_credential, make_expert, make_ops
 
 
 @pytest.fixture

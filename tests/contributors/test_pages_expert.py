@@ -15,7 +15,7 @@ from marketplace.services import lab_create
 from vetting import services as vetting_services
 from vetting.models import AssessmentAttempt, CaseStatus, Credential, CredentialStatus, DeactivationCase
 
-from .factories import PASSWORD, PDF_BYTES, PNG_BYTES, UserFactory, make_credential, make_expert, make_ops
+from tests.helpers.factories import PASSWORD, PDF_BYTES, PNG_BYTES, UserFactory, make_credential, make_expert, make_ops
 
 pytestmark = pytest.mark.django_db
 

@@ -28,7 +28,7 @@ from vetting.models import (
     TierDecisionStatus,
 )
 
-from .factories import totp_code
+from tests.helpers.factories import totp_code
 
 pytestmark = pytest.mark.django_db
 

@@ -182,3 +182,20 @@ def make_vetted_expert(*, tier: str = "domain", reviewer=None, **profile):
         tier_decision_propose(actor=reviewer, contributor=contributor, tier=tier, reason="test")
     contributor.refresh_from_db()
     return contributor
+
+
+def make_engagement(project, owner, **profile):
+    """A vetted expert invited to ``project`` who accepted, engaged since three weeks ago."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from marketplace.services import invitation_send, staffing_request_accept
+
+    expert = make_vetted_expert(**profile)
+    engagement = staffing_request_accept(
+        actor=expert.user, request=invitation_send(actor=owner, project=project, contributor=expert)
+    )
+    type(engagement).objects.filter(pk=engagement.pk).update(started_at=timezone.now() - timedelta(days=21))
+    engagement.refresh_from_db()
+    return engagement

@@ -33,12 +33,20 @@ from vetting.services import (
     tier_decision_propose,
 )
 
-from .factories import PASSWORD, UserFactory, make_lab, make_open_project, make_ops, make_vetted_expert, totp_code
+from tests.helpers.factories import (
+    PASSWORD,
+    UserFactory,
+    make_lab,
+    make_open_project,
+    make_ops,
+    make_vetted_expert,
+    totp_code,
+)
 
 # Third-party account pages are exercised through the ones people use; the rest of
 # allauth's routes need tokens from emails.
 ALLAUTH_PAGES = {"account_login", "account_signup", "account_reset_password", "account_logout"}
-# Health checks answer 503 by design when what they check is down (tests/test_health.py).
+# Health checks answer 503 by design when what they check is down (tests/maintenance/test_health.py).
 NOT_PAGES = {"stripe-webhook", "healthz", "healthz-db", "healthz-broker", "healthz-worker"}
 # Links and HTML forms can send nothing else.
 PAGE_METHODS = ("get", "post")

@@ -31,7 +31,7 @@ from payouts.models import (
     PayStatement,
 )
 
-from .factories import UserFactory, make_ops
+from tests.helpers.factories import UserFactory, make_ops
 
 
 def amount_of(n: int) -> int:

@@ -27,12 +27,12 @@ from payouts.models import JournalEntry, PayRunStatus, PayStatement, Posting
 from payouts.payruns.services import pay_run_approve, pay_run_start
 from payouts.weeks import week_of
 
-from .factories import make_lab, make_open_project, make_ops, make_vetted_expert
+from tests.helpers.factories import make_lab, make_open_project, make_ops, make_vetted_expert
 
 # Restores are checked by other processes and other connections: the data must be committed.
 transactional = pytest.mark.django_db(transaction=True)
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 KEY_MODELS = (AuditEvent, JournalEntry, Posting, PayStatement)
 
 

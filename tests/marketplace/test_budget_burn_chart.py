@@ -13,9 +13,8 @@ from marketplace.selectors import budget_burn
 from marketplace.services import time_entry_log, work_approve
 from payouts.weeks import week_of
 
-from .factories import make_lab, make_open_project
-from .test_pages_marketplace import log_in
-from .test_pages_pay import _engaged, text_of
+from tests.helpers.factories import make_engagement, make_lab, make_open_project
+from tests.helpers.pages import log_in, readable_text
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +56,7 @@ def test_the_project_page_charts_approved_spend_by_week_against_the_funding(stri
     project = make_open_project(lab, owner, min_tier="bulk", required_credential_kinds=[], rate_minor=9000)
     Project.objects.filter(pk=project.pk).update(starts_on=timezone.now().date() - timedelta(days=21))
     project.refresh_from_db()
-    engagement = _engaged(project, owner)
+    engagement = make_engagement(project, owner)
     monday = week_of(timezone.now().date())[0]
     for weeks_back, minutes in ((2, 60), (1, 90), (1, 30)):
         entry = time_entry_log(
@@ -74,7 +73,7 @@ def test_the_project_page_charts_approved_spend_by_week_against_the_funding(stri
     )
 
     page = log_in(owner).get(f"/lab/projects/{project.pk}/")
-    text = text_of(page)
+    text = readable_text(page)
     body = page.content.decode()
     assert 'aria-labelledby="burn-title burn-desc"' in body
     two_weeks_ago, last_week = monday - timedelta(days=14), monday - timedelta(days=7)

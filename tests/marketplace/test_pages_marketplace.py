@@ -1,6 +1,5 @@
 """The lab and expert marketplace pages, driven through real HTTP with a signed-in session."""
 
-import html
 import re
 from datetime import timedelta
 
@@ -24,16 +23,10 @@ from marketplace.models import (
 )
 from marketplace.services import application_send, invitation_send, lab_member_add
 
-from .factories import PASSWORD, UserFactory, make_lab, make_open_project, make_project, make_vetted_expert
+from tests.helpers.factories import UserFactory, make_lab, make_open_project, make_project, make_vetted_expert
+from tests.helpers.pages import field_error, log_in, text_of
 
 pytestmark = pytest.mark.django_db
-
-
-def log_in(user) -> Client:
-    browser = Client()
-    response = browser.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
-    assert response.status_code == 302, response.content
-    return browser
 
 
 def project_form(**overrides) -> dict:
@@ -60,18 +53,6 @@ def project_form(**overrides) -> dict:
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
-
-
-def text_of(response) -> str:
-    """The page as a person reads it: tags dropped, entities decoded, spaces collapsed."""
-    body = re.sub(r"<[^>]+>", " ", response.content.decode())
-    return re.sub(r"\s+", " ", html.unescape(body))
-
-
-def field_error(response, field: str) -> str:
-    match = re.search(rf'id="id_{field}_error"[^>]*>(.*?)</ul>', response.content.decode(), re.S)
-    assert match, f"no error shown for {field}"
-    return html.unescape(re.sub(r"<[^>]+>", " ", match.group(1)))
 
 
 def settle_by_webhook(webhook_inbox, funding: ProjectFunding) -> None:

@@ -21,13 +21,13 @@ from marketplace.services import (
 )
 from payouts.weeks import week_of
 
-from .factories import UserFactory, make_lab, make_open_project, make_vetted_expert
-from .test_pages_marketplace import field_error, log_in
-from .test_pages_marketplace import text_of as _text_of
+from tests.helpers.factories import UserFactory, make_lab, make_open_project, make_vetted_expert
+from tests.helpers.pages import field_error, log_in
+from tests.helpers.pages import text_of as _text_of
 
 pytestmark = pytest.mark.django_db
 
-# The experts the factories make live in Los Angeles (tests.factories.PROFILE).
+# The experts the factories make live in Los Angeles (tests.helpers.factories.PROFILE).
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
 
 

@@ -19,7 +19,7 @@ from marketplace.services import (
     work_reject,
 )
 
-from .factories import make_lab, make_open_project, make_vetted_expert
+from tests.helpers.factories import make_lab, make_open_project, make_vetted_expert
 
 pytestmark = pytest.mark.django_db
 

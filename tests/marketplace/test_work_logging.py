@@ -29,7 +29,7 @@ from marketplace.services import (
 from payouts.models import PayPeriod, PayPeriodStatus
 from payouts.weeks import week_of
 
-from .factories import UserFactory, make_lab, make_open_project, make_vetted_expert
+from tests.helpers.factories import UserFactory, make_lab, make_open_project, make_vetted_expert
 
 pytestmark = pytest.mark.django_db
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")

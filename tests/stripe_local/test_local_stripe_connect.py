@@ -737,7 +737,7 @@ def test_the_server_runs_on_its_own_with_platform_and_connect_endpoints():
             "--connect-webhook",
             "connect=http://127.0.0.1:9/connect/=whsec_connect",
         ],
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -14,7 +14,7 @@ from vetting import services as vetting_services
 from vetting import views as vetting_views
 from vetting.models import CaseStatus, Credential, CredentialStatus, TierDecision, TierDecisionStatus
 
-from .factories import PASSWORD, PDF_BYTES, PNG_BYTES, UserFactory, make_credential, make_expert, totp_code
+from tests.helpers.factories import PASSWORD, PDF_BYTES, PNG_BYTES, UserFactory, make_credential, make_expert, totp_code
 
 pytestmark = pytest.mark.django_db
 

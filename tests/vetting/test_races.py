@@ -11,7 +11,7 @@ from contributors.models import Contributor
 from vetting.models import Credential, CredentialStatus, TierDecision
 from vetting.services import credential_review_start, credential_verify, tier_decision_approve, tier_decision_propose
 
-from .factories import make_credential, make_expert, make_ops
+from tests.helpers.factories import make_credential, make_expert, make_ops
 
 
 def _at_once(*calls):

@@ -9,7 +9,7 @@ from payouts.ledger.selectors import account_balances
 from payouts.ledger.services import LedgerUnbalanced, Leg, journal_post, journal_reverse, ledger_account
 from payouts.models import AccountKind, JournalEntry, Posting
 
-from .factories import make_lab, make_project
+from tests.helpers.factories import make_lab, make_project
 
 pytestmark = pytest.mark.django_db
 

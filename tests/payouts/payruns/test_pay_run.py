@@ -1,6 +1,6 @@
 """Pay runs against statements computed by hand, to the cent."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,8 +9,6 @@ from django.utils import timezone
 from accounts.models import Role
 from config.errors import ApplicationError, NotPermitted
 from marketplace.services import (
-    invitation_send,
-    staffing_request_accept,
     task_submit,
     time_entry_log,
     work_approve,
@@ -21,45 +19,18 @@ from payouts.payruns.selectors import pay_line_items
 from payouts.payruns.services import pay_run_approve, pay_run_start
 from payouts.weeks import week_of
 
-from .factories import make_lab, make_open_project, make_ops, make_vetted_expert
+from tests.helpers.factories import make_ops
+from tests.helpers.payruns import draft_pay_run as _run
+from tests.helpers.payruns import last_week
+from tests.helpers.payruns import running_engagement as _running
 
 pytestmark = pytest.mark.django_db
-
-
-def last_week() -> tuple[date, date]:
-    return week_of(week_of(timezone.now().date())[0] - timedelta(days=7))
-
-
-def _running(**project):
-    """A project and an engaged expert, both started three weeks ago."""
-    lab, owner = make_lab()
-    expert_profile = project.pop("expert", {})
-    p = make_open_project(
-        lab, owner, min_tier="bulk", required_credential_kinds=[], allowed_countries=["US", "GB"], **project
-    )
-    type(p).objects.filter(pk=p.pk).update(starts_on=timezone.now().date() - timedelta(days=21))
-    expert = make_vetted_expert(**expert_profile)
-    engagement = staffing_request_accept(
-        actor=expert.user, request=invitation_send(actor=owner, project=p, contributor=expert)
-    )
-    type(engagement).objects.filter(pk=engagement.pk).update(started_at=timezone.now() - timedelta(days=21))
-    engagement.refresh_from_db()
-    return engagement, owner
 
 
 def _minutes(engagement, day, minutes, activity="task_work"):
     return time_entry_log(
         actor=engagement.contributor.user, engagement=engagement, activity=activity, work_date=day, minutes=minutes
     )
-
-
-def _run(django_capture_on_commit_callbacks, period_start=None):
-    preparer, _ = make_ops(Role.OPS_FINANCE)
-    with django_capture_on_commit_callbacks(execute=True):
-        run = pay_run_start(actor=preparer, period_start=period_start or last_week()[0])
-    run.refresh_from_db()
-    assert run.status == PayRunStatus.DRAFT, run.error
-    return run, preparer
 
 
 def test_per_task_expert_below_the_california_floor_gets_the_exact_top_up(
@@ -353,7 +324,7 @@ def test_work_approved_after_its_week_was_paid_is_an_adjustment_in_a_later_week(
     from payouts.ledger.selectors import account_balances
     from payouts.models import PayRecompute
 
-    from .factories import UserFactory
+    from tests.helpers.factories import UserFactory
 
     engagement, owner = _running(rate_minor=2000)
     lab = engagement.project.lab

@@ -26,11 +26,11 @@ from payouts.models import PayLine, PayRun, PayRunStatus, PayStatement
 from payouts.payruns.services import pay_run_compute_shard, pay_run_start
 from payouts.weeks import week_of
 
-from .factories import make_lab, make_open_project, make_ops, make_vetted_expert
+from tests.helpers.factories import make_lab, make_open_project, make_ops, make_vetted_expert
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 PLACES = [("US", "US-CA"), ("US", "US-NY"), ("GB", ""), ("DE", ""), ("IN", ""), ("US", ""), ("PH", ""), ("KE", "")]
 
 

@@ -31,8 +31,8 @@ from payouts.transfers.sending import payout_send
 from payouts.transfers.throttle import stripe_request_slot
 from stripe_local.server import faults, reset, webhook_deliveries
 
-from .factories import make_ops
-from .payout_data import approved_pay_run_in_bulk, onboarded_accounts_in_bulk, stripe_client
+from tests.helpers.factories import make_ops
+from tests.helpers.payouts import approved_pay_run_in_bulk, onboarded_accounts_in_bulk, stripe_client
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +169,7 @@ def _start_worker(env: dict, log: Path) -> subprocess.Popen:
             *(sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "payouts", "--pool=solo"),
             *("--without-mingle", "--without-gossip", "--without-heartbeat", "--loglevel=info"),
         ],
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[3],
         env=env,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,

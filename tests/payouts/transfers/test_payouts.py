@@ -11,7 +11,6 @@ import pytest
 import requests
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
-from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Role
@@ -37,8 +36,9 @@ from payouts.transfers.sending import payout_retry, payout_send
 from payouts.weeks import week_of
 from stripe_local.server import reset, webhook_deliveries
 
-from .factories import make_lab, make_open_project, make_ops, make_vetted_expert
-from .payout_data import approved_pay_run_in_bulk, onboarded_accounts_in_bulk, stripe_client
+from tests.helpers.factories import make_lab, make_open_project, make_ops, make_vetted_expert
+from tests.helpers.payouts import approved_pay_run_in_bulk, onboarded_accounts_in_bulk, stripe_client
+from tests.helpers.stripe_webhooks import deliver
 
 pytestmark = pytest.mark.django_db
 
@@ -104,12 +104,6 @@ def approved_run(capture, week: int):
     run.refresh_from_db()
     assert run.status == PayRunStatus.DRAFT, run.error
     return pay_run_approve(actor=make_ops(Role.OPS_FINANCE)[0], run=run)
-
-
-def deliver(endpoint: str, body: bytes, signature: str):
-    return Client().post(
-        f"/stripe/webhooks/{endpoint}/", body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
-    )
 
 
 def onboard(client_for, connect_webhook_inbox, contributor, outcome: str = "completed"):

@@ -1,7 +1,6 @@
 """The pay pages through real HTTP: pay runs for operations, statements for experts."""
 
 import html
-import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -12,8 +11,6 @@ from django.utils import timezone
 
 from accounts.models import Role
 from marketplace.services import (
-    invitation_send,
-    staffing_request_accept,
     task_submit,
     time_entry_log,
     work_approve,
@@ -24,26 +21,12 @@ from payouts.payruns.services import _progress_key, pay_run_approve, pay_run_com
 from payouts.views import pay as pay_views
 from payouts.weeks import week_of
 
-from .factories import PASSWORD, UserFactory, make_lab, make_open_project, make_ops, make_vetted_expert, totp_code
-from .test_pages_marketplace import field_error, log_in
+from tests.helpers.factories import PASSWORD, UserFactory, make_lab, make_open_project, make_ops
+from tests.helpers.factories import make_engagement as _engaged
+from tests.helpers.pages import field_error, log_in, ops_browser
+from tests.helpers.pages import readable_text as text_of
 
 pytestmark = pytest.mark.django_db
-
-
-def text_of(response) -> str:
-    """The page as a person reads it, en dashes as hyphens (5 May - 11 May 2025)."""
-    # Inline markup joins the words around it; every other tag separates them.
-    body = re.sub(r"</?(?:strong|em|a|span)\b[^>]*>", "", response.content.decode())
-    body = re.sub(r"<[^>]+>", " ", body)
-    return re.sub(r"\s+", " ", html.unescape(body)).replace("\N{EN DASH}", "-")
-
-
-def ops_browser(user, secret) -> Client:
-    """A session signed in with password and TOTP, as operations staff must."""
-    browser = Client()
-    assert browser.post("/accounts/login/", {"login": user.email, "password": PASSWORD}).status_code == 302
-    assert browser.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)}).status_code == 302
-    return browser
 
 
 def last_monday():
@@ -54,16 +37,6 @@ def week_text(start) -> str:
     end = start + timedelta(days=6)
     first = f"{start:%-d %b}" if start.year == end.year else f"{start:%-d %b %Y}"
     return f"{first} - {end:%-d %b %Y}"
-
-
-def _engaged(project, owner, **profile):
-    expert = make_vetted_expert(**profile)
-    engagement = staffing_request_accept(
-        actor=expert.user, request=invitation_send(actor=owner, project=project, contributor=expert)
-    )
-    type(engagement).objects.filter(pk=engagement.pk).update(started_at=timezone.now() - timedelta(days=21))
-    engagement.refresh_from_db()
-    return engagement
 
 
 def _project(**overrides):
@@ -668,7 +641,7 @@ def test_the_revenue_form_keeps_what_was_typed_and_names_the_wrong_field(prepare
 
 
 def test_experts_and_lab_members_cannot_read_revenue(client, week):
-    from .factories import PASSWORD
+    from tests.helpers.factories import PASSWORD
 
     client.post("/accounts/login/", {"login": week["ada"].contributor.user.email, "password": PASSWORD})
     assert client.get("/ops/revenue/").status_code == 403

@@ -17,11 +17,11 @@ from payouts.models import Payout, PayoutAccount, PayoutBatch, PayoutBatchStatus
 from payouts.money import format_money
 from stripe_local.server import reset, webhook_deliveries
 
-from .factories import UserFactory, make_expert, make_ops
-from .payout_data import approved_pay_run_in_bulk, onboarded_accounts_in_bulk
-from .test_pages_marketplace import field_error, log_in
-from .test_pages_pay import ops_browser, text_of
-from .test_payouts import deliver
+from tests.helpers.factories import UserFactory, make_expert, make_ops
+from tests.helpers.pages import field_error, log_in, ops_browser
+from tests.helpers.pages import readable_text as text_of
+from tests.helpers.payouts import approved_pay_run_in_bulk, onboarded_accounts_in_bulk
+from tests.helpers.stripe_webhooks import deliver
 
 pytestmark = pytest.mark.django_db
 
