@@ -37,7 +37,7 @@ migrate: install
 run: migrate
 	@bin/run
 
-# The tests run at a fixed moment (tests/clock.py); PYTEST_ARGS=--at=2026-12-07T01:00:00Z runs
+# The tests run at a fixed moment (tests/helpers/clock.py); PYTEST_ARGS=--at=2026-12-07T01:00:00Z runs
 # them all at another. They use a Redis of their own, never the one of `make run`.
 test: install browser
 	$(BIN)/ruff check .

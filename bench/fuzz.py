@@ -1,6 +1,6 @@
 """The API fuzz test at a size CI cannot afford: many generated cases per operation.
 
-Runs tests/test_api_fuzz.py with FUZZ_EXAMPLES (default 60) against the test database and
+Runs tests/api/test_api_fuzz.py with FUZZ_EXAMPLES (default 60) against the test database and
 prints how many cases and requests were generated and whether any broke the schema or
 answered with a server error.
 
@@ -24,7 +24,7 @@ def main() -> int:
     environment = {**os.environ, "FUZZ_EXAMPLES": examples, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/test_api_fuzz.py", "-q", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "tests/api/test_api_fuzz.py", "-q", "-p", "no:cacheprovider"],
         cwd=ROOT,
         env=environment,
         capture_output=True,

@@ -1,7 +1,7 @@
 """Payout batch at scale: 10,000 payouts through the real pipeline, against the local Stripe server.
 
 The experts, their statements and the approved pay run are written in bulk (as the fault
-tests do, ``tests/payout_data.py``), and every expert gets a verified Express account on
+tests do, ``tests/helpers/payouts.py``), and every expert gets a verified Express account on
 the local Stripe server, which runs in this process. Then, as in production: the batch is
 prepared and approved through the services; approval queues the dispatch task; an
 embedded Celery worker (a thread pool on the ``payouts`` queue, in-memory broker) sends
@@ -86,8 +86,9 @@ def main() -> None:
     from payouts.models import Payout, PayoutStatus
     from payouts.transfers.batches import payout_batch_approve, payout_batch_create
     from stripe_local.server import LocalStripeServer
-    from tests.factories import make_ops
-    from tests.payout_data import approved_pay_run_in_bulk, onboarded_accounts_in_bulk
+
+    from tests.helpers.factories import make_ops
+    from tests.helpers.payouts import approved_pay_run_in_bulk, onboarded_accounts_in_bulk
 
     def finance_user(what: str):
         return make_ops(Role.OPS_FINANCE, email=f"{BENCH_PREFIX}.{what}.{uuid.uuid4().hex[:12]}@bench.example")[0]

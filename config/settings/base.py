@@ -316,7 +316,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 # One queue per kind of work, so that a long job of one kind never holds up another, and
 # each kind gets workers sized for it (docs/operations.md, "Production topology"). Every
-# task of ours is routed here by name (tests/test_task_routes.py fails on one that is
+# task of ours is routed here by name (tests/config/test_task_routes.py fails on one that is
 # not); each queue needs a worker consuming it (/healthz/worker says which has none).
 # `make run` starts one worker consuming them all.
 CELERY_TASK_DEFAULT_QUEUE = "celery"

@@ -19,7 +19,7 @@ from .base import *  # noqa: F403
 from .base import DATABASES, REPLICA_DATABASE, REST_FRAMEWORK, STORAGES
 
 # A process a test starts (a Celery worker, manage.py) runs at the test's moment, not at
-# the real one: tests/clock.py puts how far that moment is from the real clock here.
+# the real one: tests/helpers/clock.py puts how far that moment is from the real clock here.
 if _clock_offset := os.environ.get("TEST_CLOCK_OFFSET_SECONDS"):
     import time
 
@@ -55,7 +55,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 
 # A replica alias on the test database itself, so the reports' routing can be checked
-# (tests/test_reporting_replica.py). Like a real replica it is another connection and
+# (tests/config/test_reporting_replica.py). Like a real replica it is another connection and
 # sees only committed rows, which a test inside a rolled-back transaction never has:
 # reports read the default connection unless a test turns the replica on.
 DATABASES[REPLICA_DATABASE] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}

@@ -13,8 +13,8 @@ from marketplace.services import invitation_send, staffing_request_accept, task_
 from payouts.payruns.services import pay_run_approve, pay_run_compute, pay_run_start
 from payouts.weeks import week_of
 
-from ..factories import make_lab, make_open_project, make_ops, make_vetted_expert
-from .test_onboarding_browser import log_in, log_in_ops, watch_server_errors
+from tests.helpers.browser import log_in, log_in_ops, watch_server_errors
+from tests.helpers.factories import make_lab, make_open_project, make_ops, make_vetted_expert
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,8 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from ..factories import make_lab, make_open_project, make_vetted_expert
-from .test_onboarding_browser import log_in, watch_server_errors
+from tests.helpers.browser import log_in, watch_server_errors
+from tests.helpers.factories import make_lab, make_open_project, make_vetted_expert
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,7 +5,6 @@ the project becomes funded exactly as it would in production, after the page is 
 """
 
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -16,8 +15,8 @@ from accounts.models import Role
 from marketplace.models import Engagement, Project, ProjectStatus
 from stripe_local.server import register_webhook, unregister_webhook
 
-from ..factories import UserFactory, make_vetted_expert
-from .test_onboarding_browser import UNLABELLED_CONTROLS_JS, horizontal_overflow, log_in, watch_server_errors
+from tests.helpers.browser import UNLABELLED_CONTROLS_JS, horizontal_overflow, log_in, reload_until, watch_server_errors
+from tests.helpers.factories import UserFactory, make_vetted_expert
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,18 +31,6 @@ def stripe_webhooks(stripe_server, live_server, settings):
     )
     yield
     unregister_webhook(name="browser")
-
-
-def reload_until(page, locator, *, timeout: float) -> None:
-    """Reload until ``locator`` shows, as a person waiting for a payment to clear would."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if locator.count() and locator.first.is_visible():
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not shown within {timeout} s: {locator}")
-        time.sleep(0.5)
-        page.reload()
 
 
 def test_lab_drafts_funds_opens_and_staffs_a_project(

@@ -17,22 +17,13 @@ from audit.models import AuditEvent
 from contributors.models import Contributor, Tier
 from vetting.models import Credential, CredentialStatus
 
-from ..factories import PASSWORD, PDF_BYTES, UserFactory, make_credential, make_expert, make_ops, totp_code
+from tests.helpers.browser import UNLABELLED_CONTROLS_JS, horizontal_overflow, log_in, log_in_ops, watch_server_errors
+from tests.helpers.factories import PDF_BYTES, UserFactory, make_credential, make_expert, make_ops
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NEW_PASSWORD = "a long secret phrase"
 
-# Every visible form control with no <label> and no aria-label / aria-labelledby.
-UNLABELLED_CONTROLS_JS = """
-() => Array.from(document.querySelectorAll('input, select, textarea'))
-  .filter(el => el.type !== 'hidden' && el.getClientRects().length > 0)
-  .filter(el => !(el.labels && el.labels.length > 0)
-                && !el.getAttribute('aria-label')
-                && !el.getAttribute('aria-labelledby'))
-  .map(el => el.outerHTML.slice(0, 120))
-"""
-HORIZONTAL_OVERFLOW_JS = "() => document.documentElement.scrollWidth - window.innerWidth"
 ACTIVE_ELEMENT_JS = """
 () => {
   const el = document.activeElement;
@@ -42,33 +33,6 @@ ACTIVE_ELEMENT_JS = """
 
 
 # --- helpers -------------------------------------------------------------------------
-
-
-
-
-def watch_server_errors(page) -> list[str]:
-    """Collect every response of 500 or above the page receives, to assert on at the end."""
-    errors: list[str] = []
-    page.on(
-        "response",
-        lambda response: errors.append(f"{response.status} {response.url}") if response.status >= 500 else None,
-    )
-    return errors
-
-
-def log_in(page, email: str, password: str = PASSWORD) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
-
-
-def log_in_ops(page, user, secret: str) -> None:
-    log_in(page, user.email)
-    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-    page.get_by_label("Code").fill(totp_code(secret))
-    page.get_by_role("button", name="Sign In").click()
-    expect(page).to_have_url(re.compile(r"/ops/$"))
 
 
 def fill_credential_form(page, tmp_path, *, issued_on: str = "2012-07-01") -> None:
@@ -90,10 +54,6 @@ def verification_link(email: str) -> str:
     match = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", messages[-1].body)
     assert match, messages[-1].body
     return match.group(1)
-
-
-def horizontal_overflow(page) -> int:
-    return page.evaluate(HORIZONTAL_OVERFLOW_JS)
 
 
 # --- 1. the expert signs up, fills their profile, uploads a credential ---------------

@@ -18,14 +18,14 @@ from payouts.payruns.services import pay_run_compute
 from payouts.tasks import pay_run_compute_task
 from payouts.weeks import week_of
 
-from ..factories import make_lab, make_open_project, make_ops, make_vetted_expert
-from .test_onboarding_browser import (
+from tests.helpers.browser import (
     UNLABELLED_CONTROLS_JS,
     horizontal_overflow,
     log_in,
     log_in_ops,
     watch_server_errors,
 )
+from tests.helpers.factories import make_lab, make_open_project, make_ops, make_vetted_expert
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -21,16 +21,16 @@ from payouts.tasks import payout_batch_dispatch_task
 from payouts.transfers.batches import payout_batch_dispatch
 from stripe_local.server import register_webhook, reset, unregister_webhook, webhook_deliveries
 
-from ..factories import PASSWORD, make_ops
-from ..payout_data import approved_pay_run_in_bulk
-from .test_marketplace_browser import reload_until
-from .test_onboarding_browser import (
+from tests.helpers.browser import (
     UNLABELLED_CONTROLS_JS,
     horizontal_overflow,
     log_in,
     log_in_ops,
+    reload_until,
     watch_server_errors,
 )
+from tests.helpers.factories import PASSWORD, make_ops
+from tests.helpers.payouts import approved_pay_run_in_bulk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -17,8 +17,8 @@ from marketplace.models import ReviewStatus, TimeEntry
 from marketplace.services import invitation_send, lab_member_add, staffing_request_accept
 from payouts.weeks import week_of
 
-from ..factories import UserFactory, make_lab, make_open_project, make_vetted_expert
-from .test_onboarding_browser import UNLABELLED_CONTROLS_JS, horizontal_overflow, log_in, watch_server_errors
+from tests.helpers.browser import UNLABELLED_CONTROLS_JS, horizontal_overflow, log_in, watch_server_errors
+from tests.helpers.factories import UserFactory, make_lab, make_open_project, make_vetted_expert
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

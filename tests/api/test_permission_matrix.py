@@ -1,0 +1,334 @@
+"""Who may call what: every API route against every kind of caller.
+
+The routes come from the URL configuration, so a new endpoint without an entry here
+fails the suite instead of shipping unchecked.
+"""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from marketplace.services import invitation_send
+from vetting.services import (
+    assessment_attempt_start,
+    assessment_create,
+    deactivation_case_open,
+    tier_decision_propose,
+)
+
+from tests.helpers.api import api_routes as _api_routes
+from tests.helpers.factories import make_expert, make_lab, make_open_project, make_ops, make_vetted_expert
+
+ROLES = [
+    "anonymous",
+    "owner",
+    "other_expert",
+    "lab_member",
+    "other_lab_member",
+    "ops_reviewer",
+    "ops_finance",
+    "ops_without_mfa",
+]
+
+OK, DENIED, HIDDEN = "ok", "denied", "hidden"
+
+PUBLIC = dict.fromkeys(ROLES, OK)
+SIGNED_IN = {**dict.fromkeys(ROLES, OK), "anonymous": DENIED}
+EXPERT_SELF = {**dict.fromkeys(ROLES, DENIED), "owner": OK, "other_expert": OK}
+EXPERT_OBJECT_READ = {**EXPERT_SELF, "other_expert": HIDDEN, "ops_reviewer": OK, "ops_finance": OK}
+EXPERT_OBJECT_ACTION = {**EXPERT_SELF, "other_expert": HIDDEN}
+OPS_READ = {**dict.fromkeys(ROLES, DENIED), "ops_reviewer": OK, "ops_finance": OK}
+OPS_REVIEWER = {**dict.fromkeys(ROLES, DENIED), "ops_reviewer": OK}
+OPS_FINANCE = {**dict.fromkeys(ROLES, DENIED), "ops_finance": OK}
+LAB_SELF = {**dict.fromkeys(ROLES, DENIED), "lab_member": OK, "other_lab_member": OK}
+LAB_OBJECT = {**dict.fromkeys(ROLES, DENIED), "lab_member": OK, "other_lab_member": HIDDEN}
+# The world's request is an invitation: only the invited expert answers it.
+WORK_ACTION = {
+    **dict.fromkeys(ROLES, HIDDEN),
+    "anonymous": DENIED,
+    "owner": DENIED,
+    "lab_member": OK,
+}
+INVITATION_ANSWER = {**dict.fromkeys(ROLES, DENIED), "owner": OK, "other_expert": HIDDEN, "other_lab_member": HIDDEN}
+
+# (route name, method) -> expected outcome per role
+MATRIX = {
+    ("api-schema", "get"): PUBLIC,
+    ("api-docs", "get"): PUBLIC,
+    ("api-redoc", "get"): PUBLIC,
+    ("api-signup", "post"): PUBLIC,
+    ("api-verify-email", "post"): PUBLIC,
+    ("api-token", "post"): PUBLIC,
+    ("api-token", "delete"): SIGNED_IN | {"ops_without_mfa": DENIED},
+    ("api-me", "get"): SIGNED_IN,
+    ("api-domains", "get"): SIGNED_IN,
+    ("api-profile", "get"): EXPERT_SELF,
+    ("api-profile", "put"): EXPERT_SELF,
+    ("api-credentials", "get"): EXPERT_SELF,
+    ("api-credentials", "post"): EXPERT_SELF,
+    ("api-credential", "get"): EXPERT_OBJECT_READ,
+    ("api-credential-document", "get"): EXPERT_OBJECT_READ,
+    ("api-credential-answer", "post"): EXPERT_OBJECT_ACTION,
+    ("api-assessments", "get"): EXPERT_SELF,
+    ("api-attempt-start", "post"): EXPERT_SELF,
+    ("api-attempts", "get"): EXPERT_SELF,
+    ("api-attempt-submit", "post"): EXPERT_OBJECT_ACTION,
+    ("api-my-cases", "get"): EXPERT_SELF,
+    ("api-case-respond", "post"): EXPERT_OBJECT_ACTION,
+    ("api-case-appeal", "post"): EXPERT_OBJECT_ACTION,
+    ("api-ops-credentials", "get"): OPS_READ,
+    ("api-ops-credential-start", "post"): OPS_REVIEWER,
+    ("api-ops-credential-info", "post"): OPS_REVIEWER,
+    ("api-ops-credential-verify", "post"): OPS_REVIEWER,
+    ("api-ops-credential-reject", "post"): OPS_REVIEWER,
+    ("api-ops-contributors", "get"): OPS_READ,
+    ("api-ops-contributor", "get"): OPS_READ,
+    ("api-ops-tier-decisions", "get"): OPS_REVIEWER,
+    ("api-ops-tier-decisions", "post"): OPS_REVIEWER,
+    ("api-ops-tier-approve", "post"): OPS_REVIEWER,
+    ("api-ops-tier-decline", "post"): OPS_REVIEWER,
+    ("api-ops-assessments", "post"): OPS_REVIEWER,
+    ("api-ops-cases", "get"): OPS_REVIEWER,
+    ("api-ops-cases", "post"): OPS_REVIEWER,
+    ("api-ops-case-notice", "post"): OPS_REVIEWER,
+    ("api-ops-case-decide", "post"): OPS_REVIEWER,
+    ("api-ops-case-appeal", "post"): OPS_REVIEWER,
+    ("api-ops-audit", "get"): OPS_READ,
+    ("api-labs", "get"): LAB_SELF,
+    ("api-labs", "post"): LAB_SELF,
+    ("api-lab-members", "get"): LAB_OBJECT,
+    ("api-lab-members", "post"): LAB_OBJECT,
+    ("api-lab-projects", "get"): LAB_OBJECT,
+    ("api-lab-projects", "post"): LAB_OBJECT,
+    ("api-project", "get"): LAB_OBJECT,
+    ("api-project", "put"): LAB_OBJECT,
+    ("api-project-transition", "post"): LAB_OBJECT,
+    ("api-project-rate-preview", "post"): LAB_OBJECT,
+    ("api-project-rate-change", "post"): LAB_OBJECT,
+    ("api-project-fundings", "get"): LAB_OBJECT,
+    ("api-project-fundings", "post"): LAB_OBJECT,
+    ("api-project-budget", "get"): LAB_OBJECT,
+    ("api-project-candidates", "get"): LAB_OBJECT,
+    ("api-project-invitations", "get"): LAB_OBJECT,
+    ("api-project-invitations", "post"): LAB_OBJECT,
+    ("api-project-engagements", "get"): LAB_OBJECT,
+    ("api-projects-open", "get"): EXPERT_SELF,
+    ("api-project-apply", "post"): EXPERT_SELF,
+    ("api-my-staffing-requests", "get"): EXPERT_SELF,
+    ("api-my-engagements", "get"): EXPERT_SELF,
+    ("api-request-accept", "post"): INVITATION_ANSWER,
+    ("api-request-decline", "post"): INVITATION_ANSWER,
+    ("api-time-entries", "get"): EXPERT_SELF,
+    ("api-time-entries", "post"): EXPERT_SELF,
+    ("api-time-entries-import", "post"): EXPERT_SELF,
+    ("api-time-entry-revise", "post"): EXPERT_OBJECT_ACTION,
+    ("api-tasks", "get"): EXPERT_SELF,
+    ("api-tasks", "post"): EXPERT_SELF,
+    ("api-review-queue", "get"): LAB_OBJECT,
+    ("api-work-action", "post"): WORK_ACTION,
+    ("api-gold-answers", "post"): LAB_OBJECT,
+    ("api-project-quality", "get"): LAB_OBJECT,
+    ("api-project-quality", "post"): LAB_OBJECT,
+    ("api-my-quality", "get"): EXPERT_SELF,
+    ("api-ops-review-alerts", "get"): OPS_READ,
+    ("api-pay-runs", "get"): OPS_READ,
+    ("api-pay-runs", "post"): {**dict.fromkeys(ROLES, DENIED), "ops_finance": OK},
+    ("api-pay-run", "get"): OPS_READ,
+    ("api-pay-run-approve", "post"): {**dict.fromkeys(ROLES, DENIED), "ops_finance": OK},
+    ("api-pay-run-compliance", "get"): OPS_READ,
+    ("api-revenue-report", "get"): OPS_READ,
+    ("api-my-statements", "get"): EXPERT_SELF,
+    ("api-my-payout-account", "get"): EXPERT_SELF,
+    ("api-my-payout-onboarding-link", "post"): EXPERT_SELF,
+    ("api-my-payouts", "get"): EXPERT_SELF,
+    ("api-payout-batches", "get"): OPS_READ,
+    ("api-payout-batches", "post"): OPS_FINANCE,
+    ("api-payout-batch", "get"): OPS_READ,
+    ("api-payout-batch-approve", "post"): OPS_FINANCE,
+    ("api-payout-batch-payouts", "get"): OPS_READ,
+    ("api-payout-holds", "get"): OPS_READ,
+    ("api-payout-holds", "post"): OPS_FINANCE,
+    ("api-payout-hold-release", "post"): OPS_FINANCE,
+    ("api-payout-retry", "post"): OPS_FINANCE,
+}
+
+
+def test_every_api_route_has_an_entry_in_the_matrix():
+    missing = sorted(set(_api_routes()) - set(MATRIX))
+    assert not missing, f"add these routes to the permission matrix: {missing}"
+    stale = sorted(set(MATRIX) - set(_api_routes()))
+    assert not stale, f"these matrix entries name routes that no longer exist: {stale}"
+
+
+def _time_entry_on_a_running_project(lab, lab_owner, expert):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from marketplace.services import staffing_request_accept, time_entry_log
+
+    running = make_open_project(lab, lab_owner, title="Running project")
+    type(running).objects.filter(pk=running.pk).update(starts_on=timezone.now().date() - timedelta(days=7))
+    engagement = staffing_request_accept(
+        actor=expert.user, request=invitation_send(actor=lab_owner, project=running, contributor=expert)
+    )
+    type(engagement).objects.filter(pk=engagement.pk).update(started_at=timezone.now() - timedelta(days=7))
+    engagement.refresh_from_db()
+    return time_entry_log(
+        actor=expert.user,
+        engagement=engagement,
+        activity="training",
+        work_date=timezone.now().date() - timedelta(days=1),
+        minutes=45,
+    )
+
+
+def _draft_pay_run():
+    """A computed, unapproved run of last week, prepared by someone outside the matrix."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from payouts.payruns.services import pay_run_compute, pay_run_start
+    from payouts.weeks import week_of
+
+    preparer, _ = make_ops(Role.OPS_FINANCE)
+    run = pay_run_start(actor=preparer, period_start=week_of(timezone.now().date())[0] - timedelta(days=7))
+    return pay_run_compute(run_id=run.pk)
+
+
+def _payout_objects(expert):
+    """A draft payout batch of an approved run (one payout, held: no payout account) and a hold on ``expert``.
+
+    Prepared by finance staff outside the matrix, so the matrix's finance user may approve it.
+    """
+    from datetime import date
+
+    from payouts.transfers.batches import payout_batch_create
+    from payouts.transfers.holds import payout_hold_place
+
+    from tests.helpers.payouts import approved_pay_run_in_bulk
+
+    run = approved_pay_run_in_bulk(experts=1, period_start=date(2024, 3, 4), prefix="matrix")
+    batch = payout_batch_create(actor=make_ops(Role.OPS_FINANCE)[0], run=run)
+    hold = payout_hold_place(
+        actor=make_ops(Role.OPS_FINANCE)[0], contributor=expert, reason="Matrix check", review_by=date(2099, 1, 1)
+    )
+    return batch, batch.payouts.get(), hold
+
+
+@pytest.fixture
+def world(client_for, stripe_server):
+    owner = make_vetted_expert()
+    other = make_expert()
+    reviewer, reviewer_secret = make_ops(Role.OPS_REVIEWER)
+    finance, finance_secret = make_ops(Role.OPS_FINANCE)
+    colleague, _ = make_ops(Role.OPS_REVIEWER)
+    credential = owner.credentials.get()
+    lab, lab_owner = make_lab()
+    _other_lab, other_lab_owner = make_lab()
+    project = make_open_project(lab, lab_owner)
+    invitation = invitation_send(actor=lab_owner, project=project, contributor=owner)
+    entry = _time_entry_on_a_running_project(lab, lab_owner, owner)
+    pay_run = _draft_pay_run()
+    payout_batch, payout, payout_hold = _payout_objects(owner)
+    assessment = assessment_create(
+        actor=colleague,
+        title="Basics",
+        domain=credential.field,
+        description="",
+        questions=[{"prompt": "?", "choices": ["a", "b"], "answer": 0}],
+        pass_mark_percent=50,
+        time_limit_minutes=10,
+    )
+    attempt = assessment_attempt_start(actor=owner.user, contributor=owner, assessment=assessment)
+    case = deactivation_case_open(actor=colleague, contributor=owner, concern="Concern")
+    decision = tier_decision_propose(actor=colleague, contributor=other, tier="expert", reason="Strong")
+    no_mfa_client = APIClient()
+    no_mfa_client.force_login(make_ops(Role.OPS_REVIEWER)[0])
+    clients = {
+        "anonymous": APIClient(),
+        "owner": client_for(owner.user),
+        "other_expert": client_for(other.user),
+        "lab_member": client_for(lab_owner),
+        "other_lab_member": client_for(other_lab_owner),
+        "ops_reviewer": client_for(reviewer, reviewer_secret),
+        "ops_finance": client_for(finance, finance_secret),
+        "ops_without_mfa": no_mfa_client,
+    }
+    pks = {
+        "api-credential": credential.pk,
+        "api-credential-document": credential.pk,
+        "api-credential-answer": credential.pk,
+        "api-attempt-start": assessment.pk,
+        "api-attempt-submit": attempt.pk,
+        "api-case-respond": case.pk,
+        "api-case-appeal": case.pk,
+        "api-ops-credential-start": credential.pk,
+        "api-ops-credential-info": credential.pk,
+        "api-ops-credential-verify": credential.pk,
+        "api-ops-credential-reject": credential.pk,
+        "api-ops-contributor": owner.pk,
+        "api-ops-tier-approve": decision.pk,
+        "api-ops-tier-decline": decision.pk,
+        "api-ops-case-notice": case.pk,
+        "api-ops-case-decide": case.pk,
+        "api-ops-case-appeal": case.pk,
+        "api-lab-members": lab.pk,
+        "api-lab-projects": lab.pk,
+        "api-request-accept": invitation.pk,
+        "api-request-decline": invitation.pk,
+        "api-time-entry-revise": entry.pk,
+        "api-review-queue": project.pk,
+        "api-pay-run": pay_run.pk,
+        "api-pay-run-approve": pay_run.pk,
+        "api-pay-run-compliance": pay_run.pk,
+        "api-payout-batch": payout_batch.pk,
+        "api-payout-batch-approve": payout_batch.pk,
+        "api-payout-batch-payouts": payout_batch.pk,
+        "api-payout-hold-release": payout_hold.pk,
+        "api-payout-retry": payout.pk,
+        "api-gold-answers": project.pk,
+        "api-project-quality": project.pk,
+        "api-work-action": {"kind": "time-entries", "pk": entry.pk, "action": "approve"},
+        **{
+            name: project.pk
+            for name in (
+                "api-project",
+                "api-project-transition",
+                "api-project-rate-preview",
+                "api-project-rate-change",
+                "api-project-fundings",
+                "api-project-budget",
+                "api-project-candidates",
+                "api-project-invitations",
+                "api-project-engagements",
+                "api-project-apply",
+            )
+        },
+    }
+    return clients, pks
+
+
+def _outcome(status_code: int) -> str:
+    if status_code in (401, 403):
+        return DENIED
+    if status_code == 404:
+        return HIDDEN
+    assert status_code < 500, status_code
+    return OK
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("route", "method"), sorted(MATRIX))
+def test_permission_matrix(route, method, world):
+    from django.urls import reverse
+
+    clients, pks = world
+    kwargs = pks.get(route)
+    url = reverse(route, kwargs=kwargs if isinstance(kwargs, dict) else {"pk": kwargs} if kwargs else None)
+    outcomes = {}
+    for role in ROLES:
+        response = getattr(clients[role], method)(url, {}, format="json")
+        outcomes[role] = _outcome(response.status_code)
+    assert outcomes == MATRIX[(route, method)]

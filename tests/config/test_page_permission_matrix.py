@@ -1,0 +1,254 @@
+"""Who may open or submit what: every page against every kind of visitor.
+
+The routes, and the methods each answers, come from the URL configuration and the views,
+so a new page without an entry here fails the suite instead of shipping unchecked. The
+entries say what the product should do; forms are sent empty, so an allowed visitor gets
+the form back with its errors (400) or is sent on (3xx), never a 500.
+"""
+
+from copy import deepcopy
+from urllib.parse import urlsplit
+
+import pytest
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from accounts.models import Role
+
+from tests.helpers.factories import make_ops
+from tests.helpers.page_world import build_world, page_routes, sign_in
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "anonymous",
+    "owner",
+    "other_expert",
+    "lab_member",
+    "other_lab_member",
+    "ops_reviewer",
+    "ops_finance",
+    "ops_without_mfa",
+]
+
+OK, LOGIN, MFA, DENIED, HIDDEN = "ok", "login", "mfa", "denied", "hidden"
+
+# Account pages are open to everyone; staff without a second factor who are already
+# signed in are sent from them to set one up, like from every other page.
+PUBLIC = dict.fromkeys(ROLES, OK)
+HOME = {**PUBLIC, "ops_without_mfa": MFA}
+# Anonymous visitors are asked to sign in, staff without a second factor to set one up,
+# and a signed-in person of the wrong kind is refused.
+NOBODY = {**dict.fromkeys(ROLES, DENIED), "anonymous": LOGIN, "ops_without_mfa": MFA}
+EXPERT_SELF = {**NOBODY, "owner": OK, "other_expert": OK}
+# Another expert's credential, case, engagement, work or statement does not exist for them.
+EXPERT_OBJECT = {**EXPERT_SELF, "other_expert": HIDDEN}
+LAB_SELF = {**NOBODY, "lab_member": OK, "other_lab_member": OK}
+# Another lab's labs and projects do not exist for its members.
+LAB_OBJECT = {**LAB_SELF, "other_lab_member": HIDDEN}
+OPS_READ = {**NOBODY, "ops_reviewer": OK, "ops_finance": OK}
+OPS_REVIEWER = {**NOBODY, "ops_reviewer": OK}
+OPS_FINANCE = {**NOBODY, "ops_finance": OK}
+
+# (route name, method) -> expected outcome per role
+MATRIX = {
+    ("home", "get"): HOME,
+    ("account_login", "get"): HOME,
+    ("account_login", "post"): HOME,
+    ("account_signup", "get"): HOME,
+    ("account_signup", "post"): HOME,
+    ("account_reset_password", "get"): PUBLIC,
+    ("account_reset_password", "post"): PUBLIC,
+    ("account_logout", "get"): PUBLIC,
+    ("account_logout", "post"): PUBLIC,
+    # experts: themselves
+    ("expert-dashboard", "get"): EXPERT_SELF,
+    ("expert-profile", "get"): EXPERT_SELF,
+    ("expert-profile", "post"): EXPERT_SELF,
+    ("expert-credentials", "get"): EXPERT_SELF,
+    ("expert-credential-new", "get"): EXPERT_SELF,
+    ("expert-credential-new", "post"): EXPERT_SELF,
+    ("expert-credential", "get"): EXPERT_OBJECT,
+    ("expert-credential-answer", "post"): EXPERT_OBJECT,
+    ("expert-credential-document", "get"): EXPERT_OBJECT,
+    ("expert-assessments", "get"): EXPERT_SELF,
+    ("expert-attempt-start", "post"): EXPERT_SELF,
+    ("expert-attempt", "get"): EXPERT_OBJECT,
+    ("expert-attempt", "post"): EXPERT_OBJECT,
+    ("expert-cases", "get"): EXPERT_SELF,
+    ("expert-case", "get"): EXPERT_OBJECT,
+    ("expert-case-respond", "post"): EXPERT_OBJECT,
+    ("expert-case-appeal", "post"): EXPERT_OBJECT,
+    # experts: projects and work
+    ("expert-projects", "get"): EXPERT_SELF,
+    ("expert-project-apply", "post"): EXPERT_SELF,
+    ("expert-invitations", "get"): EXPERT_SELF,
+    ("expert-invitation-accept", "post"): EXPERT_OBJECT,
+    ("expert-invitation-decline", "post"): EXPERT_OBJECT,
+    ("expert-timesheet", "get"): EXPERT_OBJECT,
+    ("expert-time-log", "post"): EXPERT_OBJECT,
+    ("expert-time-history", "get"): EXPERT_OBJECT,
+    ("expert-time-correct", "post"): EXPERT_OBJECT,
+    ("expert-tasks", "get"): EXPERT_OBJECT,
+    ("expert-task-submit", "post"): EXPERT_OBJECT,
+    ("expert-work-appeal", "post"): EXPERT_OBJECT,
+    ("expert-quality", "get"): EXPERT_SELF,
+    ("expert-pay", "get"): EXPERT_SELF,
+    ("expert-pay-statement", "get"): EXPERT_OBJECT,
+    # labs
+    ("lab-home", "get"): LAB_SELF,
+    ("lab-home", "post"): LAB_SELF,
+    ("lab-detail", "get"): LAB_OBJECT,
+    ("lab-member-add", "post"): LAB_OBJECT,
+    ("lab-project-new", "get"): LAB_OBJECT,
+    ("lab-project-new", "post"): LAB_OBJECT,
+    ("lab-project", "get"): LAB_OBJECT,
+    ("lab-project-edit", "get"): LAB_OBJECT,
+    ("lab-project-edit", "post"): LAB_OBJECT,
+    ("lab-project-transition", "post"): LAB_OBJECT,
+    ("lab-project-fund", "post"): LAB_OBJECT,
+    ("lab-project-invite", "post"): LAB_OBJECT,
+    ("lab-project-rate-change", "post"): LAB_OBJECT,
+    ("lab-request-accept", "post"): LAB_OBJECT,
+    ("lab-request-decline", "post"): LAB_OBJECT,
+    ("lab-review", "get"): LAB_OBJECT,
+    ("lab-review-bulk-approve", "post"): LAB_OBJECT,
+    ("lab-review-approve", "post"): LAB_OBJECT,
+    ("lab-review-reject", "post"): LAB_OBJECT,
+    ("lab-review-decide", "post"): LAB_OBJECT,
+    ("lab-quality", "get"): LAB_OBJECT,
+    ("lab-gold-add", "post"): LAB_OBJECT,
+    ("lab-quality-recompute", "post"): LAB_OBJECT,
+    # operations: vetting
+    ("ops-dashboard", "get"): OPS_READ,
+    ("ops-credentials", "get"): OPS_READ,
+    ("ops-credential", "get"): OPS_READ,
+    ("ops-credential-document", "get"): OPS_READ,
+    ("ops-credential-start", "post"): OPS_REVIEWER,
+    ("ops-credential-ask", "post"): OPS_REVIEWER,
+    ("ops-credential-verify", "post"): OPS_REVIEWER,
+    ("ops-credential-reject", "post"): OPS_REVIEWER,
+    ("ops-contributors", "get"): OPS_READ,
+    ("ops-contributor", "get"): OPS_READ,
+    ("ops-contributor-tier", "post"): OPS_REVIEWER,
+    ("ops-contributor-case-open", "post"): OPS_REVIEWER,
+    ("ops-tiers", "get"): OPS_REVIEWER,
+    ("ops-tier-approve", "post"): OPS_REVIEWER,
+    ("ops-tier-decline", "post"): OPS_REVIEWER,
+    ("ops-cases", "get"): OPS_REVIEWER,
+    ("ops-case", "get"): OPS_REVIEWER,
+    ("ops-case-notice", "post"): OPS_REVIEWER,
+    ("ops-case-decide", "post"): OPS_REVIEWER,
+    ("ops-case-decide-appeal", "post"): OPS_REVIEWER,
+    ("ops-audit", "get"): OPS_READ,
+    # operations: pay
+    ("ops-pay-runs", "get"): OPS_READ,
+    ("ops-pay-run-start", "post"): OPS_FINANCE,
+    ("ops-pay-run", "get"): OPS_READ,
+    ("ops-pay-run-progress", "get"): OPS_READ,
+    ("ops-pay-run-approve", "post"): OPS_FINANCE,
+    ("ops-pay-run-compliance", "get"): OPS_READ,
+    ("ops-pay-run-compliance-csv", "get"): OPS_READ,
+    ("ops-pay-statement", "get"): OPS_READ,
+    ("expert-payouts", "get"): EXPERT_SELF,
+    ("expert-payout-onboarding", "post"): EXPERT_SELF,
+    ("ops-payout-batches", "get"): OPS_READ,
+    ("ops-payout-batch-create", "post"): OPS_FINANCE,
+    ("ops-payout-batch", "get"): OPS_READ,
+    ("ops-payout-batch-progress", "get"): OPS_READ,
+    ("ops-payout-batch-approve", "post"): OPS_FINANCE,
+    ("ops-payout-retry", "post"): OPS_FINANCE,
+    ("ops-payout-holds", "get"): OPS_READ,
+    ("ops-payout-hold-place", "post"): OPS_FINANCE,
+    ("ops-payout-hold-release", "post"): OPS_FINANCE,
+    ("ops-revenue", "get"): OPS_READ,
+}
+
+
+def _page_routes() -> set[tuple[str, str]]:
+    return {(route.name, method) for route in page_routes() for method in route.methods}
+
+
+def test_every_page_route_has_an_entry_in_the_matrix():
+    missing = sorted(_page_routes() - set(MATRIX))
+    assert not missing, f"add these pages to the page permission matrix: {missing}"
+    stale = sorted(set(MATRIX) - _page_routes())
+    assert not stale, f"these matrix entries name pages or methods that no longer exist: {stale}"
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, stripe_server):
+    """Built once for the module, in a transaction rolled back at its end.
+
+    Each test runs in a savepoint inside it, so a form one test submits successfully (an
+    approval, an accepted invitation) is undone before the next.
+    """
+    stripe = override_settings(STRIPE_API_BASE=stripe_server.url, STRIPE_SECRET_KEY="sk_test_local")
+    with django_db_blocker.unblock(), stripe, transaction.atomic():
+        world = build_world()
+        browsers = {
+            "anonymous": Client(),
+            "owner": sign_in(world.owner.user),
+            "other_expert": sign_in(world.other.user),
+            "lab_member": sign_in(world.lab_owner),
+            "other_lab_member": sign_in(world.other_lab_owner),
+            "ops_reviewer": sign_in(world.reviewer, world.reviewer_secret),
+            "ops_finance": sign_in(world.finance, world.finance_secret),
+            "ops_without_mfa": sign_in(world.ops_without_mfa),
+        }
+        # Staff who have a second factor cannot sign in without it, but a session from
+        # before they set it up (or from a bug) could still be around.
+        skipped_factor = Client()
+        skipped_factor.force_login(make_ops(Role.OPS_REVIEWER)[0])
+        browsers["ops_session_without_mfa"] = skipped_factor
+        # Every request starts from the signed-in session, whatever an earlier one did to
+        # the cookies (signing out, leaving a message for the next page).
+        cookies = {role: deepcopy(browser.cookies) for role, browser in browsers.items()}
+        yield browsers, cookies, world.kwargs
+        transaction.set_rollback(True)
+
+
+def _outcome(response) -> str:
+    status = response.status_code
+    assert status < 500, status
+    if status in (301, 302, 303, 307, 308):
+        path = urlsplit(response["Location"]).path
+        if path == reverse("account_login"):
+            return LOGIN
+        # The second-factor pages, and the sign-out that makes staff with a factor who
+        # signed in without it sign in again.
+        if path.startswith("/accounts/2fa/") or path == reverse("account_logout"):
+            return MFA
+        return OK
+    if status < 300 or status == 400:
+        return OK
+    return {403: DENIED, 404: HIDDEN}.get(status, str(status))
+
+
+@pytest.mark.parametrize(("route", "method"), sorted(MATRIX))
+def test_page_permission_matrix(route, method, world):
+    browsers, cookies, kwargs = world
+    url = reverse(route, kwargs=kwargs.get(route))
+    outcomes = {}
+    for role in ROLES:
+        browser = browsers[role]
+        browser.cookies = deepcopy(cookies[role])
+        outcomes[role] = _outcome(getattr(browser, method)(url, {}))
+    assert outcomes == MATRIX[(route, method)]
+
+
+def test_staff_whose_session_skipped_their_second_factor_are_kept_out_like_those_without_one(world):
+    browsers, cookies, kwargs = world
+    browser = browsers["ops_session_without_mfa"]
+    kept_out = [key for key, expected in sorted(MATRIX.items()) if expected["ops_without_mfa"] == MFA]
+    let_in = {}
+    for route, method in kept_out:
+        url = reverse(route, kwargs=kwargs.get(route))
+        if url.startswith("/accounts/"):
+            continue  # signing in again happens here
+        browser.cookies = deepcopy(cookies["ops_session_without_mfa"])
+        outcome = _outcome(getattr(browser, method)(url, {}))
+        if outcome != MFA:
+            let_in[(route, method)] = outcome
+    assert not let_in

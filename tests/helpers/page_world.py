@@ -1,0 +1,308 @@
+"""The page routes of the URL configuration, and a world of real objects to request them with.
+
+Shared by the page tests that walk every route, so that a new page with path parameters
+is given its objects in one place.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import Role, User
+from contributors.models import Contributor
+from marketplace.services import application_send, invitation_send, staffing_request_accept, task_submit, time_entry_log
+from payouts.payruns.services import pay_run_approve, pay_run_compute, pay_run_start
+from payouts.transfers.batches import payout_batch_create
+from payouts.transfers.holds import payout_hold_place
+from payouts.weeks import week_of
+from vetting.services import (
+    assessment_attempt_start,
+    assessment_create,
+    deactivation_case_open,
+    tier_decision_propose,
+)
+
+from tests.helpers.factories import (
+    PASSWORD,
+    UserFactory,
+    make_lab,
+    make_open_project,
+    make_ops,
+    make_vetted_expert,
+    totp_code,
+)
+
+# Third-party account pages are exercised through the ones people use; the rest of
+# allauth's routes need tokens from emails.
+ALLAUTH_PAGES = {"account_login", "account_signup", "account_reset_password", "account_logout"}
+# Health checks answer 503 by design when what they check is down (tests/maintenance/test_health.py).
+NOT_PAGES = {"stripe-webhook", "healthz", "healthz-db", "healthz-broker", "healthz-worker"}
+# Links and HTML forms can send nothing else.
+PAGE_METHODS = ("get", "post")
+
+
+@dataclass(frozen=True)
+class PageRoute:
+    name: str
+    params: tuple[str, ...]
+    methods: tuple[str, ...]
+
+
+def page_routes() -> list[PageRoute]:
+    """Every page route, with its path parameters and the methods its view answers."""
+    routes = set()
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                path = prefix + str(pattern.pattern)
+                if path.startswith("api/") or pattern.name in NOT_PAGES:
+                    continue
+                if path.startswith("accounts/") and pattern.name not in ALLAUTH_PAGES:
+                    continue
+                params = tuple(sorted(pattern.pattern.converters))
+                routes.add(PageRoute(pattern.name, params, view_methods(pattern.callback)))
+
+    walk(get_resolver().url_patterns)
+    return sorted(routes, key=lambda route: (route.name, route.params))
+
+
+# The check that require_POST, require_GET and require_http_methods put in front of a view;
+# every use of them shares this code object.
+_METHOD_CHECK = require_http_methods([])(lambda request: None).__code__
+
+
+def view_methods(view) -> tuple[str, ...]:
+    """The page methods a view answers, read from the view itself.
+
+    A method restriction anywhere in its wrappers, or a class-based view's handlers, say it
+    exactly. A plain function answers any method; it is a form (GET and POST) when it or a
+    function of this project it calls reads the submitted data, and a page (GET) otherwise.
+    """
+    func = view
+    while func is not None:
+        view_class = getattr(func, "view_class", None) or getattr(func, "cls", None)
+        if view_class is not None:
+            return tuple(method for method in PAGE_METHODS if hasattr(view_class, method))
+        if getattr(func, "__code__", None) is _METHOD_CHECK:
+            allowed = inspect.getclosurevars(func).nonlocals["request_method_list"]
+            return tuple(method for method in PAGE_METHODS if method.upper() in allowed)
+        func = getattr(func, "__wrapped__", None)
+    return PAGE_METHODS if _reads_submitted_data(inspect.unwrap(view), seen=set()) else ("get",)
+
+
+def _is_ours(func) -> bool:
+    try:
+        source = Path(inspect.getsourcefile(func) or "").resolve()
+    except TypeError:
+        return False
+    base = Path(settings.BASE_DIR).resolve()
+    return source.is_relative_to(base) and not source.is_relative_to(base / ".venv")
+
+
+def _reads_submitted_data(func, seen: set) -> bool:
+    if not inspect.isfunction(func) or func in seen or not _is_ours(func):
+        return False
+    seen.add(func)
+    for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(func)))):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "request"
+            and node.attr in ("POST", "FILES", "method")
+        ):
+            return True
+        called = func.__globals__.get(node.id) if isinstance(node, ast.Name) else None
+        if inspect.isfunction(called) and _reads_submitted_data(inspect.unwrap(called), seen):
+            return True
+    return False
+
+
+def sign_in(user: User, secret: str | None = None) -> Client:
+    """A browser signed in through the login form, and the second factor when a secret is given."""
+    browser = Client()
+    assert browser.post("/accounts/login/", {"login": user.email, "password": PASSWORD}).status_code == 302
+    if secret:
+        assert browser.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)}).status_code == 302
+    return browser
+
+
+@dataclass
+class PageWorld:
+    """People of every kind and the objects pages are about, made through the services.
+
+    ``owner`` owns every expert object (credential, attempt, case, engagement, work, an
+    open invitation, a statement of an approved run) and is engaged on ``lab``'s project;
+    ``other`` is a second vetted expert with a tier decision waiting for approval. Pay runs
+    and reviews are prepared by staff outside these people, so that either finance or
+    reviewer here may act on them without meeting the four-eyes rule.
+    """
+
+    owner: Contributor
+    other: Contributor
+    reviewer: User
+    reviewer_secret: str
+    finance: User
+    finance_secret: str
+    ops_without_mfa: User
+    lab_owner: User
+    other_lab_owner: User
+    kwargs: dict[str, dict] = field(default_factory=dict)
+
+
+def build_world() -> PageWorld:
+    """Needs the database and the local Stripe server (projects are funded before they open)."""
+    owner = make_vetted_expert()
+    other = make_vetted_expert()
+    reviewer, reviewer_secret = make_ops(Role.OPS_REVIEWER)
+    finance, finance_secret = make_ops(Role.OPS_FINANCE)
+    # Staff who have not set up their second factor yet can sign in with a password alone.
+    ops_without_mfa = UserFactory(role=Role.OPS_REVIEWER)
+    colleague, _ = make_ops(Role.OPS_REVIEWER)
+    preparer, _ = make_ops(Role.OPS_FINANCE)
+    approver, _ = make_ops(Role.OPS_FINANCE)
+    credential = owner.credentials.get()
+    lab, lab_owner = make_lab()
+    _other_lab, other_lab_owner = make_lab()
+
+    today = timezone.now().date()
+    last_monday = week_of(today)[0] - timedelta(days=7)
+    monday_before = last_monday - timedelta(days=7)
+    project = make_open_project(
+        lab,
+        lab_owner,
+        min_tier="bulk",
+        required_credential_kinds=[],
+        pay_model="per_task",
+        rate_minor=300,
+        task_estimate_minutes=10,
+    )
+    type(project).objects.filter(pk=project.pk).update(starts_on=monday_before)
+    applicant = make_vetted_expert()
+    application = application_send(actor=applicant.user, project=project, message="I would like to help.")
+    engagement = staffing_request_accept(
+        actor=owner.user, request=invitation_send(actor=lab_owner, project=project, contributor=owner)
+    )
+    type(engagement).objects.filter(pk=engagement.pk).update(started_at=timezone.now() - timedelta(days=21))
+    engagement.refresh_from_db()
+    invitation = invitation_send(
+        actor=lab_owner,
+        project=make_open_project(lab, lab_owner, title="Second project"),
+        contributor=owner,
+    )
+
+    time_entry_log(actor=owner.user, engagement=engagement, activity="training", work_date=monday_before, minutes=90)
+    entry = time_entry_log(
+        actor=owner.user, engagement=engagement, activity="training", work_date=last_monday, minutes=60
+    )
+    task = task_submit(actor=owner.user, engagement=engagement, task_reference="T-1", minutes=15, work_date=last_monday)
+    paid_run = pay_run_compute(run_id=pay_run_start(actor=preparer, period_start=monday_before).pk)
+    pay_run_approve(actor=approver, run=paid_run)
+    statement = paid_run.statements.get()
+    draft_run = pay_run_compute(run_id=pay_run_start(actor=preparer, period_start=last_monday).pk)
+    # The paid week's payout batch, still a draft (so finance in the matrix may approve it);
+    # the owner has no payout account, so their payout is held, and their pay is on hold too.
+    payout_batch = payout_batch_create(actor=preparer, run=paid_run)
+    payout = payout_batch.payouts.get()
+    payout_hold = payout_hold_place(
+        actor=preparer, contributor=owner, reason="Checking a document", review_by=today + timedelta(days=30)
+    )
+
+    assessment = assessment_create(
+        actor=colleague,
+        title="Basics",
+        domain=credential.field,
+        description="",
+        questions=[{"prompt": "?", "choices": ["a", "b"], "answer": 0}],
+        pass_mark_percent=50,
+        time_limit_minutes=10,
+    )
+    attempt = assessment_attempt_start(actor=owner.user, contributor=owner, assessment=assessment)
+    case = deactivation_case_open(actor=colleague, contributor=owner, concern="Concern")
+    decision = tier_decision_propose(actor=colleague, contributor=other, tier="expert", reason="Strong")
+
+    time_entry = {"kind": "time-entries", "pk": entry.pk}
+    review = {"pk": project.pk, "kind": "tasks", "item_pk": task.pk}
+    kwargs = {
+        "expert-credential": {"pk": credential.pk},
+        "expert-credential-answer": {"pk": credential.pk},
+        "expert-credential-document": {"pk": credential.pk},
+        "expert-attempt-start": {"pk": assessment.pk},
+        "expert-attempt": {"pk": attempt.pk},
+        "expert-case": {"pk": case.pk},
+        "expert-case-respond": {"pk": case.pk},
+        "expert-case-appeal": {"pk": case.pk},
+        "ops-credential": {"pk": credential.pk},
+        "ops-credential-document": {"pk": credential.pk},
+        "ops-credential-start": {"pk": credential.pk},
+        "ops-credential-ask": {"pk": credential.pk},
+        "ops-credential-verify": {"pk": credential.pk},
+        "ops-credential-reject": {"pk": credential.pk},
+        "ops-contributor": {"pk": owner.pk},
+        "ops-contributor-tier": {"pk": other.pk},
+        "ops-contributor-case-open": {"pk": other.pk},
+        "ops-tier-approve": {"pk": decision.pk},
+        "ops-tier-decline": {"pk": decision.pk},
+        "ops-case": {"pk": case.pk},
+        "ops-case-notice": {"pk": case.pk},
+        "ops-case-decide": {"pk": case.pk},
+        "ops-case-decide-appeal": {"pk": case.pk},
+        "lab-detail": {"pk": lab.pk},
+        "lab-member-add": {"pk": lab.pk},
+        "lab-project-new": {"pk": lab.pk},
+        "expert-project-apply": {"pk": project.pk},
+        "lab-request-accept": {"pk": project.pk, "request_pk": application.pk},
+        "lab-request-decline": {"pk": project.pk, "request_pk": application.pk},
+        "expert-invitation-accept": {"pk": invitation.pk},
+        "expert-invitation-decline": {"pk": invitation.pk},
+        "expert-timesheet": {"pk": engagement.pk},
+        "expert-time-log": {"pk": engagement.pk},
+        "expert-time-history": {"pk": engagement.pk},
+        "expert-tasks": {"pk": engagement.pk},
+        "expert-task-submit": {"pk": engagement.pk},
+        "expert-time-correct": {"pk": entry.pk},
+        "expert-work-appeal": time_entry,
+        "lab-review-approve": review,
+        "lab-review-reject": review,
+        "lab-review-decide": review,
+        "ops-pay-run": {"pk": draft_run.pk},
+        "ops-pay-run-progress": {"pk": draft_run.pk},
+        "ops-pay-run-approve": {"pk": draft_run.pk},
+        "ops-pay-run-compliance": {"pk": draft_run.pk},
+        "ops-pay-run-compliance-csv": {"pk": draft_run.pk},
+        "ops-pay-statement": {"pk": statement.pk},
+        "expert-pay-statement": {"pk": statement.pk},
+        "ops-payout-batch": {"pk": payout_batch.pk},
+        "ops-payout-batch-progress": {"pk": payout_batch.pk},
+        "ops-payout-batch-approve": {"pk": payout_batch.pk},
+        "ops-payout-retry": {"pk": payout.pk},
+        "ops-payout-hold-release": {"pk": payout_hold.pk},
+    }
+    for route in page_routes():
+        if route.params == ("pk",) and route.name.startswith(("lab-project", "lab-review", "lab-quality", "lab-gold")):
+            kwargs.setdefault(route.name, {"pk": project.pk})
+    return PageWorld(
+        owner=owner,
+        other=other,
+        reviewer=reviewer,
+        reviewer_secret=reviewer_secret,
+        finance=finance,
+        finance_secret=finance_secret,
+        ops_without_mfa=ops_without_mfa,
+        lab_owner=lab_owner,
+        other_lab_owner=other_lab_owner,
+        kwargs=kwargs,
+    )
