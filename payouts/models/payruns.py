@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from marketplace.payable import PayKind
+
 from .weeks import PayPeriod
 
 
@@ -93,9 +95,10 @@ class PayStatement(models.Model):
 
 
 class PayLineKind(models.TextChoices):
-    HOURLY = "hourly", "Hourly work"
-    TRAINING = "training", "Training, onboarding and assessments"
-    TASK = "task", "Tasks"
+    # Work is paid as the kinds marketplace.payable defines; the rest is added to it.
+    HOURLY = PayKind.HOURLY.value, PayKind.HOURLY.label
+    TRAINING = PayKind.TRAINING.value, PayKind.TRAINING.label
+    TASK = PayKind.TASK.value, PayKind.TASK.label
     BONUS = "bonus", "Bonus"
     TOPUP = "topup", "Minimum-wage top-up"
     ADJUSTMENT = "adjustment", "Adjustment"

@@ -25,7 +25,7 @@ from config.decorators import expert_required, ops_finance_required, ops_require
 from config.errors import ApplicationError, NotPermitted
 from contributors.forms import add_service_error, country_label, subdivision_label
 from payouts import money
-from payouts.floors import week_minimum_wages
+from payouts.floors import statement_floor_stretches
 from payouts.forms import PayRunStartForm, RevenueReportForm, StatementSearchForm
 from payouts.ledger import revenue as reports
 from payouts.models import PayLine, PayLineKind, PayPeriod, PayRun, PayRunStatus, PayStatement
@@ -275,23 +275,15 @@ class FloorRow:
 
 
 def _floor_rows(statement: PayStatement) -> list[FloorRow | None]:
-    period = statement.run.period
     rows = []
-    for stretch in week_minimum_wages(
-        country=statement.country,
-        subdivision=statement.subdivision,
-        currency=statement.currency,
-        start=period.starts_on,
-        end=period.ends_on,
-    ):
-        floor = stretch.floor
-        # Without an exchange rate the pay run applies no floor that day either.
-        if floor is None or stretch.hourly is None:
+    for stretch in statement_floor_stretches(statement=statement):
+        if stretch is None:
             rows.append(None)
             continue
+        floor = stretch.floor
         converted = None
-        if floor.currency != statement.currency:
-            converted = money.format_exact(stretch.hourly, statement.currency)
+        if stretch.converted_hourly is not None:
+            converted = money.format_exact(stretch.converted_hourly, statement.currency)
         rows.append(
             FloorRow(
                 days=_day_span(stretch.first_day, stretch.last_day),
