@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from contributors.models import Domain
+from marketplace.models import PayModel
 from payouts import money
 from payouts.models import MinimumWage
 from payouts.reference.lookups import ReferenceDataMissing, fx_rate_on, rate_card_on
@@ -78,7 +79,7 @@ class RatePreview:
 
 def effective_hourly_minor(*, pay_model: str, rate_minor: int, task_estimate_minutes: int | None) -> int:
     """What a rate pays per hour: the hourly rate, or a task's price over its time estimate."""
-    if pay_model == "per_task":
+    if pay_model == PayModel.PER_TASK:
         return money.hourly_rate_minor(rate_minor, task_estimate_minutes or 0)
     return rate_minor
 
