@@ -9,8 +9,8 @@ from django.db.models import Q, QuerySet, Sum
 
 from accounts.models import User
 from contributors.models import Contributor
+from marketplace.payable import effective_hourly_minor
 from payouts import money
-from payouts.floors import effective_hourly_minor
 from payouts.models import FxRate
 
 from .models import (
@@ -24,6 +24,7 @@ from .models import (
     ProjectStatus,
     StaffingRequest,
 )
+from .payable import APPROVED_SQL, HOURLY_PAY_MODEL_SQL, PENDING_REVIEW_SQL
 from .permissions import LAB_EDITORS as LAB_EDITORS
 
 
@@ -94,8 +95,8 @@ class BudgetBurn:
 
 # What a time entry ``t`` on engagement ``e`` is worth at the engagement's locked rate,
 # in minor units, before rounding.
-TIME_ENTRY_VALUE_SQL = """
-CASE WHEN e.pay_model = 'hourly' THEN e.rate_minor::numeric * t.minutes / 60
+TIME_ENTRY_VALUE_SQL = f"""
+CASE WHEN e.pay_model = {HOURLY_PAY_MODEL_SQL} THEN e.rate_minor::numeric * t.minutes / 60
      ELSE e.rate_minor::numeric * t.minutes / e.task_estimate_minutes END
 """
 
@@ -118,8 +119,8 @@ WITH entries AS MATERIALIZED (
     FROM tasks s JOIN marketplace_engagement e ON e.id = s.engagement_id AND e.project_id = ANY(%(projects)s::bigint[])
 )
 SELECT project_id,
-       round(COALESCE(sum(value) FILTER (WHERE status IN ('approved', 'auto_approved')), 0)),
-       round(COALESCE(sum(value) FILTER (WHERE status IN ('submitted', 'held', 'appealed')), 0))
+       round(COALESCE(sum(value) FILTER (WHERE status IN ({APPROVED_SQL})), 0)),
+       round(COALESCE(sum(value) FILTER (WHERE status IN ({PENDING_REVIEW_SQL})), 0))
 FROM work
 GROUP BY project_id
 """
@@ -170,11 +171,11 @@ SPENT_BY_WEEK_SQL = f"""
 WITH work AS (
     SELECT t.work_date AS day, {TIME_ENTRY_VALUE_SQL} AS value
     FROM marketplace_timeentry t JOIN marketplace_engagement e ON e.id = t.engagement_id
-    WHERE t.project_id = %(project)s AND t.is_current AND t.status IN ('approved', 'auto_approved')
+    WHERE t.project_id = %(project)s AND t.is_current AND t.status IN ({APPROVED_SQL})
     UNION ALL
     SELECT s.work_date, e.rate_minor::numeric
     FROM marketplace_tasksubmission s JOIN marketplace_engagement e ON e.id = s.engagement_id
-    WHERE s.project_id = %(project)s AND s.status IN ('approved', 'auto_approved')
+    WHERE s.project_id = %(project)s AND s.status IN ({APPROVED_SQL})
 )
 SELECT date_trunc('week', day)::date, sum(value) FROM work GROUP BY 1 ORDER BY 1
 """
@@ -296,17 +297,17 @@ def budget_forecast(*, project: Project, on: date) -> BudgetForecast:
     return BudgetForecast(weekly, active, weeks_left, weeks_to_end)
 
 
-REVIEWER_SCORES_SQL = """
+REVIEWER_SCORES_SQL = f"""
 WITH decisions AS (
     SELECT s.reviewed_by_id AS reviewer, s.rejection_reason <> '' AS rejected,
-           s.appeal_decided_at IS NOT NULL AND s.status IN ('approved', 'auto_approved') AS overturned,
+           s.appeal_decided_at IS NOT NULL AND s.status IN ({APPROVED_SQL}) AS overturned,
            g.label AS gold, s.answer->>'label' AS label
     FROM marketplace_tasksubmission s
     LEFT JOIN marketplace_goldanswer g ON g.project_id = s.project_id AND g.task_reference = s.task_reference
     WHERE s.project_id = %(project)s AND s.reviewed_by_id IS NOT NULL
     UNION ALL
     SELECT t.reviewed_by_id, t.rejection_reason <> '',
-           t.appeal_decided_at IS NOT NULL AND t.status IN ('approved', 'auto_approved'), NULL, NULL
+           t.appeal_decided_at IS NOT NULL AND t.status IN ({APPROVED_SQL}), NULL, NULL
     FROM marketplace_timeentry t
     WHERE t.project_id = %(project)s AND t.reviewed_by_id IS NOT NULL
 )

@@ -1,14 +1,28 @@
-"""The pay floor: minimum wages and rate-card floors, and how a rate compares with them.
+"""The wage floor: minimum wages and rate-card floors, and what is owed against them.
 
-One place answers "is this hourly pay at least the floor where this person works?" for
-project publishing, rate-change previews, and (later) the pay run and compliance reports.
+The one module that says what the floor is and what it costs:
+
+- the minimum wage in force for a jurisdiction on a day: the national row or the
+  subdivision's, whichever is higher (``minimum_wage_on``, ``jurisdiction_floors``);
+- that floor in a pay currency at the FX rate of that day, kept exact
+  (``day_floor``); a rate preview rounds it against the lab (up), and the effective
+  pay it is compared with down;
+- the pay run's per-day floor table (``pay_run_floor_rows``) and the floor-due and
+  top-up arithmetic over it, as SQL the pay run embeds (``floor_due_sql``,
+  ``floor_due_minor_sql``, ``topup_sql``) and the same in Python (``floor_due_exact``,
+  ``floor_due_minor``, ``topup_minor``): minutes times each day's floor, summed
+  exactly, divided by 60 and rounded up once, so nobody lands below the floor;
+- a statement's floor day by day for its pages (``statement_floor_stretches``), the
+  average floor of a statement for compliance evidence (``average_floor_hourly_minor``),
+  and the rate preview shown before a rate is saved (``rate_preview``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from contributors.models import Domain
 from payouts import money
@@ -62,13 +76,6 @@ class RatePreview:
         }
 
 
-def effective_hourly_minor(*, pay_model: str, rate_minor: int, task_estimate_minutes: int | None) -> int:
-    """What a rate pays per hour: the hourly rate, or a task's price over its time estimate."""
-    if pay_model == "per_task":
-        return money.hourly_rate_minor(rate_minor, task_estimate_minutes or 0)
-    return rate_minor
-
-
 def jurisdiction_floors(*, countries: list[str], on: date) -> list[MinimumWage]:
     """The minimum wage row in force on ``on`` for each place in the given countries."""
     return list(
@@ -81,21 +88,18 @@ def jurisdiction_floors(*, countries: list[str], on: date) -> list[MinimumWage]:
 def rate_preview(
     *,
     currency: str,
-    pay_model: str,
-    rate_minor: int,
-    task_estimate_minutes: int | None,
+    hourly_minor: int,
     tier: str,
     domains: list[Domain],
     countries: list[str],
     on: date,
 ) -> RatePreview:
-    """A rate against the tier's floor and every allowed jurisdiction's minimum wage.
+    """A rate's hourly worth (``marketplace.payable.effective_hourly_minor``) against the
+    tier's floor and every allowed jurisdiction's minimum wage.
 
     The national row is the floor for every subdivision without a higher one of its own.
     """
-    hourly = effective_hourly_minor(
-        pay_model=pay_model, rate_minor=rate_minor, task_estimate_minutes=task_estimate_minutes
-    )
+    hourly = hourly_minor
     problems: dict[str, list[str]] = {}
 
     tier_floor = 0
@@ -124,9 +128,7 @@ def rate_preview(
     floors: list[JurisdictionFloor] = []
     missing = sorted(set(countries) - {row.country for row in rows})
     for row in rows:
-        local_floor = (
-            max(row.hourly_minor, national[row.country].hourly_minor) if row.country in national else row.hourly_minor
-        )
+        local_floor = _higher(row, national.get(row.country)).hourly_minor
         try:
             to_local = fx_rate_on(base=currency, quote=row.currency, on=on)
             to_rate_currency = fx_rate_on(base=row.currency, quote=currency, on=on)
@@ -198,11 +200,58 @@ def minimum_wage_on(*, country: str, subdivision: str = "", on: date) -> Floor |
         .first()
         for place in ({"", subdivision} if subdivision else {""})
     ]
-    rows = [row for row in rows if row is not None]
-    if not rows:
+    best = _higher(*rows)
+    if best is None:
         return None
-    best = max(rows, key=lambda row: (row.hourly_minor, row.subdivision))
     return Floor(best.country, best.subdivision, best.currency, best.hourly_minor, best.effective_from, best.source_url)
+
+
+def _higher(*rows: MinimumWage | None) -> MinimumWage | None:
+    """Of a place's national and subdivision rows in force, the one that is the floor: the
+    higher (the subdivision's on a tie)."""
+    present = [row for row in rows if row is not None]
+    return max(present, key=lambda row: (row.hourly_minor, row.subdivision)) if present else None
+
+
+@dataclass(frozen=True)
+class DayFloor:
+    """The floor in force on one day, and the FX rate that day into the pay currency.
+
+    Without an exchange rate the pay run applies no floor that day, and neither do the pages.
+    """
+
+    floor: Floor | None
+    fx_rate: Decimal | None
+    currency: str
+
+    @property
+    def applies(self) -> bool:
+        return self.floor is not None and self.fx_rate is not None
+
+    @property
+    def hourly(self) -> Decimal | None:
+        """An hour at the floor in the pay currency, major units, exact."""
+        if not self.applies:
+            return None
+        return money.from_minor(self.floor.hourly_minor, self.floor.currency) * self.fx_rate
+
+    @property
+    def hourly_minor(self) -> Decimal | None:
+        """The same in the pay currency's minor units, exact: what the pay run multiplies by."""
+        hourly = self.hourly
+        return None if hourly is None else hourly * Decimal(1).scaleb(money.exponent(self.currency))
+
+
+def day_floor(*, country: str, subdivision: str, currency: str, on: date) -> DayFloor:
+    """The minimum wage in force where someone works on ``on``, converted into ``currency``."""
+    floor = minimum_wage_on(country=country, subdivision=subdivision, on=on)
+    rate = None
+    if floor is not None:
+        try:
+            rate = fx_rate_on(base=floor.currency, quote=currency, on=on)
+        except ReferenceDataMissing:
+            rate = None
+    return DayFloor(floor, rate, currency)
 
 
 @dataclass(frozen=True)
@@ -215,6 +264,18 @@ class FloorStretch:
     fx_rate: Decimal | None
     # In the statement's currency, major units, exact: what the pay run multiplies by.
     hourly: Decimal | None
+    currency: str = ""
+
+    @property
+    def applies(self) -> bool:
+        return self.floor is not None and self.hourly is not None
+
+    @property
+    def converted_hourly(self) -> Decimal | None:
+        """The floor in the pay currency, when it is set in another one."""
+        if not self.applies or self.floor.currency == self.currency:
+            return None
+        return self.hourly
 
 
 def week_minimum_wages(*, country: str, subdivision: str, currency: str, start: date, end: date) -> list[FloorStretch]:
@@ -222,19 +283,98 @@ def week_minimum_wages(*, country: str, subdivision: str, currency: str, start: 
     stretches: list[FloorStretch] = []
     day = start
     while day <= end:
-        floor = minimum_wage_on(country=country, subdivision=subdivision, on=day)
-        rate = hourly = None
-        if floor is not None:
-            try:
-                rate = fx_rate_on(base=floor.currency, quote=currency, on=day)
-            except ReferenceDataMissing:
-                rate = None
-            else:
-                hourly = money.from_minor(floor.hourly_minor, floor.currency) * rate
+        today = day_floor(country=country, subdivision=subdivision, currency=currency, on=day)
+        floor, rate = today.floor, today.fx_rate
         last = stretches[-1] if stretches else None
         if last is not None and (last.floor, last.fx_rate) == (floor, rate):
-            stretches[-1] = FloorStretch(last.first_day, day, floor, rate, hourly)
+            stretches[-1] = FloorStretch(last.first_day, day, floor, rate, today.hourly, currency)
         else:
-            stretches.append(FloorStretch(day, day, floor, rate, hourly))
+            stretches.append(FloorStretch(day, day, floor, rate, today.hourly, currency))
         day += timedelta(days=1)
     return stretches
+
+
+def statement_floor_stretches(*, statement) -> list[FloorStretch | None]:
+    """A statement's week in stretches of days with the same floor, as its pages show it;
+    None for a stretch the pay run applied no floor to (no minimum wage or FX rate)."""
+    period = statement.run.period
+    return [
+        stretch if stretch.applies else None
+        for stretch in week_minimum_wages(
+            country=statement.country,
+            subdivision=statement.subdivision,
+            currency=statement.currency,
+            start=period.starts_on,
+            end=period.ends_on,
+        )
+    ]
+
+
+# --- what the floor costs: the pay run's table and arithmetic ------------------------
+
+
+def pay_run_floor_rows(jurisdictions: list[tuple[str, str, str]], start: date, end: date) -> list[tuple]:
+    """The pay run's floor table: (country, subdivision, currency, [hourly floor by day],
+    [source by day]), the hourly floor exact in the currency's minor units.
+
+    A day without a known floor (no minimum wage, or no FX rate to the pay currency) has
+    none: its minutes are owed nothing beyond their pay. A jurisdiction with no floor on
+    any day is left out.
+    """
+    days = [start + timedelta(days=k) for k in range((end - start).days + 1)]
+    rows = []
+    for country, subdivision, currency in jurisdictions:
+        hourly, sources = [], []
+        for day in days:
+            today = day_floor(country=country, subdivision=subdivision, currency=currency, on=day)
+            hourly.append(today.hourly_minor)
+            sources.append(today.floor.source_url if today.applies else None)
+        if any(value is not None for value in hourly):
+            rows.append((country, subdivision, currency, hourly, sources))
+    return rows
+
+
+def floor_due_sql(*, day_minutes: str, hourly: str, days: int) -> str:
+    """SQL for the floor owed on a week, exact in minor units: each day's minutes at that
+    day's floor (``hourly``, an array of the pay run's floor table; NULL is no floor),
+    summed, over 60. ``day_minutes`` is an array of minutes per day (1-based)."""
+    owed = " + ".join(f"{day_minutes}[{k}] * COALESCE({hourly}[{k}], 0)" for k in range(1, days + 1))
+    return f"({owed}) / 60"
+
+
+def floor_due_minor_sql(exact: str) -> str:
+    """SQL for the floor due in whole minor units: the exact sum rounded up, once."""
+    return f"ceil({exact})"
+
+
+def topup_sql(*, floor_due_minor: str, pay_minor: str) -> str:
+    """SQL for the top-up: whatever the floor due exceeds the pay by, never negative."""
+    return f"GREATEST({floor_due_minor} - {pay_minor}, 0)"
+
+
+def floor_day_hourly_sql(hourly: str) -> str:
+    """SQL for a day's floor as a statement's top-up line shows it (minor units, four places)."""
+    return f"round({hourly}, 4)"
+
+
+def floor_due_exact(*, day_minutes: Sequence[int], hourly_minor: Sequence[Decimal | None]) -> Decimal:
+    """``floor_due_sql`` in Python."""
+    return sum((Decimal(m) * (h or 0) for m, h in zip(day_minutes, hourly_minor, strict=True)), Decimal(0)) / 60
+
+
+def floor_due_minor(*, day_minutes: Sequence[int], hourly_minor: Sequence[Decimal | None]) -> int:
+    """``floor_due_minor_sql`` in Python."""
+    exact = floor_due_exact(day_minutes=day_minutes, hourly_minor=hourly_minor)
+    return int(exact.to_integral_value(rounding=ROUND_CEILING))
+
+
+def topup_minor(*, floor_due_minor: int, pay_minor: int) -> int:
+    """``topup_sql`` in Python."""
+    return max(floor_due_minor - pay_minor, 0)
+
+
+def average_floor_hourly_minor(floor_due_minor, minutes_worked):
+    """A statement's floor per hour worked, for compliance evidence. Takes numbers or
+    pandas columns alike (a column of minutes must have no zeros)."""
+    average = floor_due_minor * 60 / minutes_worked
+    return average.round() if hasattr(average, "round") else round(average)

@@ -16,6 +16,7 @@ from contributors.selectors import contributor_for_user
 from marketplace import selectors, services
 from marketplace.matching import ranked_candidates
 from marketplace.models import StaffingRequest
+from marketplace.payable import effective_hourly_minor
 from payouts.floors import rate_preview
 from payouts.gateway.stripe_api import TEST_PAYMENT_METHODS
 
@@ -141,9 +142,11 @@ class RatePreviewView(APIView):
         data.is_valid(raise_exception=True)
         preview = rate_preview(
             currency=project.currency,
-            pay_model=project.pay_model,
-            rate_minor=data.validated_data["rate_minor"],
-            task_estimate_minutes=data.validated_data["task_estimate_minutes"] or project.task_estimate_minutes,
+            hourly_minor=effective_hourly_minor(
+                pay_model=project.pay_model,
+                rate_minor=data.validated_data["rate_minor"],
+                task_estimate_minutes=data.validated_data["task_estimate_minutes"] or project.task_estimate_minutes,
+            ),
             tier=project.min_tier,
             domains=list(project.domains.all()),
             countries=project.allowed_countries,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from payouts.floors import effective_hourly_minor
+from marketplace.payable import effective_hourly_minor
 
 from .. import selectors
 from ..models import Engagement, PayModel, Project

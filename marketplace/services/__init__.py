@@ -1,5 +1,11 @@
 """Marketplace actions, one module per area; import them from here."""
 
+from .appeals import *  # noqa: F403
+from .funding import *  # noqa: F403
+from .imports import *  # noqa: F403
 from .projects import *  # noqa: F403
 from .quality import *  # noqa: F403
-from .work import *  # noqa: F403
+from .reviews import *  # noqa: F403
+from .staffing import *  # noqa: F403
+from .task_submissions import *  # noqa: F403
+from .time_entries import *  # noqa: F403

@@ -21,7 +21,7 @@ from accounts.models import User
 from audit.services import audit_record
 from config.errors import ApplicationError
 
-from ..models import BonusRule, GoldAnswer, LabRole, Project, QualityScore
+from ..models import APPROVED_STATUSES, BonusRule, GoldAnswer, LabRole, Project, QualityScore, ReviewStatus
 from ..permissions import require_lab_role
 from ..quality import krippendorff_alpha
 
@@ -117,14 +117,12 @@ def quality_scores_compute(*, actor: User | None, project: Project) -> dict:
             "correct": (gold["label"] == gold["gold"]).groupby(gold["contributor_id"]).sum(),
         }
     )
-    reviewed = frame[frame["status"].isin(["approved", "auto_approved", "rejected"])]
+    approved_statuses = [status.value for status in APPROVED_STATUSES]
+    reviewed = frame[frame["status"].isin([*approved_statuses, ReviewStatus.REJECTED.value])]
     review_stats = pd.DataFrame(
         {
             "reviewed": reviewed.groupby("contributor_id").size(),
-            "approved": reviewed["status"]
-            .isin(["approved", "auto_approved"])
-            .groupby(reviewed["contributor_id"])
-            .sum(),
+            "approved": reviewed["status"].isin(approved_statuses).groupby(reviewed["contributor_id"]).sum(),
         }
     )
     agreement = _peer_agreement(frame)

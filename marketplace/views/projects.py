@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from config.decorators import lab_member_required
 from config.errors import ApplicationError
+from marketplace.payable import effective_hourly_minor
 from payouts.floors import RatePreview, rate_preview
 from payouts.reference.lookups import ReferenceDataMissing
 
@@ -42,9 +43,11 @@ def _preview_for_form(form: ProjectForm) -> RatePreview | None:
     try:
         return rate_preview(
             currency=data["currency"],
-            pay_model=data["pay_model"],
-            rate_minor=data["rate"],
-            task_estimate_minutes=data["task_estimate_minutes"] if data["pay_model"] == PayModel.PER_TASK else None,
+            hourly_minor=effective_hourly_minor(
+                pay_model=data["pay_model"],
+                rate_minor=data["rate"],
+                task_estimate_minutes=data["task_estimate_minutes"] if data["pay_model"] == PayModel.PER_TASK else None,
+            ),
             tier=data["min_tier"],
             domains=data["domains"],
             countries=data["allowed_countries"],
@@ -199,9 +202,11 @@ def _rate_change_preview(project: Project, form: RateChangeForm) -> RatePreview 
     try:
         return rate_preview(
             currency=project.currency,
-            pay_model=project.pay_model,
-            rate_minor=form.cleaned_data["rate"],
-            task_estimate_minutes=form.estimate,
+            hourly_minor=effective_hourly_minor(
+                pay_model=project.pay_model,
+                rate_minor=form.cleaned_data["rate"],
+                task_estimate_minutes=form.estimate,
+            ),
             tier=project.min_tier,
             domains=list(project.domains.all()),
             countries=project.allowed_countries,

@@ -20,15 +20,17 @@ import pandas as pd
 from django.db import connections
 
 from config.db import reporting_alias
+from config.sql import sql_literal
+from payouts.models import PayRunStatus
 
-ACCRUALS_SQL = """
+ACCRUALS_SQL = f"""
 SELECT pe.starts_on AS week, p.currency, a.kind, sum(p.amount_minor) AS amount
 FROM payouts_payrun r
 JOIN payouts_payperiod pe ON pe.id = r.period_id
 JOIN payouts_journalentry j ON j.reference = 'accrual:pay-run:' || r.id
 JOIN payouts_posting p ON p.entry_id = j.id
 JOIN payouts_ledgeraccount a ON a.id = p.account_id
-WHERE r.status = 'approved' AND pe.starts_on BETWEEN %(since)s AND %(until)s
+WHERE r.status = {sql_literal(PayRunStatus.APPROVED)} AND pe.starts_on BETWEEN %(since)s AND %(until)s
 GROUP BY pe.starts_on, p.currency, a.kind
 """
 

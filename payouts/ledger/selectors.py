@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Sum
 
-from payouts.models import PayRun, PayRunStatus
+from config.sql import sql_literal
+from marketplace.models import FundingStatus, Project, ProjectFunding
+from payouts.models import AccountKind, PayRun, PayRunStatus
 
 
 def account_balances(*, kind: str | None = None) -> list[dict]:
@@ -21,17 +23,17 @@ def account_balances(*, kind: str | None = None) -> list[dict]:
     return [{**row, "balance": row["balance"] or 0} for row in rows]
 
 
-RECONCILE_SQL = """
+RECONCILE_SQL = f"""
 WITH statements AS (
     SELECT st.contributor_id, st.currency, sum(st.total_minor) AS owed
     FROM payouts_paystatement st JOIN payouts_payrun r ON r.id = st.run_id
-    WHERE r.status = 'approved' GROUP BY 1, 2
+    WHERE r.status = {sql_literal(PayRunStatus.APPROVED)} GROUP BY 1, 2
 ),
 payable AS (
     SELECT a.contributor_id, a.currency, -sum(p.amount_minor) AS credited
     FROM payouts_posting p JOIN payouts_ledgeraccount a ON a.id = p.account_id
     JOIN payouts_journalentry j ON j.id = p.entry_id
-    WHERE a.kind = 'expert_payable' AND j.kind IN ('accrual', 'reversal') GROUP BY 1, 2
+    WHERE a.kind = {sql_literal(AccountKind.EXPERT_PAYABLE)} AND j.kind IN ('accrual', 'reversal') GROUP BY 1, 2
 )
 SELECT COALESCE(s.contributor_id, p.contributor_id), COALESCE(s.currency, p.currency),
        COALESCE(s.owed, 0), COALESCE(p.credited, 0)
@@ -39,17 +41,17 @@ FROM statements s FULL JOIN payable p ON p.contributor_id = s.contributor_id AND
 WHERE COALESCE(s.owed, 0) <> COALESCE(p.credited, 0)
 """
 
-FUNDING_RECONCILE_SQL = """
+FUNDING_RECONCILE_SQL = f"""
 WITH funded AS (
     SELECT p.lab_id, f.currency, sum(f.amount_minor) AS paid
-    FROM marketplace_projectfunding f JOIN marketplace_project p ON p.id = f.project_id
-    WHERE f.status = 'succeeded' GROUP BY 1, 2
+    FROM {ProjectFunding._meta.db_table} f JOIN {Project._meta.db_table} p ON p.id = f.project_id
+    WHERE f.status = {sql_literal(FundingStatus.SUCCEEDED)} GROUP BY 1, 2
 ),
 booked AS (
     SELECT a.lab_id, a.currency, -sum(po.amount_minor) AS credited
     FROM payouts_posting po JOIN payouts_ledgeraccount a ON a.id = po.account_id
     JOIN payouts_journalentry j ON j.id = po.entry_id
-    WHERE a.kind = 'lab_funds_held' AND j.kind = 'funding' GROUP BY 1, 2
+    WHERE a.kind = {sql_literal(AccountKind.LAB_FUNDS_HELD)} AND j.kind = 'funding' GROUP BY 1, 2
 )
 SELECT COALESCE(f.lab_id, b.lab_id), COALESCE(f.currency, b.currency), COALESCE(f.paid, 0), COALESCE(b.credited, 0)
 FROM funded f FULL JOIN booked b ON b.lab_id = f.lab_id AND b.currency = f.currency

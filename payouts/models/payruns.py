@@ -93,6 +93,8 @@ class PayStatement(models.Model):
 
 
 class PayLineKind(models.TextChoices):
+    # Lines of work, one per kind of pay (which activity is paid as which kind is
+    # marketplace.payable's rule), and what is added to them.
     HOURLY = "hourly", "Hourly work"
     TRAINING = "training", "Training, onboarding and assessments"
     TASK = "task", "Tasks"

@@ -19,6 +19,7 @@ import pandas as pd
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from config.db import reporting_alias
+from payouts.floors import average_floor_hourly_minor
 from payouts.models import PayRun, PayRunStatus
 
 STATEMENTS_SQL = """
@@ -50,7 +51,7 @@ def statements_frame(*, run_id: int) -> pd.DataFrame:
         return frame
     frame["jurisdiction"] = frame["subdivision"].where(frame["subdivision"] != "", frame["country"])
     frame["hours"] = frame["minutes_worked"] / 60
-    frame["floor_hourly_minor"] = (frame["floor_due_minor"] * 60 / frame["minutes_worked"]).round()
+    frame["floor_hourly_minor"] = average_floor_hourly_minor(frame["floor_due_minor"], frame["minutes_worked"])
     frame["effective_hourly_after_topup_minor"] = (
         (frame["pay_minor"] + frame["topup_minor"]) * 60 / frame["minutes_worked"]
     ).round()

@@ -23,50 +23,72 @@ an adjustment in the next run): the rule is exact, and a run may be computed in 
 each in its own transaction, with the same result.
 
 Everything happens in SQL over whole sets (temporary tables inside one transaction); the
-only Python loop is over the handful of (jurisdiction, currency, day) floors.
+only Python loop is over the handful of (jurisdiction, currency, day) floors. Which work is
+paid and as which kind is ``marketplace.payable``'s rule; the floor and the top-up are
+``payouts.floors``'s; statuses and kinds reach the SQL from the models' choices.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, datetime
 
 from django.db import connection
 
-from payouts import money
-from payouts.floors import minimum_wage_on
-from payouts.reference.lookups import ReferenceDataMissing, fx_rate_on
+from config.sql import sql_list, sql_literal
+from contributors.models import Contributor
+from marketplace.models import BonusRule, Engagement, Project, QualityScore
+from marketplace.payable import (
+    HOURLY_PAY_MODEL_SQL,
+    TASK_PAY_KIND_SQL,
+    TASK_TABLE,
+    TIME_ENTRY_TABLE,
+    approved_as_of_sql,
+    approved_at_sql,
+    time_entry_pay_kind_sql,
+)
+from payouts.floors import (
+    floor_day_hourly_sql,
+    floor_due_minor_sql,
+    floor_due_sql,
+    pay_run_floor_rows,
+    topup_sql,
+)
+from payouts.models import PayLineKind, PayPeriodStatus, PayRunStatus
+
+ENGAGEMENTS = Engagement._meta.db_table
+PROJECTS = Project._meta.db_table
+CONTRIBUTORS = Contributor._meta.db_table
+
+# Pay line kinds and run statuses, from their choices.
+TASK, TRAINING, HOURLY = TASK_PAY_KIND_SQL, sql_literal(PayLineKind.TRAINING), sql_literal(PayLineKind.HOURLY)
+BONUS, TOPUP_KIND, ADJUSTMENT = (
+    sql_literal(kind) for kind in (PayLineKind.BONUS, PayLineKind.TOPUP, PayLineKind.ADJUSTMENT)
+)
+RUN_APPROVED = sql_literal(PayRunStatus.APPROVED)
 
 # What an engagement pays for an hour of time logged against it: its rate, or for a
 # per-task engagement the task price over the task's estimate.
-HOURLY_RATE = """CASE WHEN e.pay_model = 'hourly' THEN e.rate_minor::numeric
+HOURLY_RATE = f"""CASE WHEN e.pay_model = {HOURLY_PAY_MODEL_SQL} THEN e.rate_minor::numeric
                       ELSE e.rate_minor::numeric * 60 / e.task_estimate_minutes END"""
 
-# The moment an item was approved, whichever way it was: what decides which run paid it.
-APPROVED_AT = """CASE WHEN {t}.status = 'auto_approved' THEN {t}.auto_approved_at
-                      WHEN {t}.status = 'approved' THEN COALESCE({t}.appeal_decided_at, {t}.reviewed_at) END"""
 
-# Paid by this run: approved, and approved no later than the run started (work without a
-# recorded approval time counts as approved before). Whatever is approved after that is
-# marked for the next run's adjustments, so it is paid exactly once.
-PAID = (
-    """({t}.status IN ('approved', 'auto_approved')
-          AND COALESCE("""
-    + APPROVED_AT
-    + """, '-infinity') <= %(read_at)s)"""
-)
+# Paid by this run: approved no later than the run started. Whatever is approved after
+# that is marked for the next run's adjustments, so it is paid exactly once.
+def _paid(alias: str) -> str:
+    return approved_as_of_sql(alias, "%(read_at)s")
+
 
 # The week's work, every status, read straight from the work tables (no copy of them).
 WORK = f"""
     SELECT t.engagement_id, t.work_date, t.minutes,
-           CASE WHEN t.activity IN ('training', 'onboarding', 'assessment') THEN 'training' ELSE 'hourly' END AS kind,
-           {PAID.format(t="t")} AS paid
-    FROM marketplace_timeentry t
+           {time_entry_pay_kind_sql("t")} AS kind,
+           {_paid("t")} AS paid
+    FROM {TIME_ENTRY_TABLE} t
     WHERE t.is_current AND t.work_date BETWEEN %(start)s AND %(end)s
       AND t.contributor_id BETWEEN %(first)s AND %(last)s
     UNION ALL
-    SELECT s.engagement_id, s.work_date, s.minutes, 'task', {PAID.format(t="s")}
-    FROM marketplace_tasksubmission s
+    SELECT s.engagement_id, s.work_date, s.minutes, {TASK_PAY_KIND_SQL}, {_paid("s")}
+    FROM {TASK_TABLE} s
     WHERE s.work_date BETWEEN %(start)s AND %(end)s
       AND s.contributor_id BETWEEN %(first)s AND %(last)s
 """
@@ -84,7 +106,7 @@ CREATE TEMP TABLE pr_work ON COMMIT DROP AS
 SELECT e.contributor_id, e.currency, d.engagement_id, e.project_id, d.kind,
        ARRAY[{", ".join(f"d.m{k}" for k in range(days))}]::bigint[] AS day_minutes, d.minutes,
        d.paid_minutes, d.paid_items,
-       CASE WHEN d.kind = 'task' THEN e.rate_minor::numeric ELSE {HOURLY_RATE} END AS rate
+       CASE WHEN d.kind = {TASK} THEN e.rate_minor::numeric ELSE {HOURLY_RATE} END AS rate
 FROM (
     SELECT w.engagement_id, w.kind,
            {per_day},
@@ -93,38 +115,38 @@ FROM (
            count(*) FILTER (WHERE w.paid) AS paid_items
     FROM ({WORK}) w
     GROUP BY w.engagement_id, w.kind
-) d JOIN marketplace_engagement e ON e.id = d.engagement_id;
+) d JOIN {ENGAGEMENTS} e ON e.id = d.engagement_id;
 ANALYZE pr_work;
 """
 
 
-LINES_SQL = """
+LINES_SQL = f"""
 CREATE TEMP TABLE pr_lines ON COMMIT DROP AS
 SELECT contributor_id, currency, engagement_id, project_id, kind, paid_minutes, paid_items, rate,
        -- numeric round() is half away from zero: half up for these positive amounts.
-       CASE WHEN kind = 'task' THEN paid_items * rate ELSE round(paid_minutes * rate / 60) END AS amount,
-       '{}'::jsonb AS source
+       CASE WHEN kind = {TASK} THEN paid_items * rate ELSE round(paid_minutes * rate / 60) END AS amount,
+       '{{}}'::jsonb AS source
 FROM pr_work
 WHERE paid_items > 0;
 """
 
-BONUS_SQL = """
+BONUS_SQL = f"""
 -- Quality bonuses: the rule in force at the week's end, applied to the engagement's
 -- approved pay when the expert's score on that project reaches its threshold; the
 -- inputs are kept with the line.
 INSERT INTO pr_lines (contributor_id, currency, engagement_id, project_id, kind, paid_minutes, paid_items, rate, amount, source)
-SELECT b.contributor_id, b.currency, b.engagement_id, b.project_id, 'bonus', 0, 0, NULL,
+SELECT b.contributor_id, b.currency, b.engagement_id, b.project_id, {BONUS}, 0, 0, NULL,
        round(b.base * r.percent / 100),
        jsonb_build_object('quality_score', q.score, 'threshold', r.min_quality_score, 'percent', r.percent,
                           'base_minor', b.base, 'rule', r.id, 'score_computed_at', q.computed_at)
 FROM (SELECT contributor_id, currency, engagement_id, project_id, sum(amount) AS base
       FROM pr_lines GROUP BY 1, 2, 3, 4) b
 JOIN LATERAL (
-    SELECT id, min_quality_score, percent FROM marketplace_bonusrule
+    SELECT id, min_quality_score, percent FROM {BonusRule._meta.db_table}
     WHERE project_id = b.project_id AND effective_from <= %(end)s
     ORDER BY effective_from DESC, id DESC LIMIT 1
 ) r ON true
-JOIN marketplace_qualityscore q ON q.contributor_id = b.contributor_id AND q.project_id = b.project_id
+JOIN {QualityScore._meta.db_table} q ON q.contributor_id = b.contributor_id AND q.project_id = b.project_id
 WHERE q.score >= r.min_quality_score AND round(b.base * r.percent / 100) > 0;
 """
 
@@ -140,23 +162,23 @@ CREATE TEMP TABLE pr_floor (
 def _totals_sql(days: int) -> str:
     """Minutes worked and the floor owed on them, per expert and currency."""
     day_sums = ", ".join(f"sum(day_minutes[{k}])" for k in range(1, days + 1))
-    floor_due = " + ".join(f"t.day_minutes[{k}] * COALESCE(f.hourly[{k}], 0)" for k in range(1, days + 1))
+    floor_due = floor_due_sql(day_minutes="t.day_minutes", hourly="f.hourly", days=days)
     return f"""
 CREATE TEMP TABLE pr_totals ON COMMIT DROP AS
 SELECT t.contributor_id, t.currency, c.country, c.subdivision,
-       t.minutes_worked, ({floor_due}) / 60 AS floor_due,
+       t.minutes_worked, {floor_due} AS floor_due,
        t.day_minutes, f.hourly AS floor_hourly, f.sources AS floor_sources
 FROM (SELECT contributor_id, currency, ARRAY[{day_sums}]::bigint[] AS day_minutes,
              sum(minutes) AS minutes_worked
       FROM pr_work GROUP BY contributor_id, currency) t
-JOIN contributors_contributor c ON c.id = t.contributor_id
+JOIN {CONTRIBUTORS} c ON c.id = t.contributor_id
 LEFT JOIN pr_floor f ON f.country = c.country AND f.subdivision = c.subdivision AND f.currency = t.currency;
 """
 
 
 # Weeks whose pay changed after they were locked, taken on by this run; a replaced or
 # failed draft's claims pass to the next run.
-CLAIM_SQL = """
+CLAIM_SQL = f"""
 CREATE TEMP TABLE pr_claimed (
     contributor_id bigint, period_id bigint, starts_on date, ends_on date, read_at timestamptz, reasons text[]
 ) ON COMMIT DROP;
@@ -164,15 +186,16 @@ WITH claimed AS (
     UPDATE payouts_payrecompute m SET claimed_by_run_id = %(run)s
     FROM payouts_payperiod p
     WHERE p.id = m.period_id AND m.applied_in_run_id IS NULL
-      AND p.status IN ('approved', 'paid') AND p.starts_on < %(start)s
+      AND p.status IN ({sql_list((PayPeriodStatus.APPROVED, PayPeriodStatus.PAID))}) AND p.starts_on < %(start)s
       AND m.created_at <= %(read_at)s AND m.contributor_id BETWEEN %(first)s AND %(last)s
       AND (m.claimed_by_run_id IS NULL
-           OR m.claimed_by_run_id IN (SELECT id FROM payouts_payrun WHERE status IN ('replaced', 'failed')))
+           OR m.claimed_by_run_id IN (SELECT id FROM payouts_payrun
+                                      WHERE status IN ({sql_list((PayRunStatus.REPLACED, PayRunStatus.FAILED))})))
     RETURNING m.contributor_id, m.period_id, p.starts_on, p.ends_on, m.reason
 )
 INSERT INTO pr_claimed
 SELECT c.contributor_id, c.period_id, c.starts_on, c.ends_on,
-       (SELECT max(r.work_read_at) FROM payouts_payrun r WHERE r.period_id = c.period_id AND r.status = 'approved'),
+       (SELECT max(r.work_read_at) FROM payouts_payrun r WHERE r.period_id = c.period_id AND r.status = {RUN_APPROVED}),
        array_agg(DISTINCT c.reason ORDER BY c.reason)
 FROM claimed c GROUP BY 1, 2, 3, 4;
 ANALYZE pr_claimed;
@@ -184,53 +207,53 @@ CREATE TEMP TABLE pr_adj_now ON COMMIT DROP AS
 SELECT w.contributor_id, w.period_id, e.currency, w.engagement_id, e.project_id, w.kind,
        COALESCE(sum(w.minutes) FILTER (WHERE w.paid), 0) AS paid_minutes,
        count(*) FILTER (WHERE w.paid) AS paid_items,
-       CASE WHEN w.kind = 'task' THEN count(*) FILTER (WHERE w.paid) * max(e.rate_minor)
+       CASE WHEN w.kind = {TASK} THEN count(*) FILTER (WHERE w.paid) * max(e.rate_minor)
             ELSE round(COALESCE(sum(w.minutes) FILTER (WHERE w.paid), 0)
                        * max({HOURLY_RATE}) / 60) END AS amount,
        COALESCE(array_agg(w.item_id ORDER BY w.item_id) FILTER (WHERE w.paid AND w.late), '{{}}') AS late_ids
 FROM (
     SELECT c.contributor_id, c.period_id, t.engagement_id, t.minutes, t.id AS item_id,
-           CASE WHEN t.activity IN ('training', 'onboarding', 'assessment') THEN 'training' ELSE 'hourly' END AS kind,
-           {PAID.format(t="t")} AS paid,
-           COALESCE({APPROVED_AT.format(t="t")} > c.read_at, false) AS late
-    FROM pr_claimed c JOIN marketplace_timeentry t
+           {time_entry_pay_kind_sql("t")} AS kind,
+           {_paid("t")} AS paid,
+           COALESCE({approved_at_sql("t")} > c.read_at, false) AS late
+    FROM pr_claimed c JOIN {TIME_ENTRY_TABLE} t
       ON t.contributor_id = c.contributor_id AND t.work_date BETWEEN c.starts_on AND c.ends_on AND t.is_current
     UNION ALL
-    SELECT c.contributor_id, c.period_id, s.engagement_id, s.minutes, s.id, 'task',
-           {PAID.format(t="s")},
-           COALESCE({APPROVED_AT.format(t="s")} > c.read_at, false)
-    FROM pr_claimed c JOIN marketplace_tasksubmission s
+    SELECT c.contributor_id, c.period_id, s.engagement_id, s.minutes, s.id, {TASK},
+           {_paid("s")},
+           COALESCE({approved_at_sql("s")} > c.read_at, false)
+    FROM pr_claimed c JOIN {TASK_TABLE} s
       ON s.contributor_id = c.contributor_id AND s.work_date BETWEEN c.starts_on AND c.ends_on
-) w JOIN marketplace_engagement e ON e.id = w.engagement_id
+) w JOIN {ENGAGEMENTS} e ON e.id = w.engagement_id
 GROUP BY w.contributor_id, w.period_id, e.currency, w.engagement_id, e.project_id, w.kind;
 
 -- What each of those weeks' lines has paid so far: the week's own run, and any earlier
 -- adjustments to it.
 CREATE TEMP TABLE pr_adj_paid ON COMMIT DROP AS
 SELECT c.contributor_id, c.period_id, st.currency, l.engagement_id, l.kind, sum(l.amount_minor) AS amount,
-       (array_agg(l.source ORDER BY l.id) FILTER (WHERE l.kind = 'bonus'))[1] AS bonus_source,
+       (array_agg(l.source ORDER BY l.id) FILTER (WHERE l.kind = {BONUS}))[1] AS bonus_source,
        max(st.floor_due_minor) AS floor_due
 FROM pr_claimed c
-JOIN payouts_payrun r ON r.period_id = c.period_id AND r.status = 'approved'
+JOIN payouts_payrun r ON r.period_id = c.period_id AND r.status = {RUN_APPROVED}
 JOIN payouts_paystatement st ON st.run_id = r.id AND st.contributor_id = c.contributor_id
-JOIN payouts_payline l ON l.statement_id = st.id AND l.kind <> 'adjustment'
+JOIN payouts_payline l ON l.statement_id = st.id AND l.kind <> {ADJUSTMENT}
 GROUP BY 1, 2, 3, 4, 5
 UNION ALL
 SELECT c.contributor_id, c.period_id, st.currency, l.engagement_id, l.adjusts_kind, sum(l.amount_minor), NULL, NULL
 FROM pr_claimed c
 JOIN payouts_payline l ON l.adjusts_period_id = c.period_id
 JOIN payouts_paystatement st ON st.id = l.statement_id AND st.contributor_id = c.contributor_id
-JOIN payouts_payrun r ON r.id = st.run_id AND r.status = 'approved'
+JOIN payouts_payrun r ON r.id = st.run_id AND r.status = {RUN_APPROVED}
 GROUP BY 1, 2, 3, 4, 5;
 
 -- A bonus the week earned is paid on the late work too, at the percentage it was paid at.
 INSERT INTO pr_adj_now (contributor_id, period_id, currency, engagement_id, project_id, kind, paid_minutes,
                         paid_items, amount, late_ids)
-SELECT n.contributor_id, n.period_id, n.currency, n.engagement_id, n.project_id, 'bonus', 0, 0,
+SELECT n.contributor_id, n.period_id, n.currency, n.engagement_id, n.project_id, {BONUS}, 0, 0,
        round(sum(n.amount) * (b.bonus_source ->> 'percent')::numeric / 100), '{{}}'
 FROM pr_adj_now n
 JOIN pr_adj_paid b ON b.contributor_id = n.contributor_id AND b.period_id = n.period_id
-                  AND b.currency = n.currency AND b.engagement_id = n.engagement_id AND b.kind = 'bonus'
+                  AND b.currency = n.currency AND b.engagement_id = n.engagement_id AND b.kind = {BONUS}
                   AND b.bonus_source IS NOT NULL
 GROUP BY n.contributor_id, n.period_id, n.currency, n.engagement_id, n.project_id, b.bonus_source;
 
@@ -238,8 +261,8 @@ GROUP BY n.contributor_id, n.period_id, n.currency, n.engagement_id, n.project_i
 -- changed; the top-up is whatever of it the week's pay still does not cover.
 INSERT INTO pr_adj_now (contributor_id, period_id, currency, engagement_id, project_id, kind, paid_minutes,
                         paid_items, amount, late_ids)
-SELECT f.contributor_id, f.period_id, f.currency, NULL, NULL, 'topup', 0, 0,
-       GREATEST(f.floor_due - COALESCE(n.pay, 0), 0), '{{}}'
+SELECT f.contributor_id, f.period_id, f.currency, NULL, NULL, {TOPUP_KIND}, 0, 0,
+       {topup_sql(floor_due_minor="f.floor_due", pay_minor="COALESCE(n.pay, 0)")}, '{{}}'
 FROM (SELECT contributor_id, period_id, currency, max(floor_due) AS floor_due FROM pr_adj_paid
       WHERE floor_due IS NOT NULL GROUP BY 1, 2, 3) f
 LEFT JOIN (SELECT contributor_id, period_id, currency, sum(amount) AS pay FROM pr_adj_now GROUP BY 1, 2, 3) n
@@ -266,21 +289,24 @@ WHERE COALESCE(n.amount, 0) <> COALESCE(p.amount, 0);
 INSERT INTO pr_totals (contributor_id, currency, country, subdivision, minutes_worked, floor_due)
 SELECT a.contributor_id, a.currency, c.country, c.subdivision, 0, 0
 FROM (SELECT DISTINCT contributor_id, currency FROM pr_adj_lines) a
-JOIN contributors_contributor c ON c.id = a.contributor_id
+JOIN {CONTRIBUTORS} c ON c.id = a.contributor_id
 WHERE NOT EXISTS (SELECT 1 FROM pr_totals t WHERE t.contributor_id = a.contributor_id AND t.currency = a.currency);
 """
 
-STATEMENTS_SQL = """
+FLOOR_DUE_MINOR = floor_due_minor_sql("t.floor_due")
+STATEMENT_TOPUP = topup_sql(floor_due_minor=FLOOR_DUE_MINOR, pay_minor="COALESCE(p.pay, 0)")
+
+STATEMENTS_SQL = f"""
 ANALYZE pr_totals;
 
 INSERT INTO payouts_paystatement (
     run_id, contributor_id, currency, country, subdivision, minutes_worked,
     pay_minor, floor_due_minor, topup_minor, adjustment_minor, total_minor, effective_hourly_minor)
 SELECT %(run)s, t.contributor_id, t.currency, t.country, t.subdivision, t.minutes_worked,
-       COALESCE(p.pay, 0), ceil(t.floor_due),
-       GREATEST(ceil(t.floor_due) - COALESCE(p.pay, 0), 0),
+       COALESCE(p.pay, 0), {FLOOR_DUE_MINOR},
+       {STATEMENT_TOPUP},
        COALESCE(a.amount, 0),
-       COALESCE(p.pay, 0) + GREATEST(ceil(t.floor_due) - COALESCE(p.pay, 0), 0) + COALESCE(a.amount, 0),
+       COALESCE(p.pay, 0) + {STATEMENT_TOPUP} + COALESCE(a.amount, 0),
        CASE WHEN t.minutes_worked > 0 THEN round(COALESCE(p.pay, 0) * 60 / t.minutes_worked) ELSE 0 END
 FROM pr_totals t
 LEFT JOIN (SELECT contributor_id, currency, sum(amount) AS pay FROM pr_lines GROUP BY 1, 2) p
@@ -291,22 +317,22 @@ LEFT JOIN (SELECT contributor_id, currency, sum(amount) AS amount FROM pr_adj_li
 INSERT INTO payouts_payline (
     statement_id, kind, engagement_id, description, minutes, quantity, rate_minor, amount_minor, source)
 SELECT st.id, l.kind, l.engagement_id,
-       CASE l.kind WHEN 'task' THEN 'Tasks: ' WHEN 'training' THEN 'Training, onboarding and assessments: '
-                   WHEN 'bonus' THEN 'Quality bonus: ' ELSE 'Hourly work: ' END || pr.title,
+       CASE l.kind WHEN {TASK} THEN 'Tasks: ' WHEN {TRAINING} THEN 'Training, onboarding and assessments: '
+                   WHEN {BONUS} THEN 'Quality bonus: ' ELSE 'Hourly work: ' END || pr.title,
        l.paid_minutes, l.paid_items, round(l.rate), l.amount, l.source
 FROM pr_lines l
 JOIN payouts_paystatement st ON st.run_id = %(run)s AND st.contributor_id = l.contributor_id AND st.currency = l.currency
-JOIN marketplace_project pr ON pr.id = l.project_id;
+JOIN {PROJECTS} pr ON pr.id = l.project_id;
 
 INSERT INTO payouts_payline (
     statement_id, kind, engagement_id, description, minutes, quantity, amount_minor, source, adjusts_period_id,
     adjusts_kind)
-SELECT st.id, 'adjustment', a.engagement_id,
+SELECT st.id, {ADJUSTMENT}, a.engagement_id,
        'Week of ' || to_char(pe.starts_on, 'YYYY-MM-DD') || ': '
-       || CASE a.kind WHEN 'task' THEN 'tasks approved since it was paid'
-                      WHEN 'training' THEN 'training approved since it was paid'
-                      WHEN 'hourly' THEN 'hours approved since it was paid'
-                      WHEN 'bonus' THEN 'quality bonus on the work approved since'
+       || CASE a.kind WHEN {TASK} THEN 'tasks approved since it was paid'
+                      WHEN {TRAINING} THEN 'training approved since it was paid'
+                      WHEN {HOURLY} THEN 'hours approved since it was paid'
+                      WHEN {BONUS} THEN 'quality bonus on the work approved since'
                       ELSE 'minimum-wage top-up now covered by approved pay' END
        || COALESCE(' on ' || pr.title, ''),
        a.minutes, a.items, a.amount,
@@ -317,25 +343,26 @@ FROM pr_adj_lines a
 JOIN pr_claimed c ON c.contributor_id = a.contributor_id AND c.period_id = a.period_id
 JOIN payouts_payperiod pe ON pe.id = a.period_id
 JOIN payouts_paystatement st ON st.run_id = %(run)s AND st.contributor_id = a.contributor_id AND st.currency = a.currency
-LEFT JOIN marketplace_engagement e ON e.id = a.engagement_id
-LEFT JOIN marketplace_project pr ON pr.id = e.project_id;
+LEFT JOIN {ENGAGEMENTS} e ON e.id = a.engagement_id
+LEFT JOIN {PROJECTS} pr ON pr.id = e.project_id;
 
 -- The day-by-day computation is kept only where it led to a top-up.
 INSERT INTO payouts_payline (statement_id, kind, description, minutes, quantity, amount_minor, source)
-SELECT st.id, 'topup', 'Top-up to the minimum wage for every minute worked', st.minutes_worked, 0, st.topup_minor,
+SELECT st.id, {TOPUP_KIND}, 'Top-up to the minimum wage for every minute worked', st.minutes_worked, 0, st.topup_minor,
        jsonb_build_object('floor_due_minor', st.floor_due_minor, 'pay_minor', st.pay_minor, 'days', (
            SELECT jsonb_agg(jsonb_build_object(
                       'day', %(start)s::date + k - 1, 'minutes', t.day_minutes[k],
-                      'floor_hourly', round(t.floor_hourly[k], 4), 'source', t.floor_sources[k]) ORDER BY k)
+                      'floor_hourly', {floor_day_hourly_sql("t.floor_hourly[k]")}, 'source', t.floor_sources[k])
+                  ORDER BY k)
            FROM generate_subscripts(t.day_minutes, 1) k WHERE t.day_minutes[k] > 0))
 FROM payouts_paystatement st
 JOIN pr_totals t ON t.contributor_id = st.contributor_id AND t.currency = st.currency
 WHERE st.run_id = %(run)s AND st.topup_minor > 0;
 """
 
-JURISDICTIONS_SQL = """
+JURISDICTIONS_SQL = f"""
 SELECT c.country, c.subdivision, w.currency
-FROM (SELECT DISTINCT country, subdivision FROM contributors_contributor) c
+FROM (SELECT DISTINCT country, subdivision FROM {CONTRIBUTORS}) c
 CROSS JOIN (SELECT DISTINCT currency FROM pr_work) w
 """
 
@@ -345,38 +372,6 @@ SELECT count(*), COALESCE(sum(minutes_worked), 0), COALESCE(sum(pay_minor), 0), 
        count(*) FILTER (WHERE adjustment_minor <> 0)
 FROM payouts_paystatement WHERE run_id = %(run)s AND contributor_id BETWEEN %(first)s AND %(last)s
 """
-
-
-def _floor_rows(jurisdictions: list[tuple[str, str, str]], start: date, end: date) -> list[tuple]:
-    """(country, subdivision, currency, [hourly floor in that currency by day], [source by day]).
-
-    A day without a known floor (no minimum wage, or no FX rate to the pay currency) has
-    none: its minutes are owed nothing beyond their pay.
-    """
-    days = [start + timedelta(days=k) for k in range((end - start).days + 1)]
-    rows = []
-    for country, subdivision, currency in jurisdictions:
-        hourly, sources = [], []
-        for day in days:
-            floor = minimum_wage_on(country=country, subdivision=subdivision, on=day)
-            try:
-                rate = fx_rate_on(base=floor.currency, quote=currency, on=day) if floor else None
-            except ReferenceDataMissing:
-                rate = None
-            if rate is None:
-                hourly.append(None)
-                sources.append(None)
-                continue
-            # Exact, in the statement currency's minor units; rounded only once per statement.
-            hourly.append(
-                Decimal(floor.hourly_minor).scaleb(-money.exponent(floor.currency))
-                * rate
-                * Decimal(1).scaleb(money.exponent(currency))
-            )
-            sources.append(floor.source_url)
-        if any(value is not None for value in hourly):
-            rows.append((country, subdivision, currency, hourly, sources))
-    return rows
 
 
 EVERYONE = (0, 2**63 - 1)
@@ -415,7 +410,7 @@ def compute_statements(
         progress(50, "looking up minimum wages day by day")
         cursor.execute(FLOOR_TABLE_SQL)
         cursor.execute(JURISDICTIONS_SQL)
-        floors = _floor_rows([tuple(row) for row in cursor.fetchall()], start, end)
+        floors = pay_run_floor_rows([tuple(row) for row in cursor.fetchall()], start, end)
         if floors:
             cursor.executemany(
                 "INSERT INTO pr_floor (country, subdivision, currency, hourly, sources) VALUES (%s, %s, %s, %s, %s)",

@@ -111,12 +111,12 @@ def pay_line_items(*, line) -> QuerySet:
     A work line pays its engagement's approved items of that kind in its week, approved at
     or before its run read the work; an adjustment names the items approved late.
     """
-    from marketplace.models import ReviewStatus, TaskSubmission, TimeEntry
+    from marketplace.payable import approved_as_of_q, pay_kind_model, pay_kind_q
     from payouts.models import PayLineKind
 
     run = line.statement.run
     kind = line.adjusts_kind if line.kind == PayLineKind.ADJUSTMENT else line.kind
-    model = TaskSubmission if kind == PayLineKind.TASK else TimeEntry
+    model = pay_kind_model(kind)
     if line.kind == PayLineKind.ADJUSTMENT:
         return model.objects.filter(pk__in=line.source.get("late_item_ids", [])).order_by("work_date", "pk")
     if kind not in (PayLineKind.HOURLY, PayLineKind.TRAINING, PayLineKind.TASK):
@@ -124,15 +124,6 @@ def pay_line_items(*, line) -> QuerySet:
     items = model.objects.filter(
         engagement_id=line.engagement_id, work_date__range=(run.period.starts_on, run.period.ends_on)
     )
-    if model is TimeEntry:
-        training = Q(activity__in=["training", "onboarding", "assessment"])
-        items = items.filter(is_current=True).filter(training if kind == PayLineKind.TRAINING else ~training)
-    read_at = run.work_read_at
-    approved_by_read = Q(status=ReviewStatus.AUTO_APPROVED) & (
-        Q(auto_approved_at__lte=read_at) | Q(auto_approved_at__isnull=True)
-    ) | Q(status=ReviewStatus.APPROVED) & (
-        Q(appeal_decided_at__lte=read_at)
-        | Q(appeal_decided_at__isnull=True, reviewed_at__lte=read_at)
-        | Q(appeal_decided_at__isnull=True, reviewed_at__isnull=True)
-    )
-    return items.filter(approved_by_read).order_by("work_date", "pk")
+    if kind != PayLineKind.TASK:
+        items = items.filter(is_current=True).filter(pay_kind_q(kind))
+    return items.filter(approved_as_of_q(run.work_read_at)).order_by("work_date", "pk")

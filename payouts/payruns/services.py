@@ -8,6 +8,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import is_ops, require_ops_finance
 from audit.services import audit_record
 from config.errors import ApplicationError, Conflict, NotPermitted
 from payouts.models import (
@@ -37,7 +38,7 @@ def pay_run_start(*, actor: User, period_start) -> PayRun:
     """
     from payouts.weeks import week_of
 
-    if not actor.is_ops:
+    if not is_ops(actor):
         raise NotPermitted("Only operations staff run pay.")
     start, end = week_of(period_start)
     if end >= timezone.now().date():
@@ -189,7 +190,8 @@ def pay_run_compute_shard(*, run_id: int, shard: int) -> PayRun:
     if run.status != PayRunStatus.COMPUTING or shard >= len(shards) or shards[shard]["done"]:
         return run
     try:
-        with transaction.atomic():
+        # Its own transaction, never part of another: a shard commits on its own.
+        with transaction.atomic(durable=True):
             shard_totals = compute_statements(
                 run_id=run.pk,
                 start=run.period.starts_on,
@@ -223,8 +225,7 @@ def pay_run_compute_shard(*, run_id: int, shard: int) -> PayRun:
 
 def pay_run_approve(*, actor: User, run: PayRun) -> PayRun:
     """Four eyes: whoever prepared a run cannot approve it."""
-    if actor.role != "ops_finance":
-        raise NotPermitted("Only operations finance approves pay runs.")
+    require_ops_finance(actor, to="approves pay runs")
     with transaction.atomic():
         run = PayRun.objects.select_for_update().select_related("period").get(pk=run.pk)
         if run.prepared_by_id == actor.pk:
@@ -241,7 +242,7 @@ def pay_run_approve(*, actor: User, run: PayRun) -> PayRun:
         period.status = PayPeriodStatus.APPROVED
         period.save(update_fields=["status"])
         PayRecompute.objects.filter(claimed_by_run=run).update(applied_in_run=run)
-        from payouts.ledger.accrual import post_pay_run_accrual
+        from payouts.payruns.accrual import post_pay_run_accrual
 
         entry_id, ledger_totals = post_pay_run_accrual(run=run)
         audit_record(

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from payouts import money
-from payouts.floors import week_minimum_wages
+from payouts.floors import statement_floor_stretches
 from payouts.models import PayLine, PayLineKind, PayStatement
 
 from .labels import day_span, decimal_text, duration, place_label, week_label
@@ -139,27 +139,19 @@ class FloorRow:
 def floor_rows(statement: PayStatement) -> list[FloorRow | None]:
     """The week's minimum wages where the expert works, from ``payouts.floors``; ``None`` for a
     stretch of days with none on record."""
-    period = statement.run.period
     rows = []
-    for stretch in week_minimum_wages(
-        country=statement.country,
-        subdivision=statement.subdivision,
-        currency=statement.currency,
-        start=period.starts_on,
-        end=period.ends_on,
-    ):
-        floor = stretch.floor
-        # Without an exchange rate the pay run applies no floor that day either.
-        if floor is None or stretch.hourly is None:
+    for stretch in statement_floor_stretches(statement=statement):
+        if stretch is None:
             rows.append(None)
             continue
+        floor = stretch.floor
         rows.append(
             FloorRow(
                 days=day_span(stretch.first_day, stretch.last_day),
                 place=place_label(floor.country, floor.subdivision),
                 local_minor=floor.hourly_minor,
                 local_currency=floor.currency,
-                converted=stretch.hourly if floor.currency != statement.currency else None,
+                converted=stretch.converted_hourly,
                 fx_rate=f"{stretch.fx_rate.normalize():f}",
                 source_url=floor.source_url,
             )

@@ -141,7 +141,9 @@ def payout_send(*, payout_id: int) -> Payout:
     the payout stays ``submitted`` and the caller tries again later with the same key.
     """
     active_hold = PayoutHold.objects.filter(contributor_id=OuterRef("contributor_id"), released_at__isnull=True)
-    with transaction.atomic():
+    # Both transactions must be the outermost: "submitted" is committed before Stripe is
+    # called, and the second holds the row lock through the call and commits its outcome.
+    with transaction.atomic(durable=True):
         # One query: the payout (locked), its batch, the expert's account and any hold in force.
         payout = (
             Payout.objects.select_for_update(of=("self",))
@@ -179,7 +181,7 @@ def payout_send(*, payout_id: int) -> Payout:
 
     stripe_request_slot()
     unknown_outcome: gateway.PaymentProviderUnavailable | None = None
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payout = (
             Payout.objects.select_for_update(of=("self",))
             .select_related("statement__run__period", "contributor__user")

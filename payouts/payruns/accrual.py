@@ -13,7 +13,14 @@ from __future__ import annotations
 from django.db import connection
 from django.utils import timezone
 
-ACCRUAL_SQL = """
+from config.sql import sql_literal
+from marketplace.models import Engagement, Lab, Project
+from marketplace.payable import TASK_TABLE, TIME_ENTRY_TABLE
+from payouts.models import AccountKind, PayLineKind
+
+LAB_FUNDS_HELD = sql_literal(AccountKind.LAB_FUNDS_HELD)
+
+ACCRUAL_SQL = f"""
 WITH claims AS (
     -- Top-ups to split between labs: this week's, and changes to earlier weeks' top-ups
     -- carried by adjustment lines, each split by the minutes of the week it belongs to.
@@ -25,19 +32,20 @@ WITH claims AS (
     FROM payouts_payline l
     JOIN payouts_paystatement st ON st.id = l.statement_id
     JOIN payouts_payperiod pe ON pe.id = l.adjusts_period_id
-    WHERE st.run_id = %(run)s AND l.kind = 'adjustment' AND l.adjusts_kind = 'topup'
+    WHERE st.run_id = %(run)s AND l.kind = {sql_literal(PayLineKind.ADJUSTMENT)}
+      AND l.adjusts_kind = {sql_literal(PayLineKind.TOPUP)}
 ),
 work AS (
-    SELECT c.claim, t.engagement_id, t.minutes FROM claims c JOIN marketplace_timeentry t
+    SELECT c.claim, t.engagement_id, t.minutes FROM claims c JOIN {TIME_ENTRY_TABLE} t
       ON t.contributor_id = c.contributor_id AND t.work_date BETWEEN c.starts_on AND c.ends_on AND t.is_current
     UNION ALL
-    SELECT c.claim, s.engagement_id, s.minutes FROM claims c JOIN marketplace_tasksubmission s
+    SELECT c.claim, s.engagement_id, s.minutes FROM claims c JOIN {TASK_TABLE} s
       ON s.contributor_id = c.contributor_id AND s.work_date BETWEEN c.starts_on AND c.ends_on
 ),
 lab_minutes AS (
     SELECT w.claim, e.currency, p.lab_id, sum(w.minutes) AS minutes
-    FROM work w JOIN marketplace_engagement e ON e.id = w.engagement_id
-    JOIN marketplace_project p ON p.id = e.project_id
+    FROM work w JOIN {Engagement._meta.db_table} e ON e.id = w.engagement_id
+    JOIN {Project._meta.db_table} p ON p.id = e.project_id
     GROUP BY 1, 2, 3
 ),
 split AS (
@@ -56,20 +64,20 @@ work_lines AS (
            round(l.amount_minor * COALESCE(p.platform_fee_markup, lab.platform_fee_markup)) AS fee
     FROM payouts_payline l
     JOIN payouts_paystatement st ON st.id = l.statement_id
-    JOIN marketplace_engagement e ON e.id = l.engagement_id
-    JOIN marketplace_project p ON p.id = e.project_id
-    JOIN marketplace_lab lab ON lab.id = p.lab_id
-    WHERE st.run_id = %(run)s AND l.kind <> 'topup' AND l.engagement_id IS NOT NULL
+    JOIN {Engagement._meta.db_table} e ON e.id = l.engagement_id
+    JOIN {Project._meta.db_table} p ON p.id = e.project_id
+    JOIN {Lab._meta.db_table} lab ON lab.id = p.lab_id
+    WHERE st.run_id = %(run)s AND l.kind <> {sql_literal(PayLineKind.TOPUP)} AND l.engagement_id IS NOT NULL
 ),
 legs AS (
-    SELECT 'lab_funds_held' AS kind, lab_id, NULL::bigint AS contributor_id, currency, sum(pay + fee) AS amount
+    SELECT {LAB_FUNDS_HELD} AS kind, lab_id, NULL::bigint AS contributor_id, currency, sum(pay + fee) AS amount
     FROM work_lines GROUP BY lab_id, currency
     UNION ALL
-    SELECT 'lab_funds_held', lab_id, NULL, currency, sum(amount) FROM topups GROUP BY lab_id, currency
+    SELECT {LAB_FUNDS_HELD}, lab_id, NULL, currency, sum(amount) FROM topups GROUP BY lab_id, currency
     UNION ALL
-    SELECT 'platform_revenue', NULL, NULL, currency, -sum(fee) FROM work_lines GROUP BY currency
+    SELECT {sql_literal(AccountKind.PLATFORM_REVENUE)}, NULL, NULL, currency, -sum(fee) FROM work_lines GROUP BY currency
     UNION ALL
-    SELECT 'expert_payable', NULL, contributor_id, currency, -total_minor
+    SELECT {sql_literal(AccountKind.EXPERT_PAYABLE)}, NULL, contributor_id, currency, -total_minor
     FROM payouts_paystatement WHERE run_id = %(run)s AND total_minor <> 0
 ),
 summed AS (

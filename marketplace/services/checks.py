@@ -1,0 +1,395 @@
+"""The rules logged work must meet, for one entry and for a file of them alike.
+
+What concerns an entry on its own (its shape, its dates) is checked in Python, entry by
+entry. What depends on other work (a locked pay week, overlaps with logged time and
+within the file, hours in a day, the lab's weekly cap, the project's budget) is checked
+by ``work_conflicts`` for a whole set of candidate entries at once in SQL, counting the
+earlier candidates as if they had been logged one by one before: a single entry is a set
+of one, a file is copied into a temporary table first. Each refusal is the first rule the
+entry breaks, in this order: its shape, a locked week, an overlap, the day, the week, the
+budget.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
+
+from django.db import connection
+from django.utils import timezone
+
+from config.errors import ApplicationError
+from payouts.weeks import is_locked, week_of
+
+from ..models import ActivityKind, Engagement, Project
+from ..payable import TASK_TABLE, TIME_ENTRY_TABLE
+from ..selectors import TIME_ENTRY_VALUE_SQL, work_values_minor
+
+DAY_MINUTES = 24 * 60
+
+
+# --- refusals ------------------------------------------------------------------------
+
+
+def _refuse(message: str, **fields: str):
+    raise _work_refusal(message, **fields)
+
+
+def _work_refusal(message: str, **fields: str) -> ApplicationError:
+    return ApplicationError(message, code="invalid_work", fields={k: [v] for k, v in fields.items()})
+
+
+def _locked_week_refusal(date_field: str) -> ApplicationError:
+    return _work_refusal(
+        "That pay week is locked; ask for an adjustment instead.", **{date_field: "The pay week of this day is locked."}
+    )
+
+
+def _full_day_refusal(date_field: str, *, day_total: int, work_date: date) -> ApplicationError:
+    return _work_refusal(
+        "That would make more than 24 hours on one day.",
+        **{date_field: f"{day_total} minutes are already logged on {work_date:%d %b %Y}; a day has 1,440."},
+    )
+
+
+def _weekly_cap_refusal(*, ranged: bool, cap_hours: int, week_total: int) -> ApplicationError:
+    message = f"The cap is {cap_hours} hours a week; {week_total} minutes are logged this week."
+    return _work_refusal(
+        "That is more than the lab's weekly cap for this project.", **{"ended_at" if ranged else "minutes": message}
+    )
+
+
+def _budget_exhausted_refusal() -> ApplicationError:
+    return ApplicationError(
+        "This project's budget is used up; the lab has been told. Work logged now could not be paid from it, "
+        "so it is refused until the lab adds funds.",
+        code="budget_exhausted",
+    )
+
+
+def _overlap_refusal(*, started_at: datetime, ended_at: datetime, activity: str, tz_name: str) -> ApplicationError:
+    tz = zoneinfo.ZoneInfo(tz_name)
+    label = ActivityKind(activity).label if activity in ActivityKind.values else activity
+    return _work_refusal(
+        "This overlaps time you already logged.",
+        started_at=(
+            f"Overlaps your entry of {started_at.astimezone(tz):%d %b %Y %H:%M}"
+            f"-{ended_at.astimezone(tz):%H:%M} ({label.lower()})."
+        ),
+    )
+
+
+def _overlap(clash, tz_name: str) -> None:
+    raise _overlap_refusal(
+        started_at=clash.started_at, ended_at=clash.ended_at, activity=clash.activity, tz_name=tz_name
+    )
+
+
+# --- an entry on its own ---------------------------------------------------------------
+
+
+def _local_date(moment: datetime, tz_name: str) -> date:
+    return moment.astimezone(zoneinfo.ZoneInfo(tz_name)).date()
+
+
+def _engagement_days(engagement: Engagement) -> tuple[date, date]:
+    """The first and last day work on an engagement may be dated, in the expert's own days."""
+    project = engagement.project
+    return max(project.starts_on, _local_date(engagement.started_at, engagement.contributor.timezone)), project.ends_on
+
+
+def _check_time_shape(
+    *,
+    work_date: date,
+    minutes: int,
+    started_at: datetime | None,
+    ended_at: datetime | None,
+    now: datetime,
+    today: date,
+    runs: tuple[date, date],
+) -> None:
+    """The rules an entry meets on its own, before any other logged work is looked at."""
+    date_field = "started_at" if started_at else "work_date"
+    if started_at is not None:
+        if ended_at is None:
+            _refuse("Give an end time.", ended_at="Give an end time, or log a duration on a day instead.")
+        if ended_at <= started_at:
+            _refuse("The end must be after the start.", ended_at="The end must be after the start.")
+        if ended_at - started_at > timedelta(hours=24):
+            _refuse("One entry cannot be longer than 24 hours.", ended_at="One entry cannot be longer than 24 hours.")
+        if ended_at > now + timedelta(minutes=1):
+            _refuse("Time in the future cannot be logged.", ended_at="This is in the future.")
+    else:
+        if minutes <= 0:
+            _refuse("The duration must be more than zero.", minutes="Must be more than zero minutes.")
+        if minutes > DAY_MINUTES:
+            _refuse("A day has 24 hours.", minutes="A day has 24 hours (1,440 minutes).")
+        if work_date > today:
+            _refuse("Time in the future cannot be logged.", work_date="This day is in the future.")
+    runs_from, runs_to = runs
+    if work_date < runs_from or work_date > runs_to:
+        _refuse(
+            "This is outside the engagement's dates.",
+            **{date_field: f"The engagement runs from {runs_from:%d %b %Y} to {runs_to:%d %b %Y}."},
+        )
+
+
+def _normalise_time(
+    *, engagement: Engagement, started_at, ended_at, work_date, minutes
+) -> tuple[date, int, datetime | None, datetime | None]:
+    if started_at is not None or ended_at is not None:
+        if started_at is None:
+            _refuse("Give a start time.", started_at="Give a start time.")
+        if timezone.is_naive(started_at) or (ended_at is not None and timezone.is_naive(ended_at)):
+            _refuse("Times need a timezone.", started_at="Send times with their UTC offset.")
+        if ended_at is None or ended_at <= started_at:
+            return _local_date(started_at, engagement.contributor.timezone), 0, started_at, ended_at
+        seconds = (ended_at - started_at).total_seconds()
+        return (
+            _local_date(started_at, engagement.contributor.timezone),
+            max(1, round(seconds / 60)),
+            started_at,
+            ended_at,
+        )
+    if work_date is None:
+        _refuse("Give a start and an end, or a duration on a day.", work_date="Give the day of the work.")
+    return work_date, int(minutes or 0), None, None
+
+
+# --- entries against other work ----------------------------------------------------------
+
+
+class Candidate(NamedTuple):
+    """An entry about to be logged, numbered in the order it is logged (from 1)."""
+
+    n: int
+    engagement_id: int
+    contributor_id: int
+    project_id: int
+    activity: str
+    work_date: date
+    week_start: date
+    week_end: date
+    minutes: int
+    started_at: datetime | None
+    ended_at: datetime | None
+    note: str
+    task_reference: str
+
+
+def locked_week_refusals(candidates: Iterable[Candidate]) -> dict[int, ApplicationError]:
+    """The candidates dated in a locked pay week, each week looked up once."""
+    candidates = list(candidates)
+    locked = {start for start in {row.week_start for row in candidates} if is_locked(start)}
+    return {
+        row.n: _locked_week_refusal("started_at" if row.started_at else "work_date")
+        for row in candidates
+        if row.week_start in locked
+    }
+
+
+# The candidates as rows of a relation, from arrays of their values: one entry at a time
+# is not worth a temporary table.
+_CANDIDATE_ARRAYS = (
+    ("n", "integer"),
+    ("engagement_id", "bigint"),
+    ("contributor_id", "bigint"),
+    ("project_id", "bigint"),
+    ("work_date", "date"),
+    ("week_start", "date"),
+    ("minutes", "integer"),
+    ("started_at", "timestamptz"),
+    ("ended_at", "timestamptz"),
+)
+CANDIDATE_VALUES = (
+    "(SELECT * FROM unnest("
+    + ", ".join(f"%(c_{name})s::{kind}[]" for name, kind in _CANDIDATE_ARRAYS)
+    + ") AS c("
+    + ", ".join(name for name, _ in _CANDIDATE_ARRAYS)
+    + "))"
+)
+
+
+def candidate_values_params(candidates: list[Candidate]) -> dict[str, list]:
+    return {f"c_{name}": [getattr(row, name) for row in candidates] for name, _ in _CANDIDATE_ARRAYS}
+
+
+# Candidates that overlap a current entry already logged by the same person (through the
+# exclusion constraint's GiST index), the earliest such entry for each.
+def _overlaps_logged_sql(candidates: str) -> str:
+    return f"""
+SELECT DISTINCT ON (i.n) i.n, t.started_at, t.ended_at, t.activity
+FROM {candidates} i
+JOIN {TIME_ENTRY_TABLE} t
+  ON t.contributor_id = i.contributor_id AND t.is_current AND t.started_at IS NOT NULL
+ AND TSTZRANGE(t.started_at, t.ended_at, '[)') && TSTZRANGE(i.started_at, i.ended_at, '[)')
+ AND t.id IS DISTINCT FROM %(replacing)s
+WHERE i.started_at IS NOT NULL
+ORDER BY i.n, t.started_at
+"""
+
+
+# Candidates that overlap an earlier-starting one of the same set: in order of start, an
+# entry overlaps some earlier one exactly when it starts before the latest end so far, and
+# that latest-ending entry is the one named.
+def _overlaps_within_sql(candidates: str) -> str:
+    return f"""
+SELECT n, latest[2]::integer
+FROM (
+    SELECT n, started_at,
+           max(ARRAY[extract(epoch FROM ended_at), n]) OVER (
+               PARTITION BY contributor_id ORDER BY started_at, n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+           ) AS latest
+    FROM {candidates} i WHERE started_at IS NOT NULL
+) ordered
+WHERE latest[1] > extract(epoch FROM started_at)
+"""
+
+
+# Hours in a day, the weekly cap and the budget for each candidate, counting what is
+# logged already plus the earlier candidates, as if they had been logged one by one. What
+# is logged on the weeks the candidates cover joins them as rows numbered 0, so that one
+# running sum per day, per engagement-week and per project counts both, with no join whose
+# size the planner would have to guess. Task submissions count towards the day only. A
+# weekly cap of zero hours is no cap.
+def _totals_sql(candidates: str) -> str:
+    return f"""
+WITH calendar AS (
+    SELECT * FROM unnest(%(days)s::date[], %(week_starts)s::date[]) AS c(day, week_start)
+), logged AS (
+    SELECT t.contributor_id, t.engagement_id, t.work_date, t.minutes
+    FROM {TIME_ENTRY_TABLE} t
+    WHERE t.contributor_id = %(contributor)s AND t.is_current AND t.work_date BETWEEN %(first_day)s AND %(last_day)s
+      AND t.id IS DISTINCT FROM %(replacing)s
+    UNION ALL
+    SELECT s.contributor_id, NULL, s.work_date, s.minutes
+    FROM {TASK_TABLE} s
+    WHERE s.contributor_id = %(contributor)s AND s.work_date BETWEEN %(first_day)s AND %(last_day)s
+), work AS (
+    SELECT 0 AS n, l.contributor_id, l.engagement_id, NULL::bigint AS project_id, l.work_date, c.week_start,
+           l.minutes, NULL::numeric AS value, false AS ranged, NULL::integer AS weekly_cap_hours
+    FROM logged l JOIN calendar c ON c.day = l.work_date
+    UNION ALL
+    SELECT t.n, t.contributor_id, t.engagement_id, t.project_id, t.work_date, t.week_start,
+           t.minutes, {TIME_ENTRY_VALUE_SQL}, t.started_at IS NOT NULL, NULLIF(p.weekly_cap_hours, 0)
+    FROM {candidates} t
+    JOIN {Engagement._meta.db_table} e ON e.id = t.engagement_id
+    JOIN {Project._meta.db_table} p ON p.id = t.project_id
+), totals AS (
+    SELECT n, minutes, work_date, ranged, weekly_cap_hours, project_id,
+           COALESCE(sum(minutes) OVER (
+               PARTITION BY contributor_id, work_date ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+           ), 0) AS day_before,
+           COALESCE(sum(minutes) OVER (
+               PARTITION BY engagement_id, week_start ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+           ), 0) AS week_before,
+           COALESCE(sum(value) OVER (
+               PARTITION BY project_id ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+           ), 0) AS value_before
+    FROM work
+)
+SELECT t.n, t.ranged, t.work_date, t.day_before, t.weekly_cap_hours, t.week_before, t.value_before >= b.headroom
+FROM totals t
+JOIN unnest(%(projects)s::bigint[], %(headroom)s::numeric[]) AS b(project_id, headroom) ON b.project_id = t.project_id
+WHERE t.n > 0
+  AND (t.day_before + t.minutes > %(day_minutes)s
+       OR t.week_before + t.minutes > t.weekly_cap_hours * 60
+       OR t.value_before >= b.headroom)
+"""
+
+
+def work_conflicts(
+    candidates: list[Candidate],
+    *,
+    relation: str,
+    params: dict | None = None,
+    contributor_id: int,
+    tz_name: str,
+    funded: dict[int, int],
+    replacing: int | None = None,
+) -> dict[int, ApplicationError]:
+    """The first rule about other work each candidate breaks, by its number.
+
+    ``relation`` is the candidates as SQL: a temporary table they were copied into, or
+    ``CANDIDATE_VALUES`` with ``candidate_values_params(candidates)`` as ``params``.
+    ``funded`` is what each of their projects is funded with; ``replacing`` an entry the
+    candidate replaces (a correction), which counts as not logged.
+    """
+    found: dict[int, ApplicationError] = {}
+    by_number = {row.n: row for row in candidates}
+    tz = zoneinfo.ZoneInfo(tz_name)
+    headroom = {
+        pk: funded[pk] - approved - pending for pk, (approved, pending) in work_values_minor(project_ids=funded).items()
+    }
+    base = {**(params or {}), "replacing": replacing}
+    with connection.cursor() as cursor:
+        if any(row.started_at is not None for row in candidates):
+            cursor.execute(_overlaps_logged_sql(relation), base)
+            for number, started_at, ended_at, activity in cursor.fetchall():
+                found[number] = _overlap_refusal(
+                    started_at=started_at, ended_at=ended_at, activity=activity, tz_name=tz_name
+                )
+            if len(candidates) > 1:
+                cursor.execute(_overlaps_within_sql(relation), base)
+                for number, other in cursor.fetchall():
+                    clash = by_number[other]
+                    found.setdefault(
+                        number,
+                        _work_refusal(
+                            "This overlaps another entry of the file.",
+                            started_at=(
+                                f"Overlaps row {other} of this file ({clash.started_at.astimezone(tz):%d %b %Y %H:%M}"
+                                f"-{clash.ended_at.astimezone(tz):%H:%M})."
+                            ),
+                        ),
+                    )
+        # The pay weeks of every day the candidates' weeks cover, for what is logged on them.
+        first_day = min(row.week_start for row in candidates)
+        last_day = max(row.week_end for row in candidates)
+        days = [first_day + timedelta(days=k) for k in range((last_day - first_day).days + 1)]
+        cursor.execute(
+            _totals_sql(relation),
+            {
+                **base,
+                "contributor": contributor_id,
+                "first_day": first_day,
+                "last_day": last_day,
+                "days": days,
+                "week_starts": [week_of(day)[0] for day in days],
+                "projects": list(headroom),
+                "headroom": list(headroom.values()),
+                "day_minutes": DAY_MINUTES,
+            },
+        )
+        for number, ranged, work_date, day_before, cap_hours, week_before, over_budget in cursor.fetchall():
+            if number in found:
+                continue
+            minutes = by_number[number].minutes
+            if day_before + minutes > DAY_MINUTES:
+                found[number] = _full_day_refusal(
+                    "started_at" if ranged else "work_date", day_total=day_before, work_date=work_date
+                )
+            elif cap_hours is not None and week_before + minutes > cap_hours * 60:
+                found[number] = _weekly_cap_refusal(ranged=ranged, cap_hours=cap_hours, week_total=week_before)
+            elif over_budget:
+                found[number] = _budget_exhausted_refusal()
+    return found
+
+
+def check_entry(candidate: Candidate, *, engagement: Engagement, replacing: int | None = None) -> None:
+    """Refuse one entry that breaks a rule about other work (its shape is checked already)."""
+    refusals = locked_week_refusals([candidate])
+    if not refusals:
+        refusals = work_conflicts(
+            [candidate],
+            relation=CANDIDATE_VALUES,
+            params=candidate_values_params([candidate]),
+            contributor_id=engagement.contributor_id,
+            tz_name=engagement.contributor.timezone,
+            funded={engagement.project_id: engagement.project.funded_minor},
+            replacing=replacing,
+        )
+    if candidate.n in refusals:
+        raise refusals[candidate.n]

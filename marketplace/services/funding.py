@@ -1,0 +1,184 @@
+"""Funding a project: the lab is charged the budget plus the platform fee, and Stripe's
+confirmation (a webhook, re-read) makes the project funded.
+
+Stripe is reached only through ``payouts.gateway``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.notifications import notify_after_commit
+from audit.services import audit_record, snapshot
+from config.errors import ApplicationError, Conflict
+from payouts import money
+from payouts.gateway import stripe_api as gateway
+from payouts.ledger.services import ledger_post_funding
+
+from ..models import (
+    FundingStatus,
+    Project,
+    ProjectFunding,
+    ProjectStatus,
+)
+from ..permissions import LAB_EDITORS, require_lab_role
+from .projects import PROJECT_FIELDS, _rate_date, _rate_problems
+
+# --- funding -------------------------------------------------------------------------
+
+
+def project_funding_start(*, actor: User, project: Project, payment_method: str) -> ProjectFunding:
+    """Charge the lab the budget plus the platform fee; the webhook confirms it.
+
+    The funding row is committed before Stripe is called, and its id is the idempotency
+    key, so a retried or repeated request charges once.
+    """
+    with transaction.atomic():
+        project = Project.objects.select_for_update().select_related("lab").get(pk=project.pk)
+        require_lab_role(actor, lab=project.lab, roles=LAB_EDITORS, to="fund projects")
+        if project.status != ProjectStatus.DRAFT:
+            raise ApplicationError(
+                "Only a draft project is funded; this one is already past that.", code="illegal_transition"
+            )
+        # Any payment still pending blocks another, so a double click cannot charge twice.
+        # One that never reached Stripe (its request died before the call) is given up
+        # after a while so that the lab is not blocked forever.
+        stale = timezone.now() - timedelta(minutes=10)
+        project.fundings.filter(status=FundingStatus.PENDING, stripe_payment_intent_id="", created_at__lt=stale).update(
+            status=FundingStatus.FAILED, failure_message="Abandoned before reaching the payment provider."
+        )
+        if project.fundings.filter(status=FundingStatus.PENDING).exists():
+            raise Conflict("A payment for this project is already being confirmed.", code="funding_pending")
+        problems = _rate_problems(
+            data=snapshot(project, PROJECT_FIELDS),
+            domains=list(project.domains.all()),
+            on=_rate_date(project.starts_on),
+        )
+        if problems:
+            raise ApplicationError(
+                "The project's rate no longer clears the floor.", code="rate_below_floor", fields=problems
+            )
+        fee = money.multiply(project.budget_cap_minor, project.lab.platform_fee_markup)
+        funding = ProjectFunding.objects.create(
+            project=project,
+            budget_minor=project.budget_cap_minor,
+            fee_minor=fee,
+            amount_minor=project.budget_cap_minor + fee,
+            currency=project.currency,
+            started_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="marketplace.funding.started",
+            target=project,
+            after={
+                "funding": funding.pk,
+                "budget_minor": funding.budget_minor,
+                "fee_minor": fee,
+                "currency": funding.currency,
+            },
+        )
+    try:
+        intent = gateway.payment_intent_create(
+            amount_minor=funding.amount_minor,
+            currency=funding.currency,
+            payment_method=payment_method,
+            idempotency_key=funding.idempotency_key,
+            metadata={"funding_id": str(funding.pk), "project_id": str(project.pk)},
+        )
+    except gateway.PaymentDeclined as exc:
+        _funding_fail(funding=funding, message=exc.message)
+        raise
+    with transaction.atomic():
+        funding = ProjectFunding.objects.select_for_update().get(pk=funding.pk)
+        if not funding.stripe_payment_intent_id:
+            funding.stripe_payment_intent_id = intent.id
+            funding.save(update_fields=["stripe_payment_intent_id"])
+    return funding
+
+
+def _funding_fail(*, funding: ProjectFunding, message: str) -> None:
+    with transaction.atomic():
+        funding = ProjectFunding.objects.select_for_update().get(pk=funding.pk)
+        if funding.status != FundingStatus.PENDING:
+            return
+        funding.status = FundingStatus.FAILED
+        funding.failure_message = message[:500]
+        funding.settled_at = timezone.now()
+        funding.save(update_fields=["status", "failure_message", "settled_at"])
+        audit_record(
+            actor=None,
+            action="marketplace.funding.failed",
+            target=funding.project,
+            after={"funding": funding.pk, "message": message},
+        )
+
+
+def funding_settle_from_provider(*, payment_intent_id: str, funding_id: int | None = None) -> ProjectFunding | None:
+    """Settle a funding from the payment provider's own record of the payment.
+
+    Called by the webhook handler with the event as a hint only: the payment is re-read
+    from Stripe and its amount checked before the project is marked funded. Idempotent.
+    """
+    intent = gateway.payment_intent_retrieve(payment_intent_id)
+    lookup = {"pk": funding_id} if funding_id else {"stripe_payment_intent_id": payment_intent_id}
+    with transaction.atomic():
+        funding = ProjectFunding.objects.select_for_update().filter(**lookup).first()
+        if funding is None:
+            return None
+        if funding.status != FundingStatus.PENDING:
+            return funding
+        if not funding.stripe_payment_intent_id:
+            funding.stripe_payment_intent_id = intent.id
+        if intent.status in ("requires_payment_method", "canceled"):
+            funding.save(update_fields=["stripe_payment_intent_id"])
+            _funding_fail(funding=funding, message=intent.failure_message or "The payment did not go through.")
+            return funding
+        if not intent.succeeded:
+            funding.save(update_fields=["stripe_payment_intent_id"])
+            return funding
+        if intent.amount_minor != funding.amount_minor or intent.currency != funding.currency:
+            raise ApplicationError(
+                f"Payment {intent.id} is for {intent.amount_minor} {intent.currency}, not the "
+                f"{funding.amount_minor} {funding.currency} expected.",
+                code="funding_mismatch",
+            )
+        project = Project.objects.select_for_update().select_related("lab").get(pk=funding.project_id)
+        funding.status = FundingStatus.SUCCEEDED
+        funding.settled_at = timezone.now()
+        funding.save(update_fields=["status", "settled_at", "stripe_payment_intent_id"])
+        project.funded_minor = funding.budget_minor
+        project.platform_fee_markup = project.lab.platform_fee_markup
+        before = project.status
+        if project.status == ProjectStatus.DRAFT:
+            project.status = ProjectStatus.FUNDED
+        project.save(update_fields=["funded_minor", "platform_fee_markup", "status", "updated_at"])
+        ledger_post_funding(funding=funding)
+        audit_record(
+            actor=None,
+            action="marketplace.project.funded",
+            target=project,
+            before={"status": before},
+            after={
+                "status": project.status,
+                "funding": funding.pk,
+                "payment_intent": intent.id,
+                "budget_minor": funding.budget_minor,
+                "fee_minor": funding.fee_minor,
+                "currency": funding.currency,
+            },
+        )
+        owners = [m.user for m in project.lab.memberships.filter(role__in=LAB_EDITORS).select_related("user")]
+        notify_after_commit(
+            recipients=owners,
+            subject=f"“{project.title}” is funded",
+            body=f"We received {money.format_money(funding.amount_minor, funding.currency)}. You can open the project now.",
+        )
+    return funding
+
+
+# --- staffing ------------------------------------------------------------------------

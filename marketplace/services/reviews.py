@@ -1,0 +1,235 @@
+"""The review of logged work: approval, rejection, and automatic approval when nobody reviewed it in time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.notifications import notify_after_commit, ops_reviewers
+from audit.services import audit_record
+from config.errors import ApplicationError, NotPermitted
+from contributors.models import Contributor
+from payouts.weeks import pay_weeks_changed
+
+from ..models import (
+    APPROVED_STATUSES,
+    Project,
+    ReviewAlert,
+    ReviewStatus,
+    TaskSubmission,
+    TimeEntry,
+)
+from ..payable import AUTO_APPROVED_SQL, PENDING_REVIEW_SQL, TASK_TABLE, TIME_ENTRY_TABLE
+from ..permissions import LAB_REVIEWERS, has_lab_role
+from .staffing import _warn_if_budget_running_low
+
+__all__ = ["work_approve", "work_auto_approve_sweep", "work_reject"]
+
+
+
+def _lock(item: TimeEntry | TaskSubmission) -> TimeEntry | TaskSubmission:
+    model = type(item)
+    locked = model.objects.select_for_update().select_related("project__lab", "contributor__user").get(pk=item.pk)
+    if isinstance(locked, TimeEntry) and not locked.is_current:
+        raise ApplicationError("A newer version of this entry exists; review that one.", code="illegal_transition")
+    return locked
+
+
+def _require_lab_reviewer(actor: User, item) -> None:
+    if not has_lab_role(actor, lab=item.project.lab, roles=LAB_REVIEWERS):
+        raise NotPermitted("Only the lab's owners, managers and reviewers review work.")
+    if item.contributor.user_id == actor.pk:
+        raise NotPermitted("Nobody reviews their own work.")
+
+
+def _kind(item) -> str:
+    return "time_entry" if isinstance(item, TimeEntry) else "task"
+
+
+def work_approve(*, actor: User, item: TimeEntry | TaskSubmission) -> TimeEntry | TaskSubmission:
+    with transaction.atomic():
+        item = _lock(item)
+        _require_lab_reviewer(actor, item)
+        if item.status not in (ReviewStatus.SUBMITTED, ReviewStatus.HELD):
+            raise ApplicationError(
+                f"This work is already {item.get_status_display().lower()}.", code="illegal_transition"
+            )
+        before = item.status
+        # The pay week is held before the approval is stamped: see payouts.payrun.
+        pay_weeks_changed(
+            contributor_days=[(item.contributor_id, item.work_date)], reason="approved after the week was locked"
+        )
+        item.status = ReviewStatus.APPROVED
+        item.reviewed_by = actor
+        item.reviewed_at = timezone.now()
+        item.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+        audit_record(
+            actor=actor,
+            action=f"marketplace.{_kind(item)}.approved",
+            target=item,
+            before={"status": before},
+            after={"status": item.status},
+        )
+        _warn_if_budget_running_low(item.project)
+    return item
+
+
+def work_reject(*, actor: User, item: TimeEntry | TaskSubmission, reason: str) -> TimeEntry | TaskSubmission:
+    """Reject with a reason the expert can read and appeal. The minutes still count as worked."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(
+            "A rejection needs a reason the expert can read.",
+            code="reason_required",
+            fields={"reason": ["This field is required."]},
+        )
+    with transaction.atomic():
+        item = _lock(item)
+        _require_lab_reviewer(actor, item)
+        if item.status not in (ReviewStatus.SUBMITTED, ReviewStatus.HELD):
+            raise ApplicationError(
+                f"This work is already {item.get_status_display().lower()}.", code="illegal_transition"
+            )
+        before = item.status
+        item.status = ReviewStatus.REJECTED
+        item.reviewed_by = actor
+        item.reviewed_at = timezone.now()
+        item.rejection_reason = reason
+        item.save(update_fields=["status", "reviewed_by", "reviewed_at", "rejection_reason"])
+        audit_record(
+            actor=actor,
+            action=f"marketplace.{_kind(item)}.rejected",
+            target=item,
+            before={"status": before},
+            after={"status": item.status, "minutes_still_counted_as_worked": item.minutes},
+            reason=reason,
+        )
+        appeal_until = item.reviewed_at + timedelta(days=item.project.appeal_window_days)
+        notify_after_commit(
+            recipients=[item.contributor.user],
+            subject=f"Work rejected on “{item.project.title}”",
+            body=f"The reviewer's reason:\n\n{reason}\n\nYou can appeal until {appeal_until:%d %B %Y}; "
+            "a different reviewer decides. Your time still counts as hours worked for the minimum-wage floor.",
+        )
+        _alert_on_unusual_rejections(item=item, reviewer=actor)
+    return item
+
+
+def _alert_on_unusual_rejections(*, item, reviewer: User) -> None:
+    since = timezone.now() - timedelta(days=settings.REVIEW_ALERT_DAYS)
+    reviewed_states = (*APPROVED_STATUSES, ReviewStatus.REJECTED, ReviewStatus.APPEALED)
+
+    def tally(**scope) -> tuple[int, int]:
+        totals = {"reviewed": 0, "rejected": 0}
+        for model in (TimeEntry, TaskSubmission):
+            rows = model.objects.filter(reviewed_at__gte=since, status__in=reviewed_states, **scope)
+            if model is TimeEntry:
+                rows = rows.filter(is_current=True)
+            counted = rows.aggregate(
+                reviewed=Count("id"),
+                rejected=Count("id", filter=Q(status__in=(ReviewStatus.REJECTED, ReviewStatus.APPEALED))),
+            )
+            totals["reviewed"] += counted["reviewed"]
+            totals["rejected"] += counted["rejected"]
+        return totals["reviewed"], totals["rejected"]
+
+    for scope, filters, who in (
+        ("reviewer", {"reviewed_by": reviewer, "project": item.project}, reviewer),
+        ("project", {"project": item.project}, None),
+    ):
+        reviewed, rejected = tally(**filters)
+        unusual = reviewed >= settings.REVIEW_ALERT_MIN_REVIEWS and rejected / reviewed > settings.REVIEW_ALERT_SHARE
+        recent = ReviewAlert.objects.filter(scope=scope, project=item.project, reviewer=who, raised_at__gte=since)
+        if unusual and not recent.exists():
+            alert = ReviewAlert.objects.create(
+                scope=scope, project=item.project, reviewer=who, reviewed=reviewed, rejected=rejected
+            )
+            audit_record(
+                actor=None,
+                action="marketplace.review.alert_raised",
+                target=alert,
+                after={
+                    "scope": scope,
+                    "reviewed": reviewed,
+                    "rejected": rejected,
+                    "reviewer": who.email if who else "",
+                },
+            )
+            notify_after_commit(
+                recipients=ops_reviewers(),
+                subject=f"Unusual rejection rate on “{item.project.title}”",
+                body=f"{rejected} of {reviewed} reviews in {settings.REVIEW_ALERT_DAYS} days were rejections"
+                + (f" by {who.email}." if who else " across the project."),
+            )
+
+
+def work_auto_approve_sweep(*, now: datetime | None = None) -> int:
+    """Approve whatever waited longer than its project's review window, and tell each expert which.
+
+    Set-based: one UPDATE per kind of work; safe to run any number of times.
+    """
+    now = now or timezone.now()
+    approved: dict[int, list[str]] = {}
+    total = 0
+    with transaction.atomic():
+        for table, label, current in (
+            (TIME_ENTRY_TABLE, "Time entry", "AND w.is_current"),
+            (TASK_TABLE, "Task", ""),
+        ):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"""
+                    SELECT w.id, w.contributor_id, w.work_date FROM {table} w
+                    JOIN {Project._meta.db_table} p ON p.id = w.project_id
+                    WHERE w.status IN ({PENDING_REVIEW_SQL}) {current}
+                      AND COALESCE(w.appealed_at, w.submitted_at) < %(now)s - make_interval(days => p.review_window_days)
+                    FOR UPDATE OF w
+                    """,
+                    {"now": now},
+                )
+                due = cursor.fetchall()
+                # The pay weeks are held before the approvals are stamped: see payouts.payrun.
+                pay_weeks_changed(
+                    contributor_days=[(contributor_id, work_date) for _, contributor_id, work_date in due],
+                    reason="approved automatically after the week was locked",
+                )
+                cursor.execute(
+                    f"""
+                    UPDATE {table} w SET status = {AUTO_APPROVED_SQL}, auto_approved_at = %(stamp)s
+                    WHERE w.id = ANY(%(ids)s)
+                    RETURNING w.id, w.project_id, w.contributor_id, w.work_date, w.minutes
+                    """,
+                    {"stamp": max(now, timezone.now()), "ids": [item_id for item_id, _, _ in due]},
+                )
+                rows = cursor.fetchall()
+            total += len(rows)
+            by_project: dict[int, list[int]] = {}
+            for item_id, project_id, contributor_id, work_date, minutes in rows:
+                by_project.setdefault(project_id, []).append(item_id)
+                approved.setdefault(contributor_id, []).append(
+                    f"{label} #{item_id}: {work_date:%d %b %Y}, {minutes} min"
+                )
+            for project_id, ids in by_project.items():
+                project = Project.objects.select_related("lab").get(pk=project_id)
+                _warn_if_budget_running_low(project)
+                audit_record(
+                    actor=None,
+                    action="marketplace.work.auto_approved",
+                    target=project,
+                    after={"kind": label, "ids": ids},
+                    reason="not reviewed within the project's review window",
+                )
+        if approved:
+            for contributor in Contributor.objects.filter(pk__in=approved).select_related("user"):
+                notify_after_commit(
+                    recipients=[contributor.user],
+                    subject="Work approved automatically",
+                    body="These were not reviewed in time, so they are approved:\n\n"
+                    + "\n".join(approved[contributor.pk]),
+                )
+    return total

@@ -1,0 +1,255 @@
+"""Staffing a project: invitations and applications, their answers, and the engagements
+they create; the lab is warned when its budget runs low."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.notifications import notify_after_commit
+from audit.services import audit_record
+from config.errors import ApplicationError, Conflict, NotPermitted
+from contributors.models import Contributor
+from marketplace.payable import effective_hourly_minor
+from payouts import money
+
+from .. import matching
+from ..models import (
+    Engagement,
+    EngagementStatus,
+    PayModel,
+    Project,
+    ProjectStatus,
+    RequestKind,
+    RequestStatus,
+    StaffingRequest,
+)
+from ..permissions import LAB_EDITORS, require_lab_role
+from ..selectors import budget_burn, project_rate_on
+
+
+def _require_eligible(project: Project, contributor: Contributor) -> None:
+    if not matching.is_eligible(project_id=project.pk, contributor_id=contributor.pk):
+        raise ApplicationError(
+            "This expert does not meet the project's requirements (tier, country, languages, verified "
+            "credentials, domain, availability or sensitive-content settings).",
+            code="not_eligible",
+        )
+
+
+def invitation_send(*, actor: User, project: Project, contributor: Contributor, message: str = "") -> StaffingRequest:
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        require_lab_role(actor, lab=project.lab, roles=LAB_EDITORS, to="invite experts")
+        if project.status not in (ProjectStatus.OPEN, ProjectStatus.FUNDED):
+            raise ApplicationError("Invite experts once the project is funded.", code="illegal_transition")
+        _require_eligible(project, contributor)
+        try:
+            with transaction.atomic():
+                request = StaffingRequest.objects.create(
+                    project=project,
+                    contributor=contributor,
+                    kind=RequestKind.INVITATION,
+                    message=message,
+                    sent_by=actor,
+                )
+        except IntegrityError:
+            raise Conflict(
+                "This expert already has a pending invitation or application here.", code="request_pending"
+            ) from None
+        audit_record(
+            actor=actor,
+            action="marketplace.invitation.sent",
+            target=request,
+            after={"project": project.pk, "contributor": contributor.pk},
+        )
+        rate, estimate = project_rate_on(project=project, on=timezone.now().date())
+        notify_after_commit(
+            recipients=[contributor.user],
+            subject=f"Invitation: {project.title}",
+            body=(
+                f"{project.lab.name} invites you to “{project.title}”, paid {money.format_money(rate, project.currency)}"
+                + (
+                    " an hour."
+                    if project.pay_model == PayModel.HOURLY
+                    else f" a task, estimated at {estimate} minutes."
+                )
+                + (
+                    f"\n\nSensitive content: {', '.join(project.sensitive_categories)}."
+                    if project.sensitive_categories
+                    else ""
+                )
+                + (f"\n\n{message}" if message else "")
+            ),
+        )
+    return request
+
+
+def application_send(*, actor: User, project: Project, message: str = "") -> StaffingRequest:
+    contributor = Contributor.objects.filter(user=actor).first()
+    if contributor is None:
+        raise ApplicationError("Fill in your profile first.", code="profile_missing")
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        if project.status != ProjectStatus.OPEN:
+            raise ApplicationError("This project is not taking applications.", code="illegal_transition")
+        _require_eligible(project, contributor)
+        try:
+            with transaction.atomic():
+                request = StaffingRequest.objects.create(
+                    project=project,
+                    contributor=contributor,
+                    kind=RequestKind.APPLICATION,
+                    message=message,
+                    sent_by=actor,
+                )
+        except IntegrityError:
+            raise Conflict(
+                "You already have a pending invitation or application here.", code="request_pending"
+            ) from None
+        audit_record(actor=actor, action="marketplace.application.sent", target=request, after={"project": project.pk})
+    return request
+
+
+def _lock_request(actor: User, request: StaffingRequest, project: Project) -> StaffingRequest:
+    """Lock a pending request that ``actor`` is the one to answer."""
+    request = StaffingRequest.objects.select_for_update().select_related("contributor__user").get(pk=request.pk)
+    _require_answering_side(actor, request, project)
+    if request.status != RequestStatus.PENDING:
+        raise ApplicationError(
+            f"This request is already {request.get_status_display().lower()}.", code="illegal_transition"
+        )
+    return request
+
+
+def _require_answering_side(actor: User, request: StaffingRequest, project: Project) -> None:
+    if request.kind == RequestKind.INVITATION:
+        if request.contributor.user_id != actor.pk:
+            raise NotPermitted("Only the invited expert can answer an invitation.")
+    else:
+        require_lab_role(actor, lab=project.lab, roles=LAB_EDITORS, to="answer applications")
+
+
+def _weeks_left(project: Project, today: date) -> int:
+    start = max(project.starts_on, today)
+    return max(1, math.ceil(((project.ends_on - start).days + 1) / 7))
+
+
+def staffing_request_accept(*, actor: User, request: StaffingRequest) -> Engagement:
+    """Accepting creates the engagement at the rate in force today, within headcount and budget.
+
+    The project row is locked first, so two acceptances at once are counted one after the
+    other and headcount is never exceeded.
+    """
+    with transaction.atomic():
+        project = Project.objects.select_for_update().select_related("lab").get(pk=request.project_id)
+        request = _lock_request(actor, request, project)
+        if project.status != ProjectStatus.OPEN:
+            raise ApplicationError(
+                f"The project is {project.get_status_display().lower()}; it is not taking people.",
+                code="project_not_open",
+            )
+        active = project.engagements.filter(status=EngagementStatus.ACTIVE).count()
+        if active >= project.headcount:
+            raise Conflict("The project is fully staffed.", code="headcount_reached")
+        _require_eligible(project, request.contributor)
+        today = timezone.now().date()
+        rate, estimate = project_rate_on(project=project, on=today)
+        hourly = effective_hourly_minor(pay_model=project.pay_model, rate_minor=rate, task_estimate_minutes=estimate)
+        wanted = money.multiply(hourly, project.weekly_hours * _weeks_left(project, today))
+        remaining = budget_burn(project=project).remaining_minor
+        if remaining <= 0:
+            raise ApplicationError(
+                "The project's budget is fully committed; the lab must add funds before anyone else can join.",
+                code="budget_exhausted",
+            )
+        request.status = RequestStatus.ACCEPTED
+        request.answered_by = actor
+        request.answered_at = timezone.now()
+        request.save(update_fields=["status", "answered_by", "answered_at"])
+        engagement = Engagement.objects.create(
+            project=project,
+            contributor=request.contributor,
+            request=request,
+            pay_model=project.pay_model,
+            currency=project.currency,
+            rate_minor=rate,
+            task_estimate_minutes=estimate,
+            committed_minor=min(wanted, remaining),
+        )
+        if active + 1 >= project.headcount:
+            project.status = ProjectStatus.STAFFED
+            project.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="marketplace.engagement.started",
+            target=engagement,
+            after={
+                "project": project.pk,
+                "contributor": request.contributor_id,
+                "rate_minor": rate,
+                "currency": project.currency,
+                "task_estimate_minutes": estimate,
+                "committed_minor": engagement.committed_minor,
+                "project_status": project.status,
+            },
+        )
+        _warn_if_budget_running_low(project)
+        other_side = (
+            [m.user for m in project.lab.memberships.filter(role__in=LAB_EDITORS).select_related("user")]
+            if request.kind == RequestKind.INVITATION
+            else [request.contributor.user]
+        )
+        notify_after_commit(
+            recipients=other_side,
+            subject=f"{request.contributor.display_name} joins “{project.title}”",
+            body=f"The engagement starts now at {money.format_money(rate, project.currency)}"
+            + (" an hour." if project.pay_model == PayModel.HOURLY else " a task."),
+        )
+    return engagement
+
+
+def _warn_if_budget_running_low(project: Project) -> None:
+    from django.conf import settings
+
+    burn = budget_burn(project=project)
+    if project.budget_warning_sent_at is None and burn.used_share >= settings.BUDGET_WARNING_SHARE:
+        project.budget_warning_sent_at = timezone.now()
+        project.save(update_fields=["budget_warning_sent_at"])
+        owners = [m.user for m in project.lab.memberships.filter(role__in=LAB_EDITORS).select_related("user")]
+        notify_after_commit(
+            recipients=owners,
+            subject=f"“{project.title}” has used {burn.used_share:.0%} of its budget",
+            body=f"Remaining: {money.format_money(burn.remaining_minor, burn.currency)}.",
+        )
+
+
+def staffing_request_decline(*, actor: User, request: StaffingRequest, reason: str = "") -> StaffingRequest:
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=request.project_id)
+        request = _lock_request(actor, request, project)
+        if request.kind == RequestKind.APPLICATION and not (reason or "").strip():
+            raise ApplicationError(
+                "Tell the expert why their application is declined.",
+                code="reason_required",
+                fields={"reason": ["This field is required."]},
+            )
+        request.status = RequestStatus.DECLINED
+        request.answered_by = actor
+        request.answered_at = timezone.now()
+        request.decline_reason = (reason or "").strip()
+        request.save(update_fields=["status", "answered_by", "answered_at", "decline_reason"])
+        audit_record(
+            actor=actor, action=f"marketplace.{request.kind}.declined", target=request, reason=request.decline_reason
+        )
+        if request.kind == RequestKind.APPLICATION:
+            notify_after_commit(
+                recipients=[request.contributor.user],
+                subject=f"Your application to “{project.title}”",
+                body=f"The lab declined it. Their reason:\n\n{request.decline_reason}",
+            )
+    return request

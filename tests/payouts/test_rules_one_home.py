@@ -1,0 +1,282 @@
+"""Each pay and work rule has one definition, and its SQL and Python forms agree."""
+
+import zoneinfo
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from config.errors import ApplicationError
+from marketplace.models import ActivityKind, ReviewStatus, TaskSubmission, TimeEntry
+from marketplace.payable import (
+    PayKind,
+    approved_as_of_q,
+    approved_as_of_sql,
+    pay_kind_model,
+    pay_kind_of,
+    pay_kind_q,
+    time_entry_pay_kind_sql,
+)
+from marketplace.services import (
+    ImportRefused,
+    invitation_send,
+    staffing_request_accept,
+    time_entries_import,
+    time_entry_log,
+)
+from payouts import floors
+from payouts.models import PayPeriod, PayPeriodStatus
+from payouts.transfers.sending import payout_send
+from payouts.weeks import week_of
+
+from tests.helpers.factories import make_lab, make_open_project, make_vetted_expert
+
+pytestmark = pytest.mark.django_db
+LA = zoneinfo.ZoneInfo("America/Los_Angeles")
+
+
+@pytest.fixture
+def engaged(stripe_server):
+    """An expert in Los Angeles engaged on an hourly project that started two weeks ago."""
+    lab, owner = make_lab()
+    today = timezone.now().date()
+    project = make_open_project(
+        lab, owner, starts_on=today + timedelta(days=1), ends_on=today + timedelta(days=60), weekly_cap_hours=None
+    )
+    type(project).objects.filter(pk=project.pk).update(starts_on=today - timedelta(days=14))
+    project.refresh_from_db()
+    expert = make_vetted_expert()
+    engagement = staffing_request_accept(
+        actor=expert.user, request=invitation_send(actor=owner, project=project, contributor=expert)
+    )
+    type(engagement).objects.filter(pk=engagement.pk).update(started_at=timezone.now() - timedelta(days=14))
+    engagement.refresh_from_db()
+    return engagement
+
+
+# --- payable work ----------------------------------------------------------------------
+
+
+def _work_of_every_kind(engagement, base: datetime) -> None:
+    """Items in every review status, approved at moments around ``base`` or with no moment."""
+    before, after = base - timedelta(hours=1), base + timedelta(hours=1)
+    variants = [
+        {"status": ReviewStatus.SUBMITTED},
+        {"status": ReviewStatus.HELD},
+        {"status": ReviewStatus.REJECTED, "reviewed_at": before},
+        {"status": ReviewStatus.APPEALED, "reviewed_at": before},
+        {"status": ReviewStatus.APPROVED},
+        {"status": ReviewStatus.APPROVED, "reviewed_at": before},
+        {"status": ReviewStatus.APPROVED, "reviewed_at": after},
+        {"status": ReviewStatus.APPROVED, "reviewed_at": base},
+        {"status": ReviewStatus.APPROVED, "reviewed_at": before, "appeal_decided_at": after},
+        {"status": ReviewStatus.APPROVED, "reviewed_at": after, "appeal_decided_at": before},
+        {"status": ReviewStatus.APPROVED, "appeal_decided_at": base},
+        {"status": ReviewStatus.AUTO_APPROVED},
+        {"status": ReviewStatus.AUTO_APPROVED, "auto_approved_at": before},
+        {"status": ReviewStatus.AUTO_APPROVED, "auto_approved_at": after},
+        {"status": ReviewStatus.AUTO_APPROVED, "auto_approved_at": base},
+    ]
+    day = timezone.now().date() - timedelta(days=3)
+    common = {
+        "engagement": engagement,
+        "contributor": engagement.contributor,
+        "project": engagement.project,
+        "work_date": day,
+        "minutes": 10,
+    }
+    activities = list(ActivityKind.values)
+    TimeEntry.objects.bulk_create(
+        TimeEntry(**common, **variant, activity=activities[k % len(activities)], created_by=engagement.contributor.user)
+        for k, variant in enumerate(variants * 2)
+    )
+    TaskSubmission.objects.bulk_create(
+        TaskSubmission(**common, **variant, task_reference=f"t-{k}", estimate_minutes=10)
+        for k, variant in enumerate(variants)
+    )
+
+
+def _ids_by_sql(model, moment: datetime) -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT w.id FROM {model._meta.db_table} w WHERE {approved_as_of_sql('w', '%(moment)s')}",
+            {"moment": moment},
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_approved_as_of_a_moment_is_the_same_item_set_in_sql_and_in_the_orm(engaged):
+    base = timezone.now() - timedelta(days=1)
+    _work_of_every_kind(engaged, base)
+    for moment in (base - timedelta(days=1), base - timedelta(minutes=1), base, base + timedelta(minutes=90)):
+        for model in (TimeEntry, TaskSubmission):
+            by_orm = set(model.objects.filter(approved_as_of_q(moment)).values_list("pk", flat=True))
+            assert by_orm == _ids_by_sql(model, moment), (model.__name__, moment)
+    # The sample is not trivial: some items are paid at one moment and not at an earlier one.
+    early, late = base - timedelta(days=1), base + timedelta(minutes=90)
+    assert 0 < len(_ids_by_sql(TimeEntry, early)) < len(_ids_by_sql(TimeEntry, late))
+
+
+def test_every_item_has_the_same_pay_kind_in_sql_and_in_python(engaged):
+    _work_of_every_kind(engaged, timezone.now() - timedelta(days=1))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT t.id, {time_entry_pay_kind_sql('t')} FROM {TimeEntry._meta.db_table} t")
+        by_sql = dict(cursor.fetchall())
+    entries = list(TimeEntry.objects.all())
+    assert by_sql == {entry.pk: pay_kind_of(entry) for entry in entries}
+    assert {kind for kind in by_sql.values()} == {PayKind.HOURLY, PayKind.TRAINING}
+    for kind in (PayKind.HOURLY, PayKind.TRAINING):
+        assert set(TimeEntry.objects.filter(pay_kind_q(kind)).values_list("pk", flat=True)) == {
+            pk for pk, found in by_sql.items() if found == kind
+        }
+    assert pay_kind_model(PayKind.TASK) is TaskSubmission
+    assert {pay_kind_of(task) for task in TaskSubmission.objects.all()} == {PayKind.TASK}
+
+
+# --- the wage floor --------------------------------------------------------------------
+
+SAMPLE_WEEKS = [
+    ([0, 0, 0, 0, 0, 0, 0], [Decimal("725")] * 7, 0),
+    ([60, 0, 30, 0, 0, 0, 1], [Decimal("725"), None, Decimal("1690.123456"), None, None, None, Decimal("1")], 900),
+    ([7, 7, 7, 7, 7, 7, 7], [Decimal("1690")] * 7, 1380),
+    ([480, 480, 480, 480, 480, 0, 0], [Decimal("1234.5678")] * 3 + [Decimal("1300.0001")] * 4, 40_000),
+    ([1440, 1, 59, 61, 0, 600, 5], [Decimal("99.99")] * 7, 10**6),
+]
+
+
+def test_the_floor_due_and_top_up_are_the_same_in_the_pay_runs_sql_and_in_python():
+    exact = floors.floor_due_sql(day_minutes="w.m", hourly="w.h", days=7)
+    due = floors.floor_due_minor_sql(exact)
+    topup = floors.topup_sql(floor_due_minor=due, pay_minor="w.pay")
+    with connection.cursor() as cursor:
+        for minutes, hourly, pay in SAMPLE_WEEKS:
+            cursor.execute(
+                f"SELECT {exact}, {due}, {topup} FROM (SELECT %s::bigint[] AS m, %s::numeric[] AS h, %s AS pay) w",
+                [minutes, hourly, pay],
+            )
+            sql_exact, sql_due, sql_topup = cursor.fetchone()
+            py_due = floors.floor_due_minor(day_minutes=minutes, hourly_minor=hourly)
+            assert abs(sql_exact - floors.floor_due_exact(day_minutes=minutes, hourly_minor=hourly)) < Decimal("1e-12")
+            assert (int(sql_due), int(sql_topup)) == (py_due, floors.topup_minor(floor_due_minor=py_due, pay_minor=pay))
+
+
+def test_the_pay_runs_floor_table_and_the_statement_pages_read_the_same_floor():
+    start = date(2025, 5, 5)
+    end = start + timedelta(days=6)
+    places = [("US", "US-CA", "USD"), ("US", "", "USD"), ("GB", "", "USD"), ("DE", "", "EUR")]
+    rows = {row[:3]: row for row in floors.pay_run_floor_rows(places, start, end)}
+    assert rows, "the shipped reference data has floors for these places"
+    for country, subdivision, currency in places:
+        stretches = floors.week_minimum_wages(
+            country=country, subdivision=subdivision, currency=currency, start=start, end=end
+        )
+        by_day = {}
+        for stretch in stretches:
+            day = stretch.first_day
+            while day <= stretch.last_day:
+                by_day[day] = stretch
+                day += timedelta(days=1)
+        row = rows.get((country, subdivision, currency))
+        for k in range(7):
+            stretch = by_day[start + timedelta(days=k)]
+            table = row[3][k] if row else None
+            if stretch.hourly is None:
+                assert table is None
+            else:
+                assert table == stretch.hourly * 100
+                assert row[4][k] == stretch.floor.source_url
+                # The higher of the national and subdivision rows, as the preview says too.
+                national = floors.minimum_wage_on(country=country, on=start + timedelta(days=k))
+                assert stretch.floor.hourly_minor >= national.hourly_minor
+
+
+# --- checks shared by a single entry and a file ----------------------------------------
+
+
+def _at(days_ago: int, hour: int, minute: int = 0) -> datetime:
+    day = timezone.now().astimezone(LA).date() - timedelta(days=days_ago)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LA)
+
+
+def _single_refusal(engagement, **values) -> tuple[str, dict]:
+    with pytest.raises(ApplicationError) as refused, transaction.atomic():
+        time_entry_log(actor=engagement.contributor.user, engagement=engagement, activity="task_work", **values)
+    return refused.value.code, refused.value.fields
+
+
+def _import_refusal(engagement, **values) -> tuple[str, dict]:
+    row = {"engagement": engagement.pk, "activity": "task_work"}
+    row.update({key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in values.items()})
+    with pytest.raises(ImportRefused) as refused, transaction.atomic():
+        time_entries_import(actor=engagement.contributor.user, rows=[row])
+    [only] = refused.value.rows
+    return only["code"], only["fields"]
+
+
+def test_a_single_entry_and_a_file_of_one_are_refused_with_the_same_errors(engaged):
+    engagement = engaged
+    time_entry_log(
+        actor=engagement.contributor.user,
+        engagement=engagement,
+        activity="meeting",
+        started_at=_at(2, 9),
+        ended_at=_at(2, 11),
+    )
+    time_entry_log(
+        actor=engagement.contributor.user,
+        engagement=engagement,
+        activity="task_work",
+        work_date=_at(3, 12).date(),
+        minutes=1400,
+    )
+    cases = [
+        {"started_at": _at(2, 10), "ended_at": _at(2, 12)},  # overlaps the meeting
+        {"work_date": _at(3, 12).date(), "minutes": 60},  # more than a day
+        {"started_at": _at(1, 9), "ended_at": _at(1, 8)},  # ends before it starts
+        {"work_date": _at(-3, 12).date(), "minutes": 30},  # the future
+    ]
+    for values in cases:
+        single = _single_refusal(engagement, **values)
+        assert single == _import_refusal(engagement, **values), values
+
+    type(engagement.project).objects.filter(pk=engagement.project_id).update(weekly_cap_hours=1)
+    engagement.refresh_from_db()
+    day = week_of(_at(0, 12).date())[0]
+    values = {"work_date": day, "minutes": 90}
+    assert _single_refusal(engagement, **values) == _import_refusal(engagement, **values)
+
+    start, end = week_of(_at(2, 12).date())
+    PayPeriod.objects.create(starts_on=start, ends_on=end, status=PayPeriodStatus.LOCKED)
+    values = {"started_at": _at(2, 13), "ended_at": _at(2, 14)}
+    assert _single_refusal(engagement, **values) == _import_refusal(engagement, **values)
+
+
+def test_an_exhausted_budget_refuses_a_single_entry_and_a_file_alike(engaged):
+    engagement = engaged
+    type(engagement.project).objects.filter(pk=engagement.project_id).update(funded_minor=1)
+    engagement.refresh_from_db()
+    time_entry_log(
+        actor=engagement.contributor.user,
+        engagement=engagement,
+        activity="task_work",
+        work_date=_at(1, 12).date(),
+        minutes=60,
+    )
+    values = {"work_date": _at(2, 12).date(), "minutes": 30}
+    single_code, single_fields = _single_refusal(engagement, **values)
+    import_code, import_fields = _import_refusal(engagement, **values)
+    assert single_code == import_code == "budget_exhausted"
+    assert single_fields == {}
+    # A file names the engagement whose budget ran out; the message is the same.
+    assert import_fields == {"engagement": [import_fields["engagement"][0]]}
+    assert "budget is used up" in import_fields["engagement"][0]
+
+
+# --- money-moving work is the outermost transaction --------------------------------------
+
+
+def test_sending_a_payout_inside_another_transaction_is_refused():
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        payout_send(payout_id=0)
