@@ -63,6 +63,7 @@ def ensure_profiles(n: int) -> None:
 
     from contributors.models import Contributor
     from contributors.services import SUMMARIES_SQL
+    from vetting.services.credentials import CREDENTIAL_SUMMARIES_SQL
 
     existing = Contributor.objects.filter(legal_name__startswith="Bench Expert ").count()
     if existing == n:
@@ -78,7 +79,8 @@ def ensure_profiles(n: int) -> None:
         started = time.perf_counter()
         cursor.execute(PROFILES_SQL, {"n": n})
         # The same summaries the services keep on each profile, computed for all at once.
-        cursor.execute(SUMMARIES_SQL.replace("WHERE c.id = ANY(%s)", "WHERE c.legal_name LIKE 'Bench Expert %%'"))
+        for summaries in (SUMMARIES_SQL, CREDENTIAL_SUMMARIES_SQL):
+            cursor.execute(summaries.replace("WHERE c.id = ANY(%s)", "WHERE c.legal_name LIKE 'Bench Expert %%'"))
         cursor.execute("ANALYZE")
         print(f"generated {n:,} profiles in {time.perf_counter() - started:.1f} s")
 

@@ -122,25 +122,17 @@ UPDATE contributors_contributor c SET
         SELECT array_agg(DISTINCT COALESCE(d.parent_id, d.id))
         FROM contributors_contributor_specialties cs JOIN contributors_domain d ON d.id = cs.domain_id
         WHERE cs.contributor_id = c.id
-    ), '{}'),
-    verified_credential_kinds = COALESCE((
-        SELECT array_agg(DISTINCT v.kind) FROM vetting_credential v
-        WHERE v.contributor_id = c.id AND v.status = 'verified'
-    ), '{}'),
-    verified_credential_families = COALESCE((
-        SELECT array_agg(DISTINCT COALESCE(d.parent_id, d.id))
-        FROM vetting_credential v JOIN contributors_domain d ON d.id = v.field_id
-        WHERE v.contributor_id = c.id AND v.status = 'verified'
     ), '{}')
 WHERE c.id = ANY(%s)
 """
 
 
 def contributor_summaries_refresh(*, contributor_ids: list[int]) -> None:
-    """Recompute the specialty and verified-credential summaries matching reads.
+    """Recompute the specialty summaries matching reads (the verified-credential ones are
+    vetting's: ``vetting.services.credentials.credential_summaries_refresh``).
 
     Derived data, not an action: callers run it inside the transaction of the change
-    (profile saved, credential verified or expired) so the summaries never lag behind.
+    (profile saved) so the summaries never lag behind.
     """
     if not contributor_ids:
         return

@@ -25,16 +25,21 @@ from decimal import Decimal
 
 from django.db import connection
 
-from contributors.models import Domain, Tier
+from config.sql import sql_literal
+from contributors.models import ContributorStatus, Domain, Tier
+
+from .models import EngagementStatus
 
 TIER_RANK = {tier: rank for rank, tier in enumerate(Tier.values, start=1)}
-_TIER_CASE = "CASE {col} " + " ".join(f"WHEN '{tier}' THEN {rank}" for tier, rank in TIER_RANK.items()) + " ELSE 0 END"
+_TIER_CASE = "CASE {col} " + " ".join(f"WHEN {sql_literal(tier)} THEN {rank}" for tier, rank in TIER_RANK.items()) + " ELSE 0 END"
+_ACTIVE_ENGAGEMENT = sql_literal(EngagementStatus.ACTIVE)
+_ACTIVE_EXPERT = sql_literal(ContributorStatus.ACTIVE)
 
 MATCH_SQL = f"""
 WITH busy AS (
     SELECT e.contributor_id, bool_or(pr.exclusive) AS in_exclusive, count(*) AS active
     FROM marketplace_engagement e JOIN marketplace_project pr ON pr.id = e.project_id
-    WHERE e.status = 'active' AND e.project_id <> %(project)s
+    WHERE e.status = {_ACTIVE_ENGAGEMENT} AND e.project_id <> %(project)s
     GROUP BY e.contributor_id
 ),
 scored AS (
@@ -45,7 +50,7 @@ scored AS (
            {_TIER_CASE.format(col="c.tier")} AS tier_rank
     FROM contributors_contributor c
     LEFT JOIN busy b ON b.contributor_id = c.id
-    WHERE c.status = 'active'
+    WHERE c.status = {_ACTIVE_EXPERT}
       AND c.tier = ANY(%(tiers)s)
       AND c.country = ANY(%(countries)s)
       AND c.specialty_families && %(families)s::int[]
@@ -59,7 +64,7 @@ scored AS (
       AND NOT (%(exclusive)s AND COALESCE(b.active, 0) > 0)
       AND NOT EXISTS (
           SELECT 1 FROM marketplace_engagement e
-          WHERE e.project_id = %(project)s AND e.contributor_id = c.id AND e.status = 'active'
+          WHERE e.project_id = %(project)s AND e.contributor_id = c.id AND e.status = {_ACTIVE_ENGAGEMENT}
       )
 ),
 points AS (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Sum
 
-from config.sql import sql_literal
+from config.sql import sql_list, sql_literal
 from marketplace.models import FundingStatus, Project, ProjectFunding
-from payouts.models import AccountKind, PayRun, PayRunStatus
+from payouts.models import AccountKind, JournalKind, PayRun, PayRunStatus
 
 
 def account_balances(*, kind: str | None = None) -> list[dict]:
@@ -33,7 +33,7 @@ payable AS (
     SELECT a.contributor_id, a.currency, -sum(p.amount_minor) AS credited
     FROM payouts_posting p JOIN payouts_ledgeraccount a ON a.id = p.account_id
     JOIN payouts_journalentry j ON j.id = p.entry_id
-    WHERE a.kind = {sql_literal(AccountKind.EXPERT_PAYABLE)} AND j.kind IN ('accrual', 'reversal') GROUP BY 1, 2
+    WHERE a.kind = {sql_literal(AccountKind.EXPERT_PAYABLE)} AND j.kind IN ({sql_list([JournalKind.ACCRUAL, JournalKind.REVERSAL])}) GROUP BY 1, 2
 )
 SELECT COALESCE(s.contributor_id, p.contributor_id), COALESCE(s.currency, p.currency),
        COALESCE(s.owed, 0), COALESCE(p.credited, 0)
@@ -51,7 +51,7 @@ booked AS (
     SELECT a.lab_id, a.currency, -sum(po.amount_minor) AS credited
     FROM payouts_posting po JOIN payouts_ledgeraccount a ON a.id = po.account_id
     JOIN payouts_journalentry j ON j.id = po.entry_id
-    WHERE a.kind = {sql_literal(AccountKind.LAB_FUNDS_HELD)} AND j.kind = 'funding' GROUP BY 1, 2
+    WHERE a.kind = {sql_literal(AccountKind.LAB_FUNDS_HELD)} AND j.kind = {sql_literal(JournalKind.FUNDING)} GROUP BY 1, 2
 )
 SELECT COALESCE(f.lab_id, b.lab_id), COALESCE(f.currency, b.currency), COALESCE(f.paid, 0), COALESCE(b.credited, 0)
 FROM funded f FULL JOIN booked b ON b.lab_id = f.lab_id AND b.currency = f.currency

@@ -28,6 +28,7 @@ from config.errors import ApplicationError
 from payouts.models import (
     AccountKind,
     JournalEntry,
+    JournalKind,
     LedgerAccount,
     Posting,
 )
@@ -106,7 +107,9 @@ def journal_post(
     return entry
 
 
-def journal_reverse(*, actor: User | None, entry: JournalEntry, reason: str, kind: str = "reversal") -> JournalEntry:
+def journal_reverse(
+    *, actor: User | None, entry: JournalEntry, reason: str, kind: str = JournalKind.REVERSAL
+) -> JournalEntry:
     """Undo an entry with its mirror image; the original stays as it was.
 
     ``kind`` names what is undone where reports must tell it apart: a payout taken back
@@ -128,7 +131,7 @@ def ledger_post_funding(*, funding) -> JournalEntry:
     lab = funding.project.lab
     return journal_post(
         actor=None,
-        kind="funding",
+        kind=JournalKind.FUNDING,
         reference=f"funding:{funding.pk}",
         description=f"Funding of “{funding.project.title}” by {lab.name}",
         legs=[

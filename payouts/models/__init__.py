@@ -5,6 +5,7 @@ from .gateway import StripeEvent as StripeEvent
 from .gateway import StripeEventStatus as StripeEventStatus
 from .ledger import AccountKind as AccountKind
 from .ledger import JournalEntry as JournalEntry
+from .ledger import JournalKind as JournalKind
 from .ledger import LedgerAccount as LedgerAccount
 from .ledger import Posting as Posting
 from .payruns import PayLine as PayLine

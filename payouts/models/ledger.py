@@ -34,10 +34,18 @@ class LedgerAccount(models.Model):
         return f"{self.get_kind_display()} {self.currency} ({owner})"
 
 
+class JournalKind(models.TextChoices):
+    FUNDING = "funding", "A lab's funding arrived"
+    ACCRUAL = "accrual", "Pay accrued by an approved pay run"
+    REVERSAL = "reversal", "An entry undone"
+    PAYOUT = "payout", "Pay sent to an expert"
+    PAYOUT_REVERSAL = "payout_reversal", "A payout taken back by Stripe"
+
+
 class JournalEntry(models.Model):
     """A balanced set of postings. Never changed: a correction is a new, reversing entry."""
 
-    kind = models.CharField(max_length=20)
+    kind = models.CharField(max_length=20, choices=JournalKind.choices)
     # What the entry is for, e.g. "funding:12"; posting the same reference twice is a no-op.
     reference = models.CharField(max_length=100, unique=True)
     description = models.CharField(max_length=300)

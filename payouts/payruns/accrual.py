@@ -16,7 +16,7 @@ from django.utils import timezone
 from config.sql import sql_literal
 from marketplace.models import Engagement, Lab, Project
 from marketplace.payable import TASK_TABLE, TIME_ENTRY_TABLE
-from payouts.models import AccountKind, PayLineKind
+from payouts.models import AccountKind, JournalKind, PayLineKind
 
 LAB_FUNDS_HELD = sql_literal(AccountKind.LAB_FUNDS_HELD)
 
@@ -119,7 +119,7 @@ def post_pay_run_accrual(*, run) -> tuple[int, dict]:
         if not totals:
             return 0, {}
         entry = JournalEntry.objects.create(
-            kind="accrual",
+            kind=JournalKind.ACCRUAL,
             reference=reference,
             description=f"Pay accrued for the week {run.period.starts_on} to {run.period.ends_on}",
             occurred_at=timezone.now(),

@@ -21,7 +21,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from payouts.gateway import stripe_api as gateway
-from payouts.models import AccountKind, Payout, PayoutStatus, Posting
+from payouts.models import AccountKind, JournalKind, Payout, PayoutStatus, Posting
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def _ledger_by_payout(payout_ids: list[int]) -> tuple[dict[int, int], dict[int, 
         .filter(
             Q(entry__reference__in=references)
             | Q(entry__reference__in=[f"reversal:{ref}" for ref in references])
-            | Q(entry__kind="payout_reversal", entry__reference__startswith="payout:")
+            | Q(entry__kind=JournalKind.PAYOUT_REVERSAL, entry__reference__startswith="payout:")
         )
         .values("entry__reference", "entry__kind")
         .annotate(total=Sum("amount_minor"))
@@ -66,7 +66,7 @@ def _ledger_by_payout(payout_ids: list[int]) -> tuple[dict[int, int], dict[int, 
         payout_id = int(reference.removeprefix("reversal:").split(":")[1])
         if payout_id not in wanted:
             continue
-        if kind == "payout":
+        if kind == JournalKind.PAYOUT:
             paid[payout_id] += row["total"]
         else:
             reversed_[payout_id] -= row["total"]

@@ -27,6 +27,7 @@ from payouts.ledger.services import Leg, journal_post, journal_reverse, ledger_a
 from payouts.models import (
     AccountKind,
     JournalEntry,
+    JournalKind,
     Payout,
     PayoutAccount,
     PayoutBatchStatus,
@@ -92,7 +93,7 @@ def _mark_paid(payout: Payout, transfer: gateway.Transfer) -> None:
     payout.save(update_fields=["status", "stripe_transfer_id", "paid_at", "last_error"])
     entry = journal_post(
         actor=None,
-        kind="payout",
+        kind=JournalKind.PAYOUT,
         reference=f"payout:{payout.pk}",
         description=f"Payout #{payout.pk} to {payout.contributor} ({transfer.id})",
         legs=_payout_ledger_legs(payout, payout.amount_minor),
@@ -288,13 +289,13 @@ def payout_reverse_from_provider(*, transfer_id: str) -> Payout | None:
                 actor=None,
                 entry=JournalEntry.objects.get(reference=f"payout:{payout.pk}"),
                 reason=reason,
-                kind="payout_reversal",
+                kind=JournalKind.PAYOUT_REVERSAL,
             )
         else:
             legs = _payout_ledger_legs(payout, -newly_reversed)
             entry = journal_post(
                 actor=None,
-                kind="payout_reversal",
+                kind=JournalKind.PAYOUT_REVERSAL,
                 reference=f"payout:{payout.pk}:reversed-to:{transfer.amount_reversed_minor}",
                 description=f"Part of payout #{payout.pk}: {reason}",
                 legs=legs,

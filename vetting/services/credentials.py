@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -14,9 +14,9 @@ from accounts.notifications import notify_after_commit, ops_reviewers
 from accounts.permissions import require_ops_reviewer
 from audit.services import audit_record
 from config.errors import ApplicationError, NotPermitted
+from config.sql import sql_literal
 from contributors.models import Contributor, Domain
 from contributors.reference import is_country
-from contributors.services import contributor_summaries_refresh
 from vetting.models import (
     Credential,
     CredentialDocument,
@@ -276,7 +276,7 @@ def credential_verify(*, actor: User, credential: Credential, note: str = "") ->
         credential.reviewer = actor
         credential.decided_at = timezone.now()
         credential.save(update_fields=["status", "reviewer", "decided_at", "updated_at"])
-        contributor_summaries_refresh(contributor_ids=[credential.contributor_id])
+        credential_summaries_refresh(contributor_ids=[credential.contributor_id])
         audit_record(
             actor=actor,
             action="vetting.credential.verified",
@@ -356,7 +356,7 @@ def credentials_expiry_sweep(*, actor: User | None = None, today: date | None = 
                 body="Upload a renewed credential to keep being matched to projects that require it.",
             )
         Credential.objects.bulk_update(to_expire, ["status", "decided_at"])
-        contributor_summaries_refresh(contributor_ids=sorted({c.contributor_id for c in to_expire}))
+        credential_summaries_refresh(contributor_ids=sorted({c.contributor_id for c in to_expire}))
         expired = len(to_expire)
 
         to_warn = list(
@@ -381,3 +381,31 @@ def credentials_expiry_sweep(*, actor: User | None = None, today: date | None = 
         Credential.objects.bulk_update(to_warn, ["expiry_warned_at"])
         warned = len(to_warn)
     return {"warned": warned, "expired": expired}
+
+
+# --- what matching reads ---------------------------------------------------------------
+
+CREDENTIAL_SUMMARIES_SQL = f"""
+UPDATE contributors_contributor c SET
+    verified_credential_kinds = COALESCE((
+        SELECT array_agg(DISTINCT v.kind) FROM vetting_credential v
+        WHERE v.contributor_id = c.id AND v.status = {sql_literal(CredentialStatus.VERIFIED)}
+    ), '{{}}'),
+    verified_credential_families = COALESCE((
+        SELECT array_agg(DISTINCT COALESCE(d.parent_id, d.id))
+        FROM vetting_credential v JOIN contributors_domain d ON d.id = v.field_id
+        WHERE v.contributor_id = c.id AND v.status = {sql_literal(CredentialStatus.VERIFIED)}
+    ), '{{}}')
+WHERE c.id = ANY(%s)
+"""
+
+
+def credential_summaries_refresh(*, contributor_ids: list[int]) -> None:
+    """Recompute the verified-credential summaries on experts' profiles that matching reads.
+
+    Derived data, not an action: run inside the transaction of the change (a credential
+    verified or expired), so the summaries never lag behind.
+    """
+    if contributor_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(CREDENTIAL_SUMMARIES_SQL, [list(contributor_ids)])
