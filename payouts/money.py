@@ -17,7 +17,7 @@ Rounding rules (applied once per pay line, never to intermediate sums):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 # Minor-unit exponents that differ from 2 (ISO 4217). Everything else has 2.
 _EXPONENTS = {
@@ -109,12 +109,6 @@ def convert(
         raise MoneyError("an FX rate must be positive")
     major = from_minor(amount_minor, source) * rate
     return to_minor(major, target, rounding=rounding)
-
-
-def top_up_to_floor(*, paid_minor: int, minutes: int, floor_hourly_minor: int) -> int:
-    """What must be added so that ``paid_minor`` for ``minutes`` is at least the floor rate."""
-    owed = pay_for_minutes(floor_hourly_minor, minutes, rounding=ROUND_CEILING)
-    return max(0, owed - int(paid_minor))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from payouts import money
-from payouts.floors import statement_floor_stretches
+from payouts.floors import floor_due_exact, statement_floor_stretches
 from payouts.models import PayLine, PayLineKind, PayStatement
 
 from .labels import day_span, decimal_text, duration, place_label, week_label
@@ -108,7 +108,8 @@ def topup_days(line: PayLine | None, currency: str) -> tuple[list[TopupDay], Dec
         if floor_minor is not None:
             # Kept exact in minor units by the pay run (four decimals); str() keeps JSON's digits.
             floor_hourly = Decimal(str(floor_minor)).scaleb(-money.exponent(currency))
-            owed = floor_hourly * minutes / 60
+            # The day's share of the floor due, by the formula the pay run used (in major units).
+            owed = floor_due_exact(day_minutes=[minutes], hourly_minor=[floor_hourly])
             total += owed
         days.append(
             TopupDay(

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from payouts.floors import floor_due_minor, topup_minor
 from payouts.money import (
     Money,
     MoneyError,
@@ -15,7 +16,6 @@ from payouts.money import (
     multiply,
     pay_for_minutes,
     to_minor,
-    top_up_to_floor,
 )
 
 
@@ -74,12 +74,16 @@ def test_convert_uses_the_target_currencys_places():
 
 def test_top_up_never_leaves_anyone_below_the_floor():
     # 7 minutes at a $16.90 floor is 197.17 cents: the top-up rounds up to 198 owed.
-    assert top_up_to_floor(paid_minor=150, minutes=7, floor_hourly_minor=1690) == 48
-    assert top_up_to_floor(paid_minor=5000, minutes=60, floor_hourly_minor=1690) == 0
+    # (The wage floor's own arithmetic, payouts.floors, as the pay run's SQL does it.)
+    def top_up(paid: int, minutes: int) -> int:
+        due = floor_due_minor(day_minutes=[minutes], hourly_minor=[Decimal(1690)])
+        return topup_minor(floor_due_minor=due, pay_minor=paid)
+
+    assert top_up(150, 7) == 48
+    assert top_up(5000, 60) == 0
     for minutes in range(1, 200):
         paid = pay_for_minutes(1500, minutes)
-        topped = paid + top_up_to_floor(paid_minor=paid, minutes=minutes, floor_hourly_minor=1690)
-        assert Decimal(topped) * 60 / minutes >= 1690
+        assert Decimal(paid + top_up(paid, minutes)) * 60 / minutes >= 1690
 
 
 def test_money_value_refuses_mixed_currencies_and_formats():
