@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from accounts.models import Role, User
 from contributors.models import Domain
@@ -199,3 +200,25 @@ def make_engagement(project, owner, **profile):
     type(engagement).objects.filter(pk=engagement.pk).update(started_at=timezone.now() - timedelta(days=21))
     engagement.refresh_from_db()
     return engagement
+
+
+def make_running_engagement():
+    """An expert (in Los Angeles) engaged on an hourly project that started two weeks ago,
+    through the real staffing services; returns the engagement and the lab's owner."""
+    from marketplace.services import invitation_send, staffing_request_accept
+
+    lab, owner = make_lab()
+    today = timezone.now().date()
+    project = make_open_project(
+        lab, owner, starts_on=today + timedelta(days=1), ends_on=today + timedelta(days=60), weekly_cap_hours=None
+    )
+    # Started in the past, as a running project would have.
+    type(project).objects.filter(pk=project.pk).update(starts_on=today - timedelta(days=14))
+    project.refresh_from_db()
+    expert = make_vetted_expert()
+    engagement = staffing_request_accept(
+        actor=expert.user, request=invitation_send(actor=owner, project=project, contributor=expert)
+    )
+    type(engagement).objects.filter(pk=engagement.pk).update(started_at=timezone.now() - timedelta(days=14))
+    engagement.refresh_from_db()
+    return engagement, owner

@@ -29,7 +29,13 @@ from marketplace.services import (
 from payouts.models import PayPeriod, PayPeriodStatus
 from payouts.weeks import week_of
 
-from tests.helpers.factories import UserFactory, make_lab, make_open_project, make_vetted_expert
+from tests.helpers.factories import (
+    UserFactory,
+    make_lab,
+    make_open_project,
+    make_running_engagement,
+    make_vetted_expert,
+)
 
 pytestmark = pytest.mark.django_db
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
@@ -38,21 +44,7 @@ LA = zoneinfo.ZoneInfo("America/Los_Angeles")
 @pytest.fixture
 def engaged(stripe_server):
     """An expert (in Los Angeles) engaged on an hourly project that started two weeks ago."""
-    lab, owner = make_lab()
-    today = timezone.now().date()
-    project = make_open_project(
-        lab, owner, starts_on=today + timedelta(days=1), ends_on=today + timedelta(days=60), weekly_cap_hours=None
-    )
-    # Started in the past, as a running project would have.
-    type(project).objects.filter(pk=project.pk).update(starts_on=today - timedelta(days=14))
-    project.refresh_from_db()
-    expert = make_vetted_expert()
-    engagement = staffing_request_accept(
-        actor=expert.user, request=invitation_send(actor=owner, project=project, contributor=expert)
-    )
-    type(engagement).objects.filter(pk=engagement.pk).update(started_at=timezone.now() - timedelta(days=14))
-    engagement.refresh_from_db()
-    return engagement, owner
+    return make_running_engagement()
 
 
 def _at(days_ago: int, hour: int, minute: int = 0) -> datetime:

@@ -21,8 +21,6 @@ from marketplace.payable import (
 )
 from marketplace.services import (
     ImportRefused,
-    invitation_send,
-    staffing_request_accept,
     time_entries_import,
     time_entry_log,
 )
@@ -31,7 +29,7 @@ from payouts.models import PayPeriod, PayPeriodStatus
 from payouts.transfers.sending import payout_send
 from payouts.weeks import week_of
 
-from tests.helpers.factories import make_lab, make_open_project, make_vetted_expert
+from tests.helpers.factories import make_running_engagement
 
 pytestmark = pytest.mark.django_db
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
@@ -40,20 +38,7 @@ LA = zoneinfo.ZoneInfo("America/Los_Angeles")
 @pytest.fixture
 def engaged(stripe_server):
     """An expert in Los Angeles engaged on an hourly project that started two weeks ago."""
-    lab, owner = make_lab()
-    today = timezone.now().date()
-    project = make_open_project(
-        lab, owner, starts_on=today + timedelta(days=1), ends_on=today + timedelta(days=60), weekly_cap_hours=None
-    )
-    type(project).objects.filter(pk=project.pk).update(starts_on=today - timedelta(days=14))
-    project.refresh_from_db()
-    expert = make_vetted_expert()
-    engagement = staffing_request_accept(
-        actor=expert.user, request=invitation_send(actor=owner, project=project, contributor=expert)
-    )
-    type(engagement).objects.filter(pk=engagement.pk).update(started_at=timezone.now() - timedelta(days=14))
-    engagement.refresh_from_db()
-    return engagement
+    return make_running_engagement()[0]
 
 
 # --- payable work ----------------------------------------------------------------------
