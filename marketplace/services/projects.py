@@ -3,7 +3,7 @@ have modules of their own).
 
 Each function runs in one transaction, locks what it changes, writes its audit event in
 that transaction and sends mail after commit. Stripe is reached only through
-``payouts.stripe_gateway``.
+``payouts.gateway.stripe_api``.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Accounts and what moves through them:
 - payout: debit the expert's payable, credit Stripe clearing (and the mirror image when
   Stripe reverses the transfer).
 
-Payouts through Stripe Connect (accounts, holds, batches, sending) live in ``payout_services``.
+Payouts through Stripe Connect (accounts, holds, batches, sending) live in ``payouts.transfers``.
 """
 
 from __future__ import annotations
