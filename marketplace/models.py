@@ -155,6 +155,9 @@ class FundingStatus(models.TextChoices):
     PENDING = "pending", "Waiting for payment"
     SUCCEEDED = "succeeded", "Paid"
     FAILED = "failed", "Failed"
+    # Paid, but not what the project expects (another currency or amount): the project
+    # stays unfunded and operations decide what happens to the money.
+    FLAGGED = "flagged", "Held for operations"
 
 
 class ProjectFunding(models.Model):

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.notifications import notify_after_commit
 from audit.services import audit_record, snapshot
 from config.errors import ApplicationError, Conflict
@@ -118,11 +118,70 @@ def _funding_fail(*, funding: ProjectFunding, message: str) -> None:
         )
 
 
+def _settlement_mismatch(*, intent, funding: ProjectFunding, project: Project) -> str:
+    """Why a succeeded payment cannot fund its project, or "" when it matches.
+
+    The payment must be what was asked for, and what was asked for must still be the
+    project's budget in the project's currency.
+    """
+    def said(amount_minor: int, currency: str) -> str:
+        # The code as well as the symbol: "$" alone does not say which dollars.
+        return f"{money.format_money(amount_minor, currency)} ({currency})"
+
+    paid = said(intent.amount_minor, intent.currency)
+    asked = said(funding.amount_minor, funding.currency)
+    if intent.currency != funding.currency or intent.amount_minor != funding.amount_minor:
+        return f"Payment {intent.id} is for {paid}, not the {asked} asked for."
+    if funding.currency != project.currency or funding.budget_minor != project.budget_cap_minor:
+        return (
+            f"Payment {intent.id} pays a budget of {said(funding.budget_minor, funding.currency)}, "
+            f"but the project's budget is {said(project.budget_cap_minor, project.currency)}."
+        )
+    return ""
+
+
+def _funding_flag(*, funding: ProjectFunding, project: Project, payment_intent_id: str, reason: str) -> None:
+    """Hold a payment that does not match its project for operations, leaving the project unfunded."""
+    funding.status = FundingStatus.FLAGGED
+    funding.failure_message = reason[:500]
+    funding.settled_at = timezone.now()
+    funding.save(update_fields=["status", "failure_message", "settled_at", "stripe_payment_intent_id"])
+    audit_record(
+        actor=None,
+        action="marketplace.funding.flagged",
+        target=project,
+        after={
+            "funding": funding.pk,
+            "payment_intent": payment_intent_id,
+            "amount_minor": funding.amount_minor,
+            "currency": funding.currency,
+            "project_budget_minor": project.budget_cap_minor,
+            "project_currency": project.currency,
+        },
+        reason=reason,
+    )
+    notify_after_commit(
+        recipients=User.objects.filter(role=Role.OPS_FINANCE, is_active=True),
+        subject=f"A payment for “{project.title}” is held: it does not match the project",
+        body=f"{reason}\n\nThe project stays unfunded until operations decide what happens to the payment "
+        f"(funding #{funding.pk}, project #{project.pk}, lab {project.lab.name}).",
+    )
+    owners = [m.user for m in project.lab.memberships.filter(role__in=LAB_EDITORS).select_related("user")]
+    notify_after_commit(
+        recipients=owners,
+        subject=f"Your payment for “{project.title}” is being checked",
+        body="The payment we received does not match the project's budget, so the project is not funded yet. "
+        "Our operations team will contact you.",
+    )
+
+
 def funding_settle_from_provider(*, payment_intent_id: str, funding_id: int | None = None) -> ProjectFunding | None:
     """Settle a funding from the payment provider's own record of the payment.
 
     Called by the webhook handler with the event as a hint only: the payment is re-read
-    from Stripe and its amount checked before the project is marked funded. Idempotent.
+    from Stripe and its amount checked before the project is marked funded. A payment that
+    differs from what was asked for, or from the project's budget and currency, is held
+    for operations (``flagged``) instead. Idempotent.
     """
     intent = gateway.payment_intent_retrieve(payment_intent_id)
     lookup = {"pk": funding_id} if funding_id else {"stripe_payment_intent_id": payment_intent_id}
@@ -141,13 +200,11 @@ def funding_settle_from_provider(*, payment_intent_id: str, funding_id: int | No
         if not intent.succeeded:
             funding.save(update_fields=["stripe_payment_intent_id"])
             return funding
-        if intent.amount_minor != funding.amount_minor or intent.currency != funding.currency:
-            raise ApplicationError(
-                f"Payment {intent.id} is for {intent.amount_minor} {intent.currency}, not the "
-                f"{funding.amount_minor} {funding.currency} expected.",
-                code="funding_mismatch",
-            )
         project = Project.objects.select_for_update().select_related("lab").get(pk=funding.project_id)
+        mismatch = _settlement_mismatch(intent=intent, funding=funding, project=project)
+        if mismatch:
+            _funding_flag(funding=funding, project=project, payment_intent_id=intent.id, reason=mismatch)
+            return funding
         funding.status = FundingStatus.SUCCEEDED
         funding.settled_at = timezone.now()
         funding.save(update_fields=["status", "settled_at", "stripe_payment_intent_id"])

@@ -8,6 +8,7 @@ that transaction and sends mail after commit. Stripe is reached only through
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from payouts.floors import rate_preview
 
 from ..models import (
     EngagementStatus,
+    FundingStatus,
     Lab,
     LabMembership,
     LabRole,
@@ -124,6 +126,20 @@ PROJECT_FIELDS = (
 )
 
 
+# What a payment is computed from: while one is pending these cannot change, so that the
+# project the payment settles is the project the lab was charged for. Once funded, the
+# budget and its currency change only through a new funding.
+FUNDED_FIELDS = ("pay_model", "currency", "rate_minor", "task_estimate_minutes", "budget_cap_minor")
+
+
+def _refuse_while_payment_pending(project: Project, changed: Iterable[str]) -> None:
+    """Refuse a change to a money field while a payment for the project is being confirmed."""
+    frozen = [field for field in FUNDED_FIELDS if field in set(changed)]
+    if frozen and project.fundings.filter(status=FundingStatus.PENDING).exists():
+        message = "A payment for this project is being confirmed; its money cannot change until it is settled."
+        raise ApplicationError(message, code="funding_pending", fields={field: [message] for field in frozen})
+
+
 def _project_errors(data: dict[str, Any], domains: list[Domain]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not domains:
@@ -216,6 +232,9 @@ def project_update(*, actor: User, project: Project, data: dict[str, Any], domai
                 code="illegal_transition",
             )
         data = _normalise({**snapshot(project, PROJECT_FIELDS), **data})
+        _refuse_while_payment_pending(
+            project, [field for field in FUNDED_FIELDS if data[field] != getattr(project, field)]
+        )
         errors = _project_errors(data, domains)
         if not errors:
             errors = _rate_problems(data=data, domains=domains, on=_rate_date(data["starts_on"]))
@@ -321,6 +340,7 @@ def project_rate_change(
         require_lab_role(actor, lab=project.lab, roles=LAB_EDITORS, to="change rates")
         if project.status == ProjectStatus.CLOSED:
             raise ApplicationError("The project is closed.", code="illegal_transition")
+        _refuse_while_payment_pending(project, ["rate_minor", "task_estimate_minutes"])
         if project.pay_model == PayModel.PER_TASK and not task_estimate_minutes:
             raise ApplicationError(
                 "Per-task work needs a time estimate.",

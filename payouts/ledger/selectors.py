@@ -58,6 +58,28 @@ FROM funded f FULL JOIN booked b ON b.lab_id = f.lab_id AND b.currency = f.curre
 WHERE COALESCE(f.paid, 0) <> COALESCE(b.credited, 0)
 """
 
+# Each funded project against the ledger, in the project's own currency: the budget it
+# says it was funded with must be what its payments booked to the lab's funds, less their
+# fee. A payment in another currency books nothing in the project's currency, so a budget
+# relabelled into another currency shows here.
+PROJECT_FUNDING_RECONCILE_SQL = f"""
+WITH booked AS (
+    SELECT f.project_id, sum(-po.amount_minor - f.fee_minor) AS budget
+    FROM {ProjectFunding._meta.db_table} f
+    JOIN {Project._meta.db_table} p ON p.id = f.project_id AND p.currency = f.currency
+    JOIN payouts_journalentry j ON j.reference = 'funding:' || f.id AND j.kind = {sql_literal(JournalKind.FUNDING)}
+    JOIN payouts_posting po ON po.entry_id = j.id
+    JOIN payouts_ledgeraccount a ON a.id = po.account_id
+         AND a.kind = {sql_literal(AccountKind.LAB_FUNDS_HELD)} AND a.currency = p.currency
+    WHERE f.status = {sql_literal(FundingStatus.SUCCEEDED)}
+    GROUP BY 1
+)
+SELECT p.id, p.currency, p.funded_minor, COALESCE(b.budget, 0)
+FROM {Project._meta.db_table} p LEFT JOIN booked b ON b.project_id = p.id
+WHERE (p.funded_minor <> 0 OR b.project_id IS NOT NULL) AND p.funded_minor <> COALESCE(b.budget, 0)
+ORDER BY p.id
+"""
+
 
 def ledger_reconciliation() -> dict:
     """Every difference between the ledger and the records it books, and what was checked."""
@@ -75,13 +97,24 @@ def ledger_reconciliation() -> dict:
         cursor.execute(FUNDING_RECONCILE_SQL)
         for lab_id, currency, paid, credited in cursor.fetchall():
             differences.append(f"lab #{lab_id} {currency}: funding received {paid}, lab funds credited {credited}")
+        cursor.execute(PROJECT_FUNDING_RECONCILE_SQL)
+        for project_id, currency, funded, booked in cursor.fetchall():
+            differences.append(
+                f"project #{project_id} {currency}: funded budget {funded}, funding booked in the ledger {booked}"
+            )
         cursor.execute(
             "SELECT entry_id, currency, sum(amount_minor) FROM payouts_posting GROUP BY 1, 2 HAVING sum(amount_minor) <> 0"
         )
         for entry_id, currency, total in cursor.fetchall():
             differences.append(f"journal entry #{entry_id} does not balance: {total} {currency}")
+    for funding in ProjectFunding.objects.filter(status=FundingStatus.FLAGGED).select_related("project").order_by("pk"):
+        differences.append(
+            f"project #{funding.project_id} {funding.project.currency}: payment #{funding.pk} held for "
+            f"operations: {funding.failure_message}"
+        )
     checked = [
         f"approved pay runs: {PayRun.objects.filter(status=PayRunStatus.APPROVED).count()}",
         f"journal entries: {JournalEntry.objects.count()}",
+        f"funded projects: {Project.objects.exclude(funded_minor=0).count()}",
     ]
     return {"checked": checked, "differences": differences}
