@@ -31,8 +31,9 @@ _AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _AMOUNT_MAX_DIGITS = 12
 
 
-def parse_amount(text: str, currency: str) -> int:
-    """A typed major-unit amount in minor units; a ``ValidationError`` if it is not one."""
+def parse_amount(text: str, currency: str, *, at_most: int) -> int:
+    """A typed major-unit amount in minor units, at most ``at_most`` of them; a
+    ``ValidationError`` if it is not one."""
     value = (text or "").strip().replace(" ", "")
     if not _AMOUNT.match(value):
         raise forms.ValidationError("Enter an amount such as 90.00, using a point for the decimals.")
@@ -50,6 +51,8 @@ def parse_amount(text: str, currency: str) -> int:
         raise forms.ValidationError("Enter an amount such as 90.00.") from None
     if minor <= 0:
         raise forms.ValidationError("Must be more than zero.")
+    if minor > at_most:
+        raise forms.ValidationError(f"Must be at most {money.format_money(at_most, currency)}.")
     return minor
 
 
@@ -223,10 +226,10 @@ class ProjectForm(forms.Form):
         cleaned = super().clean()
         currency = cleaned.get("currency")
         if currency:
-            for name in ("rate", "budget_cap"):
+            for name, ceiling in (("rate", money.RATE_MINOR_MAX), ("budget_cap", money.BUDGET_MINOR_MAX)):
                 if name in cleaned:
                     try:
-                        cleaned[name] = parse_amount(cleaned[name], currency)
+                        cleaned[name] = parse_amount(cleaned[name], currency, at_most=ceiling)
                     except forms.ValidationError as error:
                         self.add_error(name, error)
         starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
@@ -354,7 +357,7 @@ class RateChangeForm(forms.Form):
             self.initial.setdefault("task_estimate_minutes", project.task_estimate_minutes)
 
     def clean_rate(self) -> int:
-        return parse_amount(self.cleaned_data["rate"], self.project.currency)
+        return parse_amount(self.cleaned_data["rate"], self.project.currency, at_most=money.RATE_MINOR_MAX)
 
     def clean(self):
         cleaned = super().clean()

@@ -9,6 +9,7 @@ from django.db.models import Func
 
 from contributors.models import Tier
 from contributors.reference import SensitiveContent
+from payouts.money import BUDGET_MINOR_MAX, RATE_MINOR_MAX
 from vetting.models import CredentialKind
 
 
@@ -75,7 +76,7 @@ class Project(models.Model):
     pay_model = models.CharField(max_length=10, choices=PayModel.choices)
     currency = models.CharField(max_length=3, default="USD")
     # The hourly rate, or the price of one task, in minor units of ``currency``.
-    rate_minor = models.BigIntegerField(validators=[MinValueValidator(1)])
+    rate_minor = models.BigIntegerField(validators=[MinValueValidator(1), MaxValueValidator(RATE_MINOR_MAX)])
     # Shown to experts before they accept per-task work; the basis of its hourly rate.
     task_estimate_minutes = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
@@ -96,7 +97,7 @@ class Project(models.Model):
     # How many experts label each task item, for measuring agreement.
     overlap = models.PositiveSmallIntegerField(default=1)
     headcount = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(10000)])
-    budget_cap_minor = models.BigIntegerField(validators=[MinValueValidator(1)])
+    budget_cap_minor = models.BigIntegerField(validators=[MinValueValidator(1), MaxValueValidator(BUDGET_MINOR_MAX)])
     sensitive_categories = ArrayField(
         models.CharField(max_length=30, choices=SensitiveContent.choices), default=list, blank=True
     )
@@ -123,6 +124,14 @@ class Project(models.Model):
             models.CheckConstraint(condition=models.Q(headcount__gt=0), name="project_headcount_positive"),
             models.CheckConstraint(condition=models.Q(budget_cap_minor__gt=0), name="project_budget_positive"),
             models.CheckConstraint(
+                condition=models.Q(rate_minor__lte=RATE_MINOR_MAX), name="project_rate_at_most_the_bound"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(budget_cap_minor__lte=BUDGET_MINOR_MAX, funded_minor__gte=0)
+                & models.Q(funded_minor__lte=BUDGET_MINOR_MAX),
+                name="project_budget_at_most_the_bound",
+            ),
+            models.CheckConstraint(
                 condition=~models.Q(pay_model="per_task") | models.Q(task_estimate_minutes__gt=0),
                 name="per_task_projects_have_an_estimate",
             ),
@@ -146,6 +155,14 @@ class ProjectRateChange(models.Model):
     preview = models.JSONField(default=list)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(new_rate_minor__gt=0, new_rate_minor__lte=RATE_MINOR_MAX),
+                name="rate_change_within_the_bound",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.project}: {self.old_rate_minor} -> {self.new_rate_minor} from {self.effective_on}"
@@ -183,6 +200,12 @@ class ProjectFunding(models.Model):
             models.CheckConstraint(
                 condition=models.Q(amount_minor=models.F("budget_minor") + models.F("fee_minor")),
                 name="funding_amount_is_budget_plus_fee",
+            ),
+            # The fee is at most 100 times the budget (the markup's column holds less).
+            models.CheckConstraint(
+                condition=models.Q(budget_minor__gt=0, budget_minor__lte=BUDGET_MINOR_MAX, fee_minor__gte=0)
+                & models.Q(fee_minor__lte=100 * BUDGET_MINOR_MAX),
+                name="funding_within_the_bounds",
             ),
         ]
 
@@ -264,7 +287,12 @@ class Engagement(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "contributor"], condition=models.Q(status=EngagementStatus.ACTIVE), name="one_active_engagement"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rate_minor__gt=0, rate_minor__lte=RATE_MINOR_MAX)
+                & models.Q(committed_minor__gte=0, committed_minor__lte=BUDGET_MINOR_MAX),
+                name="engagement_amounts_within_the_bounds",
+            ),
         ]
 
     def __str__(self) -> str:

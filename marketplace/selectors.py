@@ -23,6 +23,8 @@ from .models import (
     ProjectRateChange,
     ProjectStatus,
     StaffingRequest,
+    TaskSubmission,
+    TimeEntry,
 )
 from .payable import APPROVED_SQL, HOURLY_PAY_MODEL_SQL, PENDING_REVIEW_SQL
 from .permissions import LAB_EDITORS as LAB_EDITORS
@@ -136,6 +138,22 @@ def work_values_minor(*, project_ids) -> dict[int, tuple[int, int]]:
         for project_id, approved, pending in cursor.fetchall():
             values[project_id] = (int(approved), int(pending))
     return values
+
+
+def work_item_value_minor(*, item: TimeEntry | TaskSubmission) -> Decimal:
+    """What one item of work is worth at its engagement's locked rate, before rounding:
+    a task its price, a time entry its minutes at the rate (the same value as above)."""
+    from django.db import connection
+
+    if isinstance(item, TaskSubmission):
+        return Decimal(Engagement.objects.values_list("rate_minor", flat=True).get(pk=item.engagement_id))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {TIME_ENTRY_VALUE_SQL} FROM {TimeEntry._meta.db_table} t "
+            f"JOIN {Engagement._meta.db_table} e ON e.id = t.engagement_id WHERE t.id = %s",
+            [item.pk],
+        )
+        return cursor.fetchone()[0]
 
 
 def work_value_minor(*, project: Project) -> tuple[int, int]:
@@ -341,8 +359,6 @@ from .models import (  # noqa: E402  (kept with the reads that use them)
     GoldAnswer,
     QualityScore,
     ReviewStatus,
-    TaskSubmission,
-    TimeEntry,
 )
 
 

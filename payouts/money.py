@@ -40,6 +40,16 @@ _SYMBOLS = {
 }
 
 
+# The largest amounts the product accepts, in minor units of any currency
+# (docs/api.md, "Upper bounds"). Forms, the API (read from the models' validators) and
+# database check constraints all enforce them. They keep every sum the pay run and
+# funding compute far inside PostgreSQL's bigint: the largest budget plus the largest
+# platform fee (a markup below 100) is about 10^14; a week's pay at the largest rate,
+# 168 hours, about 2 x 10^10; bigint ends at 9.2 x 10^18.
+RATE_MINOR_MAX = 100_000_000  # an hourly rate or a task price: 1,000,000.00 in a two-decimal currency
+BUDGET_MINOR_MAX = 1_000_000_000_000  # a project's budget: 10,000,000,000.00 in a two-decimal currency
+
+
 class MoneyError(ValueError):
     pass
 

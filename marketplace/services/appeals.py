@@ -14,6 +14,7 @@ from config.errors import ApplicationError, NotPermitted
 from payouts.weeks import pay_weeks_changed
 
 from ..models import ReviewStatus, TaskSubmission, TimeEntry
+from .checks import check_approval_within_budget
 from .reviews import LAB_REVIEWERS, _kind, _lock, _require_lab_reviewer
 
 __all__ = ["work_appeal", "work_decide_appeal"]
@@ -75,6 +76,7 @@ def work_decide_appeal(
         if item.reviewed_by_id == actor.pk:
             raise NotPermitted("The reviewer who rejected the work cannot decide its appeal.", code="four_eyes")
         if approve:
+            check_approval_within_budget(item)
             # The pay week is held before the approval is stamped: see payouts.payrun.
             pay_weeks_changed(
                 contributor_days=[(item.contributor_id, item.work_date)],

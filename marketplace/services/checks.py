@@ -21,11 +21,12 @@ from django.db import connection
 from django.utils import timezone
 
 from config.errors import ApplicationError
+from payouts import money
 from payouts.weeks import is_locked, week_of
 
-from ..models import ActivityKind, Engagement, Project
+from ..models import APPROVED_STATUSES, PENDING_REVIEW, ActivityKind, Engagement, Project, TimeEntry
 from ..payable import TASK_TABLE, TIME_ENTRY_TABLE
-from ..selectors import TIME_ENTRY_VALUE_SQL, work_values_minor
+from ..selectors import TIME_ENTRY_VALUE_SQL, work_item_value_minor, work_value_minor, work_values_minor
 
 DAY_MINUTES = 24 * 60
 
@@ -66,6 +67,15 @@ def _budget_exhausted_refusal() -> ApplicationError:
         "This project's budget is used up; the lab has been told. Work logged now could not be paid from it, "
         "so it is refused until the lab adds funds.",
         code="budget_exhausted",
+    )
+
+
+def _over_budget_refusal(field: str, *, left_minor: int, currency: str) -> ApplicationError:
+    left = money.format_money(max(left_minor, 0), currency)
+    return ApplicationError(
+        "This work would take the project past its funded budget, so it could not be paid from it.",
+        code="over_budget",
+        fields={field: [f"{left} of the project's budget is left for work not yet logged; this is worth more."]},
     )
 
 
@@ -197,6 +207,7 @@ _CANDIDATE_ARRAYS = (
     ("engagement_id", "bigint"),
     ("contributor_id", "bigint"),
     ("project_id", "bigint"),
+    ("activity", "text"),
     ("work_date", "date"),
     ("week_start", "date"),
     ("minutes", "integer"),
@@ -248,6 +259,17 @@ WHERE latest[1] > extract(epoch FROM started_at)
 """
 
 
+# The activity of a candidate that is a task submission rather than a time entry (empty,
+# as CANDIDATE_VALUE_SQL tests it).
+TASK_CANDIDATE = ""
+
+# What a candidate is worth at its engagement's locked rate: a task submission its price,
+# a time entry its minutes at the rate.
+CANDIDATE_VALUE_SQL = f"""
+CASE WHEN t.activity = '' THEN e.rate_minor::numeric ELSE {TIME_ENTRY_VALUE_SQL} END
+"""
+
+
 # Hours in a day, the weekly cap and the budget for each candidate, counting what is
 # logged already plus the earlier candidates, as if they had been logged one by one. What
 # is logged on the weeks the candidates cover joins them as rows numbered 0, so that one
@@ -273,12 +295,12 @@ WITH calendar AS (
     FROM logged l JOIN calendar c ON c.day = l.work_date
     UNION ALL
     SELECT t.n, t.contributor_id, t.engagement_id, t.project_id, t.work_date, t.week_start,
-           t.minutes, {TIME_ENTRY_VALUE_SQL}, t.started_at IS NOT NULL, NULLIF(p.weekly_cap_hours, 0)
+           t.minutes, {CANDIDATE_VALUE_SQL}, t.started_at IS NOT NULL, NULLIF(p.weekly_cap_hours, 0)
     FROM {candidates} t
     JOIN {Engagement._meta.db_table} e ON e.id = t.engagement_id
     JOIN {Project._meta.db_table} p ON p.id = t.project_id
 ), totals AS (
-    SELECT n, minutes, work_date, ranged, weekly_cap_hours, project_id,
+    SELECT n, minutes, value, work_date, ranged, weekly_cap_hours, project_id,
            COALESCE(sum(minutes) OVER (
                PARTITION BY contributor_id, work_date ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
            ), 0) AS day_before,
@@ -290,13 +312,14 @@ WITH calendar AS (
            ), 0) AS value_before
     FROM work
 )
-SELECT t.n, t.ranged, t.work_date, t.day_before, t.weekly_cap_hours, t.week_before, t.value_before >= b.headroom
+SELECT t.n, t.ranged, t.work_date, t.day_before, t.weekly_cap_hours, t.week_before,
+       t.value_before >= b.headroom, t.value_before + t.value > b.headroom, b.headroom - t.value_before
 FROM totals t
 JOIN unnest(%(projects)s::bigint[], %(headroom)s::numeric[]) AS b(project_id, headroom) ON b.project_id = t.project_id
 WHERE t.n > 0
   AND (t.day_before + t.minutes > %(day_minutes)s
        OR t.week_before + t.minutes > t.weekly_cap_hours * 60
-       OR t.value_before >= b.headroom)
+       OR t.value_before + t.value > b.headroom)
 """
 
 
@@ -323,6 +346,12 @@ def work_conflicts(
     headroom = {
         pk: funded[pk] - approved - pending for pk, (approved, pending) in work_values_minor(project_ids=funded).items()
     }
+    if replacing is not None:
+        # The version being replaced stops counting when its correction is logged.
+        replaced = TimeEntry.objects.get(pk=replacing)
+        if replaced.project_id in headroom and replaced.status in (*APPROVED_STATUSES, *PENDING_REVIEW):
+            headroom[replaced.project_id] += work_item_value_minor(item=replaced)
+    currencies = dict(Project.objects.filter(pk__in=list(funded)).values_list("pk", "currency"))
     base = {**(params or {}), "replacing": replacing}
     with connection.cursor() as cursor:
         if any(row.started_at is not None for row in candidates):
@@ -363,7 +392,8 @@ def work_conflicts(
                 "day_minutes": DAY_MINUTES,
             },
         )
-        for number, ranged, work_date, day_before, cap_hours, week_before, over_budget in cursor.fetchall():
+        for row in cursor.fetchall():
+            number, ranged, work_date, day_before, cap_hours, week_before, used_up, over_budget, left = row
             if number in found:
                 continue
             minutes = by_number[number].minutes
@@ -373,8 +403,12 @@ def work_conflicts(
                 )
             elif cap_hours is not None and week_before + minutes > cap_hours * 60:
                 found[number] = _weekly_cap_refusal(ranged=ranged, cap_hours=cap_hours, week_total=week_before)
-            elif over_budget:
+            elif used_up:
                 found[number] = _budget_exhausted_refusal()
+            elif over_budget:
+                found[number] = _over_budget_refusal(
+                    "ended_at" if ranged else "minutes", left_minor=int(left), currency=currencies[by_number[number].project_id]
+                )
     return found
 
 
@@ -393,3 +427,22 @@ def check_entry(candidate: Candidate, *, engagement: Engagement, replacing: int 
         )
     if candidate.n in refusals:
         raise refusals[candidate.n]
+
+
+def check_approval_within_budget(item) -> None:
+    """Refuse to approve work that would take the project's approved work past its funded budget.
+
+    Work is checked against the budget when it is logged; this catches what changed since
+    (a rejection appealed back into review, entries logged at the same moment on one project).
+    """
+    approved, _ = work_value_minor(project=item.project)
+    value = work_item_value_minor(item=item)
+    funded = item.project.funded_minor
+    if approved + value > funded:
+        left = money.format_money(max(funded - approved, 0), item.project.currency)
+        raise ApplicationError(
+            f"Approving this work would take the project past its funded budget: {left} is left and this "
+            f"is worth {money.format_money(money.round_minor(value), item.project.currency)}. "
+            "Fund the project further before approving it.",
+            code="over_budget",
+        )

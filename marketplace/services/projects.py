@@ -140,6 +140,13 @@ def _refuse_while_payment_pending(project: Project, changed: Iterable[str]) -> N
         raise ApplicationError(message, code="funding_pending", fields={field: [message] for field in frozen})
 
 
+def _at_most(ceiling: int, currency: str) -> str:
+    try:
+        return f"Must be at most {money.format_money(ceiling, currency)}."
+    except money.MoneyError:
+        return f"Must be at most {ceiling:,} minor units."
+
+
 def _project_errors(data: dict[str, Any], domains: list[Domain]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not domains:
@@ -164,6 +171,9 @@ def _project_errors(data: dict[str, Any], domains: list[Domain]) -> dict[str, li
     for field in ("rate_minor", "budget_cap_minor", "headcount", "weekly_hours"):
         if not isinstance(data.get(field), int) or data[field] <= 0:
             errors[field] = ["Must be more than zero."]
+    for field, ceiling in (("rate_minor", money.RATE_MINOR_MAX), ("budget_cap_minor", money.BUDGET_MINOR_MAX)):
+        if field not in errors and data[field] > ceiling:
+            errors[field] = [_at_most(ceiling, data.get("currency", ""))]
     starts, ends = data.get("starts_on"), data.get("ends_on")
     if starts and ends and ends < starts:
         errors["ends_on"] = ["The end date must be on or after the start date."]
@@ -331,6 +341,8 @@ def project_rate_change(
         errors["reason"] = ["Say why the rate changes; engaged experts will read it."]
     if not isinstance(rate_minor, int) or rate_minor <= 0:
         errors["rate_minor"] = ["Must be more than zero."]
+    elif rate_minor > money.RATE_MINOR_MAX:
+        errors["rate_minor"] = [_at_most(money.RATE_MINOR_MAX, project.currency)]
     if not 0 <= notice_days <= RATE_CHANGE_NOTICE_DAYS_MAX:
         errors["notice_days"] = [f"Give 0 to {RATE_CHANGE_NOTICE_DAYS_MAX} days of notice."]
     if errors:

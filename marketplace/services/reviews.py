@@ -26,6 +26,7 @@ from ..models import (
 )
 from ..payable import AUTO_APPROVED_SQL, PENDING_REVIEW_SQL, TASK_TABLE, TIME_ENTRY_TABLE
 from ..permissions import LAB_REVIEWERS, has_lab_role
+from .checks import check_approval_within_budget
 from .staffing import _warn_if_budget_running_low
 
 __all__ = ["work_approve", "work_auto_approve_sweep", "work_reject"]
@@ -59,6 +60,7 @@ def work_approve(*, actor: User, item: TimeEntry | TaskSubmission) -> TimeEntry 
             raise ApplicationError(
                 f"This work is already {item.get_status_display().lower()}.", code="illegal_transition"
             )
+        check_approval_within_budget(item)
         before = item.status
         # The pay week is held before the approval is stamped: see payouts.payrun.
         pay_weeks_changed(

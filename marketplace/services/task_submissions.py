@@ -14,7 +14,7 @@ from audit.services import audit_record
 from config.errors import ApplicationError
 
 from ..models import Engagement, PayModel, ReviewStatus, TaskSubmission
-from .checks import _local_date, _refuse
+from .checks import TASK_CANDIDATE, _local_date, _refuse
 from .time_entries import _check_work, _own_active_engagement
 
 __all__ = ["task_submit"]
@@ -63,7 +63,14 @@ def task_submit(
         work_date = work_date or _local_date(timezone.now(), engagement.contributor.timezone)
         if not isinstance(minutes, int) or minutes <= 0:
             _refuse("The time taken must be more than zero.", minutes="Must be more than zero minutes.")
-        _check_work(engagement=engagement, work_date=work_date, minutes=minutes, started_at=None, ended_at=None)
+        _check_work(
+            engagement=engagement,
+            work_date=work_date,
+            minutes=minutes,
+            started_at=None,
+            ended_at=None,
+            activity=TASK_CANDIDATE,
+        )
         hold = _hold_reason(minutes=minutes, estimate=engagement.task_estimate_minutes)
         try:
             with transaction.atomic():

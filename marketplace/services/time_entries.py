@@ -49,8 +49,8 @@ def _check_work(
     minutes: int,
     started_at: datetime | None,
     ended_at: datetime | None,
+    activity: str,
     replacing: TimeEntry | None = None,
-    activity: str = "",
 ) -> None:
     """Every rule logged work must meet; the first broken one is a field error."""
     now = timezone.now()
@@ -106,7 +106,12 @@ def time_entry_log(
             engagement=engagement, started_at=started_at, ended_at=ended_at, work_date=work_date, minutes=minutes
         )
         _check_work(
-            engagement=engagement, work_date=work_date, minutes=minutes, started_at=started_at, ended_at=ended_at
+            engagement=engagement,
+            work_date=work_date,
+            minutes=minutes,
+            started_at=started_at,
+            ended_at=ended_at,
+            activity=activity,
         )
         try:
             with transaction.atomic():
@@ -187,6 +192,7 @@ def time_entry_revise(
             minutes=minutes,
             started_at=started_at,
             ended_at=ended_at,
+            activity=old.activity,
             replacing=old,
         )
         TimeEntry.objects.filter(pk=old.pk).update(is_current=False)

@@ -349,15 +349,25 @@ def test_a_locked_pay_week_refuses_its_rows(engaged, client_for):
 
 def test_an_exhausted_budget_refuses_the_rows_past_it(engaged, client_for):
     first, _, _ = engaged
-    # $90/h: $150 funded pays 100 minutes; the third row comes after the budget is used up.
+    # $90/h: $150 funded pays 100 minutes; the first two rows use it up, the third comes after.
     type(first.project).objects.filter(pk=first.project_id).update(funded_minor=15_000)
     response = _send_csv(
-        client_for(first.contributor.user), [_duration(first, 1, 60), _duration(first, 2, 60), _duration(first, 3, 10)]
+        client_for(first.contributor.user), [_duration(first, 1, 60), _duration(first, 2, 40), _duration(first, 3, 10)]
     )
     assert response.status_code == 400
     [refused] = response.json()["rows"]
     assert (refused["row"], refused["code"]) == (3, "budget_exhausted")
     assert "budget is used up" in refused["fields"]["engagement"][0]
+
+
+def test_a_row_that_would_overrun_the_budget_is_refused_counting_itself(engaged, client_for):
+    first, _, _ = engaged
+    type(first.project).objects.filter(pk=first.project_id).update(funded_minor=15_000)
+    response = _send_csv(client_for(first.contributor.user), [_duration(first, 1, 60), _duration(first, 2, 60)])
+    assert response.status_code == 400
+    [refused] = response.json()["rows"]
+    assert (refused["row"], refused["code"]) == (2, "over_budget")
+    assert "$60.00 of the project's budget is left" in refused["fields"]["minutes"][0]
 
 
 def test_more_rows_than_allowed_is_refused_before_any_is_checked(engaged, client_for, settings):

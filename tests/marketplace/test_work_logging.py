@@ -168,7 +168,7 @@ def test_work_on_an_exhausted_budget_is_refused_with_a_clear_message(engaged):
     engagement, owner = engaged
     type(engagement.project).objects.filter(pk=engagement.project_id).update(funded_minor=15_000)
     engagement.refresh_from_db()
-    entry = _log(engagement, _at(1, 8), _at(1, 10))  # $180 at $90/h: more than the $150 funded
+    entry = _log(engagement, _at(1, 8), _at(1, 9, 40))  # $150 at $90/h: all that is funded
     work_approve(actor=owner, item=entry)
     with pytest.raises(ApplicationError) as refused:
         _log(engagement, _at(1, 11), _at(1, 12))

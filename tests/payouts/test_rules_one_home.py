@@ -240,8 +240,6 @@ def test_a_single_entry_and_a_file_of_one_are_refused_with_the_same_errors(engag
 
 def test_an_exhausted_budget_refuses_a_single_entry_and_a_file_alike(engaged):
     engagement = engaged
-    type(engagement.project).objects.filter(pk=engagement.project_id).update(funded_minor=1)
-    engagement.refresh_from_db()
     time_entry_log(
         actor=engagement.contributor.user,
         engagement=engagement,
@@ -249,6 +247,9 @@ def test_an_exhausted_budget_refuses_a_single_entry_and_a_file_alike(engaged):
         work_date=_at(1, 12).date(),
         minutes=60,
     )
+    # Less than the work already logged: the budget is used up.
+    type(engagement.project).objects.filter(pk=engagement.project_id).update(funded_minor=1)
+    engagement.refresh_from_db()
     values = {"work_date": _at(2, 12).date(), "minutes": 30}
     single_code, single_fields = _single_refusal(engagement, **values)
     import_code, import_fields = _import_refusal(engagement, **values)
