@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Min
@@ -18,6 +20,8 @@ from payouts.models import (
     PayRun,
     PayRunStatus,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def _progress_key(run_id: int) -> str:
@@ -141,13 +145,47 @@ def _pay_run_finish(run: PayRun, *, actor_note: str = "") -> None:
     audit_record(actor=None, action="payouts.pay_run.computed", target=run, after=totals, reason=actor_note)
 
 
-def _pay_run_failed(run_id: int, exc: Exception) -> None:
+def _pay_run_failed(run_id: int, exc: Exception, *, contributors: tuple[int, int] | None = None) -> None:
+    """Mark the run failed, naming the experts and engagements whose pay alone stops it."""
+    from payouts.payruns.computation import EVERYONE
+    from payouts.payruns.failures import failed_pay
+
     with transaction.atomic():
+        run = PayRun.objects.select_related("period").get(pk=run_id)
+        culprits = []
+        if run.status == PayRunStatus.COMPUTING:
+            try:
+                with transaction.atomic():
+                    culprits = failed_pay(
+                        run_id=run.pk,
+                        start=run.period.starts_on,
+                        end=run.period.ends_on,
+                        read_at=run.work_read_at,
+                        contributors=contributors or EVERYONE,
+                    )
+            except Exception:
+                # Looking for the cause must never stop the failure being recorded.
+                logger.exception("Could not narrow down why pay run %s failed", run_id)
+        error = str(exc)
+        if culprits:
+            error = (
+                "The pay of these experts cannot be computed; everyone else's can:\n"
+                + "\n".join(f"- {culprit}" for culprit in culprits)
+                + f"\n\nThe database said: {error}"
+            )
         PayRun.objects.filter(pk=run_id, status=PayRunStatus.COMPUTING).update(
-            status=PayRunStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+            status=PayRunStatus.FAILED, error=error[:2000], finished_at=timezone.now()
         )
-        run = PayRun.objects.get(pk=run_id)
-        audit_record(actor=None, action="payouts.pay_run.failed", target=run, after={"error": str(exc)[:500]})
+        run.refresh_from_db()
+        audit_record(
+            actor=None,
+            action="payouts.pay_run.failed",
+            target=run,
+            after={
+                "error": str(exc)[:500],
+                "experts": [{"contributor": c.contributor_id, "reason": c.reason} for c in culprits],
+            },
+        )
 
 
 def pay_run_compute(*, run_id: int) -> PayRun:
@@ -218,7 +256,7 @@ def pay_run_compute_shard(*, run_id: int, shard: int) -> PayRun:
         # The same shard delivered twice at once: the other delivery wrote these statements.
         return PayRun.objects.get(pk=run_id)
     except Exception as exc:
-        _pay_run_failed(run_id, exc)
+        _pay_run_failed(run_id, exc, contributors=(shards[shard]["first"], shards[shard]["last"]))
         raise
     return run
 

@@ -326,6 +326,32 @@ def test_a_failed_run_shows_its_error(week, preparer_browser, monkeypatch):
     assert browser.get(f"/ops/pay-runs/{run.pk}/compliance/").status_code == 404
 
 
+def test_a_run_stopped_by_one_engagement_names_it_and_the_reason(week, preparer_browser):
+    from django.db import connection
+
+    from marketplace.models import Engagement
+
+    grace = week["grace"]
+    # A rate no one can enter any more (forms, API and the database refuse it), as a row
+    # written before those bounds existed could still hold.
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE marketplace_engagement DROP CONSTRAINT engagement_amounts_within_the_bounds")
+    Engagement.objects.filter(pk=grace.pk).update(rate_minor=2**63 - 1)
+    browser = preparer_browser
+    browser.post("/ops/pay-runs/start/", {"period_start": str(week["monday"])})
+    run = PayRun.objects.get()
+    with pytest.raises(Exception, match="out of range"):
+        pay_run_compute(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == PayRunStatus.FAILED
+    text = text_of(browser.get(f"/ops/pay-runs/{run.pk}/"))
+    assert "This run failed" in text
+    assert f"Grace Hopper, engagement #{grace.pk} on “Contract review”" in text
+    assert "out of range" in text
+    assert "Ada Lovelace" not in text
+
+
 # --- operations: a draft, its approval and its evidence ------------------------------------
 
 
