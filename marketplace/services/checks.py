@@ -25,6 +25,7 @@ from payouts.weeks import is_locked, week_of
 
 from ..models import ActivityKind, Engagement, Project
 from ..payable import TASK_TABLE, TIME_ENTRY_TABLE
+from ..running import Stop, engagement_days, running_minutes_on, stop_over
 from ..selectors import TIME_ENTRY_VALUE_SQL, work_values_minor
 
 DAY_MINUTES = 24 * 60
@@ -96,8 +97,54 @@ def _local_date(moment: datetime, tz_name: str) -> date:
 
 def _engagement_days(engagement: Engagement) -> tuple[date, date]:
     """The first and last day work on an engagement may be dated, in the expert's own days."""
-    project = engagement.project
-    return max(project.starts_on, _local_date(engagement.started_at, engagement.contributor.timezone)), project.ends_on
+    return engagement_days(engagement)
+
+
+def _check_running(
+    *,
+    stops: list[Stop],
+    work_date: date,
+    minutes: int,
+    started_at: datetime | None,
+    ended_at: datetime | None,
+    tz_name: str,
+) -> None:
+    """Refuse work dated while the engagement was paused or after it ended (``marketplace.running``).
+
+    Whatever was done before is accepted, reviewed and paid as usual.
+    """
+    if not stops:
+        return
+    tz = zoneinfo.ZoneInfo(tz_name)
+    if started_at is not None:
+        stop = stop_over(stops, started_at, ended_at)
+        if stop is not None:
+            field = "started_at" if stop.covers(started_at) else "ended_at"
+            raise _stopped_refusal(stop, **{field: f"{stop.describe(tz)} No time from then on can be logged."})
+        return
+    running, stop = running_minutes_on(stops, work_date, tz_name)
+    if stop is None:
+        return
+    if running == 0:
+        raise _stopped_refusal(stop, work_date=f"{stop.describe(tz)} No time on {work_date:%d %b %Y} can be logged.")
+    if minutes > running:
+        raise _stopped_refusal(
+            stop,
+            minutes=(
+                f"{stop.describe(tz)} It ran for {running} minutes on {work_date:%d %b %Y}; "
+                "no more than that can be logged on this day."
+            ),
+        )
+
+
+def _stopped_refusal(stop: Stop, **fields: str) -> ApplicationError:
+    return ApplicationError(
+        "This engagement has ended: time after its end cannot be logged."
+        if stop.ended
+        else "This engagement was paused then: time in a pause cannot be logged.",
+        code="engagement_ended" if stop.ended else "engagement_paused",
+        fields={k: [v] for k, v in fields.items()},
+    )
 
 
 def _check_time_shape(

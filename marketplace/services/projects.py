@@ -26,6 +26,7 @@ from payouts import money
 from payouts.floors import rate_preview
 
 from ..models import (
+    CURRENT_ENGAGEMENT,
     EngagementStatus,
     Lab,
     LabMembership,
@@ -36,6 +37,7 @@ from ..models import (
     ProjectStatus,
 )
 from ..permissions import LAB_EDITORS, require_lab_role
+from .engagements import engagements_follow_project
 
 # --- labs ----------------------------------------------------------------------------
 
@@ -276,9 +278,11 @@ def project_transition(*, actor: User, project: Project, action: str, reason: st
                 raise ApplicationError(
                     "The project's rate no longer clears the floor.", code="rate_below_floor", fields=problems
                 )
-            if project.engagements.filter(status=EngagementStatus.ACTIVE).count() >= project.headcount:
-                to_status = ProjectStatus.STAFFED
         before = project.status
+        # Engagements pause, resume or end with their project, in this transaction.
+        engagements_follow_project(actor=actor, project=project, before=before, after=to_status, reason=reason)
+        if action == "open" and project.engagements.filter(status__in=CURRENT_ENGAGEMENT).count() >= project.headcount:
+            to_status = ProjectStatus.STAFFED
         project.status = to_status
         project.save(update_fields=["status", "updated_at"])
         audit_record(
