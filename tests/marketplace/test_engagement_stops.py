@@ -122,6 +122,9 @@ def test_closing_a_project_ends_its_engagements_and_refuses_work_after_it(engage
     assert event.after["because"] == "project_closed"
 
     closed_at = engagement.ended_at
+    listed = next(row for row in me.get("/api/me/engagements/").json() if row["id"] == engagement.pk)
+    assert (listed["status"], listed["ended_because"]) == ("ended", "project_closed")
+    assert listed["ended_at"] is not None
     # The project closed at 08:00 in Los Angeles; two hours later the expert logs the morning.
     travel_to(closed_at + timedelta(hours=2))
     try:
