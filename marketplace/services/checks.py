@@ -23,7 +23,7 @@ from django.utils import timezone
 from config.errors import ApplicationError
 from payouts.weeks import is_locked, week_of
 
-from ..models import ActivityKind, Engagement, Project
+from ..models import ActivityKind, Engagement, Project, TaskSubmission, TimeEntry
 from ..payable import TASK_TABLE, TIME_ENTRY_TABLE
 from ..running import Stop, engagement_days, running_minutes_on, stop_over
 from ..selectors import TIME_ENTRY_VALUE_SQL, work_values_minor
@@ -135,6 +135,54 @@ def _check_running(
                 "no more than that can be logged on this day."
             ),
         )
+
+
+def stopped_day_refusals(
+    candidates: list[Candidate], *, stops: dict[int, list[Stop]], tz_name: str, replacing: int | None = None
+) -> dict[int, ApplicationError]:
+    """On a day an engagement paused, resumed or ended, all the work dated on it together
+    must fit in the minutes it ran that day: what is logged already, the earlier
+    candidates, then each candidate in turn (its own minutes are checked by ``_check_running``)."""
+    partial: dict[tuple[int, date], tuple[int, Stop]] = {}
+    for row in candidates:
+        key = (row.engagement_id, row.work_date)
+        if key in partial or not stops.get(row.engagement_id):
+            continue
+        running, stop = running_minutes_on(stops[row.engagement_id], row.work_date, tz_name)
+        if stop is not None:
+            partial[key] = (running, stop)
+    if not partial:
+        return {}
+    engagement_ids = sorted({engagement_id for engagement_id, _ in partial})
+    days = sorted({day for _, day in partial})
+    logged: dict[tuple[int, date], int] = {}
+    for model, extra in ((TimeEntry, {"is_current": True}), (TaskSubmission, {})):
+        rows = model.objects.filter(engagement_id__in=engagement_ids, work_date__in=days, **extra)
+        if model is TimeEntry and replacing is not None:
+            rows = rows.exclude(pk=replacing)
+        for engagement_id, day, minutes in rows.values_list("engagement_id", "work_date", "minutes"):
+            logged[(engagement_id, day)] = logged.get((engagement_id, day), 0) + minutes
+    tz = zoneinfo.ZoneInfo(tz_name)
+    found: dict[int, ApplicationError] = {}
+    for row in sorted(candidates, key=lambda candidate: candidate.n):
+        key = (row.engagement_id, row.work_date)
+        if key not in partial:
+            continue
+        running, stop = partial[key]
+        before = logged.get(key, 0)
+        if before + row.minutes > running:
+            found[row.n] = _stopped_refusal(
+                stop,
+                **{
+                    "started_at" if row.started_at else "minutes": (
+                        f"{stop.describe(tz)} It ran for {running} minutes on {row.work_date:%d %b %Y} and "
+                        f"{before} are logged on it already; no more than that can be logged on this day."
+                    )
+                },
+            )
+        else:
+            logged[key] = before + row.minutes
+    return found
 
 
 def _stopped_refusal(stop: Stop, **fields: str) -> ApplicationError:

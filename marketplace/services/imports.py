@@ -33,6 +33,7 @@ from .checks import (
     _local_date,
     _normalise_time,
     locked_week_refusals,
+    stopped_day_refusals,
     work_conflicts,
 )
 
@@ -313,6 +314,18 @@ def _refuse_conflicts(staged: list[_StagedRow], contributor: Contributor, *, ref
     found = work_conflicts(
         staged, relation="time_entry_import", contributor_id=contributor.pk, tz_name=contributor.timezone, funded=funded
     )
+    engagement_stops_of = {
+        pk: engagement_stops(e)
+        for pk, e in Engagement.objects.filter(pk__in={row.engagement_id for row in staged})
+        .select_related("project", "contributor")
+        .prefetch_related("pauses")
+        .in_bulk()
+        .items()
+    }
+    for number, refused in stopped_day_refusals(
+        staged, stops=engagement_stops_of, tz_name=contributor.timezone
+    ).items():
+        found.setdefault(number, refused)
     for number, refused in found.items():
         if refused.code == "budget_exhausted":
             # A file names the engagement whose project ran out.

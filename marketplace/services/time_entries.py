@@ -30,6 +30,7 @@ from .checks import (
     _overlap,
     _refuse,
     check_entry,
+    stopped_day_refusals,
 )
 
 __all__ = ["time_entry_log", "time_entry_revise"]
@@ -98,6 +99,14 @@ def _check_work(
         "",
     )
     check_entry(candidate, engagement=engagement, replacing=replacing.pk if replacing is not None else None)
+    refusals = stopped_day_refusals(
+        [candidate],
+        stops={engagement.pk: engagement_stops(engagement)},
+        tz_name=engagement.contributor.timezone,
+        replacing=replacing.pk if replacing is not None else None,
+    )
+    if refusals:
+        raise refusals[candidate.n]
 
 
 def time_entry_log(

@@ -383,3 +383,25 @@ def test_the_sweep_approves_work_done_before_the_end_and_leaves_later_work_to_a_
     after_end.refresh_from_db()
     assert before_close.status == ReviewStatus.AUTO_APPROVED
     assert after_end.status == ReviewStatus.SUBMITTED
+
+
+def test_on_the_day_it_closed_all_the_days_work_together_fits_before_the_close(engaged):
+    engagement, owner = engaged
+    expert = engagement.contributor.user
+    project_transition(actor=owner, project=engagement.project, action="close")
+    # Closed at 08:00 in Los Angeles: 480 minutes of the day ran.
+    time_entry_log(actor=expert, engagement=engagement, activity="task_work", work_date=_today(), minutes=300)
+    with pytest.raises(ApplicationError) as refused:
+        time_entry_log(actor=expert, engagement=engagement, activity="meeting", work_date=_today(), minutes=200)
+    assert refused.value.code == "engagement_ended"
+    assert "300 are logged on it already" in refused.value.fields["minutes"][0]
+    with pytest.raises(ImportRefused) as file_refused:
+        time_entries_import(
+            actor=expert,
+            rows=[
+                {"engagement": engagement.pk, "activity": "review", "work_date": _today().isoformat(), "minutes": 100},
+                {"engagement": engagement.pk, "activity": "review", "work_date": _today().isoformat(), "minutes": 100},
+            ],
+        )
+    assert [(row["row"], row["code"]) for row in file_refused.value.rows] == [(2, "engagement_ended")]
+    time_entry_log(actor=expert, engagement=engagement, activity="meeting", work_date=_today(), minutes=180)
