@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.notifications import notify_after_commit
+from audit.models import AuditEvent
 from audit.services import audit_record
 from contributors.models import Contributor, ContributorStatus
 
@@ -31,6 +33,7 @@ from ..models import (
 )
 
 __all__ = [
+    "engagements_align",
     "engagements_end",
     "engagements_follow_expert",
     "engagements_follow_project",
@@ -176,3 +179,73 @@ def engagements_follow_expert(
         engagements_pause(actor=actor, engagements=engagements, cause=EngagementStop.EXPERT_SUSPENDED, reason=reason)
     elif before == ContributorStatus.SUSPENDED:
         engagements_resume(actor=actor, engagements=engagements, cause=EngagementStop.EXPERT_SUSPENDED, reason=reason)
+
+
+def _recorded_at(*, target, actions: tuple[str, ...], fallback: datetime, status: str | None = None) -> datetime:
+    """When the audit trail recorded the latest of ``actions`` on ``target`` (to ``status``)."""
+    events = AuditEvent.objects.filter(
+        target_type=target._meta.label_lower, target_id=str(target.pk), action__in=actions
+    )
+    if status is not None:
+        events = events.filter(after__status=status)
+    event = events.order_by("-occurred_at").first()
+    return event.occurred_at if event is not None else fallback
+
+
+# Projects and experts stopped before engagements followed them, by the project's status
+# and the expert's standing: (cause, the audit actions that recorded the stop, end or pause).
+_PROJECT_STOPS = {
+    ProjectStatus.CLOSED: (EngagementStop.PROJECT_CLOSED, ("marketplace.project.closed",), engagements_end),
+    # Older events of a pause were recorded as "pauseed".
+    ProjectStatus.PAUSED: (
+        EngagementStop.PROJECT_PAUSED,
+        ("marketplace.project.paused", "marketplace.project.pauseed"),
+        engagements_pause,
+    ),
+}
+_EXPERT_STOPS = {
+    ContributorStatus.DEACTIVATED: (EngagementStop.EXPERT_DEACTIVATED, engagements_end),
+    ContributorStatus.SUSPENDED: (EngagementStop.EXPERT_SUSPENDED, engagements_pause),
+}
+
+
+def engagements_align(*, actor: User | None) -> int:
+    """End or pause the engagements whose project or expert stopped before engagements
+    followed them, from the moment the audit trail recorded the stop (the project's or
+    profile's last change when it has none). Run once after upgrading; running it again
+    changes nothing. Returns how many engagements it stopped.
+    """
+    stopped = 0
+    with transaction.atomic():
+        for status, (cause, actions, stop) in _PROJECT_STOPS.items():
+            projects = Project.objects.filter(status=status, engagements__status__in=CURRENT_ENGAGEMENT).distinct()
+            for project in Project.objects.select_for_update().filter(pk__in=projects.values("pk")):
+                at = _recorded_at(target=project, actions=actions, fallback=project.updated_at)
+                stopped += len(
+                    stop(
+                        actor=actor,
+                        engagements=Engagement.objects.filter(project=project),
+                        cause=cause,
+                        reason="the project had stopped before its engagements followed it",
+                        at=at,
+                    )
+                )
+        for status, (cause, stop) in _EXPERT_STOPS.items():
+            experts = Contributor.objects.filter(status=status, engagements__status__in=CURRENT_ENGAGEMENT).distinct()
+            for contributor in Contributor.objects.select_for_update().filter(pk__in=experts.values("pk")):
+                at = _recorded_at(
+                    target=contributor,
+                    actions=("contributors.status.changed",),
+                    status=status,
+                    fallback=contributor.updated_at,
+                )
+                stopped += len(
+                    stop(
+                        actor=actor,
+                        engagements=Engagement.objects.filter(contributor=contributor),
+                        cause=cause,
+                        reason="the expert had stopped before their engagements followed",
+                        at=at,
+                    )
+                )
+    return stopped

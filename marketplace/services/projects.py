@@ -253,6 +253,13 @@ PROJECT_TRANSITIONS = {
 }
 
 
+PROJECT_TRANSITION_EVENTS = {
+    "open": "marketplace.project.opened",
+    "pause": "marketplace.project.paused",
+    "close": "marketplace.project.closed",
+}
+
+
 def project_transition(*, actor: User, project: Project, action: str, reason: str = "") -> Project:
     """Open (once funded), pause, resume or close a project."""
     if action not in PROJECT_TRANSITIONS:
@@ -287,7 +294,7 @@ def project_transition(*, actor: User, project: Project, action: str, reason: st
         project.save(update_fields=["status", "updated_at"])
         audit_record(
             actor=actor,
-            action=f"marketplace.project.{action}ed" if action != "close" else "marketplace.project.closed",
+            action=PROJECT_TRANSITION_EVENTS[action],
             target=project,
             before={"status": before},
             after={"status": project.status},

@@ -405,3 +405,45 @@ def test_on_the_day_it_closed_all_the_days_work_together_fits_before_the_close(e
         )
     assert [(row["row"], row["code"]) for row in file_refused.value.rows] == [(2, "engagement_ended")]
     time_entry_log(actor=expert, engagement=engagement, activity="meeting", work_date=_today(), minutes=180)
+
+
+def test_projects_and_experts_stopped_before_engagements_followed_them_are_aligned(engaged):
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from audit.services import audit_record
+    from marketplace.models import Project
+
+    engagement, owner = engaged
+    # Two days ago the project was closed before closing ended anything: only its status
+    # changed, and its audit event recorded when.
+    travel_to(timezone.now() - timedelta(days=2))
+    try:
+        with transaction.atomic():
+            Project.objects.filter(pk=engagement.project_id).update(status="closed")
+            event = audit_record(
+                actor=owner,
+                action="marketplace.project.closed",
+                target=engagement.project,
+                before={"status": "open"},
+                after={"status": "closed"},
+            )
+    finally:
+        travel_back()
+    closed_at = event.occurred_at
+    call_command("engagements_align")
+    engagement.refresh_from_db()
+    assert (engagement.status, engagement.ended_at, engagement.ended_because) == ("ended", closed_at, "project_closed")
+    with pytest.raises(ApplicationError) as refused:
+        time_entry_log(
+            actor=engagement.contributor.user,
+            engagement=engagement,
+            activity="task_work",
+            work_date=_today() - timedelta(days=1),
+            minutes=30,
+        )
+    assert refused.value.code == "engagement_ended"
+    # Running it again changes nothing.
+    assert AuditEvent.objects.filter(action="marketplace.engagement.ended").count() == 1
+    call_command("engagements_align")
+    assert AuditEvent.objects.filter(action="marketplace.engagement.ended").count() == 1
