@@ -447,3 +447,47 @@ def test_projects_and_experts_stopped_before_engagements_followed_them_are_align
     assert AuditEvent.objects.filter(action="marketplace.engagement.ended").count() == 1
     call_command("engagements_align")
     assert AuditEvent.objects.filter(action="marketplace.engagement.ended").count() == 1
+
+
+def test_the_sweeps_sql_and_the_entry_rule_agree_on_days_wholly_stopped(engaged):
+    from marketplace.running import dated_while_stopped_sql, engagement_stops, running_minutes_on
+
+    engagement, owner = engaged
+    paused_on = _today() - timedelta(days=10)
+
+    def at(day, hour):
+        return datetime(day.year, day.month, day.day, hour, tzinfo=LA)
+
+    for moment, action in (
+        (at(paused_on, 10), "pause"),
+        (at(paused_on + timedelta(days=3), 15), "open"),
+        (at(paused_on + timedelta(days=5), 9), "close"),
+    ):
+        travel_to(moment)
+        try:
+            project_transition(actor=owner, project=engagement.project, action=action)
+        finally:
+            travel_back()
+    engagement.refresh_from_db()
+    stops = engagement_stops(engagement)
+    fragment = dated_while_stopped_sql(work="w", engagement="e", tz="c.timezone")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT w.work_date, {fragment}
+            FROM (SELECT %(engagement)s::bigint AS engagement_id, day::date AS work_date
+                  FROM generate_series(%(first)s::date, %(last)s::date, interval '1 day') day) w
+            JOIN marketplace_engagement e ON e.id = w.engagement_id
+            JOIN contributors_contributor c ON c.id = e.contributor_id
+            ORDER BY w.work_date
+            """,
+            {"engagement": engagement.pk, "first": paused_on - timedelta(days=1), "last": _today()},
+        )
+        in_sql = dict(cursor.fetchall())
+    in_python = {day: running_minutes_on(stops, day, "America/Los_Angeles")[0] == 0 for day in in_sql}
+    assert in_sql == in_python
+    assert [day for day, stopped in in_sql.items() if stopped] == [
+        paused_on + timedelta(days=1),
+        paused_on + timedelta(days=2),
+        *[paused_on + timedelta(days=k) for k in range(6, 11)],
+    ]
