@@ -11,6 +11,7 @@ from config.errors import ApplicationError, NotPermitted
 
 from .models import Contributor, ContributorStatus, Domain
 from .reference import is_country, is_language, subdivision_of
+from .signals import contributor_status_changed
 
 PROFILE_FIELDS = (
     "legal_name",
@@ -108,6 +109,9 @@ def contributor_status_set(*, actor: User, contributor: Contributor, status: str
             before={"status": before},
             after={"status": status},
             reason=reason,
+        )
+        contributor_status_changed.send(
+            sender=Contributor, contributor=contributor, before=before, after=status, actor=actor, reason=reason
         )
     return contributor
 

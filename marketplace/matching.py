@@ -25,21 +25,22 @@ from decimal import Decimal
 
 from django.db import connection
 
-from config.sql import sql_literal
+from config.sql import sql_list, sql_literal
 from contributors.models import ContributorStatus, Domain, Tier
 
-from .models import EngagementStatus
+from .models import CURRENT_ENGAGEMENT
 
 TIER_RANK = {tier: rank for rank, tier in enumerate(Tier.values, start=1)}
 _TIER_CASE = "CASE {col} " + " ".join(f"WHEN {sql_literal(tier)} THEN {rank}" for tier, rank in TIER_RANK.items()) + " ELSE 0 END"
-_ACTIVE_ENGAGEMENT = sql_literal(EngagementStatus.ACTIVE)
+# A paused engagement still holds the expert's place (it may resume).
+_CURRENT_ENGAGEMENT = sql_list(CURRENT_ENGAGEMENT)
 _ACTIVE_EXPERT = sql_literal(ContributorStatus.ACTIVE)
 
 MATCH_SQL = f"""
 WITH busy AS (
     SELECT e.contributor_id, bool_or(pr.exclusive) AS in_exclusive, count(*) AS active
     FROM marketplace_engagement e JOIN marketplace_project pr ON pr.id = e.project_id
-    WHERE e.status = {_ACTIVE_ENGAGEMENT} AND e.project_id <> %(project)s
+    WHERE e.status IN ({_CURRENT_ENGAGEMENT}) AND e.project_id <> %(project)s
     GROUP BY e.contributor_id
 ),
 scored AS (
@@ -64,7 +65,7 @@ scored AS (
       AND NOT (%(exclusive)s AND COALESCE(b.active, 0) > 0)
       AND NOT EXISTS (
           SELECT 1 FROM marketplace_engagement e
-          WHERE e.project_id = %(project)s AND e.contributor_id = c.id AND e.status = {_ACTIVE_ENGAGEMENT}
+          WHERE e.project_id = %(project)s AND e.contributor_id = c.id AND e.status IN ({_CURRENT_ENGAGEMENT})
       )
 ),
 points AS (

@@ -263,7 +263,21 @@ class StaffingRequest(models.Model):
 
 class EngagementStatus(models.TextChoices):
     ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
     ENDED = "ended", "Ended"
+
+
+# An engagement that holds its place on the project: running, or paused and able to resume.
+CURRENT_ENGAGEMENT = (EngagementStatus.ACTIVE, EngagementStatus.PAUSED)
+
+
+class EngagementStop(models.TextChoices):
+    """Why an engagement was paused or ended."""
+
+    PROJECT_PAUSED = "project_paused", "the project was paused"
+    PROJECT_CLOSED = "project_closed", "the project was closed"
+    EXPERT_SUSPENDED = "expert_suspended", "the expert's account was suspended"
+    EXPERT_DEACTIVATED = "expert_deactivated", "the expert's account was deactivated"
 
 
 class Engagement(models.Model):
@@ -280,13 +294,22 @@ class Engagement(models.Model):
     # Budget set aside for this engagement when it began (rate x weekly hours x weeks left).
     committed_minor = models.BigIntegerField()
     started_at = models.DateTimeField(auto_now_add=True)
+    # From this moment no work may be dated on the engagement; what was done before is paid.
     ended_at = models.DateTimeField(null=True, blank=True)
+    ended_because = models.CharField(max_length=20, choices=EngagementStop.choices, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["project", "contributor"], condition=models.Q(status=EngagementStatus.ACTIVE), name="one_active_engagement"
+                fields=["project", "contributor"],
+                condition=models.Q(status__in=CURRENT_ENGAGEMENT),
+                name="one_current_engagement",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=EngagementStatus.ENDED, ended_at__isnull=False)
+                | (~models.Q(status=EngagementStatus.ENDED) & models.Q(ended_at__isnull=True)),
+                name="engagement_ended_has_a_moment",
             ),
             models.CheckConstraint(
                 condition=models.Q(rate_minor__gt=0, rate_minor__lte=RATE_MINOR_MAX)
@@ -297,6 +320,39 @@ class Engagement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contributor} on {self.project}"
+
+
+class EngagementPause(models.Model):
+    """A stretch of time in which no work may be dated on an engagement.
+
+    Kept after it is over, so that days of a pause cannot be filled in once the
+    engagement resumes. An engagement is paused while any of its pauses is open; each
+    cause is resumed on its own (a project resumed while the expert is still suspended
+    stays paused).
+    """
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="pauses")
+    cause = models.CharField(max_length=20, choices=EngagementStop.choices)
+    paused_at = models.DateTimeField()
+    resumed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["paused_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["engagement", "cause"],
+                condition=models.Q(resumed_at__isnull=True),
+                name="one_open_pause_per_cause",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(resumed_at__isnull=True) | models.Q(resumed_at__gte=models.F("paused_at")),
+                name="pause_resumes_after_it_began",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.engagement} paused from {self.paused_at:%Y-%m-%d %H:%M} ({self.get_cause_display()})"
 
 
 class TsTzRange(Func):

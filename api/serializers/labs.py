@@ -238,3 +238,7 @@ class EngagementOutput(serializers.Serializer):
     task_estimate_minutes = serializers.IntegerField(allow_null=True)
     committed_minor = serializers.IntegerField()
     started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(
+        allow_null=True, help_text="From this moment no work may be dated on the engagement; earlier work is paid."
+    )
+    ended_because = serializers.CharField(help_text="Why it ended (empty while it has not).")

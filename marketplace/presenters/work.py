@@ -13,6 +13,7 @@ from payouts.weeks import is_locked, week_of
 from .. import selectors
 from ..forms import ReasonForm, TimeEntryCorrectionForm, TimeEntryForm
 from ..models import APPROVED_STATUSES, Engagement, EngagementStatus, Project, ReviewStatus, TimeEntry
+from ..running import Stop, engagement_days, engagement_stops, last_running_day, running_minutes_on
 
 HELD_EXPLANATION = "done in under half the estimate: a person reviews it; it is never rejected automatically."
 APPEAL_LABEL = "Why the rejection is wrong"
@@ -70,6 +71,65 @@ class Week:
         return self.start + timedelta(days=6)
 
 
+def stop_notice(engagement: Engagement, stops: list[Stop], tz_name: str) -> str:
+    """Why nothing more can be logged from now on, when the engagement is paused or ended."""
+    current = [stop for stop in stops if stop.until is None]
+    if engagement.status == EngagementStatus.ACTIVE or not current:
+        return ""
+    stop = next((stop for stop in current if stop.ended), current[0])
+    return stop.describe(zone(tz_name))
+
+
+@dataclass(frozen=True)
+class OfferedDays:
+    """The days a timesheet offers for logging: within the engagement's dates, up to today,
+    and not wholly inside a pause or after the end (``marketplace.running``)."""
+
+    first: date
+    last: date
+    stops: list[Stop]
+    tz_name: str
+
+    @classmethod
+    def of(cls, engagement: Engagement, today: date, tz_name: str) -> OfferedDays:
+        stops = engagement_stops(engagement)
+        first = engagement_days(engagement)[0]
+        return cls(first=first, last=min(last_running_day(engagement, stops), today), stops=stops, tz_name=tz_name)
+
+    @property
+    def any(self) -> bool:
+        return self.first <= self.last
+
+    def offers(self, day: date) -> bool:
+        return self.first <= day <= self.last and running_minutes_on(self.stops, day, self.tz_name)[0] > 0
+
+    def why_not(self, day: date, today: date) -> str:
+        """What a day that is not offered says instead of "Nothing logged"."""
+        if day < self.first:
+            return "Before the engagement."
+        if day > today:
+            return "Still to come."
+        if not self.offers(day):
+            return "After the engagement ended." if day > self.last else "Paused: no time can be logged."
+        return ""
+
+    def week_within(self, week_start: date) -> date:
+        """``week_start``, or the nearest week that has a day of the engagement."""
+        lo = week_of(self.first)[0]
+        hi = week_of(max(self.first, self.last))[0]
+        return min(max(week_start, lo), hi)
+
+    def limit(self, form) -> None:
+        """Tell the form's date and time inputs which days they may take."""
+        if not self.any:
+            return
+        form.fields["work_date"].widget.attrs.update(min=self.first.isoformat(), max=self.last.isoformat())
+        for name in ("started_at", "ended_at"):
+            form.fields[name].widget.attrs.update(
+                min=f"{self.first.isoformat()}T00:00", max=f"{self.last.isoformat()}T23:59"
+            )
+
+
 def timesheet_page(
     engagement: Engagement,
     week: Week,
@@ -82,7 +142,9 @@ def timesheet_page(
     """A week of an engagement's time entries, day by day, with the forms each entry allows."""
     today, week_start, week_end = week.today, week.start, week.end
     project = engagement.project
-    active = engagement.status == EngagementStatus.ACTIVE
+    offered = OfferedDays.of(engagement, today, tz_name)
+    # Work dated before a pause or the end can still be logged and corrected.
+    active = offered.any
     locked = is_locked(week_start)
     entries = list(selectors.time_entries_between(engagement=engagement, starts_on=week_start, ends_on=week_end))
 
@@ -123,6 +185,7 @@ def timesheet_page(
                 "minutes": sum(row["entry"].minutes for row in rows),
                 "is_today": day == today,
                 "is_future": day > today,
+                "not_offered": offered.why_not(day, today),
             }
         )
     week_minutes = sum(entry.minutes for entry in entries)
@@ -131,8 +194,11 @@ def timesheet_page(
 
     if log_form is None and active:
         log_form = TimeEntryForm(
-            initial={"mode": TimeEntryForm.RANGE, "work_date": min(week_end, today)}, tz_name=tz_name
+            initial={"mode": TimeEntryForm.RANGE, "work_date": min(max(min(week_end, today), offered.first), offered.last)},
+            tz_name=tz_name,
         )
+    if log_form is not None:
+        offered.limit(log_form)
     next_start = week_start + timedelta(days=7)
     shown = {entry.pk for entry in entries}
     # A refused correction or appeal of a version no longer shown is told at the top.
@@ -147,7 +213,8 @@ def timesheet_page(
         "week_start": week_start,
         "week_end": week_end,
         "is_this_week": week_start <= today <= week_end,
-        "previous_week": week_start - timedelta(days=7),
+        "previous_week": week_start - timedelta(days=7) if week_start > offered.first else None,
+        "stop_notice": stop_notice(engagement, offered.stops, tz_name),
         "next_week": next_start if next_start <= today else None,
         "this_week": week_of(today)[0],
         "days": days,

@@ -24,8 +24,9 @@ from config.errors import ApplicationError
 from payouts import money
 from payouts.weeks import is_locked, week_of
 
-from ..models import APPROVED_STATUSES, PENDING_REVIEW, ActivityKind, Engagement, Project, TimeEntry
+from ..models import APPROVED_STATUSES, PENDING_REVIEW, ActivityKind, Engagement, Project, TaskSubmission, TimeEntry
 from ..payable import TASK_TABLE, TIME_ENTRY_TABLE
+from ..running import Stop, engagement_days, running_minutes_on, stop_over
 from ..selectors import TIME_ENTRY_VALUE_SQL, work_item_value_minor, work_value_minor, work_values_minor
 
 DAY_MINUTES = 24 * 60
@@ -106,8 +107,102 @@ def _local_date(moment: datetime, tz_name: str) -> date:
 
 def _engagement_days(engagement: Engagement) -> tuple[date, date]:
     """The first and last day work on an engagement may be dated, in the expert's own days."""
-    project = engagement.project
-    return max(project.starts_on, _local_date(engagement.started_at, engagement.contributor.timezone)), project.ends_on
+    return engagement_days(engagement)
+
+
+def _check_running(
+    *,
+    stops: list[Stop],
+    work_date: date,
+    minutes: int,
+    started_at: datetime | None,
+    ended_at: datetime | None,
+    tz_name: str,
+) -> None:
+    """Refuse work dated while the engagement was paused or after it ended (``marketplace.running``).
+
+    Whatever was done before is accepted, reviewed and paid as usual.
+    """
+    if not stops:
+        return
+    tz = zoneinfo.ZoneInfo(tz_name)
+    if started_at is not None:
+        stop = stop_over(stops, started_at, ended_at)
+        if stop is not None:
+            field = "started_at" if stop.covers(started_at) else "ended_at"
+            raise _stopped_refusal(stop, **{field: f"{stop.describe(tz)} No time from then on can be logged."})
+        return
+    running, stop = running_minutes_on(stops, work_date, tz_name)
+    if stop is None:
+        return
+    if running == 0:
+        raise _stopped_refusal(stop, work_date=f"{stop.describe(tz)} No time on {work_date:%d %b %Y} can be logged.")
+    if minutes > running:
+        raise _stopped_refusal(
+            stop,
+            minutes=(
+                f"{stop.describe(tz)} It ran for {running} minutes on {work_date:%d %b %Y}; "
+                "no more than that can be logged on this day."
+            ),
+        )
+
+
+def stopped_day_refusals(
+    candidates: list[Candidate], *, stops: dict[int, list[Stop]], tz_name: str, replacing: int | None = None
+) -> dict[int, ApplicationError]:
+    """On a day an engagement paused, resumed or ended, all the work dated on it together
+    must fit in the minutes it ran that day: what is logged already, the earlier
+    candidates, then each candidate in turn (its own minutes are checked by ``_check_running``)."""
+    partial: dict[tuple[int, date], tuple[int, Stop]] = {}
+    for row in candidates:
+        key = (row.engagement_id, row.work_date)
+        if key in partial or not stops.get(row.engagement_id):
+            continue
+        running, stop = running_minutes_on(stops[row.engagement_id], row.work_date, tz_name)
+        if stop is not None:
+            partial[key] = (running, stop)
+    if not partial:
+        return {}
+    engagement_ids = sorted({engagement_id for engagement_id, _ in partial})
+    days = sorted({day for _, day in partial})
+    logged: dict[tuple[int, date], int] = {}
+    for model, extra in ((TimeEntry, {"is_current": True}), (TaskSubmission, {})):
+        rows = model.objects.filter(engagement_id__in=engagement_ids, work_date__in=days, **extra)
+        if model is TimeEntry and replacing is not None:
+            rows = rows.exclude(pk=replacing)
+        for engagement_id, day, minutes in rows.values_list("engagement_id", "work_date", "minutes"):
+            logged[(engagement_id, day)] = logged.get((engagement_id, day), 0) + minutes
+    tz = zoneinfo.ZoneInfo(tz_name)
+    found: dict[int, ApplicationError] = {}
+    for row in sorted(candidates, key=lambda candidate: candidate.n):
+        key = (row.engagement_id, row.work_date)
+        if key not in partial:
+            continue
+        running, stop = partial[key]
+        before = logged.get(key, 0)
+        if before + row.minutes > running:
+            found[row.n] = _stopped_refusal(
+                stop,
+                **{
+                    "started_at" if row.started_at else "minutes": (
+                        f"{stop.describe(tz)} It ran for {running} minutes on {row.work_date:%d %b %Y} and "
+                        f"{before} are logged on it already; no more than that can be logged on this day."
+                    )
+                },
+            )
+        else:
+            logged[key] = before + row.minutes
+    return found
+
+
+def _stopped_refusal(stop: Stop, **fields: str) -> ApplicationError:
+    return ApplicationError(
+        "This engagement has ended: time after its end cannot be logged."
+        if stop.ended
+        else "This engagement was paused then: time in a pause cannot be logged.",
+        code="engagement_ended" if stop.ended else "engagement_paused",
+        fields={k: [v] for k, v in fields.items()},
+    )
 
 
 def _check_time_shape(

@@ -22,15 +22,18 @@ from config.errors import ApplicationError
 from contributors.models import Contributor
 from payouts.weeks import week_of
 
-from ..models import ActivityKind, Engagement, EngagementStatus, Project, ReviewStatus
+from ..models import ActivityKind, Engagement, Project, ReviewStatus
 from ..payable import TIME_ENTRY_TABLE
+from ..running import engagement_stops
 from .checks import (
     Candidate,
+    _check_running,
     _check_time_shape,
     _engagement_days,
     _local_date,
     _normalise_time,
     locked_week_refusals,
+    stopped_day_refusals,
     work_conflicts,
 )
 
@@ -179,9 +182,9 @@ def time_entries_import(*, actor: User, rows: Iterable[Mapping[str, object]]) ->
             wanted = {values["engagement"] for _, values in readable}
             engagements = {
                 e.pk: e
-                for e in Engagement.objects.filter(pk__in=wanted, contributor=contributor).select_related(
-                    "project", "contributor"
-                )
+                for e in Engagement.objects.filter(pk__in=wanted, contributor=contributor)
+                .select_related("project", "contributor")
+                .prefetch_related("pauses")
             }
         staged = _checked_rows(readable, engagements, now=now, refusals=refusals)
         if staged:
@@ -216,6 +219,7 @@ def _checked_rows(readable, engagements: dict[int, Engagement], *, now: datetime
     staged: list[_StagedRow] = []
     # Looked up once per engagement, day and timezone rather than once per row.
     known = {pk: (e, _engagement_days(e), e.contributor_id, e.project_id) for pk, e in engagements.items()}
+    stops = {pk: engagement_stops(e) for pk, e in engagements.items()}
     weeks: dict[date, tuple[date, date]] = {}
     today: dict[str, date] = {}
     for number, values in readable:
@@ -223,9 +227,6 @@ def _checked_rows(readable, engagements: dict[int, Engagement], *, now: datetime
         if engagement is None:
             # The same answer for someone else's engagement and for none at all.
             refusals[number] = ("invalid", {"engagement": [NOT_YOUR_ENGAGEMENT]})
-            continue
-        if engagement.status != EngagementStatus.ACTIVE:
-            refusals[number] = ("engagement_ended", {"engagement": ["This engagement has ended."]})
             continue
         tz_name = engagement.contributor.timezone
         if tz_name not in today:
@@ -246,6 +247,14 @@ def _checked_rows(readable, engagements: dict[int, Engagement], *, now: datetime
                 now=now,
                 today=today[tz_name],
                 runs=runs,
+            )
+            _check_running(
+                stops=stops[engagement.pk],
+                work_date=work_date,
+                minutes=minutes,
+                started_at=started_at,
+                ended_at=ended_at,
+                tz_name=tz_name,
             )
         except ApplicationError as refused:
             refusals[number] = (refused.code, refused.fields)
@@ -305,6 +314,18 @@ def _refuse_conflicts(staged: list[_StagedRow], contributor: Contributor, *, ref
     found = work_conflicts(
         staged, relation="time_entry_import", contributor_id=contributor.pk, tz_name=contributor.timezone, funded=funded
     )
+    engagement_stops_of = {
+        pk: engagement_stops(e)
+        for pk, e in Engagement.objects.filter(pk__in={row.engagement_id for row in staged})
+        .select_related("project", "contributor")
+        .prefetch_related("pauses")
+        .in_bulk()
+        .items()
+    }
+    for number, refused in stopped_day_refusals(
+        staged, stops=engagement_stops_of, tz_name=contributor.timezone
+    ).items():
+        found.setdefault(number, refused)
     for number, refused in found.items():
         if refused.code == "budget_exhausted":
             # A file names the engagement whose project ran out.

@@ -27,6 +27,7 @@ from payouts import money
 from payouts.floors import rate_preview
 
 from ..models import (
+    CURRENT_ENGAGEMENT,
     EngagementStatus,
     FundingStatus,
     Lab,
@@ -38,6 +39,7 @@ from ..models import (
     ProjectStatus,
 )
 from ..permissions import LAB_EDITORS, require_lab_role
+from .engagements import engagements_follow_project
 
 # --- labs ----------------------------------------------------------------------------
 
@@ -280,6 +282,13 @@ PROJECT_TRANSITIONS = {
 }
 
 
+PROJECT_TRANSITION_EVENTS = {
+    "open": "marketplace.project.opened",
+    "pause": "marketplace.project.paused",
+    "close": "marketplace.project.closed",
+}
+
+
 def project_transition(*, actor: User, project: Project, action: str, reason: str = "") -> Project:
     """Open (once funded), pause, resume or close a project."""
     if action not in PROJECT_TRANSITIONS:
@@ -305,14 +314,16 @@ def project_transition(*, actor: User, project: Project, action: str, reason: st
                 raise ApplicationError(
                     "The project's rate no longer clears the floor.", code="rate_below_floor", fields=problems
                 )
-            if project.engagements.filter(status=EngagementStatus.ACTIVE).count() >= project.headcount:
-                to_status = ProjectStatus.STAFFED
         before = project.status
+        # Engagements pause, resume or end with their project, in this transaction.
+        engagements_follow_project(actor=actor, project=project, before=before, after=to_status, reason=reason)
+        if action == "open" and project.engagements.filter(status__in=CURRENT_ENGAGEMENT).count() >= project.headcount:
+            to_status = ProjectStatus.STAFFED
         project.status = to_status
         project.save(update_fields=["status", "updated_at"])
         audit_record(
             actor=actor,
-            action=f"marketplace.project.{action}ed" if action != "close" else "marketplace.project.closed",
+            action=PROJECT_TRANSITION_EVENTS[action],
             target=project,
             before={"status": before},
             after={"status": project.status},

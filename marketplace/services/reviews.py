@@ -18,6 +18,7 @@ from payouts.weeks import pay_weeks_changed
 
 from ..models import (
     APPROVED_STATUSES,
+    Engagement,
     Project,
     ReviewAlert,
     ReviewStatus,
@@ -26,6 +27,7 @@ from ..models import (
 )
 from ..payable import AUTO_APPROVED_SQL, PENDING_REVIEW_SQL, TASK_TABLE, TIME_ENTRY_TABLE
 from ..permissions import LAB_REVIEWERS, has_lab_role
+from ..running import dated_while_stopped_sql
 from .checks import check_approval_within_budget
 from .staffing import _warn_if_budget_running_low
 
@@ -170,10 +172,21 @@ def _alert_on_unusual_rejections(*, item, reviewer: User) -> None:
             )
 
 
+# A closed or paused project, or a suspended or deactivated expert, stops an engagement at
+# a moment; work done before it was earned, so it is still approved automatically when
+# nobody reviews it in time, exactly as if nothing had stopped (a lab cannot avoid paying
+# for work by closing the project and not reviewing). Work dated on a day wholly after the
+# end or inside a pause cannot be logged any more; any that was logged before that rule
+# existed is not approved unseen: it waits for a person, who approves or rejects it.
+_DATED_WHILE_STOPPED = dated_while_stopped_sql(work="w", engagement="e", tz="c.timezone")
+
+
 def work_auto_approve_sweep(*, now: datetime | None = None) -> int:
     """Approve whatever waited longer than its project's review window, and tell each expert which.
 
-    Set-based: one UPDATE per kind of work; safe to run any number of times.
+    Work done before its engagement was paused or ended is approved like any other; work
+    dated wholly after is left to a person. Set-based: one UPDATE per kind of work; safe
+    to run any number of times.
     """
     now = now or timezone.now()
     approved: dict[int, list[str]] = {}
@@ -188,8 +201,11 @@ def work_auto_approve_sweep(*, now: datetime | None = None) -> int:
                     f"""
                     SELECT w.id, w.contributor_id, w.work_date FROM {table} w
                     JOIN {Project._meta.db_table} p ON p.id = w.project_id
+                    JOIN {Engagement._meta.db_table} e ON e.id = w.engagement_id
+                    JOIN {Contributor._meta.db_table} c ON c.id = w.contributor_id
                     WHERE w.status IN ({PENDING_REVIEW_SQL}) {current}
                       AND COALESCE(w.appealed_at, w.submitted_at) < %(now)s - make_interval(days => p.review_window_days)
+                      AND NOT {_DATED_WHILE_STOPPED}
                     FOR UPDATE OF w
                     """,
                     {"now": now},

@@ -19,8 +19,8 @@ from payouts import money
 
 from .. import matching
 from ..models import (
+    CURRENT_ENGAGEMENT,
     Engagement,
-    EngagementStatus,
     PayModel,
     Project,
     ProjectStatus,
@@ -153,7 +153,8 @@ def staffing_request_accept(*, actor: User, request: StaffingRequest) -> Engagem
                 f"The project is {project.get_status_display().lower()}; it is not taking people.",
                 code="project_not_open",
             )
-        active = project.engagements.filter(status=EngagementStatus.ACTIVE).count()
+        # A paused engagement keeps its place: it may resume.
+        active = project.engagements.filter(status__in=CURRENT_ENGAGEMENT).count()
         if active >= project.headcount:
             raise Conflict("The project is fully staffed.", code="headcount_reached")
         _require_eligible(project, request.contributor)

@@ -18,9 +18,11 @@ from audit.services import audit_record
 from config.errors import ApplicationError, NotPermitted
 from payouts.weeks import is_locked, week_of
 
-from ..models import ActivityKind, Engagement, EngagementStatus, ReviewStatus, TimeEntry
+from ..models import ActivityKind, Engagement, ReviewStatus, TimeEntry
+from ..running import engagement_stops
 from .checks import (
     Candidate,
+    _check_running,
     _check_time_shape,
     _engagement_days,
     _local_date,
@@ -28,17 +30,26 @@ from .checks import (
     _overlap,
     _refuse,
     check_entry,
+    stopped_day_refusals,
 )
 
 __all__ = ["time_entry_log", "time_entry_revise"]
 
 
 def _own_active_engagement(actor: User, engagement: Engagement) -> Engagement:
-    engagement = Engagement.objects.select_related("project", "contributor__user").get(pk=engagement.pk)
+    """The actor's own engagement, with its pauses and end.
+
+    A paused or ended engagement still takes work dated before it stopped (the checks
+    refuse anything after), so that earned pay is never lost to the lab's or the
+    platform's decision.
+    """
+    engagement = (
+        Engagement.objects.select_related("project", "contributor__user")
+        .prefetch_related("pauses")
+        .get(pk=engagement.pk)
+    )
     if engagement.contributor.user_id != actor.pk:
         raise NotPermitted("You can only log work on your own engagements.")
-    if engagement.status != EngagementStatus.ACTIVE:
-        raise ApplicationError("This engagement has ended.", code="engagement_ended")
     return engagement
 
 
@@ -63,6 +74,14 @@ def _check_work(
         today=_local_date(now, engagement.contributor.timezone),
         runs=_engagement_days(engagement),
     )
+    _check_running(
+        stops=engagement_stops(engagement),
+        work_date=work_date,
+        minutes=minutes,
+        started_at=started_at,
+        ended_at=ended_at,
+        tz_name=engagement.contributor.timezone,
+    )
     week_start, week_end = week_of(work_date)
     candidate = Candidate(
         1,
@@ -80,6 +99,14 @@ def _check_work(
         "",
     )
     check_entry(candidate, engagement=engagement, replacing=replacing.pk if replacing is not None else None)
+    refusals = stopped_day_refusals(
+        [candidate],
+        stops={engagement.pk: engagement_stops(engagement)},
+        tz_name=engagement.contributor.timezone,
+        replacing=replacing.pk if replacing is not None else None,
+    )
+    if refusals:
+        raise refusals[candidate.n]
 
 
 def time_entry_log(

@@ -15,7 +15,8 @@ from .. import services
 from ..forms import ReasonForm, TaskSubmitForm, place_service_error
 from ..models import Engagement, EngagementStatus, PayModel, ReviewStatus
 from ..presenters.pay import Pay
-from ..presenters.work import HELD_EXPLANATION, local_today, task_rows
+from ..presenters.work import HELD_EXPLANATION, local_today, stop_notice, task_rows
+from ..running import engagement_stops
 from .common import raise_if_forbidden
 from .timesheet import own_engagement
 
@@ -37,6 +38,7 @@ def render_tasks(
         "pay": Pay.of_engagement(engagement),
         "per_task": per_task,
         "active": active,
+        "stop_notice": stop_notice(engagement, engagement_stops(engagement), request.user.timezone),
         "estimate": estimate,
         "half_estimate": (estimate + 1) // 2 if estimate else None,
         "form": form or (TaskSubmitForm() if per_task and active else None),

@@ -21,7 +21,7 @@ from .. import selectors, services
 from ..forms import ReasonForm, TimeEntryCorrectionForm, TimeEntryForm
 from ..models import Engagement
 from ..presenters.pay import Pay
-from ..presenters.work import Week, duration, history_chains, local_today, timesheet_page
+from ..presenters.work import OfferedDays, Week, duration, history_chains, local_today, timesheet_page
 from .common import raise_if_forbidden
 
 # Weeks a timesheet can show; anything else in ``?week=`` shows the current week.
@@ -68,7 +68,9 @@ def render_timesheet(
 ):
     """The week's timesheet; a refused log, correction or appeal passes its form to show again."""
     tz_name = request.user.timezone
-    week = Week(start=week_start, today=local_today(tz_name))
+    today = local_today(tz_name)
+    # Weeks wholly before the engagement began (or after it ended) have nothing to offer.
+    week = Week(start=OfferedDays.of(engagement, today, tz_name).week_within(week_start), today=today)
     context = {
         "engagement": engagement,
         "project": engagement.project,

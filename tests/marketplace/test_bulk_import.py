@@ -325,11 +325,13 @@ def test_someone_elses_engagement_is_not_found_like_one_that_does_not_exist(enga
     assert _written() == before
 
 
-def test_an_ended_engagement_takes_no_more_time(engaged, client_for):
+def test_an_ended_engagement_takes_no_time_after_its_end(engaged, client_for):
     first, _, _ = engaged
-    type(first).objects.filter(pk=first.pk).update(status="ended")
-    response = _send_csv(client_for(first.contributor.user), [_duration(first, 1, 30)])
-    assert response.json()["rows"][0]["code"] == "engagement_ended"
+    # Ended three days ago: the work of four days ago was earned, yesterday's was not.
+    ended = timezone.now() - timedelta(days=3)
+    type(first).objects.filter(pk=first.pk).update(status="ended", ended_at=ended, ended_because="project_closed")
+    response = _send_csv(client_for(first.contributor.user), [_duration(first, 4, 30), _duration(first, 1, 30)])
+    assert [(row["row"], row["code"]) for row in response.json()["rows"]] == [(2, "engagement_ended")]
 
 
 @pytest.mark.moments

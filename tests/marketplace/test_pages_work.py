@@ -168,8 +168,9 @@ def test_an_expert_logs_a_week_of_mixed_work_on_the_timesheet(hourly):
     assert page.count("Waiting for review") == 7
     assert page.count("Version 1") == 7
     assert "Task A-7" in page
-    # Previous and next weeks link to each other.
-    assert f'href="?week={monday - timedelta(days=7)}"' in week.content.decode()
+    # Previous and next weeks link to each other, back to the week the engagement began.
+    first = max(engagement.project.starts_on, engagement.started_at.astimezone(LA).date())
+    assert (f'href="?week={monday - timedelta(days=7)}"' in week.content.decode()) == (first < monday)
     assert f'href="?week={monday + timedelta(days=7)}"' in week.content.decode()
     # The engagements list links to the timesheet.
     assert f'href="{url}"' in browser.get("/expert/invitations/").content.decode()
@@ -708,3 +709,49 @@ def test_junk_input_is_never_a_server_error(hourly, per_task):
     assert expert.get("/expert/engagements/99999999999999999999/timesheet/").status_code == 404
     assert expert.post("/expert/work/notakind/1/appeal/", {"reason": "x"}).status_code == 404
     assert expert.get(f"/expert/engagements/{engagement.pk}/timesheet/log/").status_code == 405
+
+
+# --- the days a timesheet offers -----------------------------------------------------------
+
+
+def test_the_timesheet_offers_only_days_within_the_engagement(hourly):
+    engagement, _ = hourly
+    browser = log_in(engagement.contributor.user)
+    url = f"/expert/engagements/{engagement.pk}/timesheet/"
+    first = engagement.started_at.astimezone(LA).date()
+    first_week = week_of(first)[0]
+
+    # The week the engagement began: the days before it say so, and nothing earlier is offered.
+    page = browser.get(f"{url}?week={first_week}")
+    html = page.content.decode()
+    if first > first_week:
+        assert "Before the engagement." in text_of(page)
+    assert f'href="?week={first_week - timedelta(days=7)}"' not in html
+    assert "Previous week" not in text_of(page)
+    assert f'min="{first.isoformat()}"' in html
+    assert f'max="{_today().isoformat()}"' in html
+    # A week long before it shows the engagement's first week instead.
+    assert f"Week of {first_week:%-d %b}" in text_of(browser.get(f"{url}?week={first - timedelta(days=60)}"))
+    # A day before it is refused on its field, nothing written.
+    refused = browser.post(f"{url}log/?week={first_week}", _duration(first - timedelta(days=1), 30))
+    assert refused.status_code == 400
+    assert "The engagement runs from" in field_error(refused, "work_date")
+    assert not TimeEntry.objects.filter(engagement=engagement).exists()
+
+
+def test_a_closed_projects_timesheet_says_why_and_still_takes_earlier_work(hourly):
+    from marketplace.services import project_transition
+
+    engagement, owner = hourly
+    project_transition(actor=owner, project=engagement.project, action="close", reason="Finished early")
+    browser = log_in(engagement.contributor.user)
+    url = f"/expert/engagements/{engagement.pk}/timesheet/"
+    page = browser.get(url)
+    assert "because the project was closed" in text_of(page)
+    assert "can still be logged" in text_of(page)
+    yesterday = _today() - timedelta(days=1)
+    assert browser.post(f"{url}log/", _duration(yesterday, 60)).status_code == 302
+    # Today the project closed at 08:00 in Los Angeles: a full day cannot have been worked.
+    refused = browser.post(f"{url}log/", _duration(_today(), "9:00"))
+    assert refused.status_code == 400
+    assert "no more than that can be logged" in field_error(refused, "minutes")
