@@ -61,6 +61,10 @@ class ProjectStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# The highest weekly cap a lab may set on a project: a 40-hour week twice over.
+WEEKLY_CAP_HOURS_MAX = 80
+
+
 class Project(models.Model):
     lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="projects")
     title = models.CharField(max_length=200)
@@ -83,8 +87,11 @@ class Project(models.Model):
     weekly_hours = models.PositiveSmallIntegerField(
         help_text="Hours a week expected from each expert.", validators=[MinValueValidator(1), MaxValueValidator(60)]
     )
-    # Most hours a week one expert may log on this project; null means no cap.
-    weekly_cap_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Most hours a week one expert may log on this project, set by the lab; null means no
+    # cap of its own (the platform's weekly ceiling, WORK_WEEK_CEILING_HOURS, still applies).
+    weekly_cap_hours = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(WEEKLY_CAP_HOURS_MAX)]
+    )
     # Days the lab has to review work before it is approved automatically.
     review_window_days = models.PositiveSmallIntegerField(default=7)
     # Days an expert has to appeal a rejection.
@@ -121,6 +128,11 @@ class Project(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(rate_minor__gt=0), name="project_rate_positive"),
             models.CheckConstraint(condition=models.Q(headcount__gt=0), name="project_headcount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(weekly_cap_hours__isnull=True)
+                | models.Q(weekly_cap_hours__gte=1, weekly_cap_hours__lte=WEEKLY_CAP_HOURS_MAX),
+                name="project_weekly_cap_bounded",
+            ),
             models.CheckConstraint(condition=models.Q(budget_cap_minor__gt=0), name="project_budget_positive"),
             models.CheckConstraint(
                 condition=~models.Q(pay_model="per_task") | models.Q(task_estimate_minutes__gt=0),
@@ -175,7 +187,9 @@ class ProjectFunding(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["project"], condition=models.Q(status=FundingStatus.SUCCEEDED), name="one_successful_funding_per_project"
+                fields=["project"],
+                condition=models.Q(status=FundingStatus.SUCCEEDED),
+                name="one_successful_funding_per_project",
             ),
             models.CheckConstraint(
                 condition=models.Q(amount_minor=models.F("budget_minor") + models.F("fee_minor")),
@@ -260,7 +274,9 @@ class Engagement(models.Model):
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["project", "contributor"], condition=models.Q(status=EngagementStatus.ACTIVE), name="one_active_engagement"
+                fields=["project", "contributor"],
+                condition=models.Q(status=EngagementStatus.ACTIVE),
+                name="one_active_engagement",
             )
         ]
 

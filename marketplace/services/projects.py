@@ -26,6 +26,7 @@ from payouts import money
 from payouts.floors import rate_preview
 
 from ..models import (
+    WEEKLY_CAP_HOURS_MAX,
     EngagementStatus,
     Lab,
     LabMembership,
@@ -115,6 +116,7 @@ PROJECT_FIELDS = (
     "rate_minor",
     "task_estimate_minutes",
     "weekly_hours",
+    "weekly_cap_hours",
     "headcount",
     "budget_cap_minor",
     "sensitive_categories",
@@ -148,6 +150,13 @@ def _project_errors(data: dict[str, Any], domains: list[Domain]) -> dict[str, li
     for field in ("rate_minor", "budget_cap_minor", "headcount", "weekly_hours"):
         if not isinstance(data.get(field), int) or data[field] <= 0:
             errors[field] = ["Must be more than zero."]
+    cap, expected = data.get("weekly_cap_hours"), data.get("weekly_hours")
+    if cap is not None and (not isinstance(cap, int) or not 1 <= cap <= WEEKLY_CAP_HOURS_MAX):
+        errors["weekly_cap_hours"] = [f"A weekly cap is between 1 and {WEEKLY_CAP_HOURS_MAX} hours, or none."]
+    elif cap is not None and isinstance(expected, int) and cap < expected:
+        errors["weekly_cap_hours"] = [
+            f"The cap cannot be below the {expected} hours a week you expect from each expert."
+        ]
     starts, ends = data.get("starts_on"), data.get("ends_on")
     if starts and ends and ends < starts:
         errors["ends_on"] = ["The end date must be on or after the start date."]

@@ -214,11 +214,11 @@ def test_a_single_entry_and_a_file_of_one_are_refused_with_the_same_errors(engag
         engagement=engagement,
         activity="task_work",
         work_date=_at(3, 12).date(),
-        minutes=1400,
+        minutes=800,
     )
     cases = [
         {"started_at": _at(2, 10), "ended_at": _at(2, 12)},  # overlaps the meeting
-        {"work_date": _at(3, 12).date(), "minutes": 60},  # more than a day
+        {"work_date": _at(3, 12).date(), "minutes": 60},  # past the platform's daily ceiling
         {"started_at": _at(1, 9), "ended_at": _at(1, 8)},  # ends before it starts
         {"work_date": _at(-3, 12).date(), "minutes": 30},  # the future
     ]
