@@ -6,7 +6,8 @@ For every expert and currency in the week:
 - pay: approved hourly minutes at each engagement's locked rate (one line per engagement
   and kind, rounded half up once), approved tasks at the locked task price;
 - floor due: for each day, that day's minutes at the minimum wage in force that day in the
-  expert's jurisdiction (the higher of the national and the subdivision rate), converted
+  jurisdiction the expert was in that day (their effective-dated history, never the one
+  chosen since; the higher of the national and the subdivision rate), converted
   at that day's FX rate, summed exactly and rounded up once;
 - top-up: whatever the floor due exceeds the pay by, as its own line with the day-by-day
   computation attached;
@@ -47,6 +48,8 @@ from marketplace.payable import (
     time_entry_pay_kind_sql,
 )
 from payouts.floors import (
+    JURISDICTIONS_TABLE,
+    expert_jurisdiction_days_sql,
     floor_day_hourly_sql,
     floor_due_minor_sql,
     floor_due_sql,
@@ -159,20 +162,44 @@ CREATE TEMP TABLE pr_floor (
 """
 
 
+def _jurisdiction_days_sql(days: int) -> str:
+    """Where each expert of the week worked from, day by day: the jurisdiction in force on
+    the day of the work, whenever the expert changed it since."""
+    return f"""
+CREATE TEMP TABLE pr_jur ON COMMIT DROP AS
+{expert_jurisdiction_days_sql(contributors="(SELECT DISTINCT contributor_id FROM pr_work)", days=days)};
+ANALYZE pr_jur;
+"""
+
+
 def _totals_sql(days: int) -> str:
-    """Minutes worked and the floor owed on them, per expert and currency."""
+    """Minutes worked and the floor owed on them, per expert and currency: each day's
+    minutes at the floor of that day's jurisdiction."""
     day_sums = ", ".join(f"sum(day_minutes[{k}])" for k in range(1, days + 1))
-    floor_due = floor_due_sql(day_minutes="t.day_minutes", hourly="f.hourly", days=days)
+    floor_due = floor_due_sql(day_minutes="t.day_minutes", hourly="j.hourly", days=days)
     return f"""
 CREATE TEMP TABLE pr_totals ON COMMIT DROP AS
-SELECT t.contributor_id, t.currency, c.country, c.subdivision,
+SELECT t.contributor_id, t.currency,
+       COALESCE(j.country, c.country) AS country, COALESCE(j.subdivision, c.subdivision) AS subdivision,
        t.minutes_worked, {floor_due} AS floor_due,
-       t.day_minutes, f.hourly AS floor_hourly, f.sources AS floor_sources
+       t.day_minutes, j.hourly AS floor_hourly, j.sources AS floor_sources
 FROM (SELECT contributor_id, currency, ARRAY[{day_sums}]::bigint[] AS day_minutes,
              sum(minutes) AS minutes_worked
       FROM pr_work GROUP BY contributor_id, currency) t
 JOIN {CONTRIBUTORS} c ON c.id = t.contributor_id
-LEFT JOIN pr_floor f ON f.country = c.country AND f.subdivision = c.subdivision AND f.currency = t.currency;
+LEFT JOIN (
+    -- Each day's floor in the pay currency under that day's jurisdiction; the statement
+    -- names the jurisdiction of the week's last day with one.
+    SELECT w.contributor_id, w.currency,
+           array_agg(f.hourly[d.k] ORDER BY d.k) AS hourly,
+           array_agg(f.sources[d.k] ORDER BY d.k) AS sources,
+           (array_agg(d.country ORDER BY d.k DESC) FILTER (WHERE d.country IS NOT NULL))[1] AS country,
+           (array_agg(d.subdivision ORDER BY d.k DESC) FILTER (WHERE d.country IS NOT NULL))[1] AS subdivision
+    FROM (SELECT DISTINCT contributor_id, currency FROM pr_work) w
+    JOIN pr_jur d ON d.contributor_id = w.contributor_id
+    LEFT JOIN pr_floor f ON f.country = d.country AND f.subdivision = d.subdivision AND f.currency = w.currency
+    GROUP BY w.contributor_id, w.currency
+) j ON j.contributor_id = t.contributor_id AND j.currency = t.currency;
 """
 
 
@@ -287,9 +314,14 @@ WHERE COALESCE(n.amount, 0) <> COALESCE(p.amount, 0);
 
 -- Someone with corrections to pay but no work this week still gets a statement.
 INSERT INTO pr_totals (contributor_id, currency, country, subdivision, minutes_worked, floor_due)
-SELECT a.contributor_id, a.currency, c.country, c.subdivision, 0, 0
+SELECT a.contributor_id, a.currency, COALESCE(j.country, c.country), COALESCE(j.subdivision, c.subdivision), 0, 0
 FROM (SELECT DISTINCT contributor_id, currency FROM pr_adj_lines) a
 JOIN {CONTRIBUTORS} c ON c.id = a.contributor_id
+LEFT JOIN LATERAL (
+    SELECT country, subdivision FROM {JURISDICTIONS_TABLE} h
+    WHERE h.contributor_id = a.contributor_id AND h.effective_from <= %(end)s
+    ORDER BY h.effective_from DESC LIMIT 1
+) j ON true
 WHERE NOT EXISTS (SELECT 1 FROM pr_totals t WHERE t.contributor_id = a.contributor_id AND t.currency = a.currency);
 """
 
@@ -360,9 +392,9 @@ JOIN pr_totals t ON t.contributor_id = st.contributor_id AND t.currency = st.cur
 WHERE st.run_id = %(run)s AND st.topup_minor > 0;
 """
 
-JURISDICTIONS_SQL = f"""
-SELECT c.country, c.subdivision, w.currency
-FROM (SELECT DISTINCT country, subdivision FROM {CONTRIBUTORS}) c
+JURISDICTIONS_SQL = """
+SELECT j.country, j.subdivision, w.currency
+FROM (SELECT DISTINCT country, subdivision FROM pr_jur WHERE country IS NOT NULL) j
 CROSS JOIN (SELECT DISTINCT currency FROM pr_work) w
 """
 
@@ -399,7 +431,7 @@ def compute_statements(
     with connection.cursor() as cursor:
         # A second run inside one outer transaction (as in tests) must not find the first's tables.
         cursor.execute(
-            "DROP TABLE IF EXISTS pr_work, pr_lines, pr_floor, pr_totals, pr_claimed, "
+            "DROP TABLE IF EXISTS pr_work, pr_lines, pr_jur, pr_floor, pr_totals, pr_claimed, "
             "pr_adj_now, pr_adj_paid, pr_adj_lines"
         )
         progress(10, "reading the week's work")
@@ -408,6 +440,7 @@ def compute_statements(
         cursor.execute(LINES_SQL, params)
         cursor.execute(BONUS_SQL, params)
         progress(50, "looking up minimum wages day by day")
+        cursor.execute(_jurisdiction_days_sql(days), params)
         cursor.execute(FLOOR_TABLE_SQL)
         cursor.execute(JURISDICTIONS_SQL)
         floors = pay_run_floor_rows([tuple(row) for row in cursor.fetchall()], start, end)

@@ -265,3 +265,28 @@ def test_an_exhausted_budget_refuses_a_single_entry_and_a_file_alike(engaged):
 def test_sending_a_payout_inside_another_transaction_is_refused():
     with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
         payout_send(payout_id=0)
+
+
+def test_the_jurisdiction_of_a_day_is_the_same_in_sql_and_in_python(engaged):
+    from contributors.models import JurisdictionPeriod
+
+    contributor = engaged.contributor
+    start = week_of(timezone.now().date())[0] - timedelta(days=7)
+    JurisdictionPeriod.objects.create(
+        contributor=contributor, country="US", subdivision="US-DC", effective_from=start + timedelta(days=2)
+    )
+    JurisdictionPeriod.objects.create(
+        contributor=contributor, country="GB", subdivision="", effective_from=start + timedelta(days=5)
+    )
+    sql = floors.expert_jurisdiction_days_sql(contributors="(SELECT %(who)s::bigint AS contributor_id)", days=7)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql + " ORDER BY d.k",
+            {"who": contributor.pk, "start": start, "end": start + timedelta(days=6), "first": 0, "last": 2**63 - 1},
+        )
+        in_sql = [(country, subdivision) for _, _, country, subdivision in cursor.fetchall()]
+    in_python = [
+        floors.expert_jurisdiction_on(contributor_id=contributor.pk, on=start + timedelta(days=k)) for k in range(7)
+    ]
+    assert in_sql == in_python
+    assert [place[1] or place[0] for place in in_python] == ["US-CA"] * 2 + ["US-DC"] * 3 + ["GB"] * 2
