@@ -61,6 +61,9 @@ class ProjectStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# The longest text of a dispute: the lab's reason, the expert's answer, operations' reasons.
+DISPUTE_TEXT_MAX = 5000
+
 # The highest weekly cap a lab may set on a project: a 40-hour week twice over.
 WEEKLY_CAP_HOURS_MAX = 80
 
@@ -305,6 +308,8 @@ class ReviewStatus(models.TextChoices):
     AUTO_APPROVED = "auto_approved", "Approved automatically"
     REJECTED = "rejected", "Rejected"
     APPEALED = "appealed", "Appealed"
+    # The lab says the time was not worked at all: operations decide (``TimeDispute``).
+    DISPUTED = "disputed", "Disputed: operations decide whether it was worked"
 
 
 PENDING_REVIEW = (ReviewStatus.SUBMITTED, ReviewStatus.HELD, ReviewStatus.APPEALED)
@@ -425,6 +430,71 @@ class TaskSubmission(ReviewedWork):
 
     def __str__(self) -> str:
         return f"Task {self.task_reference} ({self.minutes} min)"
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", "Open: operations decide"
+    UPHELD = "upheld", "Upheld: the time was not worked"
+    OVERTURNED = "overturned", "Overturned: the time was worked"
+
+
+# What a time entry may be when its lab disputes it: not yet approved, or rejected on quality.
+DISPUTABLE_STATUSES = (ReviewStatus.SUBMITTED, ReviewStatus.HELD, ReviewStatus.REJECTED)
+
+
+class TimeDispute(models.Model):
+    """A lab's claim that logged time was not worked at all, which operations decide.
+
+    Distinct from rejecting work's quality (rejected minutes still count for the
+    minimum-wage floor): while a dispute is open the floor on its minutes is withheld, not
+    paid and not forfeited; upheld, those minutes owe no floor; overturned, the floor
+    withheld is paid by the next pay run. The expert is told and can answer.
+    """
+
+    time_entry = models.OneToOneField(TimeEntry, on_delete=models.PROTECT, related_name="dispute")
+    # Copied from the entry, so that pay runs and queues read disputes without a join.
+    contributor = models.ForeignKey("contributors.Contributor", on_delete=models.PROTECT, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="+")
+    work_date = models.DateField()
+    minutes = models.PositiveIntegerField()
+    # The entry's review status when it was disputed, given back if the dispute is overturned.
+    entry_status_before = models.CharField(max_length=15, choices=ReviewStatus.choices)
+    status = models.CharField(max_length=12, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    reason = models.TextField(max_length=DISPUTE_TEXT_MAX)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField()
+    response = models.TextField(max_length=DISPUTE_TEXT_MAX, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(max_length=DISPUTE_TEXT_MAX, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["raised_at"]
+        indexes = [
+            models.Index(fields=["status", "raised_at"], name="dispute_queue"),
+            models.Index(fields=["contributor", "work_date"], name="dispute_person_day"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status=DisputeStatus.OPEN, decided_at__isnull=True, decided_by__isnull=True)
+                | (
+                    models.Q(status__in=(DisputeStatus.UPHELD, DisputeStatus.OVERTURNED), decided_at__isnull=False)
+                    & models.Q(decided_by__isnull=False)
+                    & ~models.Q(decision_reason="")
+                ),
+                name="dispute_decided_with_reasons",
+            ),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="dispute_has_a_reason"),
+            models.CheckConstraint(
+                condition=~models.Q(decided_by=models.F("raised_by")), name="dispute_decider_is_not_the_lab"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dispute of time entry #{self.time_entry_id} ({self.get_status_display()})"
 
 
 class ReviewAlert(models.Model):

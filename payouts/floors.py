@@ -360,6 +360,17 @@ LEFT JOIN (
 """
 
 
+def expert_jurisdiction_on_sql(*, contributor: str, day: str) -> str:
+    """SQL for the jurisdiction (country, subdivision) in force for one expert on one day,
+    for a LATERAL join over a handful of rows (``expert_jurisdiction_days_sql`` does a
+    whole week of everyone)."""
+    return (
+        f"SELECT country, subdivision FROM {JURISDICTIONS_TABLE} "
+        f"WHERE contributor_id = {contributor} AND effective_from <= {day} "
+        "ORDER BY effective_from DESC LIMIT 1"
+    )
+
+
 def expert_jurisdiction_on(*, contributor_id: int, on: date) -> tuple[str, str] | None:
     """``expert_jurisdiction_days_sql`` in Python: the (country, subdivision) in force on ``on``."""
     row = (
@@ -369,6 +380,18 @@ def expert_jurisdiction_on(*, contributor_id: int, on: date) -> tuple[str, str] 
         .first()
     )
     return tuple(row) if row else None
+
+
+def floor_rows_by_day(places: list[tuple[str, str, str, date]]) -> list[tuple]:
+    """For (country, subdivision, currency, day) combinations, the hourly floor that day in
+    that currency, exact in minor units (as ``pay_run_floor_rows``); those without one
+    are left out."""
+    rows = []
+    for country, subdivision, currency, day in places:
+        hourly = day_floor(country=country, subdivision=subdivision, currency=currency, on=day).hourly_minor
+        if hourly is not None:
+            rows.append((country, subdivision, currency, day, hourly))
+    return rows
 
 
 def floor_due_sql(*, day_minutes: str, hourly: str, days: int) -> str:
