@@ -22,7 +22,7 @@ from payouts import money
 from vetting.forms import DateInput
 from vetting.models import CredentialKind
 
-from .models import WEEKLY_CAP_HOURS_MAX, ActivityKind, LabRole, PayModel, Project
+from .models import DISPUTE_TEXT_MAX, WEEKLY_CAP_HOURS_MAX, ActivityKind, LabRole, PayModel, Project
 from .selectors import project_currencies
 
 BIGINT_MAX = 2**63 - 1
@@ -567,3 +567,38 @@ class AppealDecisionForm(ReasonForm):
 class GoldAnswerForm(forms.Form):
     task_reference = forms.CharField(max_length=200, label="Task reference")
     label = forms.CharField(max_length=200, label="Right answer (label)")
+
+
+class DisputeForm(forms.Form):
+    """The lab's claim that time was not worked at all (not a judgement of its quality)."""
+
+    reason = forms.CharField(
+        max_length=DISPUTE_TEXT_MAX,
+        label="Why do you believe this time was not worked?",
+        help_text="The expert reads this and can answer; operations decide. To judge the quality of work, "
+        "reject it instead: rejected time still counts for the minimum wage.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class DisputeResponseForm(forms.Form):
+    response = forms.CharField(
+        max_length=DISPUTE_TEXT_MAX,
+        label="Your answer",
+        help_text="Operations read it before deciding. You can rewrite it until they do.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class DisputeDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[("overturn", "Overturn: the time was worked"), ("uphold", "Uphold: the time was not worked")],
+        widget=forms.RadioSelect,
+        label="Decision",
+    )
+    reason = forms.CharField(
+        max_length=DISPUTE_TEXT_MAX,
+        label="Reasons",
+        help_text="Both the expert and the lab read them.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
