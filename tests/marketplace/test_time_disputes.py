@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
+from django.db import connection
 
 from accounts.models import Role
 from audit.models import AuditEvent
@@ -25,6 +27,7 @@ from payouts.payruns.services import pay_run_approve
 from payouts.weeks import week_of
 
 from tests.helpers.factories import make_ops
+from tests.helpers.pages import log_in
 from tests.helpers.payruns import draft_pay_run, last_week, running_engagement
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +95,7 @@ def test_only_the_labs_reviewers_dispute_only_the_expert_answers_only_operations
 
 
 def test_the_floor_is_withheld_while_open_and_paid_by_the_next_run_when_overturned(
-    disputed, django_capture_on_commit_callbacks
+    disputed, django_capture_on_commit_callbacks, capsys
 ):
     engagement, owner, entry, dispute = disputed
     expert = engagement.contributor.user
@@ -108,6 +111,8 @@ def test_the_floor_is_withheld_while_open_and_paid_by_the_next_run_when_overturn
     assert (statement.floor_due_minor, statement.topup_minor) == (1690, 1690)
     approver, _ = make_ops(Role.OPS_FINANCE)
     pay_run_approve(actor=approver, run=run)
+    page = log_in(expert).get(f"/expert/pay/{statement.pk}/").content.decode()
+    assert "Disputed by the lab" in page
 
     reviewer, _ = make_ops()
     mail.outbox.clear()
@@ -124,6 +129,11 @@ def test_the_floor_is_withheld_while_open_and_paid_by_the_next_run_when_overturn
     adjustment = PayStatement.objects.get(run=later).lines.get(kind="adjustment", adjusts_kind="topup")
     assert adjustment.amount_minor == 1690  # the withheld hour's floor at California's $16.90
     assert "disputed time found worked" in adjustment.description
+    pay_run_approve(actor=make_ops(Role.OPS_FINANCE)[0], run=later)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    call_command("ledger_reconcile")
+    assert "ledger reconciles" in capsys.readouterr().out
 
 
 def test_an_upheld_dispute_owes_no_floor_and_cannot_be_appealed_or_revised_away(

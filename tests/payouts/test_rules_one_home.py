@@ -290,3 +290,44 @@ def test_the_jurisdiction_of_a_day_is_the_same_in_sql_and_in_python(engaged):
     ]
     assert in_sql == in_python
     assert [place[1] or place[0] for place in in_python] == ["US-CA"] * 2 + ["US-DC"] * 3 + ["GB"] * 2
+
+
+def test_the_floor_standing_of_disputed_time_is_the_same_in_sql_and_in_python(engaged):
+    from marketplace.models import TimeDispute
+    from marketplace.payable import DISPUTE_TABLE, floor_standing, floor_standing_sql
+    from marketplace.services import time_dispute_decide, time_dispute_open
+
+    from tests.helpers.factories import make_ops
+
+    engagement = engaged
+    owner = engagement.project.lab.memberships.get(role="owner").user
+    entries = [
+        time_entry_log(
+            actor=engagement.contributor.user,
+            engagement=engagement,
+            activity="meeting",
+            work_date=_at(1, 12).date(),
+            minutes=minutes,
+        )
+        for minutes in (10, 20, 30, 40)
+    ]
+    reviewer, _ = make_ops()
+    before_any = timezone.now()
+    for entry in entries[1:]:
+        time_dispute_open(actor=owner, entry=entry, reason="Not worked.")
+    opened = timezone.now()
+    time_dispute_decide(actor=reviewer, dispute=entries[2].dispute, outcome="uphold", reason="No trace.")
+    time_dispute_decide(actor=reviewer, dispute=entries[3].dispute, outcome="overturn", reason="Traces found.")
+    after_all = timezone.now()
+    for moment in (before_any, opened, after_all):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT t.id, {floor_standing_sql('d', '%(moment)s')} FROM marketplace_timeentry t "
+                f"LEFT JOIN {DISPUTE_TABLE} d ON d.time_entry_id = t.id WHERE t.id = ANY(%(ids)s) ORDER BY t.id",
+                {"moment": moment, "ids": [entry.pk for entry in entries]},
+            )
+            in_sql = [standing for _, standing in cursor.fetchall()]
+        disputes = {d.time_entry_id: d for d in TimeDispute.objects.all()}
+        in_python = [floor_standing(disputes.get(entry.pk), moment) for entry in sorted(entries, key=lambda e: e.pk)]
+        assert in_sql == in_python, moment
+    assert in_python == ["counted", "withheld", "excluded", "counted"]
