@@ -3,7 +3,7 @@ from django.urls import path
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import auth, experts, labs, ops, pay, payouts, work
+from .views import auth, disputes, experts, labs, ops, pay, payouts, work
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -58,6 +58,10 @@ urlpatterns = [
     path("me/tasks/", work.MyTaskListView.as_view(), name="api-tasks"),
     path("projects/<int:pk>/review-queue/", work.ReviewQueueView.as_view(), name="api-review-queue"),
     path("work/<slug:kind>/<int:pk>/<slug:action>/", work.WorkActionView.as_view(), name="api-work-action"),
+    path("time-entries/<int:pk>/dispute/", disputes.TimeEntryDisputeView.as_view(), name="api-time-entry-dispute"),
+    path("projects/<int:pk>/disputes/", disputes.ProjectDisputeListView.as_view(), name="api-project-disputes"),
+    path("me/disputes/", disputes.MyDisputeListView.as_view(), name="api-my-disputes"),
+    path("me/disputes/<int:pk>/respond/", disputes.MyDisputeRespondView.as_view(), name="api-my-dispute-respond"),
     path("projects/<int:pk>/gold-answers/", work.GoldAnswerView.as_view(), name="api-gold-answers"),
     path("projects/<int:pk>/quality/", work.ProjectQualityView.as_view(), name="api-project-quality"),
     path("me/quality/", work.MyQualityView.as_view(), name="api-my-quality"),
@@ -86,6 +90,8 @@ urlpatterns = [
     path("ops/cases/<int:pk>/decide/", ops.CaseDecideView.as_view(), name="api-ops-case-decide"),
     path("ops/cases/<int:pk>/decide-appeal/", ops.CaseDecideAppealView.as_view(), name="api-ops-case-appeal"),
     path("ops/audit/", ops.AuditEventListView.as_view(), name="api-ops-audit"),
+    path("ops/disputes/", disputes.OpsDisputeListView.as_view(), name="api-ops-disputes"),
+    path("ops/disputes/<int:pk>/decide/", disputes.OpsDisputeDecideView.as_view(), name="api-ops-dispute-decide"),
     path("ops/review-alerts/", ops.ReviewAlertListView.as_view(), name="api-ops-review-alerts"),
     path("ops/pay-runs/", pay.PayRunListView.as_view(), name="api-pay-runs"),
     path("ops/pay-runs/<int:pk>/", pay.PayRunDetailView.as_view(), name="api-pay-run"),

@@ -131,6 +131,10 @@ def main() -> None:
     from marketplace.models import Engagement
     from marketplace.services import time_entries_import
 
+    # The files pack 16 hours into every day, to time the checks on dense files; the
+    # platform's ceilings on a person's day and week are lifted so that they all pass.
+    settings.WORK_DAY_CEILING_HOURS = 24
+    settings.WORK_WEEK_CEILING_HOURS = 7 * 24
     per_expert = args.entries // args.experts
     largest = args.largest_file or settings.TIME_ENTRY_IMPORT_MAX_ROWS
     days_back = max(per_expert, largest) // SLOTS_PER_DAY + 200

@@ -74,6 +74,10 @@ def ensure_profiles(n: int) -> None:
             "DELETE FROM contributors_contributor_specialties WHERE contributor_id IN "
             "(SELECT id FROM contributors_contributor WHERE legal_name LIKE 'Bench Expert %%')"
         )
+        cursor.execute(
+            "DELETE FROM contributors_jurisdictionperiod WHERE contributor_id IN "
+            "(SELECT id FROM contributors_contributor WHERE legal_name LIKE 'Bench Expert %%')"
+        )
         cursor.execute("DELETE FROM contributors_contributor WHERE legal_name LIKE 'Bench Expert %%'")
         cursor.execute("DELETE FROM accounts_user WHERE email LIKE 'bench%%@bench.example'")
         started = time.perf_counter()

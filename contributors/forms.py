@@ -52,6 +52,32 @@ def subdivision_label(code: str, country: str) -> str:
     return dict(subdivision_choices(country)).get(code, code) if code else ""
 
 
+def jurisdiction_rows(periods, *, today) -> list[dict]:
+    """An expert's minimum-wage jurisdictions (newest first) as pages show them: where, from
+    when, and whether each is in force, coming or past."""
+    rows, in_force_seen = [], False
+    for period in periods:
+        if period.effective_from > today:
+            state = "coming"
+        elif not in_force_seen:
+            state, in_force_seen = "in force", True
+        else:
+            state = "past"
+        place = country_label(period.country)
+        if period.subdivision:
+            place = f"{subdivision_label(period.subdivision, period.country)}, {place}"
+        rows.append(
+            {
+                "place": place,
+                "from_the_start": period.effective_from.year == 1,
+                "effective_from": period.effective_from,
+                "state": state,
+                "recorded_at": period.recorded_at,
+            }
+        )
+    return rows
+
+
 def language_labels(codes: list[str]) -> list[str]:
     names = dict(language_choices())
     return [names.get(code, code) for code in codes]

@@ -90,3 +90,37 @@ class Contributor(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+# The first jurisdiction of a profile is in force from the beginning: no work can be
+# dated before the profile that logs it.
+JURISDICTION_FROM_THE_START = "0001-01-01"
+
+
+class JurisdictionPeriod(models.Model):
+    """Where an expert works from, as the minimum-wage floor reads it, from a day on.
+
+    Effective-dated and never rewritten once in force: a change an expert makes takes
+    effect from the start of the next pay week (``contributors.services``), so the floor of
+    work already done, or of the week under way, never moves. The pay run looks up the row
+    in force on each day of work. A database trigger writes a profile's first row when the
+    profile is created, whoever creates it.
+    """
+
+    contributor = models.ForeignKey(Contributor, on_delete=models.CASCADE, related_name="jurisdictions")
+    country = models.CharField(max_length=2)
+    subdivision = models.CharField(max_length=6, blank=True)
+    effective_from = models.DateField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["contributor", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["contributor", "effective_from"], name="one_jurisdiction_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subdivision or self.country} from {self.effective_from}"

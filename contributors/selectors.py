@@ -2,7 +2,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 
-from .models import Contributor, Domain
+from .models import Contributor, Domain, JurisdictionPeriod
 
 
 def contributor_for_user(*, user: User) -> Contributor | None:
@@ -32,3 +32,18 @@ def contributor_detail(*, pk: int) -> Contributor | None:
 
 def contributor_by_email(*, email: str) -> Contributor | None:
     return Contributor.objects.select_related("user").filter(user__email__iexact=email.strip()).first()
+
+
+def jurisdiction_history(*, contributor: Contributor) -> list[JurisdictionPeriod]:
+    """An expert's minimum-wage jurisdictions, newest first."""
+    return list(contributor.jurisdictions.select_related("recorded_by").order_by("-effective_from"))
+
+
+def jurisdiction_on(*, contributor: Contributor, day) -> JurisdictionPeriod | None:
+    """The jurisdiction in force for ``contributor`` on ``day``."""
+    return contributor.jurisdictions.filter(effective_from__lte=day).order_by("-effective_from").first()
+
+
+def jurisdiction_coming(*, contributor: Contributor, today) -> JurisdictionPeriod | None:
+    """A jurisdiction change the expert made that is not in force yet."""
+    return contributor.jurisdictions.filter(effective_from__gt=today).order_by("effective_from").first()

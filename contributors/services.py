@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import is_expert
 from audit.services import audit_record, snapshot
 from config.errors import ApplicationError, NotPermitted
+from config.payweek import next_pay_week_start
 
-from .models import Contributor, ContributorStatus, Domain
+from .models import Contributor, ContributorStatus, Domain, JurisdictionPeriod
 from .reference import is_country, is_language, subdivision_of
 from .signals import contributor_status_changed
 
@@ -70,6 +73,8 @@ def contributor_profile_save(
             if field in data:
                 setattr(contributor, field, data[field])
         contributor.save()
+        if not created:
+            _jurisdiction_schedule(actor=actor, contributor=contributor)
         contributor.specialties.set(specialties)
         contributor_summaries_refresh(contributor_ids=[contributor.pk])
         after = {**snapshot(contributor, PROFILE_FIELDS), "specialties": _specialty_slugs(contributor)}
@@ -85,6 +90,38 @@ def contributor_profile_save(
             user.timezone = contributor.timezone
             user.save(update_fields=["timezone"])
     return contributor
+
+
+def _jurisdiction_schedule(*, actor: User, contributor: Contributor) -> JurisdictionPeriod | None:
+    """Record a new jurisdiction from the start of the expert's next pay week, never sooner.
+
+    The profile shows where the expert works from at once; the minimum-wage floor follows
+    it only from the next pay week, so the floor of work already logged (and of the week
+    under way) never moves, whichever way the change goes. A second change before the
+    first takes effect replaces it. Runs inside the profile's transaction, audited there.
+    """
+    local_today = timezone.now().astimezone(zoneinfo.ZoneInfo(contributor.timezone)).date()
+    starts = next_pay_week_start(local_today)
+    history = JurisdictionPeriod.objects.select_for_update().filter(contributor=contributor)
+    latest = history.order_by("-effective_from").first()
+    wanted = (contributor.country, contributor.subdivision)
+    if latest is not None and (latest.country, latest.subdivision) == wanted:
+        return None
+    in_force = history.filter(effective_from__lt=starts).order_by("-effective_from").first()
+    period, _ = JurisdictionPeriod.objects.update_or_create(
+        contributor=contributor,
+        effective_from=starts,
+        defaults={"country": wanted[0], "subdivision": wanted[1], "recorded_by": actor},
+    )
+    audit_record(
+        actor=actor,
+        action="contributors.jurisdiction.scheduled",
+        target=contributor,
+        before={"country": in_force.country, "subdivision": in_force.subdivision} if in_force else {},
+        after={"country": wanted[0], "subdivision": wanted[1], "effective_from": starts.isoformat()},
+        reason="The minimum-wage jurisdiction changes from the start of the next pay week.",
+    )
+    return period
 
 
 def _specialty_slugs(contributor: Contributor) -> list[str]:

@@ -1,13 +1,16 @@
 """The expert's profile page (their home page, which also shows their vetting, is ``vetting.views.dashboard``)."""
 
+import zoneinfo
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from config.decorators import expert_required
 from config.errors import ApplicationError
 
 from .forms import ProfileForm, add_service_error
-from .selectors import contributor_for_user
+from .selectors import contributor_for_user, jurisdiction_coming
 from .services import contributor_profile_save
 
 
@@ -28,7 +31,7 @@ def profile_edit(request):
     form = ProfileForm(request.POST)
     if form.is_valid():
         try:
-            contributor_profile_save(
+            saved = contributor_profile_save(
                 actor=request.user,
                 user=request.user,
                 data=form.profile_data(),
@@ -38,5 +41,14 @@ def profile_edit(request):
             add_service_error(form, error)
         else:
             messages.success(request, "Your profile is saved." if contributor else "Your profile is created.")
+            coming = jurisdiction_coming(
+                contributor=saved, today=timezone.localdate(timezone=zoneinfo.ZoneInfo(saved.timezone))
+            )
+            if coming is not None:
+                messages.info(
+                    request,
+                    f"Your minimum-wage jurisdiction changes on {coming.effective_from:%d %b %Y}, the start of your "
+                    "next pay week; work done before then keeps the floor it was done under.",
+                )
             return redirect("expert-dashboard")
     return render(request, template, {"form": form, "contributor": contributor}, status=400)

@@ -22,7 +22,7 @@ from payouts import money
 from vetting.forms import DateInput
 from vetting.models import CredentialKind
 
-from .models import ActivityKind, LabRole, PayModel, Project
+from .models import DISPUTE_TEXT_MAX, WEEKLY_CAP_HOURS_MAX, ActivityKind, LabRole, PayModel, Project
 from .selectors import project_currencies
 
 BIGINT_MAX = 2**63 - 1
@@ -143,6 +143,13 @@ class ProjectForm(forms.Form):
         help_text="Per-task work only. Experts see it before they accept; the hourly floor is checked against it.",
     )
     weekly_hours = forms.IntegerField(min_value=1, max_value=60, label="Hours a week from each expert")
+    weekly_cap_hours = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=WEEKLY_CAP_HOURS_MAX,
+        label="Weekly cap (hours)",
+        help_text="The most hours one expert may log on this project in a pay week; leave empty for no cap of its own.",
+    )
     headcount = forms.IntegerField(min_value=1, max_value=10000, label="Experts needed")
     budget_cap = forms.CharField(
         max_length=30,
@@ -198,6 +205,7 @@ class ProjectForm(forms.Form):
             "rate": major(project.rate_minor, project.currency),
             "task_estimate_minutes": project.task_estimate_minutes,
             "weekly_hours": project.weekly_hours,
+            "weekly_cap_hours": project.weekly_cap_hours,
             "headcount": project.headcount,
             "budget_cap": major(project.budget_cap_minor, project.currency),
             "sensitive_categories": project.sensitive_categories,
@@ -265,6 +273,7 @@ class ProjectForm(forms.Form):
             "rate_minor": data["rate"],
             "task_estimate_minutes": data["task_estimate_minutes"],
             "weekly_hours": data["weekly_hours"],
+            "weekly_cap_hours": data.get("weekly_cap_hours"),
             "headcount": data["headcount"],
             "budget_cap_minor": data["budget_cap"],
             "sensitive_categories": data["sensitive_categories"],
@@ -561,3 +570,38 @@ class AppealDecisionForm(ReasonForm):
 class GoldAnswerForm(forms.Form):
     task_reference = forms.CharField(max_length=200, label="Task reference")
     label = forms.CharField(max_length=200, label="Right answer (label)")
+
+
+class DisputeForm(forms.Form):
+    """The lab's claim that time was not worked at all (not a judgement of its quality)."""
+
+    reason = forms.CharField(
+        max_length=DISPUTE_TEXT_MAX,
+        label="Why do you believe this time was not worked?",
+        help_text="The expert reads this and can answer; operations decide. To judge the quality of work, "
+        "reject it instead: rejected time still counts for the minimum wage.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class DisputeResponseForm(forms.Form):
+    response = forms.CharField(
+        max_length=DISPUTE_TEXT_MAX,
+        label="Your answer",
+        help_text="Operations read it before deciding. You can rewrite it until they do.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class DisputeDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[("overturn", "Overturn: the time was worked"), ("uphold", "Uphold: the time was not worked")],
+        widget=forms.RadioSelect,
+        label="Decision",
+    )
+    reason = forms.CharField(
+        max_length=DISPUTE_TEXT_MAX,
+        label="Reasons",
+        help_text="Both the expert and the lab read them.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

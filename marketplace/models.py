@@ -62,6 +62,13 @@ class ProjectStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# The longest text of a dispute: the lab's reason, the expert's answer, operations' reasons.
+DISPUTE_TEXT_MAX = 5000
+
+# The highest weekly cap a lab may set on a project: a 40-hour week twice over.
+WEEKLY_CAP_HOURS_MAX = 80
+
+
 class Project(models.Model):
     lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="projects")
     title = models.CharField(max_length=200)
@@ -84,8 +91,11 @@ class Project(models.Model):
     weekly_hours = models.PositiveSmallIntegerField(
         help_text="Hours a week expected from each expert.", validators=[MinValueValidator(1), MaxValueValidator(60)]
     )
-    # Most hours a week one expert may log on this project; null means no cap.
-    weekly_cap_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Most hours a week one expert may log on this project, set by the lab; null means no
+    # cap of its own (the platform's weekly ceiling, WORK_WEEK_CEILING_HOURS, still applies).
+    weekly_cap_hours = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(WEEKLY_CAP_HOURS_MAX)]
+    )
     # Days the lab has to review work before it is approved automatically.
     review_window_days = models.PositiveSmallIntegerField(default=7)
     # Days an expert has to appeal a rejection.
@@ -122,6 +132,11 @@ class Project(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(rate_minor__gt=0), name="project_rate_positive"),
             models.CheckConstraint(condition=models.Q(headcount__gt=0), name="project_headcount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(weekly_cap_hours__isnull=True)
+                | models.Q(weekly_cap_hours__gte=1, weekly_cap_hours__lte=WEEKLY_CAP_HOURS_MAX),
+                name="project_weekly_cap_bounded",
+            ),
             models.CheckConstraint(condition=models.Q(budget_cap_minor__gt=0), name="project_budget_positive"),
             models.CheckConstraint(
                 condition=models.Q(rate_minor__lte=RATE_MINOR_MAX), name="project_rate_at_most_the_bound"
@@ -195,7 +210,9 @@ class ProjectFunding(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["project"], condition=models.Q(status=FundingStatus.SUCCEEDED), name="one_successful_funding_per_project"
+                fields=["project"],
+                condition=models.Q(status=FundingStatus.SUCCEEDED),
+                name="one_successful_funding_per_project",
             ),
             models.CheckConstraint(
                 condition=models.Q(amount_minor=models.F("budget_minor") + models.F("fee_minor")),
@@ -376,6 +393,8 @@ class ReviewStatus(models.TextChoices):
     AUTO_APPROVED = "auto_approved", "Approved automatically"
     REJECTED = "rejected", "Rejected"
     APPEALED = "appealed", "Appealed"
+    # The lab says the time was not worked at all: operations decide (``TimeDispute``).
+    DISPUTED = "disputed", "Disputed: operations decide whether it was worked"
 
 
 PENDING_REVIEW = (ReviewStatus.SUBMITTED, ReviewStatus.HELD, ReviewStatus.APPEALED)
@@ -496,6 +515,71 @@ class TaskSubmission(ReviewedWork):
 
     def __str__(self) -> str:
         return f"Task {self.task_reference} ({self.minutes} min)"
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", "Open: operations decide"
+    UPHELD = "upheld", "Upheld: the time was not worked"
+    OVERTURNED = "overturned", "Overturned: the time was worked"
+
+
+# What a time entry may be when its lab disputes it: not yet approved, or rejected on quality.
+DISPUTABLE_STATUSES = (ReviewStatus.SUBMITTED, ReviewStatus.HELD, ReviewStatus.REJECTED)
+
+
+class TimeDispute(models.Model):
+    """A lab's claim that logged time was not worked at all, which operations decide.
+
+    Distinct from rejecting work's quality (rejected minutes still count for the
+    minimum-wage floor): while a dispute is open the floor on its minutes is withheld, not
+    paid and not forfeited; upheld, those minutes owe no floor; overturned, the floor
+    withheld is paid by the next pay run. The expert is told and can answer.
+    """
+
+    time_entry = models.OneToOneField(TimeEntry, on_delete=models.PROTECT, related_name="dispute")
+    # Copied from the entry, so that pay runs and queues read disputes without a join.
+    contributor = models.ForeignKey("contributors.Contributor", on_delete=models.PROTECT, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="+")
+    work_date = models.DateField()
+    minutes = models.PositiveIntegerField()
+    # The entry's review status when it was disputed, given back if the dispute is overturned.
+    entry_status_before = models.CharField(max_length=15, choices=ReviewStatus.choices)
+    status = models.CharField(max_length=12, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    reason = models.TextField(max_length=DISPUTE_TEXT_MAX)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField()
+    response = models.TextField(max_length=DISPUTE_TEXT_MAX, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(max_length=DISPUTE_TEXT_MAX, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["raised_at"]
+        indexes = [
+            models.Index(fields=["status", "raised_at"], name="dispute_queue"),
+            models.Index(fields=["contributor", "work_date"], name="dispute_person_day"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status=DisputeStatus.OPEN, decided_at__isnull=True, decided_by__isnull=True)
+                | (
+                    models.Q(status__in=(DisputeStatus.UPHELD, DisputeStatus.OVERTURNED), decided_at__isnull=False)
+                    & models.Q(decided_by__isnull=False)
+                    & ~models.Q(decision_reason="")
+                ),
+                name="dispute_decided_with_reasons",
+            ),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="dispute_has_a_reason"),
+            models.CheckConstraint(
+                condition=~models.Q(decided_by=models.F("raised_by")), name="dispute_decider_is_not_the_lab"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dispute of time entry #{self.time_entry_id} ({self.get_status_display()})"
 
 
 class ReviewAlert(models.Model):

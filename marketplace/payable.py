@@ -7,6 +7,12 @@ same constants, which come from the models' choices.
 - Approved as of a moment T: approved by a person or automatically, and approved no later
   than T (the appeal's decision when there was one, else the review; work without a
   recorded approval time counts as approved before any T).
+- Floor standing as of a moment T (what the minimum-wage floor owes on a time entry's
+  minutes): ``counted`` for every minute worked, whatever its review (rejected on quality
+  included: low-quality work is still paid, and a lab cannot refuse payment for work done);
+  ``withheld`` while the lab disputes that it was worked at all and operations had not
+  decided by T; ``excluded`` once operations upheld such a dispute by T. An overturned
+  dispute counts again from its decision. Task submissions are always counted.
 - Pay kind: a task submission is ``task``; a time entry of training, onboarding or an
   assessment is ``training``; any other time entry is ``hourly``.
 """
@@ -19,13 +25,24 @@ from config.sql import sql_list, sql_literal
 from payouts import money
 from payouts.models import PayLineKind
 
-from .models import APPROVED_STATUSES, PENDING_REVIEW, ActivityKind, PayModel, ReviewStatus, TaskSubmission, TimeEntry
+from .models import (
+    APPROVED_STATUSES,
+    PENDING_REVIEW,
+    ActivityKind,
+    DisputeStatus,
+    PayModel,
+    ReviewStatus,
+    TaskSubmission,
+    TimeDispute,
+    TimeEntry,
+)
 
 # Time paid as training rather than as hourly work.
 TRAINING_ACTIVITIES = (ActivityKind.TRAINING, ActivityKind.ONBOARDING, ActivityKind.ASSESSMENT)
 
 TIME_ENTRY_TABLE = TimeEntry._meta.db_table
 TASK_TABLE = TaskSubmission._meta.db_table
+DISPUTE_TABLE = TimeDispute._meta.db_table
 
 # Review statuses as SQL, for queries over the work tables.
 APPROVED_SQL = sql_list(APPROVED_STATUSES)
@@ -103,6 +120,31 @@ def approved_as_of_q(moment) -> Q:
         | Q(appeal_decided_at__isnull=True, reviewed_at__lte=moment)
         | Q(appeal_decided_at__isnull=True, reviewed_at__isnull=True)
     )
+
+
+# --- the floor's standing of disputed time ------------------------------------------------
+
+FLOOR_COUNTED, FLOOR_WITHHELD, FLOOR_EXCLUDED = "counted", "withheld", "excluded"
+
+
+def floor_standing_sql(dispute: str, moment: str) -> str:
+    """SQL for the floor standing (``counted``, ``withheld``, ``excluded``) as of ``moment``
+    of a time entry LEFT JOINed to its dispute ``dispute`` (NULL columns: no dispute)."""
+    return (
+        f"CASE WHEN {dispute}.id IS NULL OR {dispute}.raised_at > {moment} THEN '{FLOOR_COUNTED}'\n"
+        f"     WHEN {dispute}.decided_at IS NULL OR {dispute}.decided_at > {moment} THEN '{FLOOR_WITHHELD}'\n"
+        f"     WHEN {dispute}.status = {sql_literal(DisputeStatus.UPHELD)} THEN '{FLOOR_EXCLUDED}'\n"
+        f"     ELSE '{FLOOR_COUNTED}' END"
+    )
+
+
+def floor_standing(dispute: TimeDispute | None, moment) -> str:
+    """``floor_standing_sql`` in Python."""
+    if dispute is None or dispute.raised_at > moment:
+        return FLOOR_COUNTED
+    if dispute.decided_at is None or dispute.decided_at > moment:
+        return FLOOR_WITHHELD
+    return FLOOR_EXCLUDED if dispute.status == DisputeStatus.UPHELD else FLOOR_COUNTED
 
 
 # --- what a rate is worth an hour ----------------------------------------------------------

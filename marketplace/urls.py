@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import funding, labs, projects, quality, review, staffing, tasks, timesheet
+from .views import disputes, funding, labs, projects, quality, review, staffing, tasks, timesheet
 
 urlpatterns = [
     path("lab/", labs.lab_home, name="lab-home"),
@@ -40,6 +40,17 @@ urlpatterns = [
         review.lab_review_decide,
         name="lab-review-decide",
     ),
+    path(
+        "lab/projects/<int:pk>/time-entries/<int:entry_pk>/dispute/",
+        disputes.lab_time_dispute,
+        name="lab-time-dispute",
+    ),
+    path("lab/projects/<int:pk>/disputes/", disputes.lab_disputes, name="lab-disputes"),
+    path("expert/disputes/", disputes.expert_disputes, name="expert-disputes"),
+    path("expert/disputes/<int:pk>/respond/", disputes.expert_dispute_respond, name="expert-dispute-respond"),
+    path("ops/disputes/", disputes.ops_disputes, name="ops-disputes"),
+    path("ops/disputes/<int:pk>/", disputes.ops_dispute, name="ops-dispute"),
+    path("ops/disputes/<int:pk>/decide/", disputes.ops_dispute_decide, name="ops-dispute-decide"),
     path("lab/projects/<int:pk>/quality/", quality.lab_quality, name="lab-quality"),
     path("lab/projects/<int:pk>/quality/gold/", quality.lab_gold_add, name="lab-gold-add"),
     path("lab/projects/<int:pk>/quality/recompute/", quality.lab_quality_recompute, name="lab-quality-recompute"),

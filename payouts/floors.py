@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 
-from contributors.models import Domain
+from contributors.models import Domain, JurisdictionPeriod
 from payouts import money
 from payouts.models import MinimumWage
 from payouts.reference.lookups import ReferenceDataMissing, fx_rate_on, rate_card_on
@@ -331,6 +331,66 @@ def pay_run_floor_rows(jurisdictions: list[tuple[str, str, str]], start: date, e
             sources.append(today.floor.source_url if today.applies else None)
         if any(value is not None for value in hourly):
             rows.append((country, subdivision, currency, hourly, sources))
+    return rows
+
+
+JURISDICTIONS_TABLE = JurisdictionPeriod._meta.db_table
+
+
+def expert_jurisdiction_days_sql(*, contributors: str, days: int) -> str:
+    """SQL for where each expert worked from on each day of a week: one row per expert
+    (the ``contributor_id`` column of the relation ``contributors``) and day ``k`` (1-based)
+    with the country and subdivision of the jurisdiction row in force that day, NULL when
+    none is. Parameters: ``start``, ``end``, ``first`` and ``last`` (the range of expert ids).
+
+    The history's rows are turned into ranges once (each until the next one begins), so the
+    lookup is joins over whole sets, never a query per expert or day.
+    """
+    return f"""
+SELECT x.contributor_id, d.k, h.country, h.subdivision
+FROM {contributors} x
+CROSS JOIN generate_series(1, {int(days)}) AS d(k)
+LEFT JOIN (
+    SELECT contributor_id, country, subdivision, effective_from,
+           lead(effective_from) OVER (PARTITION BY contributor_id ORDER BY effective_from) AS until
+    FROM {JURISDICTIONS_TABLE}
+    WHERE contributor_id BETWEEN %(first)s AND %(last)s AND effective_from <= %(end)s
+) h ON h.contributor_id = x.contributor_id AND h.effective_from <= %(start)s::date + d.k - 1
+   AND (h.until IS NULL OR h.until > %(start)s::date + d.k - 1)
+"""
+
+
+def expert_jurisdiction_on_sql(*, contributor: str, day: str) -> str:
+    """SQL for the jurisdiction (country, subdivision) in force for one expert on one day,
+    for a LATERAL join over a handful of rows (``expert_jurisdiction_days_sql`` does a
+    whole week of everyone)."""
+    return (
+        f"SELECT country, subdivision FROM {JURISDICTIONS_TABLE} "
+        f"WHERE contributor_id = {contributor} AND effective_from <= {day} "
+        "ORDER BY effective_from DESC LIMIT 1"
+    )
+
+
+def expert_jurisdiction_on(*, contributor_id: int, on: date) -> tuple[str, str] | None:
+    """``expert_jurisdiction_days_sql`` in Python: the (country, subdivision) in force on ``on``."""
+    row = (
+        JurisdictionPeriod.objects.filter(contributor_id=contributor_id, effective_from__lte=on)
+        .order_by("-effective_from")
+        .values_list("country", "subdivision")
+        .first()
+    )
+    return tuple(row) if row else None
+
+
+def floor_rows_by_day(places: list[tuple[str, str, str, date]]) -> list[tuple]:
+    """For (country, subdivision, currency, day) combinations, the hourly floor that day in
+    that currency, exact in minor units (as ``pay_run_floor_rows``); those without one
+    are left out."""
+    rows = []
+    for country, subdivision, currency, day in places:
+        hourly = day_floor(country=country, subdivision=subdivision, currency=currency, on=day).hourly_minor
+        if hourly is not None:
+            rows.append((country, subdivision, currency, day, hourly))
     return rows
 
 

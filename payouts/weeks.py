@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.conf import settings
-
+from config.payweek import pay_week_start
 from payouts.models import PayPeriod, PayPeriodStatus
 
 
 def week_of(day: date) -> tuple[date, date]:
     """The first and last day of the pay week containing ``day``."""
-    start = day - timedelta(days=(day.weekday() - settings.PAY_WEEK_START) % 7)
+    start = pay_week_start(day)
     return start, start + timedelta(days=6)
 
 

@@ -3,9 +3,11 @@
 Operations read the same shapes of credentials, profiles, assessments and cases.
 """
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contributors.models import Contributor, Domain
+from contributors.selectors import jurisdiction_history
 from vetting.models import (
     Assessment,
     AssessmentAttempt,
@@ -62,9 +64,22 @@ class ProfileInput(serializers.Serializer):
         return [code.lower() for code in value]
 
 
+class JurisdictionOutput(serializers.Serializer):
+    country = serializers.CharField()
+    subdivision = serializers.CharField()
+    effective_from = serializers.DateField(help_text="0001-01-01 for the profile's first jurisdiction.")
+
+
 class ProfileOutput(serializers.ModelSerializer):
     email = serializers.EmailField(source="user.email")
     specialties = DomainOutput(many=True)
+    jurisdictions = serializers.SerializerMethodField(
+        help_text="The minimum-wage jurisdictions, newest first: a change takes effect from the next pay week."
+    )
+
+    @extend_schema_field(JurisdictionOutput(many=True))
+    def get_jurisdictions(self, contributor) -> list[dict]:
+        return JurisdictionOutput(jurisdiction_history(contributor=contributor), many=True).data
 
     class Meta:
         model = Contributor
@@ -86,6 +101,7 @@ class ProfileOutput(serializers.ModelSerializer):
             "status",
             "tier",
             "quality_score",
+            "jurisdictions",
             "created_at",
             "updated_at",
         ]

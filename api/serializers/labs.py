@@ -73,6 +73,13 @@ class ProjectInput(serializers.Serializer):
         **bounds(Project, "task_estimate_minutes"), required=False, allow_null=True, default=None
     )
     weekly_hours = serializers.IntegerField(**bounds(Project, "weekly_hours"))
+    weekly_cap_hours = serializers.IntegerField(
+        **bounds(Project, "weekly_cap_hours"),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Most hours a week one expert may log on this project; null for no cap of its own.",
+    )
     headcount = serializers.IntegerField(**bounds(Project, "headcount"))
     budget_cap_minor = serializers.IntegerField(**bounds(Project, "budget_cap_minor"))
     sensitive_categories = serializers.ListField(
@@ -99,6 +106,7 @@ class ProjectOutput(serializers.Serializer):
     rate_minor = serializers.IntegerField()
     task_estimate_minutes = serializers.IntegerField(allow_null=True)
     weekly_hours = serializers.IntegerField()
+    weekly_cap_hours = serializers.IntegerField(allow_null=True)
     headcount = serializers.IntegerField()
     budget_cap_minor = serializers.IntegerField()
     sensitive_categories = serializers.ListField(child=serializers.CharField())

@@ -48,6 +48,9 @@ class PayStatementOutput(serializers.Serializer):
     country = serializers.CharField()
     subdivision = serializers.CharField()
     minutes_worked = serializers.IntegerField()
+    floor_withheld_minutes = serializers.IntegerField(
+        help_text="Minutes a lab disputes were worked, undecided when the week was paid: their floor waits."
+    )
     pay_minor = serializers.IntegerField()
     floor_due_minor = serializers.IntegerField()
     topup_minor = serializers.IntegerField()

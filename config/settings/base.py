@@ -405,6 +405,11 @@ PAY_RUN_SHARDS = env.int("PAY_RUN_SHARDS", default=1)
 REVIEW_ALERT_DAYS = 30
 REVIEW_ALERT_MIN_REVIEWS = env.int("REVIEW_ALERT_MIN_REVIEWS", default=10)
 REVIEW_ALERT_SHARE = env.float("REVIEW_ALERT_SHARE", default=0.3)
+# The platform's ceilings on one person's logged work, whatever the projects: hours on one
+# day (of the expert's own days) and in one pay week, across every engagement. Work that
+# would pass either is refused. A project's own weekly cap (set by its lab) can only be lower.
+WORK_DAY_CEILING_HOURS = env.int("WORK_DAY_CEILING_HOURS", default=14)
+WORK_WEEK_CEILING_HOURS = env.int("WORK_WEEK_CEILING_HOURS", default=60)
 # Budget share at which a lab is warned that a project's budget is running out.
 BUDGET_WARNING_SHARE = env.float("BUDGET_WARNING_SHARE", default=0.8)
 # Most entries one time-entry import may hold; its file is also bounded by

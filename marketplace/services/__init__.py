@@ -1,6 +1,7 @@
 """Marketplace actions, one module per area; import them from here."""
 
 from .appeals import *  # noqa: F403
+from .disputes import *  # noqa: F403
 from .funding import *  # noqa: F403
 from .imports import *  # noqa: F403
 from .projects import *  # noqa: F403

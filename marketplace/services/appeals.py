@@ -13,7 +13,7 @@ from audit.services import audit_record
 from config.errors import ApplicationError, NotPermitted
 from payouts.weeks import pay_weeks_changed
 
-from ..models import ReviewStatus, TaskSubmission, TimeEntry
+from ..models import DisputeStatus, ReviewStatus, TaskSubmission, TimeDispute, TimeEntry
 from .checks import check_approval_within_budget
 from .reviews import LAB_REVIEWERS, _kind, _lock, _require_lab_reviewer
 
@@ -32,6 +32,13 @@ def work_appeal(*, actor: User, item: TimeEntry | TaskSubmission, reason: str) -
             raise NotPermitted("Only the expert who did the work can appeal.")
         if item.status != ReviewStatus.REJECTED or item.appeal_decided_at is not None:
             raise ApplicationError("Only a rejection can be appealed, once.", code="illegal_transition")
+        if isinstance(item, TimeEntry) and TimeDispute.objects.filter(
+            time_entry=item, status=DisputeStatus.UPHELD
+        ).exists():
+            raise ApplicationError(
+                "Operations decided this time was not worked; that decision is not appealed to the lab.",
+                code="illegal_transition",
+            )
         if timezone.now() > item.reviewed_at + timedelta(days=item.project.appeal_window_days):
             raise ApplicationError("The appeal window has closed.", code="window_closed")
         item.status = ReviewStatus.APPEALED

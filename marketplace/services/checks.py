@@ -6,8 +6,10 @@ within the file, hours in a day, the lab's weekly cap, the project's budget) is 
 by ``work_conflicts`` for a whole set of candidate entries at once in SQL, counting the
 earlier candidates as if they had been logged one by one before: a single entry is a set
 of one, a file is copied into a temporary table first. Each refusal is the first rule the
-entry breaks, in this order: its shape, a locked week, an overlap, the day, the week, the
-budget.
+entry breaks, in this order: its shape, a locked week, an overlap, the day (24 hours, or
+the platform's lower daily ceiling, ``WORK_DAY_CEILING_HOURS``), the lab's weekly cap for
+the project, the platform's weekly ceiling across all of the person's work
+(``WORK_WEEK_CEILING_HOURS``), the budget.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -53,6 +56,26 @@ def _full_day_refusal(date_field: str, *, day_total: int, work_date: date) -> Ap
     return _work_refusal(
         "That would make more than 24 hours on one day.",
         **{date_field: f"{day_total} minutes are already logged on {work_date:%d %b %Y}; a day has 1,440."},
+    )
+
+
+def _day_ceiling_refusal(date_field: str, *, day_total: int, work_date: date, ceiling_hours: int) -> ApplicationError:
+    return _work_refusal(
+        f"That would make more than {ceiling_hours} hours on one day, the platform's daily ceiling.",
+        **{
+            date_field: f"{day_total} minutes are already logged on {work_date:%d %b %Y}; "
+            f"the ceiling is {ceiling_hours} hours ({ceiling_hours * 60} minutes) a day."
+        },
+    )
+
+
+def _week_ceiling_refusal(*, ranged: bool, ceiling_hours: int, week_total: int) -> ApplicationError:
+    return _work_refusal(
+        f"That would make more than {ceiling_hours} hours a week, the platform's weekly ceiling.",
+        **{
+            "ended_at" if ranged else "minutes": f"The ceiling is {ceiling_hours} hours a week across all your "
+            f"projects; {week_total} minutes are logged this week."
+        },
     )
 
 
@@ -365,12 +388,13 @@ CASE WHEN t.activity = '' THEN e.rate_minor::numeric ELSE {TIME_ENTRY_VALUE_SQL}
 """
 
 
-# Hours in a day, the weekly cap and the budget for each candidate, counting what is
-# logged already plus the earlier candidates, as if they had been logged one by one. What
-# is logged on the weeks the candidates cover joins them as rows numbered 0, so that one
-# running sum per day, per engagement-week and per project counts both, with no join whose
-# size the planner would have to guess. Task submissions count towards the day only. A
-# weekly cap of zero hours is no cap.
+# Hours in a day, the weekly cap, the platform's weekly ceiling and the budget for each
+# candidate, counting what is logged already plus the earlier candidates, as if they had
+# been logged one by one. What is logged on the weeks the candidates cover joins them as
+# rows numbered 0, so that one running sum per day, per engagement-week, per person-week and
+# per project counts both, with no join whose size the planner would have to guess. Task
+# submissions count towards the day and the person's week, not the project's cap. A weekly
+# cap of zero hours is no cap.
 def _totals_sql(candidates: str) -> str:
     return f"""
 WITH calendar AS (
@@ -402,18 +426,22 @@ WITH calendar AS (
            COALESCE(sum(minutes) OVER (
                PARTITION BY engagement_id, week_start ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
            ), 0) AS week_before,
+           COALESCE(sum(minutes) OVER (
+               PARTITION BY contributor_id, week_start ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+           ), 0) AS person_week_before,
            COALESCE(sum(value) OVER (
                PARTITION BY project_id ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
            ), 0) AS value_before
     FROM work
 )
-SELECT t.n, t.ranged, t.work_date, t.day_before, t.weekly_cap_hours, t.week_before,
+SELECT t.n, t.ranged, t.work_date, t.day_before, t.weekly_cap_hours, t.week_before, t.person_week_before,
        t.value_before >= b.headroom, t.value_before + t.value > b.headroom, b.headroom - t.value_before
 FROM totals t
 JOIN unnest(%(projects)s::bigint[], %(headroom)s::numeric[]) AS b(project_id, headroom) ON b.project_id = t.project_id
 WHERE t.n > 0
   AND (t.day_before + t.minutes > %(day_minutes)s
        OR t.week_before + t.minutes > t.weekly_cap_hours * 60
+       OR t.person_week_before + t.minutes > %(week_minutes)s
        OR t.value_before + t.value > b.headroom)
 """
 
@@ -448,6 +476,8 @@ def work_conflicts(
             headroom[replaced.project_id] += work_item_value_minor(item=replaced)
     currencies = dict(Project.objects.filter(pk__in=list(funded)).values_list("pk", "currency"))
     base = {**(params or {}), "replacing": replacing}
+    day_ceiling, week_ceiling = settings.WORK_DAY_CEILING_HOURS, settings.WORK_WEEK_CEILING_HOURS
+    day_limit = min(DAY_MINUTES, day_ceiling * 60)
     with connection.cursor() as cursor:
         if any(row.started_at is not None for row in candidates):
             cursor.execute(_overlaps_logged_sql(relation), base)
@@ -484,20 +514,30 @@ def work_conflicts(
                 "week_starts": [week_of(day)[0] for day in days],
                 "projects": list(headroom),
                 "headroom": list(headroom.values()),
-                "day_minutes": DAY_MINUTES,
+                "day_minutes": day_limit,
+                "week_minutes": week_ceiling * 60,
             },
         )
         for row in cursor.fetchall():
-            number, ranged, work_date, day_before, cap_hours, week_before, used_up, over_budget, left = row
+            number, ranged, work_date, day_before, cap_hours, week_before, person_week_before, used_up, over_budget, left = row
             if number in found:
                 continue
             minutes = by_number[number].minutes
-            if day_before + minutes > DAY_MINUTES:
-                found[number] = _full_day_refusal(
-                    "started_at" if ranged else "work_date", day_total=day_before, work_date=work_date
+            date_field = "started_at" if ranged else "work_date"
+            if day_before + minutes > day_limit:
+                found[number] = (
+                    _full_day_refusal(date_field, day_total=day_before, work_date=work_date)
+                    if day_limit == DAY_MINUTES
+                    else _day_ceiling_refusal(
+                        date_field, day_total=day_before, work_date=work_date, ceiling_hours=day_ceiling
+                    )
                 )
             elif cap_hours is not None and week_before + minutes > cap_hours * 60:
                 found[number] = _weekly_cap_refusal(ranged=ranged, cap_hours=cap_hours, week_total=week_before)
+            elif person_week_before + minutes > week_ceiling * 60:
+                found[number] = _week_ceiling_refusal(
+                    ranged=ranged, ceiling_hours=week_ceiling, week_total=person_week_before
+                )
             elif used_up:
                 found[number] = _budget_exhausted_refusal()
             elif over_budget:

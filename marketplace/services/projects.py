@@ -28,6 +28,7 @@ from payouts.floors import rate_preview
 
 from ..models import (
     CURRENT_ENGAGEMENT,
+    WEEKLY_CAP_HOURS_MAX,
     EngagementStatus,
     FundingStatus,
     Lab,
@@ -119,6 +120,7 @@ PROJECT_FIELDS = (
     "rate_minor",
     "task_estimate_minutes",
     "weekly_hours",
+    "weekly_cap_hours",
     "headcount",
     "budget_cap_minor",
     "sensitive_categories",
@@ -176,6 +178,13 @@ def _project_errors(data: dict[str, Any], domains: list[Domain]) -> dict[str, li
     for field, ceiling in (("rate_minor", money.RATE_MINOR_MAX), ("budget_cap_minor", money.BUDGET_MINOR_MAX)):
         if field not in errors and data[field] > ceiling:
             errors[field] = [_at_most(ceiling, data.get("currency", ""))]
+    cap, expected = data.get("weekly_cap_hours"), data.get("weekly_hours")
+    if cap is not None and (not isinstance(cap, int) or not 1 <= cap <= WEEKLY_CAP_HOURS_MAX):
+        errors["weekly_cap_hours"] = [f"A weekly cap is between 1 and {WEEKLY_CAP_HOURS_MAX} hours, or none."]
+    elif cap is not None and isinstance(expected, int) and cap < expected:
+        errors["weekly_cap_hours"] = [
+            f"The cap cannot be below the {expected} hours a week you expect from each expert."
+        ]
     starts, ends = data.get("starts_on"), data.get("ends_on")
     if starts and ends and ends < starts:
         errors["ends_on"] = ["The end date must be on or after the start date."]

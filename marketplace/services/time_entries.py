@@ -18,7 +18,7 @@ from audit.services import audit_record
 from config.errors import ApplicationError, NotPermitted
 from payouts.weeks import is_locked, week_of
 
-from ..models import ActivityKind, Engagement, ReviewStatus, TimeEntry
+from ..models import ActivityKind, DisputeStatus, Engagement, ReviewStatus, TimeDispute, TimeEntry
 from ..running import engagement_stops
 from .checks import (
     Candidate,
@@ -203,6 +203,14 @@ def time_entry_revise(
             raise ApplicationError("A newer version of this entry exists; change that one.", code="illegal_transition")
         if old.status == ReviewStatus.APPEALED:
             raise ApplicationError("This entry is under appeal; wait for the decision.", code="illegal_transition")
+        if old.status == ReviewStatus.DISPUTED or TimeDispute.objects.filter(
+            time_entry=old, status=DisputeStatus.UPHELD
+        ).exists():
+            # A new version would escape the dispute: the answer is the expert's response to it.
+            raise ApplicationError(
+                "The lab disputes this entry; answer the dispute instead of changing the entry.",
+                code="illegal_transition",
+            )
         ranged = started_at is not None or (work_date is None and minutes is None and old.started_at is not None)
         work_date, minutes, started_at, ended_at = _normalise_time(
             engagement=engagement,

@@ -60,8 +60,13 @@ class PayStatement(models.Model):
     currency = models.CharField(max_length=3)
     country = models.CharField(max_length=2)
     subdivision = models.CharField(max_length=6, blank=True)
-    # Every logged minute of every kind and review outcome: what the floor is owed on.
+    # Every logged minute of every kind and review outcome (rejected ones included), but
+    # those operations found were not worked (an upheld dispute).
     minutes_worked = models.PositiveIntegerField()
+    # Minutes of time entries whose lab disputes that they were worked, undecided when the
+    # run read the week: their floor is withheld (not in ``floor_due_minor``) until
+    # operations decide, and paid by a later run if the dispute is overturned.
+    floor_withheld_minutes = models.PositiveIntegerField(db_default=0)
     pay_minor = models.BigIntegerField(help_text="Work and bonuses, before any top-up.")
     floor_due_minor = models.BigIntegerField(help_text="The minimum wage for every minute worked, day by day.")
     topup_minor = models.BigIntegerField()

@@ -6,7 +6,8 @@ For every expert and currency in the week:
 - pay: approved hourly minutes at each engagement's locked rate (one line per engagement
   and kind, rounded half up once), approved tasks at the locked task price;
 - floor due: for each day, that day's minutes at the minimum wage in force that day in the
-  expert's jurisdiction (the higher of the national and the subdivision rate), converted
+  jurisdiction the expert was in that day (their effective-dated history, never the one
+  chosen since; the higher of the national and the subdivision rate), converted
   at that day's FX rate, summed exactly and rounded up once;
 - top-up: whatever the floor due exceeds the pay by, as its own line with the day-by-day
   computation attached;
@@ -38,18 +39,26 @@ from config.sql import sql_list, sql_literal
 from contributors.models import Contributor
 from marketplace.models import BonusRule, Engagement, Project, QualityScore
 from marketplace.payable import (
+    DISPUTE_TABLE,
+    FLOOR_COUNTED,
+    FLOOR_EXCLUDED,
+    FLOOR_WITHHELD,
     HOURLY_PAY_MODEL_SQL,
     TASK_PAY_KIND_SQL,
     TASK_TABLE,
     TIME_ENTRY_TABLE,
     approved_as_of_sql,
     approved_at_sql,
+    floor_standing_sql,
     time_entry_pay_kind_sql,
 )
 from payouts.floors import (
+    expert_jurisdiction_days_sql,
+    expert_jurisdiction_on_sql,
     floor_day_hourly_sql,
     floor_due_minor_sql,
     floor_due_sql,
+    floor_rows_by_day,
     pay_run_floor_rows,
     topup_sql,
 )
@@ -78,16 +87,19 @@ def _paid(alias: str) -> str:
     return approved_as_of_sql(alias, "%(read_at)s")
 
 
-# The week's work, every status, read straight from the work tables (no copy of them).
+# The week's work, every status, read straight from the work tables (no copy of them),
+# with each item's standing for the floor (time a lab disputes is withheld until decided).
 WORK = f"""
     SELECT t.engagement_id, t.work_date, t.minutes,
            {time_entry_pay_kind_sql("t")} AS kind,
-           {_paid("t")} AS paid
+           {_paid("t")} AS paid,
+           {floor_standing_sql("d", "%(read_at)s")} AS floor
     FROM {TIME_ENTRY_TABLE} t
+    LEFT JOIN {DISPUTE_TABLE} d ON d.time_entry_id = t.id
     WHERE t.is_current AND t.work_date BETWEEN %(start)s AND %(end)s
       AND t.contributor_id BETWEEN %(first)s AND %(last)s
     UNION ALL
-    SELECT s.engagement_id, s.work_date, s.minutes, {TASK_PAY_KIND_SQL}, {_paid("s")}
+    SELECT s.engagement_id, s.work_date, s.minutes, {TASK_PAY_KIND_SQL}, {_paid("s")}, '{FLOOR_COUNTED}'
     FROM {TASK_TABLE} s
     WHERE s.work_date BETWEEN %(start)s AND %(end)s
       AND s.contributor_id BETWEEN %(first)s AND %(last)s
@@ -98,19 +110,24 @@ def _work_sql(days: int) -> str:
     """One pass over the week's work, grouped by engagement and kind with a column of
     minutes per day, before anything is joined to it: everything later reads this table
     of about one row per expert and project."""
+    # Minutes per day are those the floor is owed on; minutes worked leave out only time
+    # operations found was not worked.
     per_day = ",\n           ".join(
-        f"COALESCE(sum(w.minutes) FILTER (WHERE w.work_date = %(start)s::date + {k}), 0) AS m{k}" for k in range(days)
+        f"COALESCE(sum(w.minutes) FILTER (WHERE w.work_date = %(start)s::date + {k} AND w.floor = '{FLOOR_COUNTED}'), 0)"
+        f" AS m{k}"
+        for k in range(days)
     )
     return f"""
 CREATE TEMP TABLE pr_work ON COMMIT DROP AS
 SELECT e.contributor_id, e.currency, d.engagement_id, e.project_id, d.kind,
        ARRAY[{", ".join(f"d.m{k}" for k in range(days))}]::bigint[] AS day_minutes, d.minutes,
-       d.paid_minutes, d.paid_items,
+       d.withheld_minutes, d.paid_minutes, d.paid_items,
        CASE WHEN d.kind = {TASK} THEN e.rate_minor::numeric ELSE {HOURLY_RATE} END AS rate
 FROM (
     SELECT w.engagement_id, w.kind,
            {per_day},
-           sum(w.minutes) AS minutes,
+           COALESCE(sum(w.minutes) FILTER (WHERE w.floor <> '{FLOOR_EXCLUDED}'), 0) AS minutes,
+           COALESCE(sum(w.minutes) FILTER (WHERE w.floor = '{FLOOR_WITHHELD}'), 0) AS withheld_minutes,
            COALESCE(sum(w.minutes) FILTER (WHERE w.paid), 0) AS paid_minutes,
            count(*) FILTER (WHERE w.paid) AS paid_items
     FROM ({WORK}) w
@@ -159,20 +176,44 @@ CREATE TEMP TABLE pr_floor (
 """
 
 
+def _jurisdiction_days_sql(days: int) -> str:
+    """Where each expert of the week worked from, day by day: the jurisdiction in force on
+    the day of the work, whenever the expert changed it since."""
+    return f"""
+CREATE TEMP TABLE pr_jur ON COMMIT DROP AS
+{expert_jurisdiction_days_sql(contributors="(SELECT DISTINCT contributor_id FROM pr_work)", days=days)};
+ANALYZE pr_jur;
+"""
+
+
 def _totals_sql(days: int) -> str:
-    """Minutes worked and the floor owed on them, per expert and currency."""
+    """Minutes worked and the floor owed on them, per expert and currency: each day's
+    minutes at the floor of that day's jurisdiction."""
     day_sums = ", ".join(f"sum(day_minutes[{k}])" for k in range(1, days + 1))
-    floor_due = floor_due_sql(day_minutes="t.day_minutes", hourly="f.hourly", days=days)
+    floor_due = floor_due_sql(day_minutes="t.day_minutes", hourly="j.hourly", days=days)
     return f"""
 CREATE TEMP TABLE pr_totals ON COMMIT DROP AS
-SELECT t.contributor_id, t.currency, c.country, c.subdivision,
-       t.minutes_worked, {floor_due} AS floor_due,
-       t.day_minutes, f.hourly AS floor_hourly, f.sources AS floor_sources
+SELECT t.contributor_id, t.currency,
+       COALESCE(j.country, c.country) AS country, COALESCE(j.subdivision, c.subdivision) AS subdivision,
+       t.minutes_worked, t.withheld_minutes, {floor_due} AS floor_due,
+       t.day_minutes, j.hourly AS floor_hourly, j.sources AS floor_sources
 FROM (SELECT contributor_id, currency, ARRAY[{day_sums}]::bigint[] AS day_minutes,
-             sum(minutes) AS minutes_worked
+             sum(minutes) AS minutes_worked, sum(withheld_minutes) AS withheld_minutes
       FROM pr_work GROUP BY contributor_id, currency) t
 JOIN {CONTRIBUTORS} c ON c.id = t.contributor_id
-LEFT JOIN pr_floor f ON f.country = c.country AND f.subdivision = c.subdivision AND f.currency = t.currency;
+LEFT JOIN (
+    -- Each day's floor in the pay currency under that day's jurisdiction; the statement
+    -- names the jurisdiction of the week's last day with one.
+    SELECT w.contributor_id, w.currency,
+           array_agg(f.hourly[d.k] ORDER BY d.k) AS hourly,
+           array_agg(f.sources[d.k] ORDER BY d.k) AS sources,
+           (array_agg(d.country ORDER BY d.k DESC) FILTER (WHERE d.country IS NOT NULL))[1] AS country,
+           (array_agg(d.subdivision ORDER BY d.k DESC) FILTER (WHERE d.country IS NOT NULL))[1] AS subdivision
+    FROM (SELECT DISTINCT contributor_id, currency FROM pr_work) w
+    JOIN pr_jur d ON d.contributor_id = w.contributor_id
+    LEFT JOIN pr_floor f ON f.country = d.country AND f.subdivision = d.subdivision AND f.currency = w.currency
+    GROUP BY w.contributor_id, w.currency
+) j ON j.contributor_id = t.contributor_id AND j.currency = t.currency;
 """
 
 
@@ -258,13 +299,25 @@ JOIN pr_adj_paid b ON b.contributor_id = n.contributor_id AND b.period_id = n.pe
 GROUP BY n.contributor_id, n.period_id, n.currency, n.engagement_id, n.project_id, b.bonus_source;
 
 -- The week's floor was owed on every minute worked, whatever its review, so it has not
--- changed; the top-up is whatever of it the week's pay still does not cover.
+-- changed, but for minutes a dispute withheld from it that operations have since found
+-- worked (their floor, day by day, added to what the week's run owed, rounded up once);
+-- the top-up is whatever of it the week's pay still does not cover.
 INSERT INTO pr_adj_now (contributor_id, period_id, currency, engagement_id, project_id, kind, paid_minutes,
                         paid_items, amount, late_ids)
 SELECT f.contributor_id, f.period_id, f.currency, NULL, NULL, {TOPUP_KIND}, 0, 0,
-       {topup_sql(floor_due_minor="f.floor_due", pay_minor="COALESCE(n.pay, 0)")}, '{{}}'
-FROM (SELECT contributor_id, period_id, currency, max(floor_due) AS floor_due FROM pr_adj_paid
-      WHERE floor_due IS NOT NULL GROUP BY 1, 2, 3) f
+       {topup_sql(floor_due_minor=floor_due_minor_sql("f.floor_due + COALESCE(r.owed, 0)"),
+                  pay_minor="COALESCE(n.pay, 0)")}, '{{}}'
+FROM (SELECT c.contributor_id, c.period_id, st.currency, max(st.floor_due_minor) AS floor_due
+      FROM pr_claimed c
+      JOIN payouts_payrun r ON r.period_id = c.period_id AND r.status = {RUN_APPROVED}
+      JOIN payouts_paystatement st ON st.run_id = r.id AND st.contributor_id = c.contributor_id
+      GROUP BY 1, 2, 3) f
+LEFT JOIN (SELECT x.contributor_id, x.period_id, x.currency, sum(x.minutes * COALESCE(fl.hourly, 0)) / 60 AS owed
+           FROM pr_released x
+           LEFT JOIN pr_released_floor fl ON fl.country = x.country AND fl.subdivision = x.subdivision
+                                         AND fl.currency = x.currency AND fl.day = x.work_date
+           GROUP BY 1, 2, 3) r
+       ON r.contributor_id = f.contributor_id AND r.period_id = f.period_id AND r.currency = f.currency
 LEFT JOIN (SELECT contributor_id, period_id, currency, sum(amount) AS pay FROM pr_adj_now GROUP BY 1, 2, 3) n
        ON n.contributor_id = f.contributor_id AND n.period_id = f.period_id AND n.currency = f.currency;
 
@@ -287,10 +340,30 @@ WHERE COALESCE(n.amount, 0) <> COALESCE(p.amount, 0);
 
 -- Someone with corrections to pay but no work this week still gets a statement.
 INSERT INTO pr_totals (contributor_id, currency, country, subdivision, minutes_worked, floor_due)
-SELECT a.contributor_id, a.currency, c.country, c.subdivision, 0, 0
+SELECT a.contributor_id, a.currency, COALESCE(j.country, c.country), COALESCE(j.subdivision, c.subdivision), 0, 0
 FROM (SELECT DISTINCT contributor_id, currency FROM pr_adj_lines) a
 JOIN {CONTRIBUTORS} c ON c.id = a.contributor_id
+LEFT JOIN LATERAL ({expert_jurisdiction_on_sql(contributor="a.contributor_id", day="%(end)s")}) j ON true
 WHERE NOT EXISTS (SELECT 1 FROM pr_totals t WHERE t.contributor_id = a.contributor_id AND t.currency = a.currency);
+"""
+
+# Minutes whose floor the claimed weeks' runs withheld (disputed, undecided then) and which
+# count now (the dispute overturned by the time this run started), with the jurisdiction
+# in force on their day: the floor they are owed is added to their week's.
+RELEASED_SQL = f"""
+CREATE TEMP TABLE pr_released ON COMMIT DROP AS
+SELECT c.contributor_id, c.period_id, e.currency, d.work_date, j.country, j.subdivision, sum(d.minutes) AS minutes
+FROM pr_claimed c
+JOIN {DISPUTE_TABLE} d ON d.contributor_id = c.contributor_id AND d.work_date BETWEEN c.starts_on AND c.ends_on
+JOIN {TIME_ENTRY_TABLE} t ON t.id = d.time_entry_id
+JOIN {ENGAGEMENTS} e ON e.id = t.engagement_id
+LEFT JOIN LATERAL ({expert_jurisdiction_on_sql(contributor="d.contributor_id", day="d.work_date")}) j ON true
+WHERE {floor_standing_sql("d", "c.read_at")} = '{FLOOR_WITHHELD}'
+  AND {floor_standing_sql("d", "%(read_at)s")} = '{FLOOR_COUNTED}'
+GROUP BY 1, 2, 3, 4, 5, 6;
+CREATE TEMP TABLE pr_released_floor (
+    country varchar(2), subdivision varchar(6), currency varchar(3), day date, hourly numeric
+) ON COMMIT DROP;
 """
 
 FLOOR_DUE_MINOR = floor_due_minor_sql("t.floor_due")
@@ -300,9 +373,10 @@ STATEMENTS_SQL = f"""
 ANALYZE pr_totals;
 
 INSERT INTO payouts_paystatement (
-    run_id, contributor_id, currency, country, subdivision, minutes_worked,
+    run_id, contributor_id, currency, country, subdivision, minutes_worked, floor_withheld_minutes,
     pay_minor, floor_due_minor, topup_minor, adjustment_minor, total_minor, effective_hourly_minor)
 SELECT %(run)s, t.contributor_id, t.currency, t.country, t.subdivision, t.minutes_worked,
+       COALESCE(t.withheld_minutes, 0),
        COALESCE(p.pay, 0), {FLOOR_DUE_MINOR},
        {STATEMENT_TOPUP},
        COALESCE(a.amount, 0),
@@ -333,7 +407,8 @@ SELECT st.id, {ADJUSTMENT}, a.engagement_id,
                       WHEN {TRAINING} THEN 'training approved since it was paid'
                       WHEN {HOURLY} THEN 'hours approved since it was paid'
                       WHEN {BONUS} THEN 'quality bonus on the work approved since'
-                      ELSE 'minimum-wage top-up now covered by approved pay' END
+                      ELSE CASE WHEN a.amount > 0 THEN 'minimum wage on disputed time found worked'
+                                ELSE 'minimum-wage top-up now covered by approved pay' END END
        || COALESCE(' on ' || pr.title, ''),
        a.minutes, a.items, a.amount,
        jsonb_build_object('was_minor', a.was, 'now_minor', a.now, 'late_item_ids', to_jsonb(a.late_ids),
@@ -360,9 +435,9 @@ JOIN pr_totals t ON t.contributor_id = st.contributor_id AND t.currency = st.cur
 WHERE st.run_id = %(run)s AND st.topup_minor > 0;
 """
 
-JURISDICTIONS_SQL = f"""
-SELECT c.country, c.subdivision, w.currency
-FROM (SELECT DISTINCT country, subdivision FROM {CONTRIBUTORS}) c
+JURISDICTIONS_SQL = """
+SELECT j.country, j.subdivision, w.currency
+FROM (SELECT DISTINCT country, subdivision FROM pr_jur WHERE country IS NOT NULL) j
 CROSS JOIN (SELECT DISTINCT currency FROM pr_work) w
 """
 
@@ -399,8 +474,8 @@ def compute_statements(
     with connection.cursor() as cursor:
         # A second run inside one outer transaction (as in tests) must not find the first's tables.
         cursor.execute(
-            "DROP TABLE IF EXISTS pr_work, pr_lines, pr_floor, pr_totals, pr_claimed, "
-            "pr_adj_now, pr_adj_paid, pr_adj_lines"
+            "DROP TABLE IF EXISTS pr_work, pr_lines, pr_jur, pr_floor, pr_totals, pr_claimed, "
+            "pr_adj_now, pr_adj_paid, pr_adj_lines, pr_released, pr_released_floor"
         )
         progress(10, "reading the week's work")
         cursor.execute(_work_sql(days), params)
@@ -408,6 +483,7 @@ def compute_statements(
         cursor.execute(LINES_SQL, params)
         cursor.execute(BONUS_SQL, params)
         progress(50, "looking up minimum wages day by day")
+        cursor.execute(_jurisdiction_days_sql(days), params)
         cursor.execute(FLOOR_TABLE_SQL)
         cursor.execute(JURISDICTIONS_SQL)
         floors = pay_run_floor_rows([tuple(row) for row in cursor.fetchall()], start, end)
@@ -421,6 +497,16 @@ def compute_statements(
         cursor.execute(_totals_sql(days), params)
         progress(60, "recomputing earlier weeks whose pay changed")
         cursor.execute(CLAIM_SQL, params)
+        cursor.execute(RELEASED_SQL, params)
+        cursor.execute(
+            "SELECT DISTINCT country, subdivision, currency, work_date FROM pr_released WHERE country IS NOT NULL"
+        )
+        released = floor_rows_by_day([tuple(row) for row in cursor.fetchall()])
+        if released:
+            cursor.executemany(
+                "INSERT INTO pr_released_floor (country, subdivision, currency, day, hourly) VALUES (%s, %s, %s, %s, %s)",
+                released,
+            )
         cursor.execute(ADJUSTMENT_SQL, params)
         progress(65, "writing statements and top-ups")
         cursor.execute("SET LOCAL enable_nestloop = off")

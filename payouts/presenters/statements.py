@@ -178,6 +178,7 @@ def statement_context(statement: PayStatement, *, for_ops: bool) -> dict:
         "week": week_label(statement.run.period),
         "place": place_label(statement.country, statement.subdivision),
         "hours": duration(minutes),
+        "withheld_hours": duration(statement.floor_withheld_minutes) if statement.floor_withheld_minutes else "",
         "worked_minor": worked_minor,
         "hourly_after_topup_minor": money.hourly_rate_minor(worked_minor, minutes) if minutes else None,
         "floor_rows": [row for row in floors if row is not None],

@@ -126,6 +126,12 @@ MATRIX = {
     ("api-tasks", "post"): EXPERT_SELF,
     ("api-review-queue", "get"): LAB_OBJECT,
     ("api-work-action", "post"): WORK_ACTION,
+    ("api-time-entry-dispute", "post"): LAB_OBJECT,
+    ("api-project-disputes", "get"): LAB_OBJECT,
+    ("api-my-disputes", "get"): EXPERT_SELF,
+    ("api-my-dispute-respond", "post"): EXPERT_OBJECT_ACTION,
+    ("api-ops-disputes", "get"): OPS_READ,
+    ("api-ops-dispute-decide", "post"): OPS_REVIEWER,
     ("api-gold-answers", "post"): LAB_OBJECT,
     ("api-project-quality", "get"): LAB_OBJECT,
     ("api-project-quality", "post"): LAB_OBJECT,
@@ -183,6 +189,22 @@ def _time_entry_on_a_running_project(lab, lab_owner, expert):
     )
 
 
+def _disputed_entry(entry, lab_owner):
+    """A second entry of the same expert, which the lab disputes."""
+    from datetime import timedelta
+
+    from marketplace.services import time_dispute_open, time_entry_log
+
+    other = time_entry_log(
+        actor=entry.contributor.user,
+        engagement=entry.engagement,
+        activity="meeting",
+        work_date=entry.work_date - timedelta(days=1),
+        minutes=30,
+    )
+    return time_dispute_open(actor=lab_owner, entry=other, reason="No such meeting took place.")
+
+
 def _draft_pay_run():
     """A computed, unapproved run of last week, prepared by someone outside the matrix."""
     from datetime import timedelta
@@ -230,6 +252,7 @@ def world(client_for, stripe_server):
     project = make_open_project(lab, lab_owner)
     invitation = invitation_send(actor=lab_owner, project=project, contributor=owner)
     entry = _time_entry_on_a_running_project(lab, lab_owner, owner)
+    dispute = _disputed_entry(entry, lab_owner)
     pay_run = _draft_pay_run()
     payout_batch, payout, payout_hold = _payout_objects(owner)
     assessment = assessment_create(
@@ -291,6 +314,10 @@ def world(client_for, stripe_server):
         "api-gold-answers": project.pk,
         "api-project-quality": project.pk,
         "api-work-action": {"kind": "time-entries", "pk": entry.pk, "action": "approve"},
+        "api-time-entry-dispute": entry.pk,
+        "api-project-disputes": entry.project_id,
+        "api-my-dispute-respond": dispute.pk,
+        "api-ops-dispute-decide": dispute.pk,
         **{
             name: project.pk
             for name in (

@@ -21,7 +21,14 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role, User
 from contributors.models import Contributor
-from marketplace.services import application_send, invitation_send, staffing_request_accept, task_submit, time_entry_log
+from marketplace.services import (
+    application_send,
+    invitation_send,
+    staffing_request_accept,
+    task_submit,
+    time_dispute_open,
+    time_entry_log,
+)
 from payouts.payruns.services import pay_run_approve, pay_run_compute, pay_run_start
 from payouts.transfers.batches import payout_batch_create
 from payouts.transfers.holds import payout_hold_place
@@ -209,6 +216,18 @@ def build_world() -> PageWorld:
         actor=owner.user, engagement=engagement, activity="training", work_date=last_monday, minutes=60
     )
     task = task_submit(actor=owner.user, engagement=engagement, task_reference="T-1", minutes=15, work_date=last_monday)
+    # This week: an entry the lab may still dispute, and one it disputes.
+    this_week = max(week_of(today)[0], today - timedelta(days=1))
+    open_entry = time_entry_log(
+        actor=owner.user, engagement=engagement, activity="meeting", work_date=this_week, minutes=20
+    )
+    dispute = time_dispute_open(
+        actor=lab_owner,
+        entry=time_entry_log(
+            actor=owner.user, engagement=engagement, activity="meeting", work_date=this_week, minutes=25
+        ),
+        reason="No meeting took place.",
+    )
     paid_run = pay_run_compute(run_id=pay_run_start(actor=preparer, period_start=monday_before).pk)
     pay_run_approve(actor=approver, run=paid_run)
     statement = paid_run.statements.get()
@@ -278,6 +297,11 @@ def build_world() -> PageWorld:
         "lab-review-approve": review,
         "lab-review-reject": review,
         "lab-review-decide": review,
+        "lab-time-dispute": {"pk": project.pk, "entry_pk": open_entry.pk},
+        "lab-disputes": {"pk": project.pk},
+        "expert-dispute-respond": {"pk": dispute.pk},
+        "ops-dispute": {"pk": dispute.pk},
+        "ops-dispute-decide": {"pk": dispute.pk},
         "ops-pay-run": {"pk": draft_run.pk},
         "ops-pay-run-progress": {"pk": draft_run.pk},
         "ops-pay-run-approve": {"pk": draft_run.pk},

@@ -293,7 +293,10 @@ def test_the_weekly_cap_counts_the_files_rows_together_with_what_is_logged(engag
     assert _send_csv(client_for(user), rows[:2]).status_code == 201
 
 
-def test_a_day_holds_24_hours_counting_what_is_logged_and_the_files_rows(engaged, client_for):
+def test_a_day_holds_24_hours_counting_what_is_logged_and_the_files_rows(engaged, client_for, settings):
+    # With the platform's daily ceiling raised to a whole day, the day itself is the limit.
+    settings.WORK_DAY_CEILING_HOURS = 24
+    settings.WORK_WEEK_CEILING_HOURS = 168
     first, second, _ = engaged
     user = first.contributor.user
     time_entry_log(actor=user, engagement=first, activity="meeting", work_date=_at(1, 9).date(), minutes=1000)

@@ -214,11 +214,11 @@ def test_a_single_entry_and_a_file_of_one_are_refused_with_the_same_errors(engag
         engagement=engagement,
         activity="task_work",
         work_date=_at(3, 12).date(),
-        minutes=1400,
+        minutes=800,
     )
     cases = [
         {"started_at": _at(2, 10), "ended_at": _at(2, 12)},  # overlaps the meeting
-        {"work_date": _at(3, 12).date(), "minutes": 60},  # more than a day
+        {"work_date": _at(3, 12).date(), "minutes": 60},  # past the platform's daily ceiling
         {"started_at": _at(1, 9), "ended_at": _at(1, 8)},  # ends before it starts
         {"work_date": _at(-3, 12).date(), "minutes": 30},  # the future
     ]
@@ -266,3 +266,69 @@ def test_an_exhausted_budget_refuses_a_single_entry_and_a_file_alike(engaged):
 def test_sending_a_payout_inside_another_transaction_is_refused():
     with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
         payout_send(payout_id=0)
+
+
+def test_the_jurisdiction_of_a_day_is_the_same_in_sql_and_in_python(engaged):
+    from contributors.models import JurisdictionPeriod
+
+    contributor = engaged.contributor
+    start = week_of(timezone.now().date())[0] - timedelta(days=7)
+    JurisdictionPeriod.objects.create(
+        contributor=contributor, country="US", subdivision="US-DC", effective_from=start + timedelta(days=2)
+    )
+    JurisdictionPeriod.objects.create(
+        contributor=contributor, country="GB", subdivision="", effective_from=start + timedelta(days=5)
+    )
+    sql = floors.expert_jurisdiction_days_sql(contributors="(SELECT %(who)s::bigint AS contributor_id)", days=7)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql + " ORDER BY d.k",
+            {"who": contributor.pk, "start": start, "end": start + timedelta(days=6), "first": 0, "last": 2**63 - 1},
+        )
+        in_sql = [(country, subdivision) for _, _, country, subdivision in cursor.fetchall()]
+    in_python = [
+        floors.expert_jurisdiction_on(contributor_id=contributor.pk, on=start + timedelta(days=k)) for k in range(7)
+    ]
+    assert in_sql == in_python
+    assert [place[1] or place[0] for place in in_python] == ["US-CA"] * 2 + ["US-DC"] * 3 + ["GB"] * 2
+
+
+def test_the_floor_standing_of_disputed_time_is_the_same_in_sql_and_in_python(engaged):
+    from marketplace.models import TimeDispute
+    from marketplace.payable import DISPUTE_TABLE, floor_standing, floor_standing_sql
+    from marketplace.services import time_dispute_decide, time_dispute_open
+
+    from tests.helpers.factories import make_ops
+
+    engagement = engaged
+    owner = engagement.project.lab.memberships.get(role="owner").user
+    entries = [
+        time_entry_log(
+            actor=engagement.contributor.user,
+            engagement=engagement,
+            activity="meeting",
+            work_date=_at(1, 12).date(),
+            minutes=minutes,
+        )
+        for minutes in (10, 20, 30, 40)
+    ]
+    reviewer, _ = make_ops()
+    before_any = timezone.now()
+    for entry in entries[1:]:
+        time_dispute_open(actor=owner, entry=entry, reason="Not worked.")
+    opened = timezone.now()
+    time_dispute_decide(actor=reviewer, dispute=entries[2].dispute, outcome="uphold", reason="No trace.")
+    time_dispute_decide(actor=reviewer, dispute=entries[3].dispute, outcome="overturn", reason="Traces found.")
+    after_all = timezone.now()
+    for moment in (before_any, opened, after_all):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT t.id, {floor_standing_sql('d', '%(moment)s')} FROM marketplace_timeentry t "
+                f"LEFT JOIN {DISPUTE_TABLE} d ON d.time_entry_id = t.id WHERE t.id = ANY(%(ids)s) ORDER BY t.id",
+                {"moment": moment, "ids": [entry.pk for entry in entries]},
+            )
+            in_sql = [standing for _, standing in cursor.fetchall()]
+        disputes = {d.time_entry_id: d for d in TimeDispute.objects.all()}
+        in_python = [floor_standing(disputes.get(entry.pk), moment) for entry in sorted(entries, key=lambda e: e.pk)]
+        assert in_sql == in_python, moment
+    assert in_python == ["counted", "withheld", "excluded", "counted"]

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_ops_reviewer
 from config.decorators import ops_required, ops_reviewer_required
 from config.errors import ApplicationError
-from contributors.forms import add_service_error, country_label, language_labels, subdivision_label
+from contributors.forms import (
+    add_service_error,
+    country_label,
+    jurisdiction_rows,
+    language_labels,
+    subdivision_label,
+)
 from contributors.models import Contributor, Tier
 from contributors.reference import SensitiveContent
-from contributors.selectors import contributor_detail, contributor_list
+from contributors.selectors import contributor_detail, contributor_list, jurisdiction_history
 
 from .. import selectors, services
 from ..forms import CaseOpenForm, ContributorFilterForm, DeclineForm, TierDecisionForm
@@ -47,6 +56,10 @@ def _render_contributor(request, contributor: Contributor, status: int = 200, **
         "country": country_label(contributor.country),
         "subdivision": subdivision_label(contributor.subdivision, contributor.country),
         "languages": language_labels(contributor.languages),
+        "jurisdictions": jurisdiction_rows(
+            jurisdiction_history(contributor=contributor),
+            today=timezone.localdate(timezone=zoneinfo.ZoneInfo(contributor.timezone)),
+        ),
         "opt_outs": [SensitiveContent(value).label for value in contributor.content_opt_outs],
         "credentials": selectors.credentials_of(contributor=contributor),
         "tier_history": selectors.tier_history(contributor=contributor),
