@@ -1,7 +1,5 @@
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
-from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.cache import cache
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -9,41 +7,19 @@ from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts import lockout
 from accounts.mfa import totp_code_valid
 from accounts.permissions import is_ops
 from accounts.services import user_sign_up
-from audit.middleware import client_ip
 from audit.services import audit_record
 from config.errors import ApplicationError
 
 from ..authentication import BearerTokenAuthentication
 from ..idempotency import not_idempotent
 from ..serializers import auth as s
-
-
-class LockedOut(ApplicationError):
-    status_code = 429
-
-
-def _failure_keys(request, email: str) -> list[str]:
-    return [f"login-fail:email:{email.lower()}", f"login-fail:ip:{client_ip(request._request)}"]
-
-
-def _check_lockout(request, email: str) -> None:
-    limit = settings.LOGIN_FAILURE_LIMIT
-    if any((cache.get(key) or 0) >= limit for key in _failure_keys(request, email)):
-        minutes = int(settings.LOGIN_LOCKOUT.total_seconds() // 60)
-        raise LockedOut(f"Too many failed sign-in attempts. Try again in {minutes} minutes.", code="locked_out")
-
-
-def _record_failure(request, email: str) -> None:
-    timeout = int(settings.LOGIN_LOCKOUT.total_seconds())
-    for key in _failure_keys(request, email):
-        cache.add(key, 0, timeout)
-        cache.incr(key)
+from ..throttling import ScopedRateThrottle
 
 
 class SignupView(APIView):
@@ -115,10 +91,10 @@ class TokenView(APIView):
         data = s.TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
         email = data.validated_data["email"].lower()
-        _check_lockout(request, email)
+        lockout.login_lockout_check(request._request, email=email)
         user = authenticate(request._request, email=email, password=data.validated_data["password"])
         if user is None:
-            _record_failure(request, email)
+            lockout.login_failure_record(request._request, email=email)
             raise ApplicationError("The email or password is wrong.", code="invalid_credentials")
         if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
             raise ApplicationError("Verify your email address first.", code="email_unverified")
@@ -129,14 +105,13 @@ class TokenView(APIView):
                     code="mfa_setup_required",
                 )
             if not totp_code_valid(user, data.validated_data.get("otp_code", "")):
-                _record_failure(request, email)
+                lockout.login_failure_record(request._request, email=email)
                 raise ApplicationError(
                     "Enter a valid code from your authenticator app.",
                     code="mfa_required",
                     fields={"otp_code": ["Invalid or missing code."]},
                 )
-        for key in _failure_keys(request, email)[:1]:
-            cache.delete(key)
+        lockout.login_success_record(request._request, email=email)
         with transaction.atomic():
             token, _ = Token.objects.get_or_create(user=user)
             audit_record(actor=user, action="accounts.token.issued", target=user, after={"mfa": is_ops(user)})

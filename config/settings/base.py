@@ -156,8 +156,10 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Failed sign-ins are counted by accounts/lockout.py for the pages and the API alike,
+# not by allauth, whose per-address-or-email limit lets anyone lock any account out.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    "login_failed": False,
     "login": "30/m/ip",
     "signup": "20/m/ip",
     "reset_password": "5/m/ip,3/m/key",
@@ -168,8 +170,15 @@ ACCOUNT_FORMS = {"signup": "accounts.signup.SignupForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Expert Marketplace"
 
-# Failed API logins per account and per address before a temporary lockout.
+# How many proxies in front of the site append the address they saw to X-Forwarded-For
+# (config/client_ip.py); 0 ignores the header. Throttles, lockouts, allauth and the audit
+# trail all read the client's address through that one function.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Failed sign-ins (the API's token endpoint and the sign-in page alike, accounts/lockout.py)
+# before a temporary lockout: per account at one address, and per address over any accounts.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=20)
 LOGIN_LOCKOUT = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 
 REST_FRAMEWORK = {
@@ -185,8 +194,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": "10/min", "anon": "120/min", "user": "1200/min"},
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "api.throttling.AnonRateThrottle",
+        "api.throttling.UserRateThrottle",
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
