@@ -32,8 +32,18 @@ class TokenInput(serializers.Serializer):
 
 
 class TokenOutput(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Shown only now; only its digest is kept.")
     role = serializers.CharField()
+    expires_at = serializers.DateTimeField(help_text="If unused until then; each use moves it on, up to the longest life.")
+
+
+class TokenListOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    prefix = serializers.CharField(help_text="The token's first characters.")
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    current = serializers.BooleanField(help_text="Whether this is the token the request was sent with.")
 
 
 class MeOutput(serializers.Serializer):

@@ -50,7 +50,6 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "audit",
@@ -184,6 +183,13 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=20)
 LOGIN_LOCKOUT = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+
+# API tokens (accounts/tokens.py): unused for API_TOKEN_IDLE_DAYS they stop working (each use
+# moves this on), and none lives longer than API_TOKEN_MAX_AGE_DAYS. Operations staff's
+# tokens, issued against a TOTP code, last OPS_TOKEN_MAX_AGE_HOURS: then a fresh code is needed.
+API_TOKEN_IDLE_TIMEOUT = timedelta(days=env.int("API_TOKEN_IDLE_DAYS", default=14))
+API_TOKEN_MAX_AGE = timedelta(days=env.int("API_TOKEN_MAX_AGE_DAYS", default=90))
+OPS_TOKEN_MAX_AGE = timedelta(hours=env.int("OPS_TOKEN_MAX_AGE_HOURS", default=12))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -104,11 +104,26 @@ def test_ops_token_needs_a_valid_totp_code():
     user, secret = make_ops(Role.OPS_REVIEWER)
     client = APIClient()
     missing = client.post("/api/auth/token/", {"email": user.email, "password": PASSWORD}, format="json")
-    assert missing.status_code == 400 and missing.json()["code"] == "mfa_required"
+    assert missing.status_code == 400 and missing.json()["code"] == "invalid_credentials"
     wrong = client.post("/api/auth/token/", {"email": user.email, "password": PASSWORD, "otp_code": "000000"}, format="json")
-    assert wrong.status_code == 400 and "otp_code" in wrong.json()["fields"]
+    assert wrong.status_code == 400 and wrong.json()["code"] == "invalid_credentials"
     good = client.post("/api/auth/token/", {"email": user.email, "password": PASSWORD, "otp_code": totp_code(secret)}, format="json")
     assert good.status_code == 200
+
+
+def test_the_ops_token_endpoint_never_tells_a_right_password_from_a_wrong_one():
+    user, _secret = make_ops(Role.OPS_FINANCE)
+    client = APIClient()
+    answers = [
+        client.post("/api/auth/token/", payload, format="json")
+        for payload in (
+            {"email": user.email, "password": PASSWORD},
+            {"email": user.email, "password": "not the password"},
+            {"email": user.email, "password": PASSWORD, "otp_code": "123456"},
+            {"email": "nobody@example.test", "password": PASSWORD, "otp_code": "123456"},
+        )
+    ]
+    assert len({(answer.status_code, answer.content) for answer in answers}) == 1
 
 
 def test_ops_without_totp_are_told_to_set_it_up():
