@@ -14,6 +14,11 @@ class SignupInput(serializers.Serializer):
     role = serializers.ChoiceField(choices=[(role.value, role.label) for role in SELF_SIGN_UP_ROLES])
 
 
+class SignupAccepted(serializers.Serializer):
+    email = serializers.EmailField()
+    message = serializers.CharField()
+
+
 class SignupOutput(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()

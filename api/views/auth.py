@@ -36,22 +36,27 @@ class SignupView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=s.SignupInput, responses={201: s.SignupOutput}, tags=["auth"])
-    @not_idempotent("anonymous; the email address is unique, so a repeat is refused")
+    @extend_schema(request=s.SignupInput, responses={202: s.SignupAccepted}, tags=["auth"])
+    @not_idempotent("anonymous; a repeat creates nothing more and mails the address again")
     def post(self, request):
         data = s.SignupInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_sign_up(
+        email = data.validated_data["email"].strip().lower()
+        # The same answer whether the address was free or already had an account (whose
+        # owner is mailed instead): sign-up does not tell who has an account.
+        user_sign_up(
             actor=None,
-            email=data.validated_data["email"],
+            email=email,
             password=data.validated_data["password"],
             full_name=data.validated_data["full_name"],
             role=data.validated_data["role"],
             absolute_url=request.build_absolute_uri,
         )
         return Response(
-            s.SignupOutput({"id": user.pk, "email": user.email, "role": user.role, "email_verified": False}).data,
-            status=status.HTTP_201_CREATED,
+            s.SignupAccepted(
+                {"email": email, "message": "Check your email: we have sent a message to this address."}
+            ).data,
+            status=status.HTTP_202_ACCEPTED,
         )
 
 
