@@ -75,3 +75,26 @@ class User(AbstractUser):
         from allauth.mfa.models import Authenticator
 
         return Authenticator.objects.filter(user=self, type=Authenticator.Type.TOTP).exists()
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API (``accounts.tokens``). Only its SHA-256 is stored: the token
+    itself is shown once, when it is issued."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_digest = models.CharField(max_length=64, unique=True)
+    # The token's first characters, so its owner can tell their tokens apart in a list.
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField()
+    # The password and second factor the token was issued under (accounts.tokens.credentials_stamp):
+    # changing either revokes it.
+    credentials_stamp = models.CharField(max_length=64)
+    # Whether a TOTP code was given when it was issued (required of operations staff).
+    second_factor = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="api_token_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

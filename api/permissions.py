@@ -23,10 +23,10 @@ class IsLabMember(BasePermission):
 
 
 def _second_factor_used(request) -> bool:
-    # Tokens for operations staff are issued only against a valid TOTP code, so a token
-    # request counts as MFA; a session counts only if its login used the second factor.
+    # Tokens for operations staff are issued only against a valid TOTP code and last a few
+    # hours (accounts.tokens); a session counts only if its login used the second factor.
     if isinstance(request.successful_authenticator, BearerTokenAuthentication):
-        return True
+        return bool(getattr(request.auth, "second_factor", False))
     return session_used_mfa(request._request)
 
 

@@ -17,6 +17,8 @@ urlpatterns = [
     path("auth/signup/", auth.SignupView.as_view(), name="api-signup"),
     path("auth/verify-email/", auth.VerifyEmailView.as_view(), name="api-verify-email"),
     path("auth/token/", auth.TokenView.as_view(), name="api-token"),
+    path("auth/tokens/", auth.TokenListView.as_view(), name="api-tokens"),
+    path("auth/tokens/<int:pk>/", auth.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("me/", auth.MeView.as_view(), name="api-me"),
     # experts
     path("domains/", experts.DomainListView.as_view(), name="api-domains"),

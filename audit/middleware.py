@@ -1,16 +1,6 @@
-from django.conf import settings
+from config.client_ip import client_ip
 
 from .context import request_ip
-
-
-def client_ip(request) -> str | None:
-    # Behind a proxy the address comes from the header the proxy sets; trusting it
-    # otherwise would let anyone write any address into the trail.
-    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class RequestContextMiddleware:

@@ -79,10 +79,6 @@ VALUES ('!', false, false, true, now(), 'loadbench-finance1@bench.example', 'Loa
        ('!', false, false, true, now(), 'loadbench-finance2@bench.example', 'Load bench approver', 'ops_finance', 'UTC')
 ON CONFLICT (email) DO NOTHING;
 
-INSERT INTO authtoken_token (key, created, user_id)
-SELECT substr(md5(random()::text) || md5(random()::text), 1, 40), now(), u.id
-FROM accounts_user u WHERE u.email LIKE 'loadbench%%@bench.example'
-ON CONFLICT (user_id) DO NOTHING;
 """
 
 STATEMENTS_SQL = """
@@ -125,6 +121,18 @@ WHERE s.run_id IN (SELECT id FROM load_runs) AND s.contributor_id = ANY(%(contri
 """
 
 
+def _fresh_tokens() -> dict[int, str]:
+    """A new API token for each person of the load (only digests are stored, so earlier ones cannot be read back)."""
+    from accounts.models import ApiToken, User
+    from accounts.tokens import api_token_build
+
+    people = list(User.objects.filter(email__startswith="loadbench", email__endswith="@bench.example"))
+    ApiToken.objects.filter(user__in=people).delete()
+    built = [api_token_build(user=user, second_factor=False) for user in people]
+    ApiToken.objects.bulk_create([token for token, _ in built])
+    return {token.user_id: key for token, key in built}
+
+
 def prepare() -> dict:
     """The load's people, tokens, projects, statements and earlier work, in the benchmark database."""
     from django.db import connection, transaction
@@ -150,11 +158,7 @@ def prepare() -> dict:
         cursor.execute(SEED_SQL, {"first_day": today - timedelta(days=110), "contributors": contributors})
         cursor.execute(LAB_MEMBERS_SQL, {"members": LAB_MEMBERS})
         cursor.execute(STATEMENTS_SQL, {"starts": starts, "contributors": contributors})
-        cursor.execute(
-            "SELECT u.id, t.key FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id "
-            "WHERE u.email LIKE 'loadbench%%@bench.example'"
-        )
-        tokens = dict(cursor.fetchall())
+        tokens = _fresh_tokens()
         cursor.execute("SELECT id FROM accounts_user WHERE email LIKE 'loadbench-lab%%@bench.example' ORDER BY id")
         lab_tokens = [tokens[user_id] for (user_id,) in cursor.fetchall()]
         cursor.execute("SELECT id FROM marketplace_project WHERE title LIKE 'Load bench project %%' ORDER BY id")

@@ -1,12 +1,13 @@
 from django.urls import include, path
 
+from maintenance.views import healthz
 from payouts.views.webhooks import stripe_webhook
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", healthz, name="healthz"),
     path("healthz/", include("maintenance.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/", include("api.urls")),

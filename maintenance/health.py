@@ -1,4 +1,4 @@
-"""Health checks of the parts the site depends on: PostgreSQL, the Redis broker, the Celery workers.
+"""Health checks of the parts the site depends on: PostgreSQL, the Redis cache and broker, the Celery workers.
 
 Each check answers with a short, stable reason an operator can act on. What went wrong
 in detail (host names, driver messages) goes to the log, never into the answer, which
@@ -50,24 +50,56 @@ def database_health(alias: str = DEFAULT_DB_ALIAS) -> HealthResult:
     return HealthResult("database", True, details={"latency_ms": _milliseconds_since(started)})
 
 
-def broker_health() -> HealthResult:
-    started = time.perf_counter()
-    timeout = settings.HEALTH_CHECK_TIMEOUT_SECONDS
-    # No retries: a health check reports the broker as it is now, within its timeout.
+def _redis_answers(url: str, timeout: float) -> bool:
+    # No retries: a health check reports Redis as it is now, within its timeout.
     client = redis.Redis.from_url(
-        settings.CELERY_BROKER_URL,
-        socket_connect_timeout=timeout,
-        socket_timeout=timeout,
-        retry=Retry(NoBackoff(), 0),
+        url, socket_connect_timeout=timeout, socket_timeout=timeout, retry=Retry(NoBackoff(), 0)
     )
     try:
         client.ping()
     except (redis.RedisError, OSError):
-        logger.warning("health check: broker unreachable", exc_info=True)
-        return HealthResult("broker", False, "broker unreachable")
+        return False
     finally:
         client.close()
+    return True
+
+
+def broker_health() -> HealthResult:
+    started = time.perf_counter()
+    if not _redis_answers(settings.CELERY_BROKER_URL, settings.HEALTH_CHECK_TIMEOUT_SECONDS):
+        logger.warning("health check: broker unreachable")
+        return HealthResult("broker", False, "broker unreachable")
     return HealthResult("broker", True, details={"latency_ms": _milliseconds_since(started)})
+
+
+def cache_health() -> HealthResult:
+    """Whether the shared cache (rate limits, lockouts) answers; without it each process counts alone."""
+    started = time.perf_counter()
+    location = settings.CACHES["default"]["LOCATION"]
+    if not _redis_answers(location, settings.CACHE_SOCKET_TIMEOUT_SECONDS):
+        logger.warning("health check: cache unreachable")
+        return HealthResult("cache", False, "cache unreachable")
+    return HealthResult("cache", True, details={"latency_ms": _milliseconds_since(started)})
+
+
+# What the site does without each part /healthz reports as degraded, for the operator reading it.
+DEGRADED_MEANING = {
+    "cache": "rate limits and sign-in lockouts count in each web process's memory",
+    "broker": "mail and background work cannot be queued",
+}
+
+
+def site_health() -> tuple[HealthResult, dict[str, str]]:
+    """The database (without it nothing works) and what the site is serving without."""
+    database = database_health()
+    if not database.ok:
+        return database, {}
+    degraded = {
+        result.check: f"{result.reason}: {DEGRADED_MEANING[result.check]}"
+        for result in (cache_health(), broker_health())
+        if not result.ok
+    }
+    return database, degraded
 
 
 def expected_queues() -> set[str]:

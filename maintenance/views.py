@@ -24,6 +24,24 @@ def _answer(check_name: str, check) -> JsonResponse:
 
 @never_cache
 @require_safe
+def healthz(request):
+    """The load balancer's probe: 503 only when the site cannot serve (no database); 200
+    with ``"status": "degraded"`` and what is missing when it serves without a part."""
+    try:
+        database, degraded = health.site_health()
+    except Exception:
+        logger.exception("health check failed unexpectedly")
+        return JsonResponse({"status": "unavailable", "reason": "check failed"}, status=503)
+    if not database.ok:
+        # Unavailable, not broken: a 503 takes this process out of the load balancer's rotation.
+        return JsonResponse({"status": "unavailable", "reason": database.reason}, status=503)
+    if degraded:
+        return JsonResponse({"status": "degraded", "degraded": degraded})
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_safe
 def healthz_db(request):
     return _answer("database", health.database_health)
 

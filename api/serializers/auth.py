@@ -14,6 +14,11 @@ class SignupInput(serializers.Serializer):
     role = serializers.ChoiceField(choices=[(role.value, role.label) for role in SELF_SIGN_UP_ROLES])
 
 
+class SignupAccepted(serializers.Serializer):
+    email = serializers.EmailField()
+    message = serializers.CharField()
+
+
 class SignupOutput(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()
@@ -32,8 +37,18 @@ class TokenInput(serializers.Serializer):
 
 
 class TokenOutput(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Shown only now; only its digest is kept.")
     role = serializers.CharField()
+    expires_at = serializers.DateTimeField(help_text="If unused until then; each use moves it on, up to the longest life.")
+
+
+class TokenListOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    prefix = serializers.CharField(help_text="The token's first characters.")
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    current = serializers.BooleanField(help_text="Whether this is the token the request was sent with.")
 
 
 class MeOutput(serializers.Serializer):

@@ -1,49 +1,33 @@
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
-from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.cache import cache
 from django.db import transaction
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts import lockout
 from accounts.mfa import totp_code_valid
 from accounts.permissions import is_ops
 from accounts.services import user_sign_up
-from audit.middleware import client_ip
+from accounts.tokens import api_token_expires_at, api_token_issue, api_token_revoke, api_tokens_of
 from audit.services import audit_record
 from config.errors import ApplicationError
 
 from ..authentication import BearerTokenAuthentication
 from ..idempotency import not_idempotent
 from ..serializers import auth as s
+from ..throttling import ScopedRateThrottle
 
 
-class LockedOut(ApplicationError):
-    status_code = 429
-
-
-def _failure_keys(request, email: str) -> list[str]:
-    return [f"login-fail:email:{email.lower()}", f"login-fail:ip:{client_ip(request._request)}"]
-
-
-def _check_lockout(request, email: str) -> None:
-    limit = settings.LOGIN_FAILURE_LIMIT
-    if any((cache.get(key) or 0) >= limit for key in _failure_keys(request, email)):
-        minutes = int(settings.LOGIN_LOCKOUT.total_seconds() // 60)
-        raise LockedOut(f"Too many failed sign-in attempts. Try again in {minutes} minutes.", code="locked_out")
-
-
-def _record_failure(request, email: str) -> None:
-    timeout = int(settings.LOGIN_LOCKOUT.total_seconds())
-    for key in _failure_keys(request, email):
-        cache.add(key, 0, timeout)
-        cache.incr(key)
+def _invalid_credentials() -> ApplicationError:
+    return ApplicationError(
+        "The email, password or authenticator code is wrong (operations staff also send otp_code).",
+        code="invalid_credentials",
+    )
 
 
 class SignupView(APIView):
@@ -52,22 +36,27 @@ class SignupView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=s.SignupInput, responses={201: s.SignupOutput}, tags=["auth"])
-    @not_idempotent("anonymous; the email address is unique, so a repeat is refused")
+    @extend_schema(request=s.SignupInput, responses={202: s.SignupAccepted}, tags=["auth"])
+    @not_idempotent("anonymous; a repeat creates nothing more and mails the address again")
     def post(self, request):
         data = s.SignupInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_sign_up(
+        email = data.validated_data["email"].strip().lower()
+        # The same answer whether the address was free or already had an account (whose
+        # owner is mailed instead): sign-up does not tell who has an account.
+        user_sign_up(
             actor=None,
-            email=data.validated_data["email"],
+            email=email,
             password=data.validated_data["password"],
             full_name=data.validated_data["full_name"],
             role=data.validated_data["role"],
             absolute_url=request.build_absolute_uri,
         )
         return Response(
-            s.SignupOutput({"id": user.pk, "email": user.email, "role": user.role, "email_verified": False}).data,
-            status=status.HTTP_201_CREATED,
+            s.SignupAccepted(
+                {"email": email, "message": "Check your email: we have sent a message to this address."}
+            ).data,
+            status=status.HTTP_202_ACCEPTED,
         )
 
 
@@ -110,16 +99,16 @@ class TokenView(APIView):
     throttle_scope = "login"
 
     @extend_schema(request=s.TokenInput, responses={200: s.TokenOutput}, tags=["auth"])
-    @not_idempotent("issues the caller's existing token again")
+    @not_idempotent("anonymous; each call issues a new token")
     def post(self, request):
         data = s.TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
         email = data.validated_data["email"].lower()
-        _check_lockout(request, email)
+        lockout.login_lockout_check(request._request, email=email)
         user = authenticate(request._request, email=email, password=data.validated_data["password"])
         if user is None:
-            _record_failure(request, email)
-            raise ApplicationError("The email or password is wrong.", code="invalid_credentials")
+            lockout.login_failure_record(request._request, email=email)
+            raise _invalid_credentials()
         if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
             raise ApplicationError("Verify your email address first.", code="email_unverified")
         if is_ops(user):
@@ -129,24 +118,59 @@ class TokenView(APIView):
                     code="mfa_setup_required",
                 )
             if not totp_code_valid(user, data.validated_data.get("otp_code", "")):
-                _record_failure(request, email)
-                raise ApplicationError(
-                    "Enter a valid code from your authenticator app.",
-                    code="mfa_required",
-                    fields={"otp_code": ["Invalid or missing code."]},
-                )
-        for key in _failure_keys(request, email)[:1]:
-            cache.delete(key)
-        with transaction.atomic():
-            token, _ = Token.objects.get_or_create(user=user)
-            audit_record(actor=user, action="accounts.token.issued", target=user, after={"mfa": is_ops(user)})
-        return Response(s.TokenOutput({"token": token.key, "role": user.role}).data)
+                # The same answer as a wrong password: a different one would tell whoever
+                # is guessing that they have found an operations account's password.
+                lockout.login_failure_record(request._request, email=email)
+                raise _invalid_credentials()
+        lockout.login_success_record(request._request, email=email)
+        token, key = api_token_issue(actor=user, second_factor=is_ops(user))
+        return Response(
+            s.TokenOutput({"token": key, "role": user.role, "expires_at": api_token_expires_at(token)}).data
+        )
 
     @extend_schema(responses={204: None}, tags=["auth"])
     def delete(self, request):
         if not request.user.is_authenticated:
             raise NotAuthenticated()
-        Token.objects.filter(user=request.user).delete()
+        api_token_revoke(actor=request.user, token_id=request.auth.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenListView(APIView):
+    """The caller's tokens that still work (never the tokens themselves)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=s.TokenListOutput(many=True), tags=["auth"])
+    def get(self, request):
+        current = getattr(request.auth, "pk", None)
+        tokens = [
+            {
+                "id": token.pk,
+                "prefix": token.prefix,
+                "created_at": token.created_at,
+                "last_used_at": token.last_used_at,
+                "expires_at": api_token_expires_at(token),
+                "current": token.pk == current,
+            }
+            for token in api_tokens_of(user=request.user)
+        ]
+        return Response(s.TokenListOutput(tokens, many=True).data)
+
+
+class TokenRevokeView(APIView):
+    """Revoke one of the caller's tokens; another person's answers 404."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={204: None}, tags=["auth"])
+    def delete(self, request, pk: int):
+        try:
+            api_token_revoke(actor=request.user, token_id=pk)
+        except ApplicationError as error:
+            if error.code == "not_found":
+                raise Http404 from None
+            raise
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

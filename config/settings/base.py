@@ -50,7 +50,6 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "audit",
@@ -126,9 +125,13 @@ REPORTS_DATABASE = REPLICA_DATABASE if DATABASE_REPLICA_URL else "default"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="") or embedded.embedded_redis_url()
+# Redis, or each process's own memory while Redis cannot be reached (config/cache.py): rate
+# limits and lockouts keep holding and the site keeps serving, and /healthz says so.
+CACHE_SOCKET_TIMEOUT_SECONDS = env.float("CACHE_SOCKET_TIMEOUT_SECONDS", default=0.5)
+CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5)
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.FallbackRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="marketplace"),
     }
@@ -156,8 +159,10 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Failed sign-ins are counted by accounts/lockout.py for the pages and the API alike,
+# not by allauth, whose per-address-or-email limit lets anyone lock any account out.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    "login_failed": False,
     "login": "30/m/ip",
     "signup": "20/m/ip",
     "reset_password": "5/m/ip,3/m/key",
@@ -168,9 +173,23 @@ ACCOUNT_FORMS = {"signup": "accounts.signup.SignupForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Expert Marketplace"
 
-# Failed API logins per account and per address before a temporary lockout.
+# How many proxies in front of the site append the address they saw to X-Forwarded-For
+# (config/client_ip.py); 0 ignores the header. Throttles, lockouts, allauth and the audit
+# trail all read the client's address through that one function.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Failed sign-ins (the API's token endpoint and the sign-in page alike, accounts/lockout.py)
+# before a temporary lockout: per account at one address, and per address over any accounts.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=20)
 LOGIN_LOCKOUT = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+
+# API tokens (accounts/tokens.py): unused for API_TOKEN_IDLE_DAYS they stop working (each use
+# moves this on), and none lives longer than API_TOKEN_MAX_AGE_DAYS. Operations staff's
+# tokens, issued against a TOTP code, last OPS_TOKEN_MAX_AGE_HOURS: then a fresh code is needed.
+API_TOKEN_IDLE_TIMEOUT = timedelta(days=env.int("API_TOKEN_IDLE_DAYS", default=14))
+API_TOKEN_MAX_AGE = timedelta(days=env.int("API_TOKEN_MAX_AGE_DAYS", default=90))
+OPS_TOKEN_MAX_AGE = timedelta(hours=env.int("OPS_TOKEN_MAX_AGE_HOURS", default=12))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -185,8 +204,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": "10/min", "anon": "120/min", "user": "1200/min"},
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "api.throttling.AnonRateThrottle",
+        "api.throttling.UserRateThrottle",
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

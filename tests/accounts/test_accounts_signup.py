@@ -48,7 +48,7 @@ def _sign_up_event(user: User) -> dict:
 
 
 def test_api_and_pages_sign_up_record_the_same_event(client):
-    assert _api_sign_up("Api.Person@Example.test").status_code == 201
+    assert _api_sign_up("Api.Person@Example.test").status_code == 202
     assert _page_sign_up(client, "Page.Person@Example.test").status_code == 302
 
     by_api = User.objects.get(email="api.person@example.test")

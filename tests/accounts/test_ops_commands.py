@@ -80,9 +80,9 @@ def test_created_ops_user_gets_an_api_token_only_with_a_valid_totp_code(password
 
     secret = generate_totp_secret()
     TOTP.activate(user, secret)
-    assert token_request(client, user.email, STRONG_PASSWORD).json()["code"] == "mfa_required"
+    assert token_request(client, user.email, STRONG_PASSWORD).json()["code"] == "invalid_credentials"
     wrong = str((int(totp_code(secret)) + 1) % 1_000_000).zfill(6)
-    assert token_request(client, user.email, STRONG_PASSWORD, wrong).json()["code"] == "mfa_required"
+    assert token_request(client, user.email, STRONG_PASSWORD, wrong).json()["code"] == "invalid_credentials"
     assert token_request(client, user.email, "not-the-password", totp_code(secret)).status_code == 400
 
     granted = token_request(client, user.email, STRONG_PASSWORD, totp_code(secret))

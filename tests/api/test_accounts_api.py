@@ -25,8 +25,9 @@ def test_signup_sends_a_verification_email_and_token_waits_for_it(django_capture
     client = APIClient()
     with django_capture_on_commit_callbacks(execute=True):
         response = _signup(client)
-    assert response.status_code == 201, response.json()
-    assert response.json() == {"id": response.json()["id"], "email": "new.expert@example.test", "role": "expert", "email_verified": False}
+    assert response.status_code == 202, response.json()
+    assert response.json()["email"] == "new.expert@example.test"
+    assert "check your email" in response.json()["message"].lower()
 
     early = client.post("/api/auth/token/", {"email": "new.expert@example.test", "password": "a long enough passphrase"}, format="json")
     assert early.status_code == 400 and early.json()["code"] == "email_unverified"
@@ -61,10 +62,17 @@ def test_bad_signup_gets_field_errors_and_creates_nobody(overrides, field):
     assert not User.objects.exists()
 
 
-def test_signup_with_a_taken_email_is_refused():
-    UserFactory(email="taken@example.test")
-    response = _signup(APIClient(), email="Taken@Example.test")
-    assert response.status_code == 400 and response.json()["code"] == "email_taken"
+def test_signup_with_a_taken_email_answers_as_any_signup_and_mails_the_owner(django_capture_on_commit_callbacks):
+    owner = UserFactory(email="taken@example.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = _signup(APIClient(), email="Taken@Example.test")
+        fresh = _signup(APIClient(), email="Fresh@Example.test")
+    assert (taken.status_code, fresh.status_code) == (202, 202)
+    assert taken.json() == {**fresh.json(), "email": "taken@example.test"}
+    assert User.objects.filter(email__iexact="taken@example.test").count() == 1
+    to_owner = [message for message in mail.outbox if message.to == [owner.email]]
+    assert len(to_owner) == 1 and "/accounts/password/reset/" in to_owner[0].body
+    assert "Confirm" not in to_owner[0].subject
 
 
 def test_bad_verification_key_is_a_field_error():
@@ -104,11 +112,26 @@ def test_ops_token_needs_a_valid_totp_code():
     user, secret = make_ops(Role.OPS_REVIEWER)
     client = APIClient()
     missing = client.post("/api/auth/token/", {"email": user.email, "password": PASSWORD}, format="json")
-    assert missing.status_code == 400 and missing.json()["code"] == "mfa_required"
+    assert missing.status_code == 400 and missing.json()["code"] == "invalid_credentials"
     wrong = client.post("/api/auth/token/", {"email": user.email, "password": PASSWORD, "otp_code": "000000"}, format="json")
-    assert wrong.status_code == 400 and "otp_code" in wrong.json()["fields"]
+    assert wrong.status_code == 400 and wrong.json()["code"] == "invalid_credentials"
     good = client.post("/api/auth/token/", {"email": user.email, "password": PASSWORD, "otp_code": totp_code(secret)}, format="json")
     assert good.status_code == 200
+
+
+def test_the_ops_token_endpoint_never_tells_a_right_password_from_a_wrong_one():
+    user, _secret = make_ops(Role.OPS_FINANCE)
+    client = APIClient()
+    answers = [
+        client.post("/api/auth/token/", payload, format="json")
+        for payload in (
+            {"email": user.email, "password": PASSWORD},
+            {"email": user.email, "password": "not the password"},
+            {"email": user.email, "password": PASSWORD, "otp_code": "123456"},
+            {"email": "nobody@example.test", "password": PASSWORD, "otp_code": "123456"},
+        )
+    ]
+    assert len({(answer.status_code, answer.content) for answer in answers}) == 1
 
 
 def test_ops_without_totp_are_told_to_set_it_up():

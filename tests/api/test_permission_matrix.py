@@ -7,7 +7,7 @@ fails the suite instead of shipping unchecked.
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.models import Role
+from accounts.models import ApiToken, Role
 from marketplace.services import invitation_send
 from vetting.services import (
     assessment_attempt_start,
@@ -60,6 +60,9 @@ MATRIX = {
     ("api-verify-email", "post"): PUBLIC,
     ("api-token", "post"): PUBLIC,
     ("api-token", "delete"): SIGNED_IN | {"ops_without_mfa": DENIED},
+    ("api-tokens", "get"): SIGNED_IN,
+    # One of the owner's tokens: nobody else learns it exists.
+    ("api-token-revoke", "delete"): {**dict.fromkeys(ROLES, HIDDEN), "anonymous": DENIED, "owner": OK},
     ("api-me", "get"): SIGNED_IN,
     ("api-domains", "get"): SIGNED_IN,
     ("api-profile", "get"): EXPERT_SELF,
@@ -280,6 +283,7 @@ def world(client_for, stripe_server):
         "ops_without_mfa": no_mfa_client,
     }
     pks = {
+        "api-token-revoke": ApiToken.objects.filter(user=owner.user).latest("created_at").pk,
         "api-credential": credential.pk,
         "api-credential-document": credential.pk,
         "api-credential-answer": credential.pk,

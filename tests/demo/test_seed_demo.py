@@ -189,7 +189,7 @@ def test_demo_accounts_sign_in_with_the_printed_password_and_totp(client):
         "/api/auth/token/", {"email": reviewer.email, "password": DEMO_PASSWORD}, content_type="application/json"
     )
     assert refused.status_code == 400
-    assert refused.json()["code"] == "mfa_required"
+    assert refused.json()["code"] == "invalid_credentials"
 
     fresh_totp_period()
     code = run("demo_totp_code", reviewer.email)
