@@ -9,7 +9,13 @@ from django.utils import timezone
 from marketplace.models import ReviewStatus, TaskSubmission, TimeEntry
 from marketplace.services import invitation_send, staffing_request_accept, work_auto_approve_sweep
 
-from tests.helpers.factories import UserFactory, make_lab, make_open_project, make_running_engagement, make_vetted_expert
+from tests.helpers.factories import (
+    UserFactory,
+    make_lab,
+    make_open_project,
+    make_running_engagement,
+    make_vetted_expert,
+)
 
 pytestmark = pytest.mark.django_db
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
