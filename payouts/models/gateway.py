@@ -10,6 +10,7 @@ class StripeEventStatus(models.TextChoices):
     PROCESSED = "processed", "Processed"
     IGNORED = "ignored", "Ignored (type not handled)"
     FAILED = "failed", "Failed; will be retried"
+    UNKNOWN_OBJECT = "unknown", "Names an object Stripe does not have"
 
 
 class StripeEvent(models.Model):
