@@ -17,6 +17,9 @@ from vetting.models import (
 
 from .model_fields import bounds, choices, max_items, max_length
 
+# The most domains and sub-specialties a profile or a project names: each is looked up.
+DOMAINS_MAX = 50
+
 
 class DomainOutput(serializers.ModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
@@ -40,8 +43,10 @@ class ProfileInput(serializers.Serializer):
         max_length=max_items(Contributor, "languages"),
     )
     education_level = serializers.ChoiceField(choices=choices(Contributor, "education_level"))
-    specialties = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Domain.objects.all(), many=True, allow_empty=False
+    specialties = serializers.ListField(
+        child=serializers.SlugRelatedField(slug_field="slug", queryset=Domain.objects.all()),
+        allow_empty=False,
+        max_length=DOMAINS_MAX,
     )
     skills = serializers.ListField(
         child=serializers.CharField(max_length=max_length(Contributor, "skills")),

@@ -12,7 +12,7 @@ from marketplace.services.projects import (
     RATE_CHANGE_NOTICE_DAYS_MAX,
 )
 
-from .experts import DomainOutput
+from .experts import DOMAINS_MAX, DomainOutput
 from .model_fields import bounds, choices, digits, max_items, max_length
 
 
@@ -48,8 +48,10 @@ class MemberOutput(serializers.Serializer):
 class ProjectInput(serializers.Serializer):
     title = serializers.CharField(max_length=max_length(Project, "title"))
     brief = serializers.CharField(max_length=max_length(Project, "brief"))
-    domains = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Domain.objects.all(), many=True, allow_empty=False
+    domains = serializers.ListField(
+        child=serializers.SlugRelatedField(slug_field="slug", queryset=Domain.objects.all()),
+        allow_empty=False,
+        max_length=DOMAINS_MAX,
     )
     min_tier = serializers.ChoiceField(choices=choices(Project, "min_tier"))
     required_credential_kinds = serializers.ListField(
