@@ -6,8 +6,31 @@ from django.db import transaction
 
 from .models import Role, User
 
+# Mail clients show about this much of a subject; the rest belongs in the body.
+SUBJECT_MAX_LENGTH = 200
+
+
+def mail_subject(text: str) -> str:
+    """One line of at most SUBJECT_MAX_LENGTH characters.
+
+    Subjects carry what people typed (a project's title, a lab's name). A line break in a
+    header would let it add headers of its own, so Django refuses to send the message at
+    all; every run of whitespace, line breaks and other control characters included,
+    becomes one space instead.
+    """
+    printable = "".join(char if char.isprintable() else " " for char in text)
+    line = " ".join(printable.split())
+    return line if len(line) <= SUBJECT_MAX_LENGTH else f"{line[: SUBJECT_MAX_LENGTH - 1].rstrip()}…"
+
 
 def notify_after_commit(*, recipients: Iterable[User] | Iterable[str], subject: str, body: str) -> None:
+    """Mail each recipient once the caller's transaction commits.
+
+    Every notification goes through here, so every subject is made safe here. A message
+    that cannot be sent is recorded in the audit trail (``accounts.email.failed``) by the
+    task that sends it.
+    """
+    subject = mail_subject(subject)
     addresses = sorted({r.email if isinstance(r, User) else r for r in recipients})
     if not addresses:
         return

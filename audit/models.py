@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from config.fields import BoundedTextField
+
 
 class AppendOnlyError(Exception):
     pass
@@ -26,7 +28,7 @@ class AuditEvent(models.Model):
     target_repr = models.CharField(max_length=255, blank=True)
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
-    reason = models.TextField(blank=True)
+    reason = BoundedTextField(blank=True, max_length=2000)
     ip = models.GenericIPAddressField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)

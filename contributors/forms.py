@@ -13,6 +13,7 @@ from .selectors import domain_tree
 from .services import PROFILE_FIELDS
 
 MULTI_LINE_HELP = "One per line."
+_SKILLS = Contributor._meta.get_field("skills")
 
 
 def add_service_error(form: forms.Form, error: ApplicationError) -> None:
@@ -107,6 +108,7 @@ class ProfileForm(forms.Form):
     )
     subdivision = forms.CharField(
         required=False,
+        max_length=Contributor._meta.get_field("subdivision").max_length,
         label="State, province or region",
         help_text="If your country is not listed here yet, choose it above and press “Show regions”.",
         widget=forms.Select(),
@@ -129,6 +131,8 @@ class ProfileForm(forms.Form):
     )
     skills = forms.CharField(
         required=False,
+        # Every skill the profile may list at its longest, one per line.
+        max_length=_SKILLS.size * (_SKILLS.base_field.max_length + 2),
         label="Skills",
         help_text=f"{MULTI_LINE_HELP} For example: ECG reading.",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -189,9 +193,12 @@ class ProfileForm(forms.Form):
 
     def clean_skills(self) -> list[str]:
         skills = _lines(self.cleaned_data["skills"])
-        too_long = [skill for skill in skills if len(skill) > 60]
+        longest = _SKILLS.base_field.max_length
+        too_long = [skill for skill in skills if len(skill) > longest]
         if too_long:
-            raise forms.ValidationError(f"Keep each skill under 60 characters: {too_long[0][:60]}…")
+            raise forms.ValidationError(f"Keep each skill under {longest} characters: {too_long[0][:longest]}…")
+        if len(skills) > _SKILLS.size:
+            raise forms.ValidationError(f"List at most {_SKILLS.size} skills.")
         return skills
 
     def clean_specialties(self) -> list[Domain]:

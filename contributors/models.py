@@ -56,13 +56,16 @@ class Contributor(models.Model):
     country = models.CharField(max_length=2)
     subdivision = models.CharField(max_length=6, blank=True)
     timezone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
-    languages = ArrayField(models.CharField(max_length=3), default=list)
+    languages = ArrayField(models.CharField(max_length=3), size=20, default=list)
     education_level = models.CharField(max_length=20, choices=EducationLevel.choices)
     specialties = models.ManyToManyField(Domain, related_name="contributors", blank=True)
-    skills = ArrayField(models.CharField(max_length=60), default=list, blank=True)
+    skills = ArrayField(models.CharField(max_length=60), size=50, default=list, blank=True)
     weekly_availability_hours = models.PositiveSmallIntegerField(validators=[MaxValueValidator(80)])
     content_opt_outs = ArrayField(
-        models.CharField(max_length=30, choices=SensitiveContent.choices), default=list, blank=True
+        models.CharField(max_length=30, choices=SensitiveContent.choices),
+        size=len(SensitiveContent),
+        default=list,
+        blank=True,
     )
     # Most minutes a week of sensitive content this person accepts; 0 means none at all.
     weekly_exposure_cap_minutes = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(60 * 40)])

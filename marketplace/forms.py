@@ -98,7 +98,10 @@ class MemberForm(forms.Form):
 class ProjectForm(forms.Form):
     title = forms.CharField(max_length=200, label="Title")
     brief = forms.CharField(
-        label="Brief", help_text="What the experts will do; they read it before applying.", widget=forms.Textarea
+        label="Brief",
+        help_text="What the experts will do; they read it before applying.",
+        max_length=Project._meta.get_field("brief").max_length,
+        widget=forms.Textarea,
     )
     domains = forms.MultipleChoiceField(
         label="Domains",
@@ -349,7 +352,7 @@ class RateChangeForm(forms.Form):
         label="Days of notice",
         help_text="The new rate applies to engagements that start after this many days; engaged experts keep theirs.",
     )
-    previewed = forms.CharField(required=False, widget=forms.HiddenInput)
+    previewed = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)

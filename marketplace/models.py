@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Func
 
+from config.fields import BoundedTextField
 from contributors.models import Tier
 from contributors.reference import SensitiveContent
 from payouts.money import BUDGET_MINOR_MAX, RATE_MINOR_MAX
@@ -72,14 +73,14 @@ WEEKLY_CAP_HOURS_MAX = 80
 class Project(models.Model):
     lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="projects")
     title = models.CharField(max_length=200)
-    brief = models.TextField()
+    brief = BoundedTextField(max_length=20000)
     domains = models.ManyToManyField("contributors.Domain", related_name="projects")
     min_tier = models.CharField(max_length=20, choices=Tier.choices)
     required_credential_kinds = ArrayField(
-        models.CharField(max_length=20, choices=CredentialKind.choices), default=list, blank=True
+        models.CharField(max_length=20, choices=CredentialKind.choices), size=len(CredentialKind), default=list, blank=True
     )
-    allowed_countries = ArrayField(models.CharField(max_length=2))
-    languages = ArrayField(models.CharField(max_length=3), default=list, blank=True)
+    allowed_countries = ArrayField(models.CharField(max_length=2), size=300)
+    languages = ArrayField(models.CharField(max_length=3), size=20, default=list, blank=True)
     pay_model = models.CharField(max_length=10, choices=PayModel.choices)
     currency = models.CharField(max_length=3, default="USD")
     # The hourly rate, or the price of one task, in minor units of ``currency``.
@@ -109,7 +110,10 @@ class Project(models.Model):
     headcount = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(10000)])
     budget_cap_minor = models.BigIntegerField(validators=[MinValueValidator(1), MaxValueValidator(BUDGET_MINOR_MAX)])
     sensitive_categories = ArrayField(
-        models.CharField(max_length=30, choices=SensitiveContent.choices), default=list, blank=True
+        models.CharField(max_length=30, choices=SensitiveContent.choices),
+        size=len(SensitiveContent),
+        default=list,
+        blank=True,
     )
     exclusive = models.BooleanField(default=False)
     starts_on = models.DateField()
@@ -165,7 +169,7 @@ class ProjectRateChange(models.Model):
     old_task_estimate_minutes = models.PositiveIntegerField(null=True, blank=True)
     new_task_estimate_minutes = models.PositiveIntegerField(null=True, blank=True)
     effective_on = models.DateField()
-    reason = models.TextField()
+    reason = BoundedTextField(max_length=2000)
     # The effective hourly pay against each allowed jurisdiction's floor, as shown when saved.
     preview = models.JSONField(default=list)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -255,14 +259,14 @@ class StaffingRequest(models.Model):
     )
     kind = models.CharField(max_length=12, choices=RequestKind.choices)
     status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
-    message = models.TextField(blank=True)
+    message = BoundedTextField(blank=True, max_length=2000)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     sent_at = models.DateTimeField(auto_now_add=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     answered_at = models.DateTimeField(null=True, blank=True)
-    decline_reason = models.TextField(blank=True)
+    decline_reason = BoundedTextField(blank=True, max_length=2000)
 
     class Meta:
         ordering = ["-sent_at"]
@@ -420,13 +424,13 @@ class ReviewedWork(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    rejection_reason = models.TextField(blank=True)
-    appeal_reason = models.TextField(blank=True)
+    rejection_reason = BoundedTextField(blank=True, max_length=2000)
+    appeal_reason = BoundedTextField(blank=True, max_length=2000)
     appealed_at = models.DateTimeField(null=True, blank=True)
     appeal_decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    appeal_decision_reason = models.TextField(blank=True)
+    appeal_decision_reason = BoundedTextField(blank=True, max_length=2000)
     appeal_decided_at = models.DateTimeField(null=True, blank=True)
     auto_approved_at = models.DateTimeField(null=True, blank=True)
 
@@ -441,14 +445,14 @@ class TimeEntry(ReviewedWork):
     # Null for an entry given as a duration on a day rather than a start and an end.
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    note = BoundedTextField(blank=True, max_length=2000)
     task_reference = models.CharField(max_length=200, blank=True)
     version = models.PositiveSmallIntegerField(default=1)
     previous = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_version"
     )
     is_current = models.BooleanField(default=True)
-    change_reason = models.TextField(blank=True)
+    change_reason = BoundedTextField(blank=True, max_length=2000)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.db import models
 from django.template.defaultfilters import filesizeformat
 
+from audit.models import AuditEvent
 from contributors.forms import domain_choice_groups
 from contributors.models import ContributorStatus, Tier
 from contributors.reference import country_choices
 from contributors.selectors import domain_tree
 
-from .models import CaseStatus, CredentialKind, CredentialStatus
+from .models import (
+    CaseStatus,
+    Credential,
+    CredentialKind,
+    CredentialQuestion,
+    CredentialStatus,
+    DeactivationCase,
+    TierDecision,
+)
 
 DOCUMENT_ACCEPT = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
 
@@ -20,9 +30,17 @@ def _document_help() -> str:
     return f"A PDF, PNG or JPEG file of at most {filesizeformat(settings.CREDENTIAL_DOCUMENT_MAX_BYTES)}."
 
 
-def _text(label: str, *, required: bool = True, rows: int = 4, help_text: str = "") -> forms.CharField:
+def _text(
+    label: str, *, stored_in: tuple[type[models.Model], str], required: bool = True, rows: int = 4, help_text: str = ""
+) -> forms.CharField:
+    """A text box no longer than the column (model, field name) the text is stored in."""
+    model, name = stored_in
     return forms.CharField(
-        label=label, required=required, help_text=help_text, widget=forms.Textarea(attrs={"rows": rows})
+        label=label,
+        required=required,
+        help_text=help_text,
+        max_length=model._meta.get_field(name).max_length,
+        widget=forms.Textarea(attrs={"rows": rows}),
     )
 
 
@@ -66,7 +84,7 @@ class CredentialForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    answer = _text("Your answer")
+    answer = _text("Your answer", stored_in=(CredentialQuestion, "answer"))
     document = forms.FileField(
         required=False,
         label="New document (optional)",
@@ -99,12 +117,20 @@ class AttemptForm(forms.Form):
 
 
 class CaseResponseForm(forms.Form):
-    response = _text("Your response", rows=6, help_text="Explain your side; the reviewer reads it before deciding.")
+    response = _text(
+        "Your response",
+        stored_in=(DeactivationCase, "expert_response"),
+        rows=6,
+        help_text="Explain your side; the reviewer reads it before deciding.",
+    )
 
 
 class CaseAppealForm(forms.Form):
     statement = _text(
-        "Your appeal", rows=6, help_text="Say why the decision should change. A different reviewer decides."
+        "Your appeal",
+        rows=6,
+        stored_in=(DeactivationCase, "appeal_statement"),
+        help_text="Say why the decision should change. A different reviewer decides.",
     )
 
 
@@ -120,15 +146,27 @@ class QueueFilterForm(forms.Form):
 
 
 class QuestionForm(forms.Form):
-    question = _text("Question for the expert", help_text="The expert is emailed and answers on their page.")
+    question = _text(
+        "Question for the expert",
+        stored_in=(CredentialQuestion, "question"),
+        help_text="The expert is emailed and answers on their page.",
+    )
 
 
 class VerifyForm(forms.Form):
-    note = _text("Note (optional)", required=False, rows=2, help_text="Kept in the audit trail.")
+    note = _text(
+        "Note (optional)",
+        stored_in=(AuditEvent, "reason"),
+        required=False,
+        rows=2,
+        help_text="Kept in the audit trail.",
+    )
 
 
 class RejectForm(forms.Form):
-    reason = _text("Reason for rejecting", help_text="The expert reads this.")
+    reason = _text(
+        "Reason for rejecting", stored_in=(Credential, "rejection_reason"), help_text="The expert reads this."
+    )
 
 
 class ContributorFilterForm(forms.Form):
@@ -143,15 +181,24 @@ class TierDecisionForm(forms.Form):
         label="New tier",
         help_text="Moving someone into the Expert tier waits for a second reviewer's approval.",
     )
-    reason = _text("Reason", rows=3, help_text="Why this tier is right for this expert; the expert is told.")
+    reason = _text(
+        "Reason",
+        stored_in=(TierDecision, "reason"),
+        rows=3,
+        help_text="Why this tier is right for this expert; the expert is told.",
+    )
 
 
 class DeclineForm(forms.Form):
-    reason = _text("Reason for declining", rows=2)
+    reason = _text("Reason for declining", stored_in=(TierDecision, "decline_reason"), rows=2)
 
 
 class CaseOpenForm(forms.Form):
-    concern = _text("Concern", help_text="The expert is warned with this text. Nothing is decided by opening a case.")
+    concern = _text(
+        "Concern",
+        stored_in=(DeactivationCase, "concern"),
+        help_text="The expert is warned with this text. Nothing is decided by opening a case.",
+    )
 
 
 class _CaseActionForm(forms.Form):
@@ -166,7 +213,12 @@ class _CaseActionForm(forms.Form):
 
 class CaseNoticeForm(_CaseActionForm):
     id_prefix = "notice"
-    evidence = _text("Evidence", rows=6, help_text="The expert sees exactly this and can respond to it.")
+    evidence = _text(
+        "Evidence",
+        stored_in=(DeactivationCase, "evidence"),
+        rows=6,
+        help_text="The expert sees exactly this and can respond to it.",
+    )
     response_days = forms.IntegerField(
         required=False,
         min_value=3,
@@ -183,7 +235,7 @@ class CaseDecisionForm(_CaseActionForm):
         widget=forms.RadioSelect,
         choices=[("dismiss", "Dismiss: no action"), ("deactivate", "Deactivate the account")],
     )
-    reason = _text("Reason", help_text="The expert reads this.")
+    reason = _text("Reason", stored_in=(DeactivationCase, "decision_reason"), help_text="The expert reads this.")
 
     def __init__(self, *args, dismiss_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -204,7 +256,7 @@ class CaseAppealDecisionForm(_CaseActionForm):
         widget=forms.RadioSelect,
         choices=[("reinstate", "Uphold the appeal: reinstate the expert"), ("refuse", "Refuse: deactivation stands")],
     )
-    reason = _text("Reason", help_text="The expert reads this.")
+    reason = _text("Reason", stored_in=(DeactivationCase, "appeal_decision_reason"), help_text="The expert reads this.")
 
     @property
     def reinstate(self) -> bool:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
 
+from config.fields import BoundedTextField
 from contributors.models import Contributor, Domain, Tier
 
 
@@ -48,7 +49,7 @@ class Credential(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    rejection_reason = models.TextField(blank=True)
+    rejection_reason = BoundedTextField(blank=True, max_length=2000)
     expiry_warned_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -90,9 +91,9 @@ class CredentialQuestion(models.Model):
 
     credential = models.ForeignKey(Credential, on_delete=models.PROTECT, related_name="questions")
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    question = models.TextField()
+    question = BoundedTextField(max_length=2000)
     asked_at = models.DateTimeField(auto_now_add=True)
-    answer = models.TextField(blank=True)
+    answer = BoundedTextField(blank=True, max_length=5000)
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -112,7 +113,7 @@ class TierDecision(models.Model):
     contributor = models.ForeignKey(Contributor, on_delete=models.PROTECT, related_name="tier_decisions")
     from_tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
     to_tier = models.CharField(max_length=20, choices=Tier.choices)
-    reason = models.TextField()
+    reason = BoundedTextField(max_length=2000)
     status = models.CharField(max_length=20, choices=TierDecisionStatus.choices)
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     proposed_at = models.DateTimeField(auto_now_add=True)
@@ -120,7 +121,7 @@ class TierDecision(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decline_reason = models.TextField(blank=True)
+    decline_reason = BoundedTextField(blank=True, max_length=2000)
 
     class Meta:
         ordering = ["-proposed_at"]
@@ -146,7 +147,7 @@ class Assessment(models.Model):
 
     title = models.CharField(max_length=200)
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
-    description = models.TextField(blank=True)
+    description = BoundedTextField(blank=True, max_length=5000)
     # [{"prompt": str, "choices": [str, ...], "answer": int}, ...]
     questions = models.JSONField()
     pass_mark_percent = models.PositiveSmallIntegerField(default=70)
@@ -213,26 +214,26 @@ class DeactivationCase(models.Model):
 
     contributor = models.ForeignKey(Contributor, on_delete=models.PROTECT, related_name="deactivation_cases")
     status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.WARNED)
-    concern = models.TextField()
+    concern = BoundedTextField(max_length=5000)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     opened_at = models.DateTimeField(auto_now_add=True)
-    evidence = models.TextField(blank=True)
+    evidence = BoundedTextField(blank=True, max_length=10000)
     notice_given_at = models.DateTimeField(null=True, blank=True)
     response_due_at = models.DateTimeField(null=True, blank=True)
-    expert_response = models.TextField(blank=True)
+    expert_response = BoundedTextField(blank=True, max_length=10000)
     responded_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.TextField(blank=True)
+    decision_reason = BoundedTextField(blank=True, max_length=5000)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     appeal_due_at = models.DateTimeField(null=True, blank=True)
-    appeal_statement = models.TextField(blank=True)
+    appeal_statement = BoundedTextField(blank=True, max_length=10000)
     appealed_at = models.DateTimeField(null=True, blank=True)
     appeal_decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    appeal_decision_reason = models.TextField(blank=True)
+    appeal_decision_reason = BoundedTextField(blank=True, max_length=5000)
     appeal_decided_at = models.DateTimeField(null=True, blank=True)
     ops_reminded_at = models.DateTimeField(null=True, blank=True)
 

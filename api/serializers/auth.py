@@ -6,10 +6,13 @@ from accounts.models import SELF_SIGN_UP_ROLES, User
 
 from .model_fields import max_length
 
+# Longer than any password manager makes; a megabyte "password" would only cost hashing time.
+PASSWORD_MAX_LENGTH = 256
+
 
 class SignupInput(serializers.Serializer):
     email = serializers.EmailField(max_length=max_length(User, "email"))
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    password = serializers.CharField(write_only=True, max_length=PASSWORD_MAX_LENGTH, style={"input_type": "password"})
     full_name = serializers.CharField(max_length=max_length(User, "full_name"))
     role = serializers.ChoiceField(choices=[(role.value, role.label) for role in SELF_SIGN_UP_ROLES])
 
@@ -27,13 +30,15 @@ class SignupOutput(serializers.Serializer):
 
 
 class VerifyEmailInput(serializers.Serializer):
-    key = serializers.CharField()
+    key = serializers.CharField(max_length=200)
 
 
 class TokenInput(serializers.Serializer):
-    email = serializers.EmailField()
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
-    otp_code = serializers.CharField(required=False, allow_blank=True, help_text="Required for operations staff.")
+    email = serializers.EmailField(max_length=max_length(User, "email"))
+    password = serializers.CharField(write_only=True, max_length=PASSWORD_MAX_LENGTH, style={"input_type": "password"})
+    otp_code = serializers.CharField(
+        required=False, allow_blank=True, max_length=10, help_text="Required for operations staff."
+    )
 
 
 class TokenOutput(serializers.Serializer):

@@ -17,7 +17,10 @@ from vetting.models import (
     DeactivationCase,
 )
 
-from .model_fields import bounds, choices, max_length
+from .model_fields import bounds, choices, max_items, max_length
+
+# The most domains and sub-specialties a profile or a project names: each is looked up.
+DOMAINS_MAX = 50
 
 
 class DomainOutput(serializers.ModelSerializer):
@@ -37,18 +40,28 @@ class ProfileInput(serializers.Serializer):
     )
     timezone = serializers.ChoiceField(choices=choices(Contributor, "timezone"))
     languages = serializers.ListField(
-        child=serializers.CharField(max_length=max_length(Contributor, "languages")), allow_empty=False
+        child=serializers.CharField(max_length=max_length(Contributor, "languages")),
+        allow_empty=False,
+        max_length=max_items(Contributor, "languages"),
     )
     education_level = serializers.ChoiceField(choices=choices(Contributor, "education_level"))
-    specialties = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Domain.objects.all(), many=True, allow_empty=False
+    specialties = serializers.ListField(
+        child=serializers.SlugRelatedField(slug_field="slug", queryset=Domain.objects.all()),
+        allow_empty=False,
+        max_length=DOMAINS_MAX,
     )
     skills = serializers.ListField(
-        child=serializers.CharField(max_length=max_length(Contributor, "skills")), required=False, default=list
+        child=serializers.CharField(max_length=max_length(Contributor, "skills")),
+        required=False,
+        default=list,
+        max_length=max_items(Contributor, "skills"),
     )
     weekly_availability_hours = serializers.IntegerField(**bounds(Contributor, "weekly_availability_hours"))
     content_opt_outs = serializers.ListField(
-        child=serializers.ChoiceField(choices=choices(Contributor, "content_opt_outs")), required=False, default=list
+        child=serializers.ChoiceField(choices=choices(Contributor, "content_opt_outs")),
+        required=False,
+        default=list,
+        max_length=max_items(Contributor, "content_opt_outs"),
     )
     weekly_exposure_cap_minutes = serializers.IntegerField(
         **bounds(Contributor, "weekly_exposure_cap_minutes"), required=False, default=0
@@ -169,7 +182,7 @@ class CredentialOutput(serializers.ModelSerializer):
 
 
 class AnswerInput(serializers.Serializer):
-    answer = serializers.CharField()
+    answer = serializers.CharField(max_length=max_length(CredentialQuestion, "answer"))
     document = serializers.FileField(required=False)
 
 
@@ -209,15 +222,16 @@ class AttemptOutput(serializers.ModelSerializer):
 
 
 class AttemptSubmitInput(serializers.Serializer):
-    answers = serializers.ListField(child=serializers.IntegerField(allow_null=True))
+    # One answer per question; no assessment has more questions than this.
+    answers = serializers.ListField(child=serializers.IntegerField(allow_null=True), max_length=200)
 
 
 class CaseResponseInput(serializers.Serializer):
-    response = serializers.CharField()
+    response = serializers.CharField(max_length=max_length(DeactivationCase, "expert_response"))
 
 
 class CaseAppealInput(serializers.Serializer):
-    statement = serializers.CharField()
+    statement = serializers.CharField(max_length=max_length(DeactivationCase, "appeal_statement"))
 
 
 class CaseOutput(serializers.ModelSerializer):

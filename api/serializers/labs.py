@@ -2,16 +2,18 @@
 
 from rest_framework import serializers
 
+from accounts.models import User
+from audit.models import AuditEvent
 from contributors.models import Contributor, Domain
-from marketplace.models import Lab, LabMembership, Project
+from marketplace.models import Lab, LabMembership, Project, ProjectRateChange, StaffingRequest
 from marketplace.services.projects import (
     PROJECT_TRANSITIONS,
     RATE_CHANGE_NOTICE_DAYS_DEFAULT,
     RATE_CHANGE_NOTICE_DAYS_MAX,
 )
 
-from .experts import DomainOutput
-from .model_fields import bounds, choices, digits, max_length
+from .experts import DOMAINS_MAX, DomainOutput
+from .model_fields import bounds, choices, digits, max_items, max_length
 
 
 class LabInput(serializers.Serializer):
@@ -32,7 +34,7 @@ class LabOutput(serializers.Serializer):
 
 
 class MemberInput(serializers.Serializer):
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=max_length(User, "email"))
     role = serializers.ChoiceField(choices=choices(LabMembership, "role"))
 
 
@@ -45,22 +47,29 @@ class MemberOutput(serializers.Serializer):
 
 class ProjectInput(serializers.Serializer):
     title = serializers.CharField(max_length=max_length(Project, "title"))
-    brief = serializers.CharField()
-    domains = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Domain.objects.all(), many=True, allow_empty=False
+    brief = serializers.CharField(max_length=max_length(Project, "brief"))
+    domains = serializers.ListField(
+        child=serializers.SlugRelatedField(slug_field="slug", queryset=Domain.objects.all()),
+        allow_empty=False,
+        max_length=DOMAINS_MAX,
     )
     min_tier = serializers.ChoiceField(choices=choices(Project, "min_tier"))
     required_credential_kinds = serializers.ListField(
         child=serializers.ChoiceField(choices=choices(Project, "required_credential_kinds")),
         required=False,
         default=list,
+        max_length=max_items(Project, "required_credential_kinds"),
     )
     allowed_countries = serializers.ListField(
         child=serializers.CharField(min_length=2, max_length=max_length(Project, "allowed_countries")),
         allow_empty=False,
+        max_length=max_items(Project, "allowed_countries"),
     )
     languages = serializers.ListField(
-        child=serializers.CharField(max_length=max_length(Project, "languages")), required=False, default=list
+        child=serializers.CharField(max_length=max_length(Project, "languages")),
+        required=False,
+        default=list,
+        max_length=max_items(Project, "languages"),
     )
     pay_model = serializers.ChoiceField(choices=choices(Project, "pay_model"))
     currency = serializers.CharField(
@@ -83,7 +92,10 @@ class ProjectInput(serializers.Serializer):
     headcount = serializers.IntegerField(**bounds(Project, "headcount"))
     budget_cap_minor = serializers.IntegerField(**bounds(Project, "budget_cap_minor"))
     sensitive_categories = serializers.ListField(
-        child=serializers.ChoiceField(choices=choices(Project, "sensitive_categories")), required=False, default=list
+        child=serializers.ChoiceField(choices=choices(Project, "sensitive_categories")),
+        required=False,
+        default=list,
+        max_length=max_items(Project, "sensitive_categories"),
     )
     exclusive = serializers.BooleanField(default=False)
     starts_on = serializers.DateField()
@@ -120,7 +132,10 @@ class ProjectOutput(serializers.Serializer):
 
 class ProjectTransitionInput(serializers.Serializer):
     action = serializers.ChoiceField(choices=list(PROJECT_TRANSITIONS))
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    # Kept in the audit trail with the change.
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=max_length(AuditEvent, "reason")
+    )
 
 
 class RateInput(serializers.Serializer):
@@ -131,7 +146,7 @@ class RateInput(serializers.Serializer):
 
 
 class RateChangeInput(RateInput):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=max_length(ProjectRateChange, "reason"))
     notice_days = serializers.IntegerField(
         min_value=0, max_value=RATE_CHANGE_NOTICE_DAYS_MAX, default=RATE_CHANGE_NOTICE_DAYS_DEFAULT
     )
@@ -169,6 +184,7 @@ class RateChangeOutput(serializers.Serializer):
 
 class FundingInput(serializers.Serializer):
     payment_method = serializers.CharField(
+        max_length=255,
         help_text="A Stripe PaymentMethod id. In test mode, 'visa' (succeeds) or 'declined' (is declined) may be used."
     )
 
@@ -208,15 +224,21 @@ class CandidateOutput(serializers.Serializer):
 
 class InvitationInput(serializers.Serializer):
     contributor = serializers.PrimaryKeyRelatedField(queryset=Contributor.objects.all())
-    message = serializers.CharField(required=False, allow_blank=True, default="")
+    message = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=max_length(StaffingRequest, "message")
+    )
 
 
 class ApplicationInput(serializers.Serializer):
-    message = serializers.CharField(required=False, allow_blank=True, default="")
+    message = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=max_length(StaffingRequest, "message")
+    )
 
 
 class DeclineInput(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=max_length(StaffingRequest, "decline_reason")
+    )
 
 
 class StaffingRequestOutput(serializers.Serializer):

@@ -43,3 +43,8 @@ def digits(model: type[models.Model], name: str) -> dict[str, int]:
     """``max_digits``/``decimal_places`` of a decimal column."""
     field = _field(model, name)
     return {"max_digits": field.max_digits, "decimal_places": field.decimal_places}
+
+
+def max_items(model: type[models.Model], name: str) -> int:
+    """The most elements an array column holds (its ``size``)."""
+    return model._meta.get_field(name).size

@@ -4,27 +4,30 @@ from rest_framework import serializers
 
 from audit.models import AuditEvent
 from contributors.models import Contributor, Domain
-from vetting.models import Assessment, TierDecision
+from vetting.models import Assessment, Credential, CredentialQuestion, DeactivationCase, TierDecision
 
 from .model_fields import choices, max_length
 
 
 class QuestionInput(serializers.Serializer):
-    question = serializers.CharField()
+    question = serializers.CharField(max_length=max_length(CredentialQuestion, "question"))
 
 
 class ReasonInput(serializers.Serializer):
-    reason = serializers.CharField()
+    # A credential's rejection or a tier decision's decline, both stored at this length.
+    reason = serializers.CharField(max_length=max_length(Credential, "rejection_reason"))
 
 
 class NoteInput(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=max_length(AuditEvent, "reason")
+    )
 
 
 class TierDecisionInput(serializers.Serializer):
     contributor = serializers.PrimaryKeyRelatedField(queryset=Contributor.objects.all())
     tier = serializers.ChoiceField(choices=choices(TierDecision, "to_tier"))
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=max_length(TierDecision, "reason"))
 
 
 class TierDecisionOutput(serializers.ModelSerializer):
@@ -52,7 +55,9 @@ class TierDecisionOutput(serializers.ModelSerializer):
 class AssessmentInput(serializers.Serializer):
     title = serializers.CharField(max_length=max_length(Assessment, "title"))
     domain = serializers.SlugRelatedField(slug_field="slug", queryset=Domain.objects.all())
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=max_length(Assessment, "description")
+    )
     questions = serializers.JSONField(help_text='[{"prompt": "...", "choices": ["a", "b"], "answer": 0}]')
     pass_mark_percent = serializers.IntegerField(default=Assessment._meta.get_field("pass_mark_percent").default)
     time_limit_minutes = serializers.IntegerField()
@@ -60,22 +65,22 @@ class AssessmentInput(serializers.Serializer):
 
 class CaseOpenInput(serializers.Serializer):
     contributor = serializers.PrimaryKeyRelatedField(queryset=Contributor.objects.all())
-    concern = serializers.CharField()
+    concern = serializers.CharField(max_length=max_length(DeactivationCase, "concern"))
 
 
 class CaseNoticeInput(serializers.Serializer):
-    evidence = serializers.CharField()
+    evidence = serializers.CharField(max_length=max_length(DeactivationCase, "evidence"))
     response_days = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
 class CaseDecisionInput(serializers.Serializer):
     deactivate = serializers.BooleanField()
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=max_length(DeactivationCase, "decision_reason"))
 
 
 class CaseAppealDecisionInput(serializers.Serializer):
     reinstate = serializers.BooleanField()
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=max_length(DeactivationCase, "appeal_decision_reason"))
 
 
 class AuditEventOutput(serializers.ModelSerializer):

@@ -14,20 +14,20 @@ class TimeEntryInput(serializers.Serializer):
     ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     work_date = serializers.DateField(required=False, allow_null=True, default=None)
     minutes = serializers.IntegerField(required=False, allow_null=True, default=None)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=max_length(TimeEntry, "note"))
     task_reference = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=max_length(TimeEntry, "task_reference")
     )
 
 
 class TimeEntryReviseInput(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=max_length(TimeEntry, "change_reason"))
     activity = serializers.ChoiceField(choices=choices(TimeEntry, "activity"), required=False)
     started_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     work_date = serializers.DateField(required=False, allow_null=True, default=None)
     minutes = serializers.IntegerField(required=False, allow_null=True, default=None)
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=max_length(TimeEntry, "note"))
 
 
 class _ReviewedWorkOutput(serializers.Serializer):
@@ -117,7 +117,10 @@ class TaskOutput(_ReviewedWorkOutput):
 
 
 class WorkDecisionInput(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    # A rejection, an appeal or an appeal's decision, all stored at this length.
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=max_length(TimeEntry, "rejection_reason")
+    )
     approve = serializers.BooleanField(
         required=False, default=False, help_text="For decide-appeal: overturn the rejection."
     )

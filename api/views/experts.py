@@ -4,7 +4,7 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,6 +19,7 @@ from vetting.documents import credential_document_response
 from vetting.models import AssessmentAttempt, DeactivationCase
 
 from ..idempotency import idempotent
+from ..parsers import JSONParser
 from ..permissions import ExpertOrOps, IsExpert
 from ..serializers import experts as s
 

@@ -44,7 +44,7 @@ def stripe_event_process(*, event_id: int, handlers: Mapping[str, Callable[[dict
     """
     with transaction.atomic():
         stored = StripeEvent.objects.select_for_update().get(pk=event_id)
-        if stored.status in (StripeEventStatus.PROCESSED, StripeEventStatus.IGNORED):
+        if stored.status in (StripeEventStatus.PROCESSED, StripeEventStatus.IGNORED, StripeEventStatus.UNKNOWN_OBJECT):
             return stored
         handler = handlers.get(stored.type)
         stored.attempts += 1
@@ -54,6 +54,12 @@ def stripe_event_process(*, event_id: int, handlers: Mapping[str, Callable[[dict
             try:
                 with transaction.atomic():
                     handler(stored.payload)
+            except gateway.ProviderObjectMissing as exc:
+                # Signed by Stripe, yet naming nothing Stripe has: delivering it again would
+                # find nothing again. Kept with the reason for operations, answered 2xx.
+                stored.status = StripeEventStatus.UNKNOWN_OBJECT
+                stored.error = _object_missing(stored.payload, exc)
+                logger.error("Stripe event %s (%s) names an unknown object: %s", stored.stripe_id, stored.type, exc)
             except (ApplicationError, gateway.PaymentProviderUnavailable) as exc:
                 stored.status = StripeEventStatus.FAILED
                 stored.error = str(exc)[:2000]
@@ -64,3 +70,8 @@ def stripe_event_process(*, event_id: int, handlers: Mapping[str, Callable[[dict
         stored.processed_at = timezone.now()
         stored.save(update_fields=["status", "attempts", "error", "processed_at"])
     return stored
+
+
+def _object_missing(payload: dict, exc: Exception) -> str:
+    named = ((payload.get("data") or {}).get("object") or {}).get("id", "")
+    return f"Stripe has no {named or 'object named by the event'}: {exc}"[:2000]

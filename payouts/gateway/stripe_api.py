@@ -50,6 +50,21 @@ class PaymentProviderError(ApplicationError):
         self.http_status = http_status
 
 
+class ProviderObjectMissing(PaymentProviderError):
+    """Stripe has no object with this id (404 ``resource_missing``): asking again finds nothing again.
+
+    A correctly signed webhook can name one (an object of another account or mode, or
+    deleted since); the event is recorded as naming an unknown object and answered 2xx.
+    """
+
+    def __init__(self, message: str, *, stripe_code: str = "resource_missing", http_status: int | None = 404):
+        super().__init__(message, stripe_code=stripe_code, http_status=http_status, code="provider_object_missing")
+
+
+def _missing(exc: stripe.StripeError) -> bool:
+    return isinstance(exc, stripe.InvalidRequestError) and (exc.http_status == 404 or exc.code == "resource_missing")
+
+
 class TransferRefused(PaymentProviderError):
     """A transfer Stripe refused: nothing was moved, and the same key would only replay the refusal."""
 
@@ -120,6 +135,14 @@ def payment_intent_retrieve(intent_id: str) -> PaymentIntentResult:
         return _result(_client().v1.payment_intents.retrieve(intent_id))
     except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
         raise PaymentProviderUnavailable() from exc
+    except stripe.StripeError as exc:
+        if _missing(exc):
+            raise ProviderObjectMissing(f"Stripe has no payment intent {intent_id}.") from exc
+        raise PaymentProviderError(
+            f"Stripe refused to read payment intent {intent_id}: {exc.user_message or exc}",
+            stripe_code=str(exc.code or type(exc).__name__),
+            http_status=exc.http_status,
+        ) from exc
 
 
 # --- Stripe Connect: connected accounts, onboarding links, transfers ------------------
@@ -170,6 +193,8 @@ def _call(request):
     except stripe.StripeError as exc:
         if _is_transient(exc):
             raise _unavailable(exc) from exc
+        if _missing(exc):
+            raise ProviderObjectMissing(f"Stripe has no such object: {exc.user_message or exc}") from exc
         raise PaymentProviderError(
             f"Stripe refused the request: {exc.user_message or exc}",
             stripe_code=str(exc.code or type(exc).__name__),

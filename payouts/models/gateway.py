@@ -2,12 +2,15 @@
 
 from django.db import models
 
+from config.fields import BoundedTextField
+
 
 class StripeEventStatus(models.TextChoices):
     RECEIVED = "received", "Received"
     PROCESSED = "processed", "Processed"
     IGNORED = "ignored", "Ignored (type not handled)"
     FAILED = "failed", "Failed; will be retried"
+    UNKNOWN_OBJECT = "unknown", "Names an object Stripe does not have"
 
 
 class StripeEvent(models.Model):
@@ -19,7 +22,7 @@ class StripeEvent(models.Model):
     payload = models.JSONField()
     status = models.CharField(max_length=10, choices=StripeEventStatus.choices, default=StripeEventStatus.RECEIVED)
     attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
+    error = BoundedTextField(blank=True, max_length=2000)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from config.fields import BoundedTextField
+
 from .weeks import PayPeriod
 
 
@@ -25,7 +27,7 @@ class PayRun(models.Model):
     )
     progress = models.PositiveSmallIntegerField(default=0)
     step = models.CharField(max_length=100, blank=True)
-    error = models.TextField(blank=True)
+    error = BoundedTextField(blank=True, max_length=2000)
     totals = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     # When the run read the week's work, holding the week's lock: an item is behind a

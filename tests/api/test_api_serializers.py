@@ -1,5 +1,8 @@
 """The API's inputs accept what the database stores: the same choices, lengths and bounds."""
 
+import importlib
+import inspect
+
 import pytest
 from rest_framework import serializers
 
@@ -54,6 +57,8 @@ def _compared_fields():
 
 @pytest.mark.parametrize(("field", "model", "model_field"), list(_compared_fields()))
 def test_input_field_agrees_with_its_column(field, model, model_field):
+    if model_field.many_to_many:
+        return  # a list of objects looked up by the serializer, not a column
     if isinstance(field, serializers.ListField):
         field, model_field = field.child, model_field.base_field
     if isinstance(field, serializers.ChoiceField):
@@ -94,3 +99,39 @@ def test_project_actions_and_notice_come_from_the_service_rules():
         RATE_CHANGE_NOTICE_DAYS_MAX,
         RATE_CHANGE_NOTICE_DAYS_DEFAULT,
     )
+
+
+def _input_serializers():
+    for module_name in ("auth", "experts", "labs", "ops", "pay", "payouts", "work"):
+        module = importlib.import_module(f"api.serializers.{module_name}")
+        for name, serializer_class in inspect.getmembers(module, inspect.isclass):
+            if issubclass(serializer_class, serializers.Serializer) and name.endswith(("Input", "Query", "Upload")):
+                yield serializer_class
+
+
+def _unbounded(name: str, field) -> list[str]:
+    if field.read_only:
+        return []
+    if isinstance(field, serializers.ManyRelatedField):
+        return [f"{name}: a list of related objects with no max_length (each is looked up)"]
+    if isinstance(field, serializers.ManyRelatedField):
+        return [f"{name}: a list of related objects with no max_length (each is looked up)"]
+    if isinstance(field, serializers.ListField):
+        own = [] if field.max_length is not None else [f"{name}: a list with no max_length"]
+        return own + _unbounded(f"{name}[]", field.child)
+    if isinstance(field, serializers.CharField) and field.max_length is None:
+        return [f"{name}: text with no max_length"]
+    if isinstance(field, serializers.Serializer):
+        return [problem for child, sub in field.fields.items() for problem in _unbounded(f"{name}.{child}", sub)]
+    return []
+
+
+def test_every_text_and_list_the_api_accepts_has_a_length_limit():
+    """A 10 MB note would otherwise be stored and sent back in every list that shows it."""
+    unbounded = [
+        problem
+        for serializer_class in _input_serializers()
+        for name, field in serializer_class().fields.items()
+        for problem in _unbounded(f"{serializer_class.__name__}.{name}", field)
+    ]
+    assert unbounded == []

@@ -9,7 +9,13 @@ from django.utils import timezone
 from marketplace.models import ReviewStatus, TaskSubmission, TimeEntry
 from marketplace.services import invitation_send, staffing_request_accept, work_auto_approve_sweep
 
-from tests.helpers.factories import UserFactory, make_lab, make_open_project, make_vetted_expert
+from tests.helpers.factories import (
+    UserFactory,
+    make_lab,
+    make_open_project,
+    make_running_engagement,
+    make_vetted_expert,
+)
 
 pytestmark = pytest.mark.django_db
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
@@ -119,3 +125,19 @@ def test_another_lab_cannot_see_or_review_the_work(client_for, stripe_server):
     )
     assert logged_on_theirs.status_code == 400
     assert "engagement" in logged_on_theirs.json()["fields"]
+
+
+def test_a_note_longer_than_the_limit_is_refused_with_a_field_message_and_nothing_is_written(
+    client_for, stripe_server
+):
+    engagement, _ = make_running_engagement()
+    me = client_for(engagement.contributor.user)
+    limit = TimeEntry._meta.get_field("note").max_length
+    entry = {"engagement": engagement.pk, "activity": "task_work", "work_date": _iso(2, 9)[:10], "minutes": 30}
+
+    huge = me.post("/api/me/time-entries/", {**entry, "note": "x" * 10_000_000})
+
+    assert huge.status_code == 400
+    assert huge.json()["fields"]["note"] == [f"Ensure this field has no more than {limit} characters."]
+    assert not TimeEntry.objects.filter(contributor=engagement.contributor).exists()
+    assert me.post("/api/me/time-entries/", {**entry, "note": "x" * limit}).status_code == 201

@@ -1,15 +1,13 @@
-"""A credential's current document, shown inside the expert's and the reviewer's pages."""
+"""A credential's current document: downloaded from the expert's page, shown inside the reviewer's."""
 
 from __future__ import annotations
 
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from config.decorators import expert_required, ops_required
-from vetting.documents import credential_document_view
+from vetting.documents import credential_document_view, credential_document_viewer
 
-# The same response as /api/credentials/<pk>/document/, allowed inside a same-origin
-# frame: XFrameOptionsMiddleware answers DENY by default, which would leave the embedded
-# PDF viewer blank.
-_document_in_frame = xframe_options_sameorigin(credential_document_view)
-expert_credential_document = expert_required(_document_in_frame)
-ops_credential_document = ops_required(_document_in_frame)
+expert_credential_document = expert_required(credential_document_view)
+# Allowed inside a same-origin frame: XFrameOptionsMiddleware answers DENY by default,
+# which would leave the embedded viewer blank. Its CSP says the same (frame-ancestors 'self').
+ops_credential_document = ops_required(xframe_options_sameorigin(credential_document_viewer))
