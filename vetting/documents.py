@@ -1,4 +1,4 @@
-"""A credential's document, served privately: to its owner and to operations staff only.
+"""A credential's document, served privately: to its owner and to operations reviewers only.
 
 The API (``/api/credentials/<pk>/document/``) and the pages (shown in a frame beside the
 credential) answer with the same response.
@@ -16,7 +16,7 @@ def credential_document_response(*, user, pk: int) -> FileResponse:
     Shown inline under a neutral name, never sniffed as another type and never kept by a
     browser or a proxy.
     """
-    credential = selectors.credential_visible_to(user=user, pk=pk)
+    credential = selectors.credential_with_document_visible_to(user=user, pk=pk)
     document = credential.current_document if credential is not None else None
     if document is None:
         raise Http404

@@ -19,7 +19,7 @@ from vetting.documents import credential_document_response
 from vetting.models import AssessmentAttempt, DeactivationCase
 
 from ..idempotency import idempotent
-from ..permissions import ExpertOrOps, IsExpert
+from ..permissions import ExpertOrOps, ExpertOrOpsReviewer, IsExpert
 from ..serializers import experts as s
 
 
@@ -107,7 +107,7 @@ class CredentialDetailView(APIView):
 class CredentialDocumentView(APIView):
     """The current document of a credential, streamed through this permission check only."""
 
-    permission_classes = [ExpertOrOps]
+    permission_classes = [ExpertOrOpsReviewer]
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes}, tags=["experts", "operations"])
     def get(self, request, pk: int):

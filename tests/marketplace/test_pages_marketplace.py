@@ -292,6 +292,22 @@ def test_a_viewer_sees_the_project_but_cannot_change_it(stripe_server):
     assert not LabMembership.objects.filter(user=someone).exists()
 
 
+@pytest.mark.parametrize("role", ["viewer", "reviewer"])
+def test_only_owners_and_managers_see_what_was_paid_in_for_a_project(stripe_server, role):
+    lab, owner = make_lab()
+    project = make_open_project(lab, owner)
+    colleague = UserFactory(role=Role.LAB_MEMBER)
+    lab_member_add(actor=owner, lab=lab, email=colleague.email, role=role)
+    manager = UserFactory(role=Role.LAB_MEMBER)
+    lab_member_add(actor=owner, lab=lab, email=manager.email, role="manager")
+
+    hidden = text_of(log_in(colleague).get(f"/lab/projects/{project.pk}/"))
+    assert "The lab's owners and managers see its payments." in hidden
+    assert "Funding history" not in hidden
+    shown = text_of(log_in(manager).get(f"/lab/projects/{project.pk}/"))
+    assert "Funding history" in shown
+
+
 def test_an_expert_sees_and_answers_only_their_own_invitations(stripe_server):
     lab, owner = make_lab()
     project = make_open_project(lab, owner)

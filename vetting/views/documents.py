@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from config.decorators import expert_required, ops_required
+from config.decorators import expert_required, ops_reviewer_required
 from vetting.documents import credential_document_view
 
 # The same response as /api/credentials/<pk>/document/, allowed inside a same-origin
@@ -12,4 +12,5 @@ from vetting.documents import credential_document_view
 # PDF viewer blank.
 _document_in_frame = xframe_options_sameorigin(credential_document_view)
 expert_credential_document = expert_required(_document_in_frame)
-ops_credential_document = ops_required(_document_in_frame)
+# Documents are for the reviewers who judge them; finance read the credential's facts only.
+ops_credential_document = ops_reviewer_required(_document_in_frame)
