@@ -157,7 +157,7 @@ def render_project(
         "test_cards": test_cards_allowed(),
         "quote": selectors.funding_quote(project=project),
         "candidates": presenters.candidate_rows(project, requests_, invite),
-        "can_invite": can_edit and project.status in (ProjectStatus.FUNDED, ProjectStatus.OPEN),
+        "can_invite": can_edit and services.project_takes_people(project),
         "requests": presenters.request_rows(requests_, can_edit=can_edit, decline=decline),
         "engagements": engagements,
         "rate_changes": presenters.rate_change_rows(project, on),
