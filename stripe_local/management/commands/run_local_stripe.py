@@ -39,6 +39,7 @@ class Command(BaseCommand):
         )
         # `make run` loads the demo data before the site is up: its payments' webhooks wait
         # for the site instead of failing against a closed port (Stripe, too, keeps trying).
+        server.webhook_deliveries.set(hold=True)
         threading.Thread(target=hold_webhooks_until_up, args=(site_url, server.webhook_deliveries), daemon=True).start()
         self.stdout.write(f"Local Stripe test server on {server.url}; webhooks go to {site_url}/stripe/webhooks/")
 
