@@ -42,6 +42,15 @@ def is_ops_finance(user) -> bool:
     return _role(user) == Role.OPS_FINANCE
 
 
+def can_read_credential_documents(user) -> bool:
+    """Open the documents behind credentials (identity papers, licences): the reviewers who judge them.
+
+    Operations finance read a credential's facts and status, never its papers; an expert
+    opens their own documents (the selector narrows them to those).
+    """
+    return is_ops_reviewer(user) or is_expert(user)
+
+
 def require_ops_reviewer(actor, *, to: str) -> None:
     """Refuse anyone but an operations reviewer: ``to`` ends "Only operations reviewers …"."""
     if not is_ops_reviewer(actor):

@@ -3,7 +3,14 @@ from collections.abc import Callable
 from rest_framework.permissions import BasePermission
 
 from accounts.mfa import session_used_mfa
-from accounts.permissions import is_expert, is_lab_member, is_ops, is_ops_finance, is_ops_reviewer
+from accounts.permissions import (
+    can_read_credential_documents,
+    is_expert,
+    is_lab_member,
+    is_ops,
+    is_ops_finance,
+    is_ops_reviewer,
+)
 
 from .authentication import BearerTokenAuthentication
 
@@ -55,6 +62,17 @@ class ExpertOrOps(BasePermission):
         if is_ops(request.user):
             return IsOps().has_permission(request, view)
         return is_expert(request.user)
+
+
+class ExpertOrOpsReviewer(ExpertOrOps):
+    """Experts (narrowed to their own rows) and operations reviewers: credential documents."""
+
+    message = IsOpsReviewer.message
+
+    def has_permission(self, request, view):
+        if is_ops(request.user) and not can_read_credential_documents(request.user):
+            return False
+        return super().has_permission(request, view)
 
 
 class IsOpsFinance(IsOps):

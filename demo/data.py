@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_URL = "http://127.0.0.1:8000"
@@ -51,6 +52,15 @@ OPS_USERS = (
         "MRQW42LFNQWWW33XMFWHG23JFVTGS3RR",
         "Operations finance",
     ),
+    # Pay runs and payout batches are approved by someone other than who started them.
+    OpsUser(
+        "finance2@demo.example",
+        "Mei Tanaka",
+        "ops_finance",
+        "Asia/Tokyo",
+        "MZUW4YLOMNSTELLUMFXGC23BFVZGKY3P",
+        "Second finance (approves pay runs and payout batches)",
+    ),
 )
 
 # The first account the seed creates; if it exists, the whole seed committed (it runs in
@@ -73,6 +83,9 @@ class DemoLab:
     website: str
     # The first member is the owner who creates the lab.
     members: tuple[LabMember, ...]
+    # The platform's fee on top of the pay, as agreed with each lab: 0.20 is 20% of the
+    # pay (a lab funding 10,000 of pay pays 12,000; the platform keeps a sixth).
+    platform_fee_markup: Decimal = Decimal("0.20")
 
 
 LABS = (

@@ -36,6 +36,27 @@ _TIER_CASE = "CASE {col} " + " ".join(f"WHEN {sql_literal(tier)} THEN {rank}" fo
 _CURRENT_ENGAGEMENT = sql_list(CURRENT_ENGAGEMENT)
 _ACTIVE_EXPERT = sql_literal(ContributorStatus.ACTIVE)
 
+# Who may take part in a project: every requirement once, as SQL over a profile ``c`` and
+# its other engagements ``b``. The ranking's WHERE is these joined with AND, and
+# ``ineligibility_reasons`` evaluates each on its own to say which an expert misses.
+ELIGIBILITY = {
+    "active": f"c.status = {_ACTIVE_EXPERT}",
+    "tier": "c.tier = ANY(%(tiers)s)",
+    "country": "c.country = ANY(%(countries)s)",
+    "domain": "c.specialty_families && %(families)s::int[]",
+    "languages": "c.languages @> %(languages)s::varchar[]",
+    "credentials": "c.verified_credential_kinds @> %(required_kinds)s::varchar[]",
+    "opt_outs": "NOT (c.content_opt_outs && %(sensitive)s::varchar[])",
+    "exposure_cap": "(cardinality(%(sensitive)s::varchar[]) = 0 OR c.weekly_exposure_cap_minutes > 0)",
+    "availability": "c.weekly_availability_hours > 0",
+    "in_exclusive": "NOT COALESCE(b.in_exclusive, false)",
+    "exclusive_busy": "NOT (%(exclusive)s AND COALESCE(b.active, 0) > 0)",
+    "engaged": f"""NOT EXISTS (
+          SELECT 1 FROM marketplace_engagement e
+          WHERE e.project_id = %(project)s AND e.contributor_id = c.id AND e.status IN ({_CURRENT_ENGAGEMENT})
+      )""",
+}
+
 MATCH_SQL = f"""
 WITH busy AS (
     SELECT e.contributor_id, bool_or(pr.exclusive) AS in_exclusive, count(*) AS active
@@ -51,22 +72,8 @@ scored AS (
            {_TIER_CASE.format(col="c.tier")} AS tier_rank
     FROM contributors_contributor c
     LEFT JOIN busy b ON b.contributor_id = c.id
-    WHERE c.status = {_ACTIVE_EXPERT}
-      AND c.tier = ANY(%(tiers)s)
-      AND c.country = ANY(%(countries)s)
-      AND c.specialty_families && %(families)s::int[]
-      AND c.languages @> %(languages)s::varchar[]
-      AND c.verified_credential_kinds @> %(required_kinds)s::varchar[]
-      AND NOT (c.content_opt_outs && %(sensitive)s::varchar[])
-      AND (cardinality(%(sensitive)s::varchar[]) = 0 OR c.weekly_exposure_cap_minutes > 0)
-      AND c.weekly_availability_hours > 0
+    WHERE {{eligible}}
       AND (%(contributor)s::bigint IS NULL OR c.id = %(contributor)s::bigint)
-      AND NOT COALESCE(b.in_exclusive, false)
-      AND NOT (%(exclusive)s AND COALESCE(b.active, 0) > 0)
-      AND NOT EXISTS (
-          SELECT 1 FROM marketplace_engagement e
-          WHERE e.project_id = %(project)s AND e.contributor_id = c.id AND e.status IN ({_CURRENT_ENGAGEMENT})
-      )
 ),
 points AS (
     SELECT *,
@@ -125,7 +132,9 @@ def match_sql(params: dict) -> str:
     tests = [f"(c.specialty_ids @> ARRAY[%(domain_{i})s]::int[])::int" for i in range(len(params["domains"]))]
     for i, domain_id in enumerate(params["domains"]):
         params[f"domain_{i}"] = domain_id
-    return MATCH_SQL.replace("{exact_matches}", " + ".join(tests) or "0")
+    return MATCH_SQL.replace("{exact_matches}", " + ".join(tests) or "0").replace(
+        "{eligible}", "\n      AND ".join(ELIGIBILITY.values())
+    )
 
 
 def match_parameters(*, project_id: int, limit: int = 50, contributor_id: int | None = None) -> dict:
@@ -183,3 +192,50 @@ def ranked_candidates(*, project_id: int, limit: int = 50, contributor_id: int |
 
 def is_eligible(*, project_id: int, contributor_id: int) -> bool:
     return bool(ranked_candidates(project_id=project_id, limit=1, contributor_id=contributor_id))
+
+
+def _requirement_sentences(project, contributor, *, you: bool) -> dict[str, str]:
+    """What each requirement of ``ELIGIBILITY`` asks, said to the expert (``you``) or about them."""
+    from contributors.forms import country_label, language_labels
+    from vetting.models import CredentialKind
+
+    subject, has, your = ("you", "have", "your") if you else ("this expert", "has", "their")
+    domains = ", ".join(sorted(domain.name for domain in project.domains.all()))
+    tier = Tier(project.min_tier).label
+    return {
+        "active": f"{your.capitalize()} account is not active.",
+        "tier": f"The project needs the {tier} tier or above; {subject} {'are' if you else 'is'} "
+        f"{Tier(contributor.tier).label if contributor.tier else 'not yet in a tier'}.",
+        "country": f"The project takes experts working from {', '.join(map(country_label, project.allowed_countries))}; "
+        f"{your} profile says {country_label(contributor.country)}.",
+        "domain": f"The project needs a specialty in {domains}.",
+        "languages": f"The project needs {', '.join(language_labels(project.languages))}; "
+        f"{your} profile does not list {'them all' if len(project.languages) > 1 else 'it'}.",
+        "credentials": f"The project needs a verified, unexpired credential of each kind: "
+        f"{', '.join(CredentialKind(kind).label.lower() for kind in project.required_credential_kinds)}.",
+        "opt_outs": f"The project has content {subject} opted out of ({', '.join(project.sensitive_categories)}).",
+        "exposure_cap": f"The project has sensitive content and {your} weekly exposure cap is 0 minutes.",
+        "availability": f"{your.capitalize()} weekly availability is 0 hours.",
+        "in_exclusive": f"{subject.capitalize()} already {'work' if you else 'works'} on an exclusive project.",
+        "exclusive_busy": f"The project is exclusive and {subject} already {has} other work.",
+        "engaged": f"{subject.capitalize()} already {'work' if you else 'works'} on this project.",
+    }
+
+
+def ineligibility_reasons(*, project, contributor, you: bool) -> list[str]:
+    """Each requirement of ``project`` that ``contributor`` misses, in a sentence; empty when eligible."""
+    params = match_parameters(project_id=project.pk, contributor_id=contributor.pk)
+    checks = ",\n".join(f"({condition}) AS {name}" for name, condition in ELIGIBILITY.items())
+    busy = MATCH_SQL[MATCH_SQL.index("WITH busy AS") : MATCH_SQL.index("scored AS")].rstrip().rstrip(",")
+    sql = f"""
+    {busy}
+    SELECT {checks}
+    FROM contributors_contributor c LEFT JOIN busy b ON b.contributor_id = c.id
+    WHERE c.id = %(contributor)s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [col.name for col in cursor.description]
+        row = dict(zip(columns, cursor.fetchone(), strict=True))
+    sentences = _requirement_sentences(project, contributor, you=you)
+    return [sentences[name] for name, met in row.items() if not met]

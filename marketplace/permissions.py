@@ -38,6 +38,15 @@ def can_edit_projects(role: str | None) -> bool:
     return role in LAB_EDITORS
 
 
+def can_read_fundings(role: str | None) -> bool:
+    """See what the lab paid in for a project (amounts, fees, card failures): those who fund it."""
+    return role in LAB_EDITORS
+
+
+def require_funding_reader(actor, *, lab: Lab) -> None:
+    require_lab_role(actor, lab=lab, roles=LAB_EDITORS, to="see the project's funding")
+
+
 def can_review_work(role: str | None) -> bool:
     """Approve and reject time entries and tasks, and decide appeals."""
     return role in LAB_REVIEWERS

@@ -1,4 +1,4 @@
-"""A credential's document, served privately: to its owner and to operations staff only.
+"""A credential's document, served privately: to its owner and to operations reviewers only.
 
 A document is whatever the expert uploaded: a PDF may carry JavaScript (an ``/OpenAction``),
 a file may not be what its type says. So every response runs it in a sandbox
@@ -29,7 +29,7 @@ def credential_document_response(*, user, pk: int, inline: bool = False) -> File
     Sandboxed, as a download under a neutral name unless ``inline`` (the operations viewer),
     never sniffed as another type and never kept by a browser or a proxy.
     """
-    credential = selectors.credential_visible_to(user=user, pk=pk)
+    credential = selectors.credential_with_document_visible_to(user=user, pk=pk)
     document = credential.current_document if credential is not None else None
     if document is None:
         raise Http404

@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -142,6 +143,13 @@ class TierDecision(models.Model):
         return f"{self.contributor} → {self.get_to_tier_display()}"
 
 
+# The wait between two attempts at one assessment: a day at least (so answers cannot be
+# tried one by one against the score), a year at most.
+ASSESSMENT_RETAKE_AFTER_HOURS = 72
+ASSESSMENT_RETAKE_AFTER_HOURS_MIN = 24
+ASSESSMENT_RETAKE_AFTER_HOURS_MAX = 24 * 365
+
+
 class Assessment(models.Model):
     """A paid skills test. Attempts are logged work and are paid like any other work."""
 
@@ -152,8 +160,27 @@ class Assessment(models.Model):
     questions = models.JSONField()
     pass_mark_percent = models.PositiveSmallIntegerField(default=70)
     time_limit_minutes = models.PositiveSmallIntegerField()
+    # ``questions`` is a bank: each attempt draws this many of them at random, in random
+    # order, so no two attempts are the same test and a score says little about one answer.
+    questions_per_attempt = models.PositiveSmallIntegerField()
+    # After an attempt is submitted, the same expert may start another only this much later.
+    retake_after_hours = models.PositiveSmallIntegerField(default=ASSESSMENT_RETAKE_AFTER_HOURS)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(questions_per_attempt__gte=1), name="assessment_draws_at_least_one_question"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    retake_after_hours__gte=ASSESSMENT_RETAKE_AFTER_HOURS_MIN,
+                    retake_after_hours__lte=ASSESSMENT_RETAKE_AFTER_HOURS_MAX,
+                ),
+                name="assessment_retake_after_hours_in_bounds",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -173,6 +200,9 @@ class AssessmentAttempt(models.Model):
     # Paid minutes: the time from start to submission, rounded up to the minute and
     # capped at the time limit.
     minutes_worked = models.PositiveIntegerField(null=True, blank=True)
+    # The positions in the assessment's bank of the questions this attempt drew, in the
+    # order they are shown; ``answers`` follow the same order.
+    question_numbers = models.JSONField(default=list)
     answers = models.JSONField(default=list, blank=True)
     score_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     passed = models.BooleanField(null=True)
@@ -189,6 +219,19 @@ class AssessmentAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"Attempt #{self.pk} at {self.assessment}"
+
+    @property
+    def questions(self) -> list[dict]:
+        """The questions this attempt drew, answer key included: never send them as they are."""
+        bank = self.assessment.questions
+        return [bank[number] for number in self.question_numbers]
+
+    @property
+    def retake_from(self):
+        """When the expert may start another attempt at the assessment; None while this one is open."""
+        if self.submitted_at is None:
+            return None
+        return self.submitted_at + timedelta(hours=self.assessment.retake_after_hours)
 
 
 class CaseStatus(models.TextChoices):

@@ -1,13 +1,14 @@
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
-from accounts.permissions import is_expert, is_ops
+from accounts.permissions import can_read_credential_documents, is_expert, is_ops
 from contributors.models import Contributor
 
 from .models import (
     OPEN_CASE_STATUSES,
     Assessment,
     AssessmentAttempt,
+    AttemptStatus,
     Credential,
     CredentialQuestion,
     CredentialStatus,
@@ -49,6 +50,13 @@ def credential_visible_to(*, user: User, pk: int) -> Credential | None:
     return None
 
 
+def credential_with_document_visible_to(*, user: User, pk: int) -> Credential | None:
+    """A credential whose documents ``user`` may open: its owner or an operations reviewer; None for anyone else."""
+    if not can_read_credential_documents(user):
+        return None
+    return credential_visible_to(user=user, pk=pk)
+
+
 def tier_decisions_pending() -> QuerySet[TierDecision]:
     return TierDecision.objects.filter(status=TierDecisionStatus.PENDING_APPROVAL).select_related(
         "contributor", "proposed_by"
@@ -65,6 +73,20 @@ def assessments_open() -> QuerySet[Assessment]:
 
 def attempts_of(*, contributor: Contributor) -> QuerySet[AssessmentAttempt]:
     return contributor.assessment_attempts.select_related("assessment").order_by("-started_at")
+
+
+def assessment_retake_from(*, contributor: Contributor, assessment: Assessment):
+    """When ``contributor`` may next start ``assessment``: the wait after their latest submitted attempt.
+
+    None when they have never submitted one; a moment in the past once the wait is over.
+    """
+    latest = (
+        AssessmentAttempt.objects.filter(contributor=contributor, assessment=assessment, status=AttemptStatus.SUBMITTED)
+        .select_related("assessment")
+        .order_by("-submitted_at")
+        .first()
+    )
+    return latest.retake_from if latest is not None else None
 
 
 def cases_of(*, contributor: Contributor) -> QuerySet[DeactivationCase]:

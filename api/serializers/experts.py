@@ -191,21 +191,41 @@ class AssessmentQuestionOutput(serializers.Serializer):
     choices = serializers.ListField(child=serializers.CharField())
 
 
+def _without_key(questions: list[dict]) -> list[dict]:
+    # The answer key never leaves the server.
+    return [{"prompt": q["prompt"], "choices": q["choices"]} for q in questions]
+
+
 class AssessmentOutput(serializers.ModelSerializer):
+    """An assessment as experts see it: its rules, never its bank of questions (an attempt shows those it drew)."""
+
     domain = DomainOutput()
-    questions = serializers.SerializerMethodField()
+    bank_size = serializers.SerializerMethodField()
 
     class Meta:
         model = Assessment
-        fields = ["id", "title", "domain", "description", "questions", "pass_mark_percent", "time_limit_minutes"]
+        fields = [
+            "id",
+            "title",
+            "domain",
+            "description",
+            "questions_per_attempt",
+            "bank_size",
+            "pass_mark_percent",
+            "time_limit_minutes",
+            "retake_after_hours",
+        ]
 
-    def get_questions(self, assessment) -> list[dict]:
-        # The answer key never leaves the server.
-        return [{"prompt": q["prompt"], "choices": q["choices"]} for q in assessment.questions]
+    def get_bank_size(self, assessment) -> int:
+        return len(assessment.questions)
 
 
 class AttemptOutput(serializers.ModelSerializer):
     assessment = serializers.IntegerField(source="assessment_id")
+    questions = serializers.SerializerMethodField(help_text="The questions this attempt drew, in order.")
+    retake_from = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Once submitted: when another attempt may start."
+    )
 
     class Meta:
         model = AssessmentAttempt
@@ -213,12 +233,18 @@ class AttemptOutput(serializers.ModelSerializer):
             "id",
             "assessment",
             "status",
+            "questions",
             "started_at",
             "submitted_at",
             "minutes_worked",
             "score_percent",
             "passed",
+            "retake_from",
         ]
+
+    @extend_schema_field(AssessmentQuestionOutput(many=True))
+    def get_questions(self, attempt) -> list[dict]:
+        return _without_key(attempt.questions)
 
 
 class AttemptSubmitInput(serializers.Serializer):

@@ -4,7 +4,15 @@ from rest_framework import serializers
 
 from audit.models import AuditEvent
 from contributors.models import Contributor, Domain
-from vetting.models import Assessment, Credential, CredentialQuestion, DeactivationCase, TierDecision
+from vetting.models import (
+    ASSESSMENT_RETAKE_AFTER_HOURS_MAX,
+    ASSESSMENT_RETAKE_AFTER_HOURS_MIN,
+    Assessment,
+    Credential,
+    CredentialQuestion,
+    DeactivationCase,
+    TierDecision,
+)
 
 from .model_fields import choices, max_length
 
@@ -61,6 +69,15 @@ class AssessmentInput(serializers.Serializer):
     questions = serializers.JSONField(help_text='[{"prompt": "...", "choices": ["a", "b"], "answer": 0}]')
     pass_mark_percent = serializers.IntegerField(default=Assessment._meta.get_field("pass_mark_percent").default)
     time_limit_minutes = serializers.IntegerField()
+    questions_per_attempt = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="How many questions each attempt draws; all when null."
+    )
+    retake_after_hours = serializers.IntegerField(
+        required=False,
+        default=Assessment._meta.get_field("retake_after_hours").default,
+        min_value=ASSESSMENT_RETAKE_AFTER_HOURS_MIN,
+        max_value=ASSESSMENT_RETAKE_AFTER_HOURS_MAX,
+    )
 
 
 class CaseOpenInput(serializers.Serializer):

@@ -20,7 +20,7 @@ from vetting.models import AssessmentAttempt, DeactivationCase
 
 from ..idempotency import idempotent
 from ..parsers import JSONParser
-from ..permissions import ExpertOrOps, IsExpert
+from ..permissions import ExpertOrOps, ExpertOrOpsReviewer, IsExpert
 from ..serializers import experts as s
 
 
@@ -108,7 +108,7 @@ class CredentialDetailView(APIView):
 class CredentialDocumentView(APIView):
     """The current document of a credential, streamed through this permission check only."""
 
-    permission_classes = [ExpertOrOps]
+    permission_classes = [ExpertOrOpsReviewer]
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes}, tags=["experts", "operations"])
     def get(self, request, pk: int):

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from accounts.permissions import is_expert, is_lab_member
 from config.errors import ApplicationError
 from contributors.selectors import contributor_for_user
-from marketplace import selectors, services
+from marketplace import permissions, selectors, services
 from marketplace.matching import ranked_candidates
 from marketplace.models import StaffingRequest
 from marketplace.payable import effective_hourly_minor
@@ -173,12 +173,16 @@ class FundingView(APIView):
 
     @extend_schema(responses=s.FundingOutput(many=True), tags=["labs"])
     def get(self, request, pk: int):
-        return Response(s.FundingOutput(selectors.fundings_of(project=_project(request, pk)), many=True).data)
+        project = _project(request, pk)
+        permissions.require_funding_reader(request.user, lab=project.lab)
+        return Response(s.FundingOutput(selectors.fundings_of(project=project), many=True).data)
 
     @extend_schema(request=s.FundingInput, responses={201: s.FundingOutput}, tags=["labs"])
     @idempotent
     def post(self, request, pk: int):
         project = _project(request, pk)
+        # Refused before the card is read, whatever was sent.
+        permissions.require_funding_reader(request.user, lab=project.lab)
         data = s.FundingInput(data=request.data)
         data.is_valid(raise_exception=True)
         method = data.validated_data["payment_method"]

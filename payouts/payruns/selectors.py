@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from payouts.models import PayRun, PayRunStatus, PayStatement
+from payouts.models import PayLineKind, PayRun, PayRunStatus, PayStatement
 
 # --- pay runs and statements, as pages show them -------------------------------------
 
@@ -127,3 +127,63 @@ def pay_line_items(*, line) -> QuerySet:
     if kind != PayLineKind.TASK:
         items = items.filter(is_current=True).filter(pay_kind_q(kind))
     return items.filter(approved_as_of_q(run.work_read_at)).order_by("work_date", "pk")
+
+
+@dataclass(frozen=True)
+class UnpaidWork:
+    """A piece of the week's work that no line of the statement pays, and where it stands now."""
+
+    work_date: object
+    minutes: int
+    what: str
+    project: str
+    status: str
+    rejection_reason: str
+    # Approved, but only after the run read the week: a later statement pays it as a correction.
+    approved_late: bool
+
+
+# Lines that pay the week's own work (the rest add to it or correct other weeks).
+WORK_LINE_KINDS = (PayLineKind.HOURLY, PayLineKind.TRAINING, PayLineKind.TASK)
+
+
+def statement_unpaid_work(*, statement: PayStatement) -> list[UnpaidWork]:
+    """The week's work counted in the statement's hours that none of its lines pays.
+
+    The hours worked count every minute logged (the minimum wage is owed on all of them);
+    the lines pay what was approved when the run read the week (``marketplace.payable``).
+    The difference is this work: rejected, still waiting for review, or approved later.
+    """
+    from marketplace.models import APPROVED_STATUSES, TaskSubmission, TimeEntry
+    from marketplace.payable import approved_as_of_q
+
+    run = statement.run
+    week = (run.period.starts_on, run.period.ends_on)
+    mine = Q(contributor_id=statement.contributor_id, engagement__currency=statement.currency, work_date__range=week)
+    paid = approved_as_of_q(run.work_read_at)
+    entries = TimeEntry.objects.filter(mine, is_current=True).exclude(paid).select_related("project")
+    tasks = TaskSubmission.objects.filter(mine).exclude(paid).select_related("project")
+    rows = [
+        UnpaidWork(
+            work_date=entry.work_date,
+            minutes=entry.minutes,
+            what=entry.get_activity_display(),
+            project=entry.project.title,
+            status=entry.status,
+            rejection_reason=entry.rejection_reason,
+            approved_late=entry.status in APPROVED_STATUSES,
+        )
+        for entry in entries
+    ] + [
+        UnpaidWork(
+            work_date=task.work_date,
+            minutes=task.minutes,
+            what=f"Task {task.task_reference}",
+            project=task.project.title,
+            status=task.status,
+            rejection_reason=task.rejection_reason,
+            approved_late=task.status in APPROVED_STATUSES,
+        )
+        for task in tasks
+    ]
+    return sorted(rows, key=lambda row: (row.work_date, row.what))

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from marketplace.models import ReviewStatus
 from payouts import money
 from payouts.floors import floor_due_exact, statement_floor_stretches
 from payouts.models import PayLine, PayLineKind, PayStatement
+from payouts.payruns.selectors import WORK_LINE_KINDS, statement_unpaid_work
 
 from .labels import day_span, decimal_text, duration, place_label, week_label
 
@@ -160,6 +162,56 @@ def floor_rows(statement: PayStatement) -> list[FloorRow | None]:
     return rows
 
 
+@dataclass(frozen=True)
+class UnpaidRow:
+    day: date
+    minutes: str
+    what: str
+    project: str
+    standing: str
+
+
+def _standing(item) -> str:
+    """Where a piece of unpaid work stands, in a sentence."""
+    if item.approved_late:
+        return "Approved after this week's pay run read the work: paid as a correction in a later statement."
+    if item.status == ReviewStatus.REJECTED:
+        return (
+            f"Rejected, with the reason “{item.rejection_reason}”: not paid as work, but counted for the minimum wage."
+        )
+    if item.status == ReviewStatus.APPEALED:
+        return (
+            f"Rejected, with the reason “{item.rejection_reason}”, and appealed: paid as a correction in a later statement if "
+            "the appeal is upheld; counted for the minimum wage either way."
+        )
+    return (
+        "Waiting for the lab's review: paid as a correction in a later statement once approved; "
+        "counted for the minimum wage meanwhile."
+    )
+
+
+def hours_reconciled(statement: PayStatement) -> dict:
+    """The week's hours worked split into what the lines pay and the work they do not, item by item."""
+    lines_minutes = sum(line.minutes for line in statement.lines.all() if line.kind in WORK_LINE_KINDS)
+    unpaid = statement_unpaid_work(statement=statement)
+    rejected = sum(item.minutes for item in unpaid if item.status == ReviewStatus.REJECTED and not item.approved_late)
+    return {
+        "lines_hours": duration(lines_minutes),
+        "unpaid_hours": duration(sum(item.minutes for item in unpaid)),
+        "rejected_hours": duration(rejected) if rejected else "",
+        "unpaid_rows": [
+            UnpaidRow(
+                day=item.work_date,
+                minutes=duration(item.minutes),
+                what=item.what,
+                project=item.project,
+                standing=_standing(item),
+            )
+            for item in unpaid
+        ],
+    }
+
+
 def statement_context(statement: PayStatement, *, for_ops: bool) -> dict:
     """What ``payouts/includes/statement_body.html`` reads; amounts in ``currency``."""
     currency = statement.currency
@@ -187,4 +239,5 @@ def statement_context(statement: PayStatement, *, for_ops: bool) -> dict:
         "lines": [line_row(line) for line in lines],
         "topup_days": days,
         "topup_days_sum": days_sum,
+        **hours_reconciled(statement),
     }

@@ -25,6 +25,8 @@ ROLES = [
     "other_expert",
     "lab_member",
     "other_lab_member",
+    "lab_viewer",
+    "lab_reviewer",
     "ops_reviewer",
     "ops_finance",
     "ops_without_mfa",
@@ -36,18 +38,31 @@ PUBLIC = dict.fromkeys(ROLES, OK)
 SIGNED_IN = {**dict.fromkeys(ROLES, OK), "anonymous": DENIED}
 EXPERT_SELF = {**dict.fromkeys(ROLES, DENIED), "owner": OK, "other_expert": OK}
 EXPERT_OBJECT_READ = {**EXPERT_SELF, "other_expert": HIDDEN, "ops_reviewer": OK, "ops_finance": OK}
+# Credential documents (identity papers, licences) are for their owner and the reviewers.
+CREDENTIAL_DOCUMENT = {**EXPERT_OBJECT_READ, "ops_finance": DENIED}
 EXPERT_OBJECT_ACTION = {**EXPERT_SELF, "other_expert": HIDDEN}
 OPS_READ = {**dict.fromkeys(ROLES, DENIED), "ops_reviewer": OK, "ops_finance": OK}
 OPS_REVIEWER = {**dict.fromkeys(ROLES, DENIED), "ops_reviewer": OK}
 OPS_FINANCE = {**dict.fromkeys(ROLES, DENIED), "ops_finance": OK}
-LAB_SELF = {**dict.fromkeys(ROLES, DENIED), "lab_member": OK, "other_lab_member": OK}
-LAB_OBJECT = {**dict.fromkeys(ROLES, DENIED), "lab_member": OK, "other_lab_member": HIDDEN}
+LAB_SELF = {
+    **dict.fromkeys(ROLES, DENIED),
+    "lab_member": OK,
+    "other_lab_member": OK,
+    "lab_viewer": OK,
+    "lab_reviewer": OK,
+}
+# "lab_member" owns the lab; "lab_viewer" and "lab_reviewer" hold those roles in it.
+LAB_OBJECT = {**LAB_SELF, "other_lab_member": HIDDEN}
+# What only the lab's owners and managers may read or do: money paid in, editing, staffing.
+LAB_EDITORS = {**LAB_OBJECT, "lab_viewer": DENIED, "lab_reviewer": DENIED}
 # The world's request is an invitation: only the invited expert answers it.
 WORK_ACTION = {
     **dict.fromkeys(ROLES, HIDDEN),
     "anonymous": DENIED,
     "owner": DENIED,
     "lab_member": OK,
+    "lab_reviewer": OK,
+    "lab_viewer": DENIED,
 }
 INVITATION_ANSWER = {**dict.fromkeys(ROLES, DENIED), "owner": OK, "other_expert": HIDDEN, "other_lab_member": HIDDEN}
 
@@ -70,7 +85,7 @@ MATRIX = {
     ("api-credentials", "get"): EXPERT_SELF,
     ("api-credentials", "post"): EXPERT_SELF,
     ("api-credential", "get"): EXPERT_OBJECT_READ,
-    ("api-credential-document", "get"): EXPERT_OBJECT_READ,
+    ("api-credential-document", "get"): CREDENTIAL_DOCUMENT,
     ("api-credential-answer", "post"): EXPERT_OBJECT_ACTION,
     ("api-assessments", "get"): EXPERT_SELF,
     ("api-attempt-start", "post"): EXPERT_SELF,
@@ -108,8 +123,8 @@ MATRIX = {
     ("api-project-transition", "post"): LAB_OBJECT,
     ("api-project-rate-preview", "post"): LAB_OBJECT,
     ("api-project-rate-change", "post"): LAB_OBJECT,
-    ("api-project-fundings", "get"): LAB_OBJECT,
-    ("api-project-fundings", "post"): LAB_OBJECT,
+    ("api-project-fundings", "get"): LAB_EDITORS,
+    ("api-project-fundings", "post"): LAB_EDITORS,
     ("api-project-budget", "get"): LAB_OBJECT,
     ("api-project-candidates", "get"): LAB_OBJECT,
     ("api-project-invitations", "get"): LAB_OBJECT,
@@ -242,6 +257,16 @@ def _payout_objects(expert):
     return batch, batch.payouts.get(), hold
 
 
+def _lab_colleague(lab, lab_owner, role):
+    from marketplace.services import lab_member_add
+
+    from tests.helpers.factories import UserFactory
+
+    colleague = UserFactory(role=Role.LAB_MEMBER)
+    lab_member_add(actor=lab_owner, lab=lab, email=colleague.email, role=role)
+    return colleague
+
+
 @pytest.fixture
 def world(client_for, stripe_server):
     owner = make_vetted_expert()
@@ -278,6 +303,8 @@ def world(client_for, stripe_server):
         "other_expert": client_for(other.user),
         "lab_member": client_for(lab_owner),
         "other_lab_member": client_for(other_lab_owner),
+        "lab_viewer": client_for(_lab_colleague(lab, lab_owner, "viewer")),
+        "lab_reviewer": client_for(_lab_colleague(lab, lab_owner, "reviewer")),
         "ops_reviewer": client_for(reviewer, reviewer_secret),
         "ops_finance": client_for(finance, finance_secret),
         "ops_without_mfa": no_mfa_client,

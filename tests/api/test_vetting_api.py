@@ -1,13 +1,15 @@
 """The credential review state machine, tiers with four eyes, assessments and cases, over HTTP."""
 
-from datetime import date, timedelta
+import json
+from datetime import date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from contributors.models import ContributorStatus
-from vetting.models import Credential, CredentialStatus, TierDecision
+from vetting.models import Assessment, AssessmentAttempt, Credential, CredentialStatus, TierDecision
 from vetting.services import credentials_expiry_sweep
 
 from tests.helpers.factories import PDF_BYTES, PNG_BYTES, make_credential, make_expert, pdf_upload
@@ -307,22 +309,100 @@ def test_assessment_attempt_records_minutes_and_score_without_leaking_answers(re
     contributor = make_expert()
     expert = client_for(contributor.user)
     listed = expert.get("/api/assessments/").json()
-    assert "answer" not in listed[0]["questions"][0]
+    assert "questions" not in listed[0]  # the bank is not shown; an attempt shows what it drew
 
     attempt = expert.post(f"/api/assessments/{created.json()['id']}/attempts/")
     assert attempt.status_code == 201
+    drawn = attempt.json()["questions"]
+    assert all(set(question) == {"prompt", "choices"} for question in drawn)
+    # Answers follow the order this attempt shows its questions in.
+    key = {q["prompt"]: q["answer"] for q in QUESTIONS}
+    first = key[drawn[0]["prompt"]]
     again = expert.post(f"/api/assessments/{created.json()['id']}/attempts/")
     assert again.status_code == 409
 
     wrong_count = expert.post(f"/api/me/attempts/{attempt.json()['id']}/submit/", {"answers": [0]})
     assert wrong_count.status_code == 400 and "answers" in wrong_count.json()["fields"]
 
-    result = expert.post(f"/api/me/attempts/{attempt.json()['id']}/submit/", {"answers": [0, 2]})
+    result = expert.post(f"/api/me/attempts/{attempt.json()['id']}/submit/", {"answers": [first, 2]})
     assert result.status_code == 200, result.json()
     body = result.json()
     assert body["score_percent"] == "50.00" and body["passed"] is False
     assert body["minutes_worked"] == 1  # rounded up: every started minute of a paid test is paid
     assert expert.post(f"/api/me/attempts/{attempt.json()['id']}/submit/", {"answers": [0, 1]}).status_code == 400
+
+
+BANK = [
+    {"prompt": f"Question {number}?", "choices": ["a", "b", "c", "d"], "answer": number % 4} for number in range(12)
+]
+
+
+def _bank_assessment(reviewer_client, **extra):
+    created = reviewer_client.post(
+        "/api/ops/assessments/",
+        {
+            "title": "Triage",
+            "domain": "cardiology",
+            "questions": BANK,
+            "time_limit_minutes": 30,
+            "pass_mark_percent": 100,
+            **extra,
+        },
+    )
+    assert created.status_code == 201, created.json()
+    return created.json()
+
+
+def test_each_attempt_draws_its_own_questions_from_the_bank(reviewer_client, client_for):
+    assessment = _bank_assessment(reviewer_client, questions_per_attempt=4)
+    assert (assessment["questions_per_attempt"], assessment["bank_size"]) == (4, 12)
+    draws = set()
+    for _ in range(6):
+        attempt = client_for(make_expert().user).post(f"/api/assessments/{assessment['id']}/attempts/").json()
+        prompts = [question["prompt"] for question in attempt["questions"]]
+        assert len(prompts) == len(set(prompts)) == 4
+        assert set(prompts) <= {question["prompt"] for question in BANK}
+        draws.add(tuple(prompts))
+    assert len(draws) > 1
+
+
+def test_retakes_wait_and_the_expert_is_told_until_when(reviewer_client, client_for):
+    """Trying answers one by one against the score (13 quick retakes recovered a key) is refused."""
+    assessment = _bank_assessment(reviewer_client, questions_per_attempt=4, retake_after_hours=48)
+    expert = client_for(make_expert().user)
+    attempt = expert.post(f"/api/assessments/{assessment['id']}/attempts/").json()
+    result = expert.post(f"/api/me/attempts/{attempt['id']}/submit/", {"answers": [0, 0, 0, 0]}).json()
+    assert set(result) >= {"score_percent", "passed", "retake_from"}
+    assert "answers" not in result and "correct" not in json.dumps(result)
+    submitted_at = datetime.fromisoformat(result["submitted_at"])
+    assert datetime.fromisoformat(result["retake_from"]) == submitted_at + timedelta(hours=48)
+
+    again = expert.post(f"/api/assessments/{assessment['id']}/attempts/")
+    assert again.status_code == 400
+    assert again.json()["code"] == "retake_too_soon"
+    assert "You can take this assessment again from" in again.json()["message"]
+    assert AssessmentAttempt.objects.filter(assessment_id=assessment["id"]).count() == 1
+
+    with time_machine.travel(submitted_at + timedelta(hours=48, minutes=1), tick=False):
+        assert expert.post(f"/api/assessments/{assessment['id']}/attempts/").status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"questions_per_attempt": 13}, "questions_per_attempt"),
+        ({"questions_per_attempt": 0}, "questions_per_attempt"),
+        ({"retake_after_hours": 1}, "retake_after_hours"),
+        ({"retake_after_hours": 100_000}, "retake_after_hours"),
+    ],
+)
+def test_a_draw_larger_than_the_bank_or_a_wait_out_of_bounds_is_refused(reviewer_client, extra, field):
+    response = reviewer_client.post(
+        "/api/ops/assessments/",
+        {"title": "Triage", "domain": "cardiology", "questions": BANK, "time_limit_minutes": 30, **extra},
+    )
+    assert response.status_code == 400 and field in response.json()["fields"]
+    assert not Assessment.objects.exists()
 
 
 def test_assessment_with_a_bad_answer_key_is_refused(reviewer_client):

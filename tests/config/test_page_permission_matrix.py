@@ -129,7 +129,7 @@ MATRIX = {
     ("ops-dashboard", "get"): OPS_READ,
     ("ops-credentials", "get"): OPS_READ,
     ("ops-credential", "get"): OPS_READ,
-    ("ops-credential-document", "get"): OPS_READ,
+    ("ops-credential-document", "get"): OPS_REVIEWER,
     ("ops-credential-start", "post"): OPS_REVIEWER,
     ("ops-credential-ask", "post"): OPS_REVIEWER,
     ("ops-credential-verify", "post"): OPS_REVIEWER,

@@ -361,15 +361,27 @@ def test_expert_takes_an_assessment(expert_client):
     assert again.status_code == 400
     assert "already have an attempt" in again.content.decode()
 
-    response = browser.post(f"/expert/attempts/{attempt.pk}/", {"q0": "1", "q1": "0"})
+    # The attempt shows its questions in an order of its own; two right, one left blank.
+    right = [question["answer"] for question in attempt.questions]
+    response = browser.post(f"/expert/attempts/{attempt.pk}/", {"q0": str(right[0]), "q1": str(right[1])})
     assert response.status_code == 302
     attempt.refresh_from_db()
-    assert attempt.answers == [1, 0, None]
+    assert attempt.answers == [right[0], right[1], None]
     result = browser.get(f"/expert/attempts/{attempt.pk}/").content.decode()
     assert "66.67%" in result
     assert "Passed" in result
     assert "1 minute (paid)" in result
     assert 'type="radio"' not in result
+    assert "Which answers were wrong is not shown" in result
+
+    # Another attempt waits for the assessment's retake time, and the expert is told until when.
+    listing = browser.get("/expert/assessments/").content.decode()
+    assert "You can take this assessment again from" in listing
+    assert f'action="/expert/assessments/{assessment.pk}/start/"' not in listing
+    refused = browser.post(f"/expert/assessments/{assessment.pk}/start/")
+    assert refused.status_code == 400
+    assert "You can take this assessment again from" in refused.content.decode()
+    assert AssessmentAttempt.objects.filter(contributor=contributor).count() == 1
 
 
 def test_attempt_answers_out_of_range_are_refused(expert_client):

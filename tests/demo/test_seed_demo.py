@@ -160,7 +160,8 @@ def test_seed_demo_loads_every_state_a_reviewer_deals_with():
     ]
 
     ops_users = User.objects.filter(role__in=[Role.OPS_REVIEWER, Role.OPS_FINANCE])
-    assert ops_users.count() == 3
+    assert ops_users.count() == 4
+    assert ops_users.filter(role=Role.OPS_FINANCE).count() == 2  # one starts a pay run, the other approves it
     assert all(user.has_mfa for user in ops_users)
     assert not EmailAddress.objects.filter(verified=False).exists()
     assert AuditEvent.objects.filter(action="accounts.user.created", actor=None).count() == User.objects.count()
@@ -206,6 +207,41 @@ def test_demo_accounts_sign_in_with_the_printed_password_and_totp(client):
         "/api/auth/token/", {"email": DEMO_EXPERT_EMAIL, "password": DEMO_PASSWORD}, content_type="application/json"
     )
     assert expert.status_code == 200, expert.json()
+
+
+def test_the_readme_lists_every_demo_login_and_two_finance_accounts_for_four_eyes():
+    from pathlib import Path
+
+    from demo.management.commands.seed_demo import all_demo_emails
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert [email for email in all_demo_emails() if f"`{email}`" not in readme] == []
+    assert [ops.totp_secret for ops in OPS_USERS if ops.totp_secret not in readme] == []
+    assert sum(ops.role == Role.OPS_FINANCE for ops in OPS_USERS) >= 2
+
+
+def test_a_demo_pay_run_is_started_by_one_finance_account_and_approved_by_the_other():
+    from payouts.payruns.services import pay_run_approve, pay_run_compute, pay_run_start
+    from payouts.weeks import week_of
+
+    seed()
+    first, second = User.objects.filter(role=Role.OPS_FINANCE, email__endswith="@demo.example").order_by("email")
+    run = pay_run_start(actor=first, period_start=week_of(timezone.now().date())[0] - timedelta(days=7))
+    run = pay_run_approve(actor=second, run=pay_run_compute(run_id=run.pk))
+    assert run.approved_by == second
+
+
+def test_the_demo_labs_pay_a_realistic_platform_fee_and_the_page_says_how_much(client):
+    from decimal import Decimal
+
+    from marketplace.models import Project
+
+    seed()
+    assert set(Lab.objects.values_list("platform_fee_markup", flat=True)) == {Decimal("0.2000")}
+    draft = Project.objects.get(status="draft")
+    client.force_login(draft.lab.memberships.get(role=LabRole.OWNER).user)
+    page = client.get(f"/lab/projects/{draft.pk}/").content.decode()
+    assert "plus the platform fee of 20% of the budget" in page
 
 
 def test_seed_demo_refuses_without_debug(settings):

@@ -292,6 +292,22 @@ def test_a_viewer_sees_the_project_but_cannot_change_it(stripe_server):
     assert not LabMembership.objects.filter(user=someone).exists()
 
 
+@pytest.mark.parametrize("role", ["viewer", "reviewer"])
+def test_only_owners_and_managers_see_what_was_paid_in_for_a_project(stripe_server, role):
+    lab, owner = make_lab()
+    project = make_open_project(lab, owner)
+    colleague = UserFactory(role=Role.LAB_MEMBER)
+    lab_member_add(actor=owner, lab=lab, email=colleague.email, role=role)
+    manager = UserFactory(role=Role.LAB_MEMBER)
+    lab_member_add(actor=owner, lab=lab, email=manager.email, role="manager")
+
+    hidden = text_of(log_in(colleague).get(f"/lab/projects/{project.pk}/"))
+    assert "The lab's owners and managers see its payments." in hidden
+    assert "Funding history" not in hidden
+    shown = text_of(log_in(manager).get(f"/lab/projects/{project.pk}/"))
+    assert "Funding history" in shown
+
+
 def test_an_expert_sees_and_answers_only_their_own_invitations(stripe_server):
     lab, owner = make_lab()
     project = make_open_project(lab, owner)
@@ -551,8 +567,55 @@ def test_an_ineligible_expert_is_told_why_their_application_is_refused(stripe_se
     crowd = make_vetted_expert(tier="crowd")
     response = log_in(crowd.user).post(f"/expert/projects/{project.pk}/apply/", {"message": "Please"})
     assert response.status_code == 400
-    assert "does not meet the project's requirements" in text_of(response)
+    page = text_of(response)
+    assert "You do not meet the project's requirements." in page
+    assert "The project needs the Domain tier or above; you are Crowd." in page
+    assert "This expert" not in page
     assert not StaffingRequest.objects.exists()
+
+
+def test_an_application_names_each_requirement_missed(stripe_server):
+    lab, owner = make_lab()
+    project = make_open_project(lab, owner, allowed_countries=["US"], languages=["en", "de"])
+    expert = make_vetted_expert(country="KE", subdivision="", languages=["en"])
+    response = log_in(expert.user).post(f"/expert/projects/{project.pk}/apply/", {"message": "Please"})
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "The project takes experts working from United States; your profile says Kenya." in page
+    assert "The project needs German, English; your profile does not list them all." in page
+    # Only what is missed: the expert's tier and credentials are enough.
+    assert "tier" not in page.split("You do not meet")[1].split("Message to the lab")[0]
+
+
+def test_a_project_takes_people_only_while_open_and_both_sides_are_told_so(stripe_server):
+    from marketplace.services import funding_settle_from_provider, project_funding_start, project_transition
+
+    lab, owner = make_lab()
+    project = make_project(lab, owner)
+    funding = project_funding_start(actor=owner, project=project, payment_method="pm_card_visa")
+    funding_settle_from_provider(payment_intent_id=funding.stripe_payment_intent_id)
+    expert = make_vetted_expert()
+    lab_browser = log_in(owner)
+
+    # Funded but not open: no invite button, and the service says why.
+    page = text_of(lab_browser.get(f"/lab/projects/{project.pk}/"))
+    assert "Open the project to invite them: a project takes people only while it is open." in page
+    refused = lab_browser.post(f"/lab/projects/{project.pk}/invite/", {"contributor": expert.pk})
+    assert refused.status_code == 400
+    assert "is funded: a project takes people only while it is open. Open it to invite experts." in text_of(refused)
+    assert not StaffingRequest.objects.exists()
+
+    # Invited while open, then paused: the expert is told the same rule when accepting.
+    project_transition(actor=owner, project=project, action="open")
+    invitation = invitation_send(actor=owner, project=project, contributor=expert)
+    project_transition(actor=owner, project=project, action="pause")
+    accepted = log_in(expert.user).post(f"/expert/invitations/{invitation.pk}/accept/")
+    assert accepted.status_code == 400
+    assert (
+        "is paused: a project takes people only while it is open. You can join once the lab opens it again."
+        in text_of(accepted)
+    )
+    assert not Engagement.objects.exists()
 
 
 def test_a_declined_test_card_leaves_the_project_a_draft_with_the_reason(stripe_server):
@@ -622,7 +685,8 @@ def test_inviting_an_expert_who_does_not_qualify_is_refused_on_the_page(stripe_s
     browser = log_in(owner)
     response = browser.post(f"/lab/projects/{project.pk}/invite/", {"contributor": crowd.pk, "message": "hi"})
     assert response.status_code == 400
-    assert "does not meet the project's requirements" in text_of(response)
+    assert "This expert does not meet the project's requirements." in text_of(response)
+    assert "The project needs the Domain tier or above; this expert is Crowd." in text_of(response)
     missing = browser.post(f"/lab/projects/{project.pk}/invite/", {"contributor": 987654321})
     assert missing.status_code == 400
     assert "There is no such expert." in text_of(missing)

@@ -496,6 +496,36 @@ def test_held_and_judge_routed_tasks_are_in_the_queue_first_and_rejected_tasks_c
     assert "Only a rejection can be appealed, once." in text_of(twice)
 
 
+def test_routed_tasks_lead_the_queue_names_end_one_sentence_and_appeals_say_how_they_close(stripe_server):
+    lab, owner = make_lab(name="Grading Lab")
+    project = _running(
+        lab, owner, title="ECG grading", pay_model="per_task", rate_minor=3000, task_estimate_minutes=20, headcount=3
+    )
+    engagement = _engage(owner, project, make_vetted_expert(display_name="Dr. Amara O."))
+    user = engagement.contributor.user
+    appealed = task_submit(actor=user, engagement=engagement, task_reference="T-1", minutes=18)
+    normal = task_submit(actor=user, engagement=engagement, task_reference="T-2", minutes=18)
+    routed = task_submit(actor=user, engagement=engagement, task_reference="T-3", minutes=18)
+    TaskSubmission.objects.filter(pk=routed.pk).update(needs_expert_review=True)
+    TaskSubmission.objects.filter(pk__in=[normal.pk, appealed.pk]).update(needs_expert_review=False)
+    browser = log_in(owner)
+    base = f"/lab/projects/{project.pk}/review/tasks"
+    assert browser.post(f"{base}/{appealed.pk}/reject/", {"reason": "Wrong label"}).status_code == 302
+    assert log_in(user).post(f"/expert/work/tasks/{appealed.pk}/appeal/", {"reason": "It is right"}).status_code == 302
+
+    queue = text_of(browser.get(f"/lab/projects/{project.pk}/review/"))
+    assert queue.index("Routed to a person by the judge (1)") < queue.index("Appeals to decide (1)")
+    assert queue.index("Task T-3") < queue.index("Task T-1") < queue.index("Task T-2")
+    appeal_card = queue[queue.index("Appeals to decide") : queue.index("Time entries waiting")]
+    assert "rejected, then appealed" in appeal_card
+    assert "unless a reviewer decides it first" in appeal_card
+    assert "unless reviewed first" not in appeal_card
+
+    approved = browser.post(f"{base}/{routed.pk}/approve/", follow=True)
+    assert "Approved: Dr. Amara O.'s task T-3." in text_of(approved)
+    assert ".." not in text_of(approved)
+
+
 def test_a_viewer_sees_the_queue_but_cannot_review(hourly):
     engagement, owner = hourly
     entry = time_entry_log(

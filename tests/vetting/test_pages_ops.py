@@ -109,6 +109,19 @@ def test_finance_staff_can_read_but_not_decide(ops_login, ops_finance):
     assert Credential.objects.get(pk=credential.pk).status == CredentialStatus.SUBMITTED
 
 
+def test_finance_staff_read_a_credential_but_never_its_document(ops_login, ops_finance):
+    user, secret = ops_finance
+    browser = ops_login(user, secret)
+    credential = make_credential(make_expert())
+    page = browser.get(f"/ops/credentials/{credential.pk}/").content.decode()
+    assert credential.title in page
+    assert "Documents are shown to operations reviewers only." in page
+    assert "<iframe" not in page
+    assert f"/credentials/{credential.pk}/document/" not in page
+    assert browser.get(f"/ops/credentials/{credential.pk}/document/").status_code == 403
+    assert browser.get(f"/api/credentials/{credential.pk}/document/").status_code == 403
+
+
 def test_ops_user_gets_403_on_expert_pages(reviewer_browser):
     assert reviewer_browser.get("/expert/").status_code == 403
 

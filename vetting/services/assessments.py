@@ -1,6 +1,13 @@
-"""Paid skills assessments: created by operations, taken by experts, their minutes recorded as work."""
+"""Paid skills assessments: created by operations, taken by experts, their minutes recorded as work.
+
+The answer key never leaves the server, and an expert cannot work it out from their
+scores: each attempt draws its own questions from the assessment's bank, the result is a
+score and pass or fail only (never which answers were wrong), and another attempt waits
+``retake_after_hours`` after the last one was submitted.
+"""
 
 import math
+import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
@@ -12,10 +19,14 @@ from audit.services import audit_record
 from config.errors import ApplicationError, Conflict
 from contributors.models import Contributor, ContributorStatus, Domain
 from vetting.models import (
+    ASSESSMENT_RETAKE_AFTER_HOURS,
+    ASSESSMENT_RETAKE_AFTER_HOURS_MAX,
+    ASSESSMENT_RETAKE_AFTER_HOURS_MIN,
     Assessment,
     AssessmentAttempt,
     AttemptStatus,
 )
+from vetting.selectors import assessment_retake_from
 from vetting.services.common import _require_owner
 
 
@@ -46,11 +57,22 @@ def assessment_create(
     questions: list,
     pass_mark_percent: int,
     time_limit_minutes: int,
+    questions_per_attempt: int | None = None,
+    retake_after_hours: int = ASSESSMENT_RETAKE_AFTER_HOURS,
 ) -> Assessment:
+    """``questions`` is the bank; each attempt draws ``questions_per_attempt`` of them (all when not given)."""
     require_ops_reviewer(actor, to="can do that")
     errors = {}
     if problems := _questions_errors(questions):
         errors["questions"] = problems
+    elif questions_per_attempt is None:
+        questions_per_attempt = len(questions)
+    elif not 1 <= questions_per_attempt <= len(questions):
+        errors["questions_per_attempt"] = [f"Draw from 1 to {len(questions)} questions (the size of the bank)."]
+    if not ASSESSMENT_RETAKE_AFTER_HOURS_MIN <= retake_after_hours <= ASSESSMENT_RETAKE_AFTER_HOURS_MAX:
+        errors["retake_after_hours"] = [
+            f"Use a wait from {ASSESSMENT_RETAKE_AFTER_HOURS_MIN} to {ASSESSMENT_RETAKE_AFTER_HOURS_MAX} hours."
+        ]
     if not 1 <= pass_mark_percent <= 100:
         errors["pass_mark_percent"] = ["Use a pass mark from 1 to 100."]
     if not 1 <= time_limit_minutes <= 480:
@@ -65,6 +87,8 @@ def assessment_create(
             questions=questions,
             pass_mark_percent=pass_mark_percent,
             time_limit_minutes=time_limit_minutes,
+            questions_per_attempt=questions_per_attempt,
+            retake_after_hours=retake_after_hours,
         )
         audit_record(
             actor=actor,
@@ -74,6 +98,8 @@ def assessment_create(
                 "title": title,
                 "domain": domain.slug,
                 "questions": len(questions),
+                "questions_per_attempt": questions_per_attempt,
+                "retake_after_hours": retake_after_hours,
                 "time_limit_minutes": time_limit_minutes,
             },
         )
@@ -87,10 +113,22 @@ def assessment_attempt_start(*, actor: User, contributor: Contributor, assessmen
     if contributor.status in (ContributorStatus.SUSPENDED, ContributorStatus.DEACTIVATED):
         raise ApplicationError("Your account cannot take assessments right now.", code="contributor_inactive")
     with transaction.atomic():
+        # The expert's row is the lock: two starts at once see each other's attempt.
+        Contributor.objects.select_for_update().filter(pk=contributor.pk).first()
+        now = timezone.now()
+        retake_from = assessment_retake_from(contributor=contributor, assessment=assessment)
+        if retake_from is not None and retake_from > now:
+            local = timezone.localtime(retake_from)
+            raise ApplicationError(
+                f"You can take this assessment again from {local:%d %b %Y, %H:%M %Z}.",
+                code="retake_too_soon",
+                fields={"assessment": [f"Try again from {local:%d %b %Y, %H:%M %Z}."]},
+            )
+        drawn = secrets.SystemRandom().sample(range(len(assessment.questions)), assessment.questions_per_attempt)
         try:
             with transaction.atomic():
                 attempt = AssessmentAttempt.objects.create(
-                    contributor=contributor, assessment=assessment, started_at=timezone.now()
+                    contributor=contributor, assessment=assessment, started_at=now, question_numbers=drawn
                 )
         except IntegrityError:
             raise Conflict(
@@ -100,7 +138,7 @@ def assessment_attempt_start(*, actor: User, contributor: Contributor, assessmen
             actor=actor,
             action="vetting.assessment.attempt_started",
             target=attempt,
-            after={"assessment": assessment.pk},
+            after={"assessment": assessment.pk, "question_numbers": drawn},
         )
     return attempt
 
@@ -114,7 +152,7 @@ def assessment_attempt_submit(*, actor: User, attempt: AssessmentAttempt, answer
         _require_owner(actor, attempt.contributor)
         if attempt.status != AttemptStatus.IN_PROGRESS:
             raise ApplicationError("This attempt was already submitted.", code="illegal_transition")
-        questions = attempt.assessment.questions
+        questions = attempt.questions
         if (
             not isinstance(answers, list)
             or len(answers) != len(questions)

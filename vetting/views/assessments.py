@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from config.decorators import expert_required
@@ -24,7 +25,20 @@ from .common import profile_first
 def _render_assessments(request, contributor: Contributor | None, error: str = "", status: int = 200):
     attempts = list(selectors.attempts_of(contributor=contributor)) if contributor else []
     in_progress = {a.assessment_id: a for a in attempts if a.status == AttemptStatus.IN_PROGRESS}
-    assessments = [(assessment, in_progress.get(assessment.pk)) for assessment in selectors.assessments_open()]
+    # Attempts are newest first, so the first submitted one of each assessment sets its wait.
+    retake_from = {}
+    for attempt in attempts:
+        if attempt.status == AttemptStatus.SUBMITTED:
+            retake_from.setdefault(attempt.assessment_id, attempt.retake_from)
+    now = timezone.now()
+    assessments = [
+        (
+            assessment,
+            in_progress.get(assessment.pk),
+            wait if (wait := retake_from.get(assessment.pk)) and wait > now else None,
+        )
+        for assessment in selectors.assessments_open()
+    ]
     context = {"contributor": contributor, "assessments": assessments, "attempts": attempts, "error": error}
     return render(request, "vetting/expert/assessment_list.html", context, status=status)
 
@@ -55,7 +69,7 @@ def attempt_detail(request, pk: int):
     attempt = selectors.attempt_of_expert(user=request.user, pk=pk)
     if attempt is None:
         raise Http404
-    questions = attempt.assessment.questions
+    questions = attempt.questions
     status = 200
     form = None
     if attempt.status == AttemptStatus.IN_PROGRESS or request.method == "POST":

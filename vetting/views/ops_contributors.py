@@ -174,6 +174,6 @@ def ops_tier_decline(request, pk: int):
         except ApplicationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, f"Declined the proposal for {decision.contributor.display_name}.")
+            messages.success(request, f"The proposal for {decision.contributor.display_name} is declined.")
             return redirect("ops-tiers")
     return _render_pending_tiers(request, status=400, failed_pk=pk, decline_form=form)

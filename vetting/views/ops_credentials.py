@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import is_ops_reviewer
+from accounts.permissions import can_read_credential_documents, is_ops_reviewer
 from audit.selectors import audit_event_list
 from config.decorators import ops_required, ops_reviewer_required
 from config.errors import ApplicationError
@@ -54,6 +54,7 @@ def _render_review(request, credential: Credential, status: int = 200, **forms_g
         "contributor": credential.contributor,
         "country": country_label(credential.country),
         "document": document,
+        "can_read_documents": can_read_credential_documents(request.user),
         "document_is_image": bool(document and document.content_type.startswith("image/")),
         "documents": sorted(credential.documents.all(), key=lambda d: d.uploaded_at, reverse=True),
         "history": audit_event_list(target_type="vetting.credential", target_id=str(credential.pk))[:50],

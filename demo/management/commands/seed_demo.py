@@ -278,6 +278,7 @@ class Seeder:
                 timezone_name=owner_spec.timezone,
             )
             lab = lab_create(actor=owner, name=demo_lab.name, country=demo_lab.country, website=demo_lab.website)
+            self.set_fee(lab, demo_lab.platform_fee_markup)
             self.labs.append((lab, owner))
             self.counts["labs"] += 1
             self.counts["lab memberships"] += 1
@@ -287,6 +288,22 @@ class Seeder:
                 )
                 lab_member_add(actor=owner, lab=lab, email=user.email, role=member.role)
                 self.counts["lab memberships"] += 1
+
+    def set_fee(self, lab: Lab, markup) -> None:
+        # The fee is agreed between the platform and a lab outside the product (there is no
+        # page for it); the demo records it as operations would.
+        with transaction.atomic():
+            before = lab.platform_fee_markup
+            lab.platform_fee_markup = markup
+            lab.save(update_fields=["platform_fee_markup"])
+            audit_record(
+                actor=None,
+                action="marketplace.lab.fee_set",
+                target=lab,
+                before={"platform_fee_markup": str(before)},
+                after={"platform_fee_markup": str(markup)},
+                reason="demo data (seed_demo)",
+            )
 
     # --- experts --------------------------------------------------------------------
 
@@ -400,7 +417,9 @@ class Seeder:
                 if answers is None:
                     self.counts["assessment attempts in progress"] += 1
                     continue
-                vetting.assessment_attempt_submit(actor=contributor.user, attempt=attempt, answers=list(answers))
+                # The spec answers the bank in its order; the attempt asks in an order of its own.
+                in_order_asked = [answers[number] for number in attempt.question_numbers]
+                vetting.assessment_attempt_submit(actor=contributor.user, attempt=attempt, answers=in_order_asked)
                 self.counts["assessment attempts submitted"] += 1
 
     def open_cases(self) -> None:
@@ -488,5 +507,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label:<{width}}  {detail}")
         self.stdout.write(
             "Operations staff also need a code from an authenticator app: add their TOTP secret to the app, or "
-            "print the current code with\n  python manage.py demo_totp_code reviewer@demo.example"
+            "print the current code with\n  python manage.py demo_totp_code reviewer@demo.example\n"
+            'Every demo login (each lab member and expert too) is listed in README.md under "Demo logins".'
         )

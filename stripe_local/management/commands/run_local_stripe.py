@@ -1,3 +1,6 @@
+import socket
+import threading
+import time
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -34,10 +37,35 @@ class Command(BaseCommand):
             secret=settings.STRIPE_CONNECT_WEBHOOK_SECRET,
             connect=True,
         )
+        # `make run` loads the demo data before the site is up: its payments' webhooks wait
+        # for the site instead of failing against a closed port (Stripe, too, keeps trying).
+        server.webhook_deliveries.set(hold=True)
+        threading.Thread(target=hold_webhooks_until_up, args=(site_url, server.webhook_deliveries), daemon=True).start()
         self.stdout.write(f"Local Stripe test server on {server.url}; webhooks go to {site_url}/stripe/webhooks/")
-        import threading
 
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
             server.stop()
+
+
+def site_is_up(site_url: str) -> bool:
+    address = urlparse(site_url)
+    try:
+        with socket.create_connection((address.hostname, address.port or 80), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def hold_webhooks_until_up(site_url: str, deliveries, *, poll_seconds: float = 0.5, give_up_seconds: float = 3600):
+    """Keep events in ``deliveries`` until ``site_url`` accepts connections, then send them in order.
+
+    Gives up waiting (and sends, so the failures show) after ``give_up_seconds``.
+    """
+    deliveries.set(hold=True)
+    deadline = time.monotonic() + give_up_seconds
+    while not site_is_up(site_url) and time.monotonic() < deadline:
+        time.sleep(poll_seconds)
+    deliveries.set()
+    deliveries.release()

@@ -540,6 +540,36 @@ def test_a_statement_with_a_top_up_explains_every_line_and_each_day(approved_run
     assert f'href="{html.escape(source)}"' in content or f'href="{source}"' in content
 
 
+def test_a_statements_hours_worked_add_up_to_its_lines_and_the_work_it_does_not_pay(approved_run, week):
+    ada = week["ada"].contributor
+    statement = PayStatement.objects.get(contributor=ada)
+    monday = week["monday"]
+    text = text_of(log_in(ada.user).get(f"/expert/pay/{statement.pk}/"))
+    # 1 h of tasks and 30 min of training on the lines; Wednesday's rejected hour explained.
+    assert (
+        "Hours worked, 2 h 30 min, are every minute logged this week: 1 h 30 min paid on the lines above "
+        "and 1 h not paid as work this week (1 h of it rejected). The minimum wage is owed on all of it." in text
+    )
+    wednesday = monday + timedelta(days=2)
+    assert (
+        f"{wednesday:%a %-d %b %Y} 1 h Task work · ECG grading Rejected, with the reason “Off-task”: "
+        "not paid as work, but counted for the minimum wage." in text
+    )
+    assert "Not on a line 1 h" in text
+
+    # Appealed after the run: the statement says what happens to that hour next.
+    from marketplace.models import TimeEntry
+    from marketplace.services import work_appeal
+
+    work_appeal(actor=ada.user, item=TimeEntry.objects.get(status="rejected"), reason="It was on task")
+    text = text_of(log_in(ada.user).get(f"/expert/pay/{statement.pk}/"))
+    assert (
+        "Rejected, with the reason “Off-task”, and appealed: paid as a correction in a later statement if the "
+        "appeal is upheld"
+        in text
+    )
+
+
 def test_a_statement_without_a_top_up_says_none_was_needed(approved_run, week):
     grace = week["grace"].contributor
     statement = PayStatement.objects.get(contributor=grace)
