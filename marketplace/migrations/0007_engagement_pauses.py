@@ -43,6 +43,13 @@ class Migration(migrations.Migration):
             model_name='engagement',
             constraint=models.UniqueConstraint(condition=models.Q(('status__in', ('active', 'paused'))), fields=('project', 'contributor'), name='one_current_engagement'),
         ),
+        # Nothing ended an engagement before this release; should a row say "ended" without a
+        # moment all the same, when it ended is unknown: it takes no new work, and what was
+        # logged on it waits for a person rather than being approved automatically.
+        migrations.RunSQL(
+            "UPDATE marketplace_engagement SET ended_at = started_at WHERE status = 'ended' AND ended_at IS NULL",
+            reverse_sql=migrations.RunSQL.noop,
+        ),
         migrations.AddConstraint(
             model_name='engagement',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('ended_at__isnull', False), ('status', 'ended')), models.Q(models.Q(('status', 'ended'), _negated=True), ('ended_at__isnull', True)), _connector='OR'), name='engagement_ended_has_a_moment'),

@@ -153,6 +153,22 @@ def engagements_resume(
     return resumed
 
 
+def _reopen_places(*, actor: User | None, project_ids: set[int]) -> None:
+    """A fully staffed project whose engagement ended has a place again: it opens to experts."""
+    for project in Project.objects.select_for_update().filter(pk__in=project_ids, status=ProjectStatus.STAFFED):
+        if project.engagements.filter(status__in=CURRENT_ENGAGEMENT).count() < project.headcount:
+            project.status = ProjectStatus.OPEN
+            project.save(update_fields=["status", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="marketplace.project.opened",
+                target=project,
+                before={"status": ProjectStatus.STAFFED},
+                after={"status": project.status},
+                reason="an engagement ended, so a place came free",
+            )
+
+
 def engagements_follow_project(*, actor: User, project: Project, before: str, after: str, reason: str) -> None:
     """What a project's transition does to its engagements, inside the transition's transaction."""
     engagements = Engagement.objects.filter(project=project)
@@ -173,8 +189,19 @@ def engagements_follow_expert(
     again); reinstatement resumes what a suspension paused, not what ended.
     """
     engagements = Engagement.objects.filter(contributor=contributor)
+    # Projects before engagements, the order a project's own transition takes them in, so
+    # that closing a project while its expert is deactivated waits instead of deadlocking.
+    list(
+        Project.objects.select_for_update()
+        .filter(pk__in=engagements.filter(status__in=CURRENT_ENGAGEMENT).values("project_id"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     if after == ContributorStatus.DEACTIVATED:
-        engagements_end(actor=actor, engagements=engagements, cause=EngagementStop.EXPERT_DEACTIVATED, reason=reason)
+        ended = engagements_end(
+            actor=actor, engagements=engagements, cause=EngagementStop.EXPERT_DEACTIVATED, reason=reason
+        )
+        _reopen_places(actor=actor, project_ids={engagement.project_id for engagement in ended})
     elif after == ContributorStatus.SUSPENDED:
         engagements_pause(actor=actor, engagements=engagements, cause=EngagementStop.EXPERT_SUSPENDED, reason=reason)
     elif before == ContributorStatus.SUSPENDED:

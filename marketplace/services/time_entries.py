@@ -43,14 +43,17 @@ def _own_active_engagement(actor: User, engagement: Engagement) -> Engagement:
     refuse anything after), so that earned pay is never lost to the lab's or the
     platform's decision.
     """
-    engagement = (
+    owner_id = Engagement.objects.filter(pk=engagement.pk).values_list("contributor__user_id", flat=True).get()
+    if owner_id != actor.pk:
+        raise NotPermitted("You can only log work on your own engagements.")
+    # One person's work is checked and written one request at a time, and read only once
+    # the lock is held: an engagement ended or paused meanwhile is seen as it now is.
+    Engagement.objects.select_for_update().filter(contributor__user_id=owner_id).exists()
+    return (
         Engagement.objects.select_related("project", "contributor__user")
         .prefetch_related("pauses")
         .get(pk=engagement.pk)
     )
-    if engagement.contributor.user_id != actor.pk:
-        raise NotPermitted("You can only log work on your own engagements.")
-    return engagement
 
 
 def _check_work(

@@ -491,3 +491,67 @@ def test_the_sweeps_sql_and_the_entry_rule_agree_on_days_wholly_stopped(engaged)
         paused_on + timedelta(days=2),
         *[paused_on + timedelta(days=k) for k in range(6, 11)],
     ]
+
+
+def test_a_staffed_project_whose_expert_is_deactivated_opens_the_place_again(engaged):
+    from marketplace.models import Project
+
+    engagement, _ = engaged
+    Project.objects.filter(pk=engagement.project_id).update(headcount=1, status="staffed")
+    _deactivate(engagement.contributor)
+    engagement.project.refresh_from_db()
+    assert engagement.project.status == "open"
+    assert AuditEvent.objects.filter(
+        action="marketplace.project.opened", target_id=str(engagement.project_id), reason__contains="place came free"
+    ).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_time_logged_while_the_project_is_being_closed_is_judged_after_the_close(stripe_server):
+    import threading
+    import time
+
+    from django.db import transaction
+
+    engagement, owner = make_running_engagement()
+    closing, logging = threading.Event(), threading.Event()
+    outcomes = []
+
+    def close():
+        try:
+            with transaction.atomic():
+                project_transition(actor=owner, project=engagement.project, action="close")
+                closing.set()
+                logging.wait(5)
+                # The expert's request is under way; the close commits only now.
+                time.sleep(0.5)
+        finally:
+            connection.close()
+
+    def log():
+        closing.wait(5)
+        logging.set()
+        now = timezone.now()
+        try:
+            outcomes.append(
+                time_entry_log(
+                    actor=engagement.contributor.user,
+                    engagement=engagement,
+                    activity="task_work",
+                    started_at=now + timedelta(seconds=5),
+                    ended_at=now + timedelta(seconds=50),
+                )
+            )
+        except ApplicationError as exc:
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=close), threading.Thread(target=log)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == 1 and isinstance(outcomes[0], ApplicationError), outcomes
+    assert outcomes[0].code == "engagement_ended"
+    assert not TimeEntry.objects.filter(engagement=engagement).exists()
