@@ -466,6 +466,9 @@ def work_conflicts(
     found: dict[int, ApplicationError] = {}
     by_number = {row.n: row for row in candidates}
     tz = zoneinfo.ZoneInfo(tz_name)
+    # One project's budget is checked by one request at a time: two experts logging at
+    # the same moment could otherwise each find room for their own entry, but not both.
+    list(Project.objects.select_for_update().filter(pk__in=list(funded)).order_by("pk").values_list("pk", flat=True))
     headroom = {
         pk: funded[pk] - approved - pending for pk, (approved, pending) in work_values_minor(project_ids=funded).items()
     }

@@ -167,3 +167,45 @@ def test_the_database_refuses_amounts_beyond_their_bounds(stripe_server, model, 
     row = engagement if model is Engagement else engagement.project
     with pytest.raises(IntegrityError), transaction.atomic():
         model.objects.filter(pk=row.pk).update(**{column: value})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_experts_logging_at_once_cannot_both_take_the_last_of_the_budget(stripe_server):
+    import threading
+
+    from django.db import connection
+
+    from marketplace.services import invitation_send, staffing_request_accept
+
+    from tests.helpers.factories import make_vetted_expert
+
+    first, owner = running_engagement(rate_minor=6000, headcount=2)
+    expert = make_vetted_expert()
+    second = staffing_request_accept(
+        actor=expert.user, request=invitation_send(actor=owner, project=first.project, contributor=expert)
+    )
+    Engagement.objects.filter(pk=second.pk).update(started_at=timezone.now() - timedelta(days=21))
+    second.refresh_from_db()
+    # USD 1.50 left at USD 60 an hour: room for one minute, not two.
+    Project.objects.filter(pk=first.project_id).update(funded_minor=150)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def log(engagement):
+        barrier.wait()
+        try:
+            outcomes.append(_minutes(engagement, 1))
+        except ApplicationError as exc:
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=log, args=(engagement,)) for engagement in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert TimeEntry.objects.count() == 1
+    assert [o.code for o in outcomes if isinstance(o, ApplicationError)] == ["over_budget"]
