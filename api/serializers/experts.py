@@ -77,7 +77,7 @@ class ProfileInput(serializers.Serializer):
         return [code.lower() for code in value]
 
 
-class JurisdictionOutput(serializers.Serializer):
+class PayJurisdictionOutput(serializers.Serializer):
     country = serializers.CharField()
     subdivision = serializers.CharField()
     effective_from = serializers.DateField(help_text="0001-01-01 for the profile's first jurisdiction.")
@@ -90,9 +90,9 @@ class ProfileOutput(serializers.ModelSerializer):
         help_text="The minimum-wage jurisdictions, newest first: a change takes effect from the next pay week."
     )
 
-    @extend_schema_field(JurisdictionOutput(many=True))
+    @extend_schema_field(PayJurisdictionOutput(many=True))
     def get_jurisdictions(self, contributor) -> list[dict]:
-        return JurisdictionOutput(jurisdiction_history(contributor=contributor), many=True).data
+        return PayJurisdictionOutput(jurisdiction_history(contributor=contributor), many=True).data
 
     class Meta:
         model = Contributor
