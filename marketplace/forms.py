@@ -84,7 +84,7 @@ class LabForm(forms.Form):
 class MemberForm(forms.Form):
     email = forms.EmailField(
         label="Colleague's email",
-        help_text="They must already have a lab-member account with this address.",
+        help_text="They join at once if they have a lab-member account with this address; if not, they are emailed an invitation.",
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     role = forms.ChoiceField(

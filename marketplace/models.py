@@ -49,6 +49,23 @@ class LabMembership(models.Model):
         return f"{self.user} ({self.get_role_display()}) at {self.lab}"
 
 
+class LabInvitation(models.Model):
+    """A colleague invited to a lab by email, who joins when a lab-member account with that
+    address is confirmed (``marketplace.services.lab_invitations_accept``)."""
+
+    lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="member_invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=LabRole.choices)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lab", "email"], name="one_member_invitation_per_lab_email")]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited to {self.lab}"
+
+
 class PayModel(models.TextChoices):
     HOURLY = "hourly", "Hourly"
     PER_TASK = "per_task", "Per task"

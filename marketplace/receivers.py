@@ -1,11 +1,13 @@
-"""The marketplace's answers to changes announced by the apps below it."""
+"""The marketplace's answers to changes announced by the apps below it and by allauth."""
 
 from __future__ import annotations
 
+from allauth.account.signals import email_confirmed
 from django.dispatch import receiver
 
 from contributors.signals import contributor_status_changed
 
+from .services import lab_invitations_accept
 from .services.engagements import engagements_follow_expert
 
 
@@ -13,3 +15,9 @@ from .services.engagements import engagements_follow_expert
 def _engagements_follow_expert(sender, *, contributor, before, after, actor, reason, **kwargs) -> None:
     # Suspension pauses, deactivation ends, reinstatement resumes: in the change's transaction.
     engagements_follow_expert(actor=actor, contributor=contributor, before=before, after=after, reason=reason)
+
+
+@receiver(email_confirmed, dispatch_uid="marketplace.join_the_labs_that_invited_the_address")
+def _join_the_labs_that_invited_the_address(sender, request, email_address, **kwargs) -> None:
+    # A confirmed address joins the labs that invited it (the pages' and the API's confirmation alike).
+    lab_invitations_accept(actor=email_address.user)

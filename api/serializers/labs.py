@@ -38,6 +38,12 @@ class MemberInput(serializers.Serializer):
     role = serializers.ChoiceField(choices=choices(LabMembership, "role"))
 
 
+class MemberAdded(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.CharField()
+    message = serializers.CharField()
+
+
 class MemberOutput(serializers.Serializer):
     email = serializers.EmailField(source="user.email")
     full_name = serializers.CharField(source="user.full_name")

@@ -62,14 +62,23 @@ class LabMemberListView(APIView):
     def get(self, request, pk: int):
         return Response(s.MemberOutput(selectors.lab_members(lab=_lab(request, pk)), many=True).data)
 
-    @extend_schema(request=s.MemberInput, responses={201: s.MemberOutput}, tags=["labs"])
+    @extend_schema(request=s.MemberInput, responses={202: s.MemberAdded}, tags=["labs"])
     @idempotent
     def post(self, request, pk: int):
         lab = _lab(request, pk)
         data = s.MemberInput(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.lab_member_add(actor=request.user, lab=lab, **data.validated_data)
-        return Response(s.MemberOutput(membership).data, status=status.HTTP_201_CREATED)
+        services.lab_member_add(
+            actor=request.user, lab=lab, absolute_url=request.build_absolute_uri, **data.validated_data
+        )
+        # The same answer whether or not the address has a lab-member account.
+        email = data.validated_data["email"].strip().lower()
+        return Response(
+            s.MemberAdded(
+                {"email": email, "role": data.validated_data["role"], "message": services.lab_member_add_message(email)}
+            ).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 def _project_values(validated: dict) -> tuple[dict, list]:

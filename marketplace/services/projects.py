@@ -8,11 +8,12 @@ that transaction and sends mail after commit. Stripe is reached only through
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -32,6 +33,7 @@ from ..models import (
     EngagementStatus,
     FundingStatus,
     Lab,
+    LabInvitation,
     LabMembership,
     LabRole,
     PayModel,
@@ -77,33 +79,81 @@ def lab_create(*, actor: User, name: str, country: str, website: str = "") -> La
     return lab
 
 
-def lab_member_add(*, actor: User, lab: Lab, email: str, role: str) -> LabMembership:
-    """An owner adds a colleague who already has a lab-member account."""
+def lab_member_add(
+    *, actor: User, lab: Lab, email: str, role: str, absolute_url: Callable[[str], str] | None = None
+) -> None:
+    """An owner adds a colleague by email.
+
+    A lab-member account with that address joins at once; anyone else is invited by email
+    and joins once they have confirmed a lab-member account with that address. The owner
+    is told the same either way, so adding a member never tells who has an account.
+    ``absolute_url`` (a request's ``build_absolute_uri``) makes the invitation's link absolute.
+    """
     require_lab_role(actor, lab=lab, roles=(LabRole.OWNER,), to="add members")
     if role not in LabRole.values:
         raise ApplicationError(f"'{role}' is not a lab role.", code="invalid", fields={"role": ["Unknown role."]})
-    user = User.objects.filter(email__iexact=(email or "").strip()).first()
-    if not is_lab_member(user):
-        raise ApplicationError(
-            "No lab-member account has this email; ask your colleague to sign up as a lab member first.",
-            code="invalid_member",
-            fields={"email": ["No lab-member account with this email."]},
-        )
+    email = (email or "").strip().lower()
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                membership = LabMembership.objects.create(lab=lab, user=user, role=role)
-        except IntegrityError:
-            raise ApplicationError(
-                "This person is already a member.", code="already_member", fields={"email": ["Already a member."]}
-            ) from None
-        audit_record(
-            actor=actor, action="marketplace.lab.member_added", target=lab, after={"user": user.email, "role": role}
-        )
+        Lab.objects.select_for_update().get(pk=lab.pk)
+        user = User.objects.filter(email__iexact=email).first()
+        if is_lab_member(user):
+            _membership_add(actor=actor, lab=lab, user=user, role=role, reason="")
+            return
+        LabInvitation.objects.update_or_create(lab=lab, email=email, defaults={"role": role, "invited_by": actor})
+        audit_record(actor=actor, action="marketplace.lab.member_invited", target=lab, after={"email": email, "role": role})
+        signup = reverse("account_signup")
         notify_after_commit(
-            recipients=[user], subject=f"You were added to {lab.name}", body=f"{actor.email} added you as {role}."
+            recipients=[email],
+            subject=f"You are invited to join {lab.name}",
+            body=f"{actor.email} invited you to join {lab.name} on the marketplace as {LabRole(role).label.lower()}. "
+            "You join once you have a lab-member account with this address: sign up as a lab member at "
+            f"{absolute_url(signup) if absolute_url else signup} and confirm the address.",
         )
-    return membership
+
+
+def lab_member_add_message(email: str) -> str:
+    """What the owner is told after adding ``email``, whether or not it has an account."""
+    return (
+        f"If {email} has a lab-member account, they are now a member; "
+        "if not, we have emailed them an invitation, and they join once they sign up with that address."
+    )
+
+
+def _membership_add(*, actor: User, lab: Lab, user: User, role: str, reason: str) -> None:
+    # Someone who is already a member keeps their role: the answer is the same anyway.
+    _, created = LabMembership.objects.get_or_create(lab=lab, user=user, defaults={"role": role})
+    if not created:
+        return
+    audit_record(
+        actor=actor,
+        action="marketplace.lab.member_added",
+        target=lab,
+        after={"user": user.email, "role": role},
+        reason=reason,
+    )
+    notify_after_commit(
+        recipients=[user], subject=f"You were added to {lab.name}", body=f"{actor.email} added you as {role}."
+    )
+
+
+def lab_invitations_accept(*, actor: User) -> None:
+    """``actor`` has just confirmed their address: they join every lab that invited it, if
+    their account is a lab member's (an expert's or operations account never joins a lab)."""
+    if not is_lab_member(actor):
+        return
+    with transaction.atomic():
+        invitations = list(
+            LabInvitation.objects.select_for_update().filter(email__iexact=actor.email).select_related("lab", "invited_by")
+        )
+        for invitation in invitations:
+            _membership_add(
+                actor=invitation.invited_by,
+                lab=invitation.lab,
+                user=actor,
+                role=invitation.role,
+                reason="invitation accepted by confirming the address",
+            )
+            invitation.delete()
 
 
 # --- projects ------------------------------------------------------------------------

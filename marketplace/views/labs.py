@@ -66,13 +66,14 @@ def lab_member_add(request, pk: int):
     form = MemberForm(request.POST)
     if form.is_valid():
         try:
-            membership = services.lab_member_add(actor=request.user, lab=lab, **form.cleaned_data)
+            services.lab_member_add(
+                actor=request.user, lab=lab, absolute_url=request.build_absolute_uri, **form.cleaned_data
+            )
         except ApplicationError as error:
             raise_if_forbidden(error)
             place_service_error(form, error)
         else:
-            messages.success(
-                request, f"{membership.user.email} is now a {membership.get_role_display().lower()} of {lab.name}."
-            )
+            # The same message whether or not the address has an account.
+            messages.success(request, services.lab_member_add_message(form.cleaned_data["email"].strip().lower()))
             return redirect("lab-detail", pk=lab.pk)
     return _render_lab(request, lab, member_form=form, status=400)

@@ -1,15 +1,26 @@
 """Labs, projects, rate rules, funding through Stripe, matching and staffing, over HTTP."""
 
+import re
 import threading
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test import Client
+from rest_framework.test import APIClient
 
-from accounts.models import Role
+from accounts.models import Role, User
 from audit.models import AuditEvent
 from config.errors import ApplicationError
-from marketplace.models import Engagement, FundingStatus, Project, ProjectFunding, ProjectStatus, StaffingRequest
+from marketplace.models import (
+    Engagement,
+    FundingStatus,
+    LabMembership,
+    Project,
+    ProjectFunding,
+    ProjectStatus,
+    StaffingRequest,
+)
 from marketplace.services import invitation_send, staffing_request_accept
 from payouts.models import StripeEvent
 
@@ -44,12 +55,43 @@ def test_lab_member_creates_a_lab_and_adds_a_colleague(client_for):
     assert lab.status_code == 201, lab.json()
     lab_id = lab.json()["id"]
     added = client.post(f"/api/labs/{lab_id}/members/", {"email": colleague.email, "role": "manager"})
-    assert added.status_code == 201, added.json()
+    assert added.status_code == 202, added.json()
     members = client_for(colleague).get(f"/api/labs/{lab_id}/members/").json()
     assert sorted(m["role"] for m in members) == ["manager", "owner"]
-    unknown = client.post(f"/api/labs/{lab_id}/members/", {"email": "nobody@example.test", "role": "viewer"})
-    assert unknown.status_code == 400
-    assert "email" in unknown.json()["fields"]
+
+
+def test_adding_a_member_answers_the_same_whether_or_not_they_have_an_account(
+    client_for, django_capture_on_commit_callbacks
+):
+    lab, owner = make_lab()
+    colleague = UserFactory(role=Role.LAB_MEMBER)
+    an_expert = UserFactory(role=Role.EXPERT)
+    client = client_for(owner)
+    answers = {}
+    with django_capture_on_commit_callbacks(execute=True):
+        for email in (colleague.email, "newcomer@example.test", an_expert.email, owner.email):
+            response = client.post(f"/api/labs/{lab.pk}/members/", {"email": email, "role": "viewer"})
+            answers[email] = (response.status_code, response.content.decode().replace(email, "*"))
+    assert len(set(map(repr, answers.values()))) == 1, answers
+    assert answers[colleague.email][0] == 202
+    # The colleague with an account is in; the newcomer is invited by email ...
+    assert {m["email"] for m in client.get(f"/api/labs/{lab.pk}/members/").json()} == {owner.email, colleague.email}
+    invitation = next(message for message in mail.outbox if message.to == ["newcomer@example.test"])
+    assert lab.name in invitation.body and "/accounts/signup/" in invitation.body
+
+    # ... and joins once they have signed up as a lab member with that address.
+    with django_capture_on_commit_callbacks(execute=True):
+        signup = APIClient().post(
+            "/api/auth/signup/",
+            {"email": "Newcomer@Example.test", "password": "a long enough passphrase", "full_name": "N", "role": "lab_member"},
+            format="json",
+        )
+    assert signup.status_code == 202
+    key = re.search(r"/accounts/confirm-email/([^/\s]+)/", mail.outbox[-1].body).group(1)
+    assert APIClient().post("/api/auth/verify-email/", {"key": key}, format="json").status_code == 200
+    newcomer = User.objects.get(email="newcomer@example.test")
+    assert LabMembership.objects.get(lab=lab, user=newcomer).role == "viewer"
+    assert not LabMembership.objects.filter(lab=lab, user=an_expert).exists()
 
 
 def test_a_viewer_cannot_create_projects(client_for):

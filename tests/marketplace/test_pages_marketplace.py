@@ -416,15 +416,26 @@ def test_bad_lab_and_member_input_is_a_field_error():
         field_error(response, field)
     assert Lab.objects.count() == 1
     for data, field in (
-        ({"email": "nobody@example.test", "role": "viewer"}, "email"),
         ({"email": "not an email", "role": "viewer"}, "email"),
-        ({"email": owner.email, "role": "owner"}, "email"),
-        ({"email": UserFactory(role=Role.EXPERT).email, "role": "viewer"}, "email"),
         ({"email": UserFactory(role=Role.LAB_MEMBER).email, "role": "god"}, "role"),
     ):
         response = browser.post(f"/lab/{lab.pk}/members/", data)
         assert response.status_code == 400, data
         field_error(response, field)
+    assert LabMembership.objects.filter(lab=lab).count() == 1
+
+
+def test_adding_a_member_says_the_same_whether_or_not_the_address_has_an_account():
+    lab, owner = make_lab()
+    browser = log_in(owner)
+    said = {}
+    for email in ("nobody@example.test", owner.email, UserFactory(role=Role.EXPERT).email):
+        response = browser.post(f"/lab/{lab.pk}/members/", {"email": email, "role": "viewer"}, follow=True)
+        assert response.status_code == 200
+        said[email] = re.search(r"If \S+ has a lab-member account.*?that address\.", text_of(response)).group()
+        said[email] = said[email].replace(email, "*")
+    assert len(set(said.values())) == 1
+    assert "we have emailed them an invitation" in said[owner.email]
     assert LabMembership.objects.filter(lab=lab).count() == 1
 
 
