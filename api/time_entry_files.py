@@ -23,9 +23,6 @@ JSON_LINES_TYPES = frozenset(
 )
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
 REQUIRED_COLUMNS = ("engagement", "activity")
-# PostgreSQL stores no NUL in text: refused here, naming the row, rather than failing in the database.
-_NUL = "\x00"
-_NUL_DETAIL = "A NUL character (byte 0) is in this row; remove it and send the file again."
 
 
 def _file_error(message: str, detail: str) -> ApplicationError:
@@ -98,8 +95,6 @@ def _csv_records(reader, names: list[str]) -> Iterator[dict[str, str]]:
                 values = values[:width]
             elif len(values) < width:
                 values = values + [""] * (width - len(values))
-            if any(_NUL in value for value in values):
-                raise _unreadable_row(number, _NUL_DETAIL)
             yield dict(zip(names, values, strict=True))
     except csv.Error as exc:
         raise _unreadable_row(number + 1, f"Not valid CSV: {exc}.") from None
@@ -122,8 +117,6 @@ def _json_records(lines: list[str]) -> Iterator[dict]:
             record = None
         if not isinstance(record, dict):
             raise _unreadable_row(number, 'Each line must be one JSON object, like {"engagement": 12, ...}.')
-        if any(_NUL in str(key) or (isinstance(value, str) and _NUL in value) for key, value in record.items()):
-            raise _unreadable_row(number, _NUL_DETAIL)
         yield record
 
 
