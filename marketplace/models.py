@@ -373,7 +373,7 @@ class EngagementPause(models.Model):
     cause = models.CharField(max_length=20, choices=EngagementStop.choices)
     paused_at = models.DateTimeField()
     resumed_at = models.DateTimeField(null=True, blank=True)
-    reason = models.TextField(blank=True)
+    reason = BoundedTextField(blank=True, max_length=2000)
 
     class Meta:
         ordering = ["paused_at"]
@@ -566,12 +566,12 @@ class TimeDispute(models.Model):
     # The entry's review status when it was disputed, given back if the dispute is overturned.
     entry_status_before = models.CharField(max_length=15, choices=ReviewStatus.choices)
     status = models.CharField(max_length=12, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
-    reason = models.TextField(max_length=DISPUTE_TEXT_MAX)
+    reason = BoundedTextField(max_length=DISPUTE_TEXT_MAX)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     raised_at = models.DateTimeField()
-    response = models.TextField(max_length=DISPUTE_TEXT_MAX, blank=True)
+    response = BoundedTextField(max_length=DISPUTE_TEXT_MAX, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.TextField(max_length=DISPUTE_TEXT_MAX, blank=True)
+    decision_reason = BoundedTextField(max_length=DISPUTE_TEXT_MAX, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
