@@ -150,7 +150,7 @@ def timesheet_page(
 
     rows_by_day: dict[date, list[dict]] = {}
     for entry in entries:
-        can_correct = active and not locked and entry.status != ReviewStatus.APPEALED
+        can_correct = active and not locked and entry.status not in (ReviewStatus.APPEALED, ReviewStatus.DISPUTED)
         until = appeal_until(entry, project)
         correct_form = None
         if correct and correct[0] == entry.pk:

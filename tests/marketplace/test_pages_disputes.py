@@ -39,6 +39,10 @@ def test_a_dispute_through_the_pages_of_the_lab_the_expert_and_operations(stripe
     assert "Nobody was there." in lab.get(f"/lab/projects/{project}/disputes/").content.decode()
 
     mine = log_in(expert)
+    timesheet = mine.get(f"/expert/engagements/{engagement.pk}/timesheet/")
+    assert timesheet.status_code == 200
+    assert "Disputed: operations decide" in timesheet.content.decode()
+    assert f"/expert/time-entries/{entry.pk}/correct/" not in timesheet.content.decode()
     page = mine.get("/expert/disputes/").content.decode()
     assert "Nobody was there." in page and "withheld, not lost" in page
     answered = mine.post(f"/expert/disputes/{dispute.pk}/respond/", {"response": "The minutes are in the drive."})
