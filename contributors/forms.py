@@ -16,6 +16,25 @@ MULTI_LINE_HELP = "One per line."
 _SKILLS = Contributor._meta.get_field("skills")
 
 
+class BoundedMultipleChoiceField(forms.MultipleChoiceField):
+    """A multiple choice whose answer is a short list: each choice once, at most ``max_choices``.
+
+    A plain ``MultipleChoiceField`` takes the same valid choice as often as a crafted form
+    repeats it, and the list would be stored that long. ``max_choices`` is the size of the
+    column the list is stored in; without it, the number of choices bounds the list.
+    """
+
+    def __init__(self, *args, max_choices: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_choices = max_choices
+
+    def clean(self, value):
+        chosen = list(dict.fromkeys(super().clean(value)))
+        if self.max_choices is not None and len(chosen) > self.max_choices:
+            raise forms.ValidationError(f"Choose at most {self.max_choices}.", code="max_choices")
+        return chosen
+
+
 def add_service_error(form: forms.Form, error: ApplicationError) -> None:
     """Show a refused action on the form: field messages next to their fields, the rest on top."""
     placed = False
@@ -88,8 +107,9 @@ class ProfileForm(forms.Form):
         widget=forms.Select(),
     )
     timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, label="Time zone", help_text="Times are shown in it.")
-    languages = forms.MultipleChoiceField(
+    languages = BoundedMultipleChoiceField(
         choices=language_choices,
+        max_choices=Contributor._meta.get_field("languages").size,
         label="Languages you work in",
         help_text="Hold Ctrl (Cmd on a Mac) to choose more than one.",
         widget=forms.SelectMultiple(attrs={"size": 8}),
@@ -97,7 +117,7 @@ class ProfileForm(forms.Form):
     education_level = forms.ChoiceField(
         choices=[("", "Choose your highest level"), *EducationLevel.choices], label="Highest education"
     )
-    specialties = forms.MultipleChoiceField(
+    specialties = BoundedMultipleChoiceField(
         label="Specialties",
         help_text="Choose a whole field or the sub-specialties you know best.",
         widget=forms.CheckboxSelectMultiple,
@@ -112,7 +132,7 @@ class ProfileForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     weekly_availability_hours = forms.IntegerField(min_value=0, max_value=80, label="Hours available per week")
-    content_opt_outs = forms.MultipleChoiceField(
+    content_opt_outs = BoundedMultipleChoiceField(
         required=False,
         choices=SensitiveContent.choices,
         label="Content you never want to see",

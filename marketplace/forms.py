@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 
 from config.errors import ApplicationError
-from contributors.forms import add_service_error, domain_choice_groups
+from contributors.forms import BoundedMultipleChoiceField, add_service_error, domain_choice_groups
 from contributors.models import Tier
 from contributors.reference import SensitiveContent, country_choices, language_choices
 from contributors.selectors import domain_tree
@@ -100,7 +100,7 @@ class ProjectForm(forms.Form):
         max_length=Project._meta.get_field("brief").max_length,
         widget=forms.Textarea,
     )
-    domains = forms.MultipleChoiceField(
+    domains = BoundedMultipleChoiceField(
         label="Domains",
         help_text="Choose a whole field or the sub-specialties you need.",
         widget=forms.CheckboxSelectMultiple,
@@ -109,20 +109,21 @@ class ProjectForm(forms.Form):
     min_tier = forms.ChoiceField(
         choices=[("", "Choose a tier"), *Tier.choices], label="Lowest tier", help_text="Each tier has a pay floor."
     )
-    required_credential_kinds = forms.MultipleChoiceField(
+    required_credential_kinds = BoundedMultipleChoiceField(
         required=False,
         choices=CredentialKind.choices,
         label="Verified credentials every expert must hold",
         widget=forms.CheckboxSelectMultiple,
     )
-    allowed_countries = forms.MultipleChoiceField(
+    allowed_countries = BoundedMultipleChoiceField(
         label="Countries experts may work from",
         help_text="Hold Ctrl (Cmd on a Mac) to choose more than one. Each one's minimum wage applies.",
         widget=forms.SelectMultiple(attrs={"size": 8}),
         error_messages={"required": "Allow at least one country."},
     )
-    languages = forms.MultipleChoiceField(
+    languages = BoundedMultipleChoiceField(
         required=False,
+        max_choices=Project._meta.get_field("languages").size,
         label="Languages every expert must work in",
         help_text="Hold Ctrl (Cmd on a Mac) to choose more than one.",
         widget=forms.SelectMultiple(attrs={"size": 8}),
@@ -150,7 +151,7 @@ class ProjectForm(forms.Form):
         help_text="The most this project may pay experts, for example 20000.00. The platform fee comes on top.",
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
-    sensitive_categories = forms.MultipleChoiceField(
+    sensitive_categories = BoundedMultipleChoiceField(
         required=False,
         choices=SensitiveContent.choices,
         label="Sensitive content the work includes",

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import IntegrityError, connection, models, transaction
 
+from contributors.forms import BoundedMultipleChoiceField
 from marketplace.models import Project
 
 from tests.helpers.factories import make_lab, make_project
@@ -94,11 +95,13 @@ def _product_forms():
                 yield form_class
 
 
-def test_every_text_field_of_every_form_has_a_length_limit():
+def test_every_text_field_and_list_of_every_form_has_a_length_limit():
     unbounded = [
         f"{form_class.__module__}.{form_class.__name__}.{name}"
         for form_class in _product_forms()
         for name, field in form_class.base_fields.items()
-        if isinstance(field, forms.CharField) and field.max_length is None
+        if (isinstance(field, forms.CharField) and field.max_length is None)
+        # Each choice once (and at most the column's size), however often a form repeats it.
+        or (isinstance(field, forms.MultipleChoiceField) and not isinstance(field, BoundedMultipleChoiceField))
     ]
     assert unbounded == []
