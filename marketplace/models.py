@@ -81,7 +81,8 @@ class ProjectStatus(models.TextChoices):
 
 
 # The longest text of a dispute: the lab's reason, the expert's answer, operations' reasons.
-DISPUTE_TEXT_MAX = 5000
+# Each is also the reason of its audit event, so it holds no more than an audit reason does.
+DISPUTE_TEXT_MAX = 2000
 
 # The highest weekly cap a lab may set on a project: a 40-hour week twice over.
 WEEKLY_CAP_HOURS_MAX = 80

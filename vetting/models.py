@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import storages
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from config.fields import BoundedTextField
@@ -164,7 +165,13 @@ class Assessment(models.Model):
     # order, so no two attempts are the same test and a score says little about one answer.
     questions_per_attempt = models.PositiveSmallIntegerField()
     # After an attempt is submitted, the same expert may start another only this much later.
-    retake_after_hours = models.PositiveSmallIntegerField(default=ASSESSMENT_RETAKE_AFTER_HOURS)
+    retake_after_hours = models.PositiveSmallIntegerField(
+        default=ASSESSMENT_RETAKE_AFTER_HOURS,
+        validators=[
+            MinValueValidator(ASSESSMENT_RETAKE_AFTER_HOURS_MIN),
+            MaxValueValidator(ASSESSMENT_RETAKE_AFTER_HOURS_MAX),
+        ],
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -5,8 +5,6 @@ from rest_framework import serializers
 from audit.models import AuditEvent
 from contributors.models import Contributor, Domain
 from vetting.models import (
-    ASSESSMENT_RETAKE_AFTER_HOURS_MAX,
-    ASSESSMENT_RETAKE_AFTER_HOURS_MIN,
     Assessment,
     Credential,
     CredentialQuestion,
@@ -14,7 +12,7 @@ from vetting.models import (
     TierDecision,
 )
 
-from .model_fields import choices, max_length
+from .model_fields import bounds, choices, max_length
 
 
 class QuestionInput(serializers.Serializer):
@@ -75,8 +73,7 @@ class AssessmentInput(serializers.Serializer):
     retake_after_hours = serializers.IntegerField(
         required=False,
         default=Assessment._meta.get_field("retake_after_hours").default,
-        min_value=ASSESSMENT_RETAKE_AFTER_HOURS_MIN,
-        max_value=ASSESSMENT_RETAKE_AFTER_HOURS_MAX,
+        **bounds(Assessment, "retake_after_hours"),
     )
 
 
