@@ -1,10 +1,13 @@
 """Telling people what happened, after the change that they are told about has committed."""
 
+import logging
 from collections.abc import Iterable
 
 from django.db import transaction
 
 from .models import Role, User
+
+logger = logging.getLogger(__name__)
 
 # Mail clients show about this much of a subject; the rest belongs in the body.
 SUBJECT_MAX_LENGTH = 200
@@ -39,7 +42,14 @@ def notify_after_commit(*, recipients: Iterable[User] | Iterable[str], subject: 
     # One message per person: recipients must not learn each other's addresses.
     def send():
         for address in addresses:
-            send_email_task.delay([address], subject, body)
+            try:
+                send_email_task.delay([address], subject, body)
+            except Exception as exc:  # noqa: BLE001 - any failure to reach the queue
+                # The mail queue (Redis) unreachable: the action has committed and must not
+                # answer 500 for it; the message goes out from this process instead (one try,
+                # recorded as failed if that fails too), and the outage is logged loudly.
+                logger.error("mail queue unreachable (%s): sending to %s in this process", exc, address)
+                send_email_task.apply(args=[[address], subject, body])
 
     transaction.on_commit(send)
 

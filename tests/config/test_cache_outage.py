@@ -72,3 +72,22 @@ def test_health_is_ok_when_everything_answers():
     cache.set("health-probe", 1)
     response = Client().get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_sign_up_with_the_mail_queue_unreachable_answers_and_still_mails(
+    monkeypatch, mailoutbox, caplog, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    from accounts.tasks import send_email_task
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(send_email_task, "delay", unreachable)
+    payload = {"email": "new.person@example.test", "password": "a long enough passphrase", "full_name": "N P", "role": "expert"}
+    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+        response = APIClient().post("/api/auth/signup/", payload, format="json")
+    assert response.status_code < 500, response.content
+    assert [message.to for message in mailoutbox] == [["new.person@example.test"]]
+    assert any("mail queue unreachable" in record.getMessage() for record in caplog.records)
