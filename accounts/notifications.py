@@ -44,7 +44,7 @@ def notify_after_commit(*, recipients: Iterable[User] | Iterable[str], subject: 
         for address in addresses:
             try:
                 send_email_task.delay([address], subject, body)
-            except Exception as exc:  # noqa: BLE001 - any failure to reach the queue
+            except Exception as exc:
                 # The mail queue (Redis) unreachable: the action has committed and must not
                 # answer 500 for it; the message goes out from this process instead (one try,
                 # recorded as failed if that fails too), and the outage is logged loudly.

@@ -40,7 +40,9 @@ def test_api_sign_in_and_calls_keep_working_and_the_outage_is_logged(redis_down,
     assert token.status_code == 200, token.content
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.json()['token']}")
     assert client.get("/api/me/").json()["email"] == user.email
-    assert any("cache" in record.getMessage().lower() and record.levelno >= logging.WARNING for record in caplog.records)
+    assert any(
+        "cache" in record.getMessage().lower() and record.levelno >= logging.WARNING for record in caplog.records
+    )
 
 
 def test_page_sign_in_keeps_working(redis_down):
@@ -85,7 +87,12 @@ def test_sign_up_with_the_mail_queue_unreachable_answers_and_still_mails(
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(send_email_task, "delay", unreachable)
-    payload = {"email": "new.person@example.test", "password": "a long enough passphrase", "full_name": "N P", "role": "expert"}
+    payload = {
+        "email": "new.person@example.test",
+        "password": "a long enough passphrase",
+        "full_name": "N P",
+        "role": "expert",
+    }
     with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
         response = APIClient().post("/api/auth/signup/", payload, format="json")
     assert response.status_code < 500, response.content
