@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from accounts.models import User
 from contributors.models import Contributor
@@ -14,6 +14,7 @@ from payouts import money
 from payouts.models import FxRate
 
 from .models import (
+    DisputeStatus,
     Engagement,
     EngagementStatus,
     Lab,
@@ -24,6 +25,7 @@ from .models import (
     ProjectStatus,
     StaffingRequest,
     TaskSubmission,
+    TimeDispute,
     TimeEntry,
 )
 from .payable import APPROVED_SQL, HOURLY_PAY_MODEL_SQL, PENDING_REVIEW_SQL
@@ -372,6 +374,11 @@ def time_entries_between(*, engagement: Engagement, starts_on: date, ends_on: da
     return (
         TimeEntry.objects.filter(engagement=engagement, is_current=True, work_date__range=(starts_on, ends_on))
         .select_related("reviewed_by", "appeal_decided_by")
+        # Operations' upheld dispute closes the entry for good: the page offers no appeal
+        # (``appeal_until``), as the appeal service refuses one.
+        .annotate(
+            dispute_upheld=Exists(TimeDispute.objects.filter(time_entry=OuterRef("pk"), status=DisputeStatus.UPHELD))
+        )
         .order_by("work_date", "started_at", "id")
     )
 

@@ -42,6 +42,8 @@ def appeal_until(item, project: Project):
     """When the expert may still appeal a rejection, or None if they cannot."""
     if item.status != ReviewStatus.REJECTED or item.appeal_decided_at is not None or item.reviewed_at is None:
         return None
+    if getattr(item, "dispute_upheld", False):
+        return None
     until = item.reviewed_at + timedelta(days=project.appeal_window_days)
     return until if timezone.now() <= until else None
 
@@ -194,7 +196,10 @@ def timesheet_page(
 
     if log_form is None and active:
         log_form = TimeEntryForm(
-            initial={"mode": TimeEntryForm.RANGE, "work_date": min(max(min(week_end, today), offered.first), offered.last)},
+            initial={
+                "mode": TimeEntryForm.RANGE,
+                "work_date": min(max(min(week_end, today), offered.first), offered.last),
+            },
             tz_name=tz_name,
         )
     if log_form is not None:

@@ -63,3 +63,6 @@ def test_a_dispute_through_the_pages_of_the_lab_the_expert_and_operations(stripe
     entry.refresh_from_db()
     assert (dispute.status, entry.status) == (DisputeStatus.UPHELD, ReviewStatus.REJECTED)
     assert "The drive has no such minutes." in mine.get("/expert/disputes/").content.decode()
+    # Rejected for good: the timesheet offers no appeal of operations' decision.
+    timesheet = mine.get(f"/expert/engagements/{engagement.pk}/timesheet/").content.decode()
+    assert f"/expert/work/time-entries/{entry.pk}/appeal/" not in timesheet
