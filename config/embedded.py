@@ -91,6 +91,10 @@ def embedded_redis_url(port: int = EMBEDDED_REDIS_PORT) -> str:
                 "--save",
                 "60",
                 "1",
+                # Saving is a convenience for `make run`; a Redis that cannot save (its folder
+                # removed with an old checkout, a full disk) keeps serving instead of refusing writes.
+                "--stop-writes-on-bgsave-error",
+                "no",
             ],
             check=True,
         )
