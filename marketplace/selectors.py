@@ -17,6 +17,7 @@ from .models import (
     DisputeStatus,
     Engagement,
     EngagementStatus,
+    FundingStatus,
     Lab,
     LabMembership,
     Project,
@@ -231,6 +232,15 @@ def engagements_of_expert(*, contributor: Contributor) -> QuerySet[Engagement]:
 
 def fundings_of(*, project: Project) -> QuerySet[ProjectFunding]:
     return project.fundings.order_by("-created_at")
+
+
+def fundings_held_for_operations() -> QuerySet[ProjectFunding]:
+    """Payments that did not match their project when they settled, oldest first: each waits for operations."""
+    return (
+        ProjectFunding.objects.filter(status=FundingStatus.FLAGGED)
+        .select_related("project__lab")
+        .order_by("settled_at", "pk")
+    )
 
 
 def open_projects() -> QuerySet[Project]:

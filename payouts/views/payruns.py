@@ -17,6 +17,7 @@ from accounts.permissions import is_ops_finance
 from config.decorators import ops_finance_required, ops_required
 from config.errors import ApplicationError, NotPermitted
 from contributors.forms import add_service_error
+from marketplace.selectors import fundings_held_for_operations
 from payouts.forms import PayRunStartForm, StatementSearchForm
 from payouts.models import PayRun, PayRunStatus
 from payouts.payruns.selectors import pay_run_statements, pay_run_totals, pay_runs
@@ -34,7 +35,13 @@ def _render_runs(request, start_form: PayRunStartForm | None = None, status: int
     page = Paginator(pay_runs(), RUN_PAGE_SIZE).get_page(request.GET.get("page"))
     if start_form is None and is_ops_finance(request.user):
         start_form = PayRunStartForm(initial={"period_start": last_week_start()})
-    context = {"page": page, "rows": run_rows(list(page.object_list)), "start_form": start_form}
+    context = {
+        "page": page,
+        "rows": run_rows(list(page.object_list)),
+        "start_form": start_form,
+        # Held by settlement (``marketplace/services/funding.py``): finance decide what happens to each.
+        "held_fundings": list(fundings_held_for_operations()[:50]),
+    }
     return render(request, "payouts/ops/run_list.html", context, status=status)
 
 

@@ -20,7 +20,7 @@ from payouts.ledger.selectors import ledger_reconciliation
 from payouts.models import StripeEvent
 
 from tests.helpers.factories import make_lab, make_ops, make_project, project_data
-from tests.helpers.pages import field_error, log_in
+from tests.helpers.pages import field_error, log_in, ops_browser
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,11 @@ def test_switching_currency_while_the_payment_is_pending_is_refused(stripe_serve
         _update(owner, project, currency="USD")
     assert refused.value.code == "funding_pending"
     assert "currency" in refused.value.fields
-    for change in ({"budget_cap_minor": 1}, {"rate_minor": 600_000}, {"pay_model": "per_task", "task_estimate_minutes": 10}):
+    for change in (
+        {"budget_cap_minor": 1},
+        {"rate_minor": 600_000},
+        {"pay_model": "per_task", "task_estimate_minutes": 10},
+    ):
         with pytest.raises(ApplicationError) as refused:
             _update(owner, project, **change)
         assert refused.value.code == "funding_pending"
@@ -104,7 +108,19 @@ def test_a_payment_that_does_not_match_the_project_is_refused_and_flagged_for_op
         f"project #{project.pk} USD: payment #{funding.pk} held for operations: {funding.failure_message}"
     ]
     # Settling again changes nothing.
-    assert funding_settle_from_provider(payment_intent_id=funding.stripe_payment_intent_id).status == FundingStatus.FLAGGED
+    assert (
+        funding_settle_from_provider(payment_intent_id=funding.stripe_payment_intent_id).status == FundingStatus.FLAGGED
+    )
+
+
+def test_operations_see_each_held_payment_on_the_pay_runs_page(stripe_server):
+    finance, secret = make_ops(Role.OPS_FINANCE)
+    project, _owner, funding = _pending_kes_project()
+    Project.objects.filter(pk=project.pk).update(currency="USD")
+    funding = funding_settle_from_provider(payment_intent_id=funding.stripe_payment_intent_id)
+    page = ops_browser(finance, secret).get("/ops/pay-runs/").content.decode()
+    assert "Payments held: they do not match their project" in page
+    assert f"Payment #{funding.pk} for “{project.title}”" in page
 
 
 def test_a_webhook_for_a_tampered_amount_is_answered_and_flagged_not_retried_forever(webhook_inbox, client_for):
@@ -138,8 +154,6 @@ def test_reconciliation_compares_the_funded_budget_with_the_ledger_in_the_projec
     # What the attack left behind: a project funded in dollars by a payment in shillings.
     Project.objects.filter(pk=project.pk).update(currency="USD")
     differences = ledger_reconciliation()["differences"]
-    assert differences == [
-        f"project #{project.pk} USD: funded budget 100000000, funding booked in the ledger 0"
-    ]
+    assert differences == [f"project #{project.pk} USD: funded budget 100000000, funding booked in the ledger 0"]
     with pytest.raises(CommandError):
         call_command("ledger_reconcile")
