@@ -131,8 +131,15 @@ def main() -> None:
             time.sleep(0.5)
             paid = Payout.objects.filter(batch=batch, status=PayoutStatus.PAID).count()
             left = Payout.objects.filter(batch=batch, status__in=[PayoutStatus.PENDING, PayoutStatus.SUBMITTED])
-            if not left.exists() and paid < args.payouts:
-                raise SystemExit(f"only {paid} of {args.payouts} paid; the rest: {set(left.values_list('status'))}")
+            if not left.exists():
+                # Counted again: a payout may have been paid between the two reads above.
+                unpaid = Payout.objects.filter(batch=batch).exclude(status=PayoutStatus.PAID)
+                if unpaid.exists():
+                    statuses = set(unpaid.values_list("status", flat=True))
+                    raise SystemExit(
+                        f"only {args.payouts - unpaid.count()} of {args.payouts} paid; the rest: {statuses}"
+                    )
+                paid = args.payouts
         elapsed = time.perf_counter() - started
     server.stop()
 

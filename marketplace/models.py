@@ -335,7 +335,8 @@ class Engagement(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     # From this moment no work may be dated on the engagement; what was done before is paid.
     ended_at = models.DateTimeField(null=True, blank=True)
-    ended_because = models.CharField(max_length=20, choices=EngagementStop.choices, blank=True)
+    # A database default too: engagements written in bulk by SQL (imports, benchmarks) are not ended.
+    ended_because = models.CharField(max_length=20, choices=EngagementStop.choices, blank=True, db_default="")
 
     class Meta:
         ordering = ["-started_at"]
