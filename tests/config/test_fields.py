@@ -35,10 +35,14 @@ DERIVED_LISTS = {
 
 def _product_apps():
     root = Path(settings.BASE_DIR).resolve()
+    # The project's own apps: under its folder, but not installed packages (a virtualenv
+    # made inside the checkout, as `make` does, is under it too).
     return [
         config
         for config in apps.get_app_configs()
-        if Path(config.path).resolve().is_relative_to(root) and config.label not in settings.DEVELOPMENT_APPS
+        if Path(config.path).resolve().is_relative_to(root)
+        and "site-packages" not in Path(config.path).parts
+        and config.label not in settings.DEVELOPMENT_APPS
     ]
 
 
