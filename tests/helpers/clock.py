@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -68,3 +68,9 @@ def travel_back() -> None:
 def today_in(tz_name: str) -> date:
     """Today where a person lives: the day the services give their work and their pay week."""
     return datetime.now(ZoneInfo(tz_name)).date()
+
+
+def local_moment(tz: ZoneInfo, *, days_ago: int, hour: int, minute: int = 0) -> datetime:
+    """``hour:minute`` on the day ``days_ago`` days before today where ``tz`` is (the work's own calendar)."""
+    day = datetime.now(UTC).astimezone(tz).date() - timedelta(days=days_ago)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)

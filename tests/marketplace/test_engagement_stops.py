@@ -41,7 +41,7 @@ from vetting.services import (
     deactivation_case_respond,
 )
 
-from tests.helpers.clock import travel_back, travel_to
+from tests.helpers.clock import local_moment, travel_back, travel_to
 from tests.helpers.factories import UserFactory, make_ops, make_running_engagement
 from tests.helpers.payruns import draft_pay_run, last_week
 from tests.helpers.payruns import running_engagement as running_for_pay
@@ -57,8 +57,7 @@ def engaged(stripe_server):
 
 
 def _at(days_ago: int, hour: int, minute: int = 0) -> datetime:
-    day = timezone.now().astimezone(LA).date() - timedelta(days=days_ago)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LA)
+    return local_moment(LA, days_ago=days_ago, hour=hour, minute=minute)
 
 
 def _today():

@@ -29,6 +29,7 @@ from marketplace.services import (
 from payouts.models import PayPeriod, PayPeriodStatus
 from payouts.weeks import week_of
 
+from tests.helpers.clock import local_moment
 from tests.helpers.factories import (
     UserFactory,
     make_lab,
@@ -48,13 +49,17 @@ def engaged(stripe_server):
 
 
 def _at(days_ago: int, hour: int, minute: int = 0) -> datetime:
-    day = timezone.now().astimezone(LA).date() - timedelta(days=days_ago)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LA)
+    return local_moment(LA, days_ago=days_ago, hour=hour, minute=minute)
 
 
 def _log(engagement, start, end, activity="task_work", **extra):
     return time_entry_log(
-        actor=engagement.contributor.user, engagement=engagement, activity=activity, started_at=start, ended_at=end, **extra
+        actor=engagement.contributor.user,
+        engagement=engagement,
+        activity=activity,
+        started_at=start,
+        ended_at=end,
+        **extra,
     )
 
 
@@ -112,7 +117,9 @@ def test_impossible_time_is_a_field_error_and_writes_nothing(engaged, case, fiel
         "future": lambda: _log(engagement, timezone.now() + timedelta(hours=1), timezone.now() + timedelta(hours=2)),
         "end_before_start": lambda: _log(engagement, _at(1, 12), _at(1, 11)),
         "longer_than_a_day": lambda: _log(engagement, _at(3, 8), _at(2, 9)),
-        "zero_duration": lambda: time_entry_log(actor=user, engagement=engagement, activity="meeting", work_date=today, minutes=0),
+        "zero_duration": lambda: time_entry_log(
+            actor=user, engagement=engagement, activity="meeting", work_date=today, minutes=0
+        ),
         "negative_duration": lambda: time_entry_log(
             actor=user, engagement=engagement, activity="meeting", work_date=today, minutes=-30
         ),
@@ -162,7 +169,8 @@ def test_the_labs_weekly_cap_is_enforced(engaged):
     day = timezone.now().astimezone(LA).date()
     time_entry_log(actor=user, engagement=engagement, activity="task_work", work_date=day, minutes=90)
     error = _refused(
-        "minutes", lambda: time_entry_log(actor=user, engagement=engagement, activity="meeting", work_date=day, minutes=31)
+        "minutes",
+        lambda: time_entry_log(actor=user, engagement=engagement, activity="meeting", work_date=day, minutes=31),
     )
     assert "The cap is 2 hours a week" in error.fields["minutes"][0]
 
@@ -183,7 +191,9 @@ def test_nobody_logs_time_on_someone_elses_engagement(engaged):
     engagement, _ = engaged
     intruder = make_vetted_expert()
     with pytest.raises(NotPermitted):
-        time_entry_log(actor=intruder.user, engagement=engagement, activity="meeting", work_date=_at(1, 9).date(), minutes=5)
+        time_entry_log(
+            actor=intruder.user, engagement=engagement, activity="meeting", work_date=_at(1, 9).date(), minutes=5
+        )
 
 
 def test_a_correction_is_a_new_version_with_a_reason_and_the_old_one_is_kept(engaged):
@@ -192,7 +202,9 @@ def test_a_correction_is_a_new_version_with_a_reason_and_the_old_one_is_kept(eng
     work_approve(actor=owner, item=entry)
     with pytest.raises(ApplicationError):
         time_entry_revise(actor=engagement.contributor.user, entry=entry, reason="", ended_at=_at(1, 11))
-    revised = time_entry_revise(actor=engagement.contributor.user, entry=entry, reason="Forgot the last hour", ended_at=_at(1, 11))
+    revised = time_entry_revise(
+        actor=engagement.contributor.user, entry=entry, reason="Forgot the last hour", ended_at=_at(1, 11)
+    )
     entry.refresh_from_db()
     assert (entry.is_current, entry.status, entry.minutes) == (False, ReviewStatus.APPROVED, 60)
     assert (revised.version, revised.previous_id, revised.minutes, revised.status) == (2, entry.pk, 120, "submitted")
@@ -209,7 +221,9 @@ def test_fast_task_work_is_held_for_a_person_never_rejected(stripe_server):
         actor=expert.user, request=invitation_send(actor=owner, project=project, contributor=expert)
     )
     type(project).objects.filter(pk=project.pk).update(starts_on=timezone.now().date() - timedelta(days=7))
-    quick = task_submit(actor=expert.user, engagement=engagement, task_reference="T-1", minutes=9, judge_confidence=Decimal("0.9"))
+    quick = task_submit(
+        actor=expert.user, engagement=engagement, task_reference="T-1", minutes=9, judge_confidence=Decimal("0.9")
+    )
     normal = task_submit(actor=expert.user, engagement=engagement, task_reference="T-2", minutes=18)
     assert quick.status == ReviewStatus.HELD
     assert "under half" in quick.hold_reason
@@ -222,7 +236,9 @@ def test_fast_task_work_is_held_for_a_person_never_rejected(stripe_server):
     assert set(TaskSubmission.objects.values_list("status", flat=True)) == {ReviewStatus.AUTO_APPROVED}
 
 
-def test_rejection_needs_a_reason_and_the_appeal_goes_to_another_reviewer(engaged, mailoutbox, django_capture_on_commit_callbacks):
+def test_rejection_needs_a_reason_and_the_appeal_goes_to_another_reviewer(
+    engaged, mailoutbox, django_capture_on_commit_callbacks
+):
     engagement, owner = engaged
     second = UserFactory(role=Role.LAB_MEMBER)
     lab_member_add(actor=owner, lab=engagement.project.lab, email=second.email, role="reviewer")
