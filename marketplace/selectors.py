@@ -277,7 +277,7 @@ def rate_changes_of(*, project: Project) -> QuerySet[ProjectRateChange]:
 def project_currencies() -> list[str]:
     """Currencies a project can be priced in: those the pay floors can be converted into."""
     currencies = {"USD"}
-    for base, quote in FxRate.objects.values_list("base", "quote").distinct():
+    for base, quote in FxRate.in_force.values_list("base", "quote").distinct():
         currencies.update((base, quote))
     return sorted(currencies)
 

@@ -79,7 +79,7 @@ class RatePreview:
 def jurisdiction_floors(*, countries: list[str], on: date) -> list[MinimumWage]:
     """The minimum wage row in force on ``on`` for each place in the given countries."""
     return list(
-        MinimumWage.objects.filter(country__in=countries, effective_from__lte=on)
+        MinimumWage.in_force.filter(country__in=countries, effective_from__lte=on)
         .order_by("country", "subdivision", "-effective_from")
         .distinct("country", "subdivision")
     )
@@ -195,7 +195,7 @@ def minimum_wage_on(*, country: str, subdivision: str = "", on: date) -> Floor |
     US states are below the federal rate) never lowers anyone's floor.
     """
     rows = [
-        MinimumWage.objects.filter(country=country, subdivision=place, effective_from__lte=on)
+        MinimumWage.in_force.filter(country=country, subdivision=place, effective_from__lte=on)
         .order_by("-effective_from")
         .first()
         for place in ({"", subdivision} if subdivision else {""})

@@ -14,6 +14,8 @@ from .payruns import PayRecompute as PayRecompute
 from .payruns import PayRun as PayRun
 from .payruns import PayRunStatus as PayRunStatus
 from .payruns import PayStatement as PayStatement
+from .reference import AveragingUnit as AveragingUnit
+from .reference import FxOrigin as FxOrigin
 from .reference import FxRate as FxRate
 from .reference import MinimumWage as MinimumWage
 from .reference import RateCard as RateCard

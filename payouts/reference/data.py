@@ -87,3 +87,36 @@ RATE_CARD_USD = {
     "expert": ("75.00", "120.00"),
 }
 RATE_CARD_EFFECTIVE_FROM = "2025-01-01"
+
+# How each place's law measures its minimum wage (``AveragingUnit``), with the law or
+# decision that says so; applied to every shipped row of the place. A place not listed
+# keeps the default, each item on its own: policy takes the reading that protects people
+# where the product has not recorded the law's.
+AVERAGING_UNITS = {
+    ("US", ""): ("workweek", "FLSA, 29 U.S.C. 206; compliance measured per workweek (29 CFR 776.4, United States v. Klinghoffer Bros.)."),
+    ("US", "US-CA"): ("item", "Cal. Labor Code 1194, 226.2; no averaging across hours or tasks (Armenta v. Osmose, 135 Cal.App.4th 314 (2005))."),
+    ("US", "US-WA"): ("workweek", "RCW 49.46.020; WAC 296-126-021 measures piece-rate pay per workweek."),
+    ("US", "US-NY"): ("workweek", "N.Y. Labor Law 652; 12 NYCRR 142-2.1, measured per workweek as under the FLSA."),
+    ("US", "US-DC"): ("workweek", "D.C. Code 32-1003; measured per workweek as under the FLSA."),
+    ("US", "US-MA"): ("workweek", "M.G.L. c. 151, s. 1; measured per workweek as under the FLSA."),
+    ("US", "US-IL"): ("workweek", "820 ILCS 105/4; measured per workweek as under the FLSA."),
+    ("US", "US-NJ"): ("workweek", "N.J.S.A. 34:11-56a4; measured per workweek as under the FLSA."),
+    ("US", "US-CO"): ("workweek", "C.R.S. 8-6-109; 7 CCR 1103-1 rule 1.10, measured per workweek."),
+    ("US", "US-AZ"): ("workweek", "A.R.S. 23-363; measured per workweek as under the FLSA."),
+    ("US", "US-FL"): ("workweek", "Fla. Const. art. X, s. 24; interpreted in line with the FLSA, per workweek."),
+    ("US", "US-OR"): ("workweek", "ORS 653.025; measured per workweek as under the FLSA."),
+    ("GB", ""): ("pay_period", "National Minimum Wage Regulations 2015, reg. 7: pay over hours in the pay reference period."),
+    ("DE", ""): ("pay_period", "MiLoG s. 1-2; met when the pay due for the period covers every hour worked (BAG 5 AZR 135/16)."),
+    ("FR", ""): ("pay_period", "Code du travail L3231-2; the SMIC is checked over the pay period."),
+    ("CA", ""): ("pay_period", "Canada Labour Code s. 178; measured over the pay period."),
+    ("CA", "CA-ON"): ("pay_period", "Employment Standards Act 2000, s. 23; measured over the pay period."),
+    ("CA", "CA-BC"): ("pay_period", "Employment Standards Act s. 16; measured over the pay period."),
+    ("CA", "CA-QC"): ("pay_period", "Act respecting labour standards s. 40; measured over the pay period."),
+    ("IN", ""): ("day", "Code on Wages 2019 s. 6, 9: a daily minimum rate."),
+    ("IN", "IN-DL"): ("day", "Code on Wages 2019 s. 6; Delhi minimum wages notification, a daily and monthly rate."),
+    ("PH", ""): ("day", "Labor Code art. 99; regional wage orders set a daily minimum."),
+    ("PH", "PH-00"): ("day", "Wage Order NCR-26: a daily minimum."),
+    ("KE", ""): ("pay_period", "Regulation of Wages (General) Order: a monthly minimum, measured over the pay period."),
+    ("BR", ""): ("pay_period", "CLT art. 76; a monthly minimum measured over the pay period."),
+    ("MX", ""): ("day", "Ley Federal del Trabajo art. 90; a daily minimum (salario minimo general)."),
+}  # fmt: skip

@@ -17,8 +17,8 @@ def fx_rate_on(*, base: str, quote: str, on: date) -> Decimal:
     """Units of ``quote`` per ``base`` in force on ``on``; the inverse row is used if needed."""
     if base == quote:
         return Decimal(1)
-    direct = FxRate.objects.filter(base=base, quote=quote, effective_from__lte=on).order_by("-effective_from").first()
-    inverse = FxRate.objects.filter(base=quote, quote=base, effective_from__lte=on).order_by("-effective_from").first()
+    direct = FxRate.in_force.filter(base=base, quote=quote, effective_from__lte=on).order_by("-effective_from").first()
+    inverse = FxRate.in_force.filter(base=quote, quote=base, effective_from__lte=on).order_by("-effective_from").first()
     # The newer of the two wins, so adding either direction updates the rate.
     if direct and (not inverse or direct.effective_from >= inverse.effective_from):
         return direct.rate
