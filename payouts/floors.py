@@ -9,9 +9,15 @@ The one module that says what the floor is and what it costs:
   pay it is compared with down;
 - the pay run's per-day floor table (``pay_run_floor_rows``) and the floor-due and
   top-up arithmetic over it, as SQL the pay run embeds (``floor_due_sql``,
-  ``floor_due_minor_sql``, ``topup_sql``) and the same in Python (``floor_due_exact``,
-  ``floor_due_minor``, ``topup_minor``): minutes times each day's floor, summed
-  exactly, divided by 60 and rounded up once, so nobody lands below the floor;
+  ``floor_due_minor_sql``, ``unit_shortfall_sql``, ``shortfall_sql``, ``topup_sql``) and
+  the same in Python (``floor_due_exact``, ``floor_due_minor``, ``unit_shortfall``,
+  ``shortfall_exact``, ``topup_minor``): minutes times each day's floor, summed exactly,
+  divided by 60 and rounded up once, so nobody lands below the floor;
+- how each law measures the floor (``AveragingUnit``, on the minimum-wage row in force
+  that day): each item on its own, each day, or the workweek or pay period as a whole.
+  A unit falls short by whatever its minutes at the floor exceed its pay; the top-up is
+  the exact sum of the shortfalls of the week's units, rounded up once, and never less
+  than the week's floor due less its pay;
 - a statement's floor day by day for its pages (``statement_floor_stretches``), the
   average floor of a statement for compliance evidence (``average_floor_hourly_minor``),
   and the rate preview shown before a rate is saved (``rate_preview``).
@@ -24,9 +30,10 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 
+from config.sql import sql_list, sql_literal
 from contributors.models import Domain, JurisdictionPeriod
 from payouts import money
-from payouts.models import MinimumWage
+from payouts.models import AveragingUnit, MinimumWage
 from payouts.reference.lookups import ReferenceDataMissing, fx_rate_on, rate_card_on
 
 
@@ -186,6 +193,12 @@ class Floor:
     hourly_minor: int
     effective_from: date
     source_url: str
+    averaging_unit: str = AveragingUnit.ITEM
+    legal_basis: str = ""
+
+    @property
+    def averaging_label(self) -> str:
+        return AveragingUnit(self.averaging_unit).label
 
 
 def minimum_wage_on(*, country: str, subdivision: str = "", on: date) -> Floor | None:
@@ -203,7 +216,16 @@ def minimum_wage_on(*, country: str, subdivision: str = "", on: date) -> Floor |
     best = _higher(*rows)
     if best is None:
         return None
-    return Floor(best.country, best.subdivision, best.currency, best.hourly_minor, best.effective_from, best.source_url)
+    return Floor(
+        best.country,
+        best.subdivision,
+        best.currency,
+        best.hourly_minor,
+        best.effective_from,
+        best.source_url,
+        best.averaging_unit,
+        best.legal_basis,
+    )
 
 
 def _higher(*rows: MinimumWage | None) -> MinimumWage | None:
@@ -315,7 +337,8 @@ def statement_floor_stretches(*, statement) -> list[FloorStretch | None]:
 
 def pay_run_floor_rows(jurisdictions: list[tuple[str, str, str]], start: date, end: date) -> list[tuple]:
     """The pay run's floor table: (country, subdivision, currency, [hourly floor by day],
-    [source by day]), the hourly floor exact in the currency's minor units.
+    [source by day], [averaging unit by day], [FX rate by day]), the hourly floor exact in
+    the currency's minor units.
 
     A day without a known floor (no minimum wage, or no FX rate to the pay currency) has
     none: its minutes are owed nothing beyond their pay. A jurisdiction with no floor on
@@ -324,13 +347,15 @@ def pay_run_floor_rows(jurisdictions: list[tuple[str, str, str]], start: date, e
     days = [start + timedelta(days=k) for k in range((end - start).days + 1)]
     rows = []
     for country, subdivision, currency in jurisdictions:
-        hourly, sources = [], []
+        hourly, sources, units, rates = [], [], [], []
         for day in days:
             today = day_floor(country=country, subdivision=subdivision, currency=currency, on=day)
             hourly.append(today.hourly_minor)
             sources.append(today.floor.source_url if today.applies else None)
+            units.append(today.floor.averaging_unit if today.applies else None)
+            rates.append(today.fx_rate if today.applies else None)
         if any(value is not None for value in hourly):
-            rows.append((country, subdivision, currency, hourly, sources))
+            rows.append((country, subdivision, currency, hourly, sources, units, rates))
     return rows
 
 
@@ -384,13 +409,13 @@ def expert_jurisdiction_on(*, contributor_id: int, on: date) -> tuple[str, str] 
 
 def floor_rows_by_day(places: list[tuple[str, str, str, date]]) -> list[tuple]:
     """For (country, subdivision, currency, day) combinations, the hourly floor that day in
-    that currency, exact in minor units (as ``pay_run_floor_rows``); those without one
-    are left out."""
+    that currency, exact in minor units, and its averaging unit (as ``pay_run_floor_rows``);
+    those without one are left out."""
     rows = []
     for country, subdivision, currency, day in places:
-        hourly = day_floor(country=country, subdivision=subdivision, currency=currency, on=day).hourly_minor
-        if hourly is not None:
-            rows.append((country, subdivision, currency, day, hourly))
+        today = day_floor(country=country, subdivision=subdivision, currency=currency, on=day)
+        if today.applies:
+            rows.append((country, subdivision, currency, day, today.hourly_minor, today.floor.averaging_unit))
     return rows
 
 
@@ -407,9 +432,40 @@ def floor_due_minor_sql(exact: str) -> str:
     return f"ceil({exact})"
 
 
-def topup_sql(*, floor_due_minor: str, pay_minor: str) -> str:
-    """SQL for the top-up: whatever the floor due exceeds the pay by, never negative."""
-    return f"GREATEST({floor_due_minor} - {pay_minor}, 0)"
+# The units measured over the week as a whole: the product's pay period is its pay week.
+WEEK_UNITS = (AveragingUnit.WORKWEEK, AveragingUnit.PAY_PERIOD)
+
+
+def unit_shortfall_sql(*, minutes: str, hourly: str, pay: str) -> str:
+    """SQL for what one unit (an item, a day, or the week) falls short of the floor, exact in
+    minor units: its minutes at the floor less its pay, never negative."""
+    return f"GREATEST({minutes} * {hourly} / 60 - {pay}, 0)"
+
+
+def shortfall_sql(*, unit: str, minutes: str, hourly: str, pay: str, item_short: str, extra_pay: str) -> str:
+    """SQL aggregate over rows of one day each (``unit``, ``minutes`` counted for the floor,
+    ``hourly`` floor, exact ``pay``, and ``item_short``, the sum of ``unit_shortfall_sql``
+    over the day's items) for what a week falls short under each day's unit: the items of
+    per-item days on their own, each per-day day, and the workweek / pay-period days
+    together, whose pay also counts ``extra_pay`` (the week's bonuses, an aggregate)."""
+    item, day, week = sql_literal(AveragingUnit.ITEM), sql_literal(AveragingUnit.DAY), sql_list(WEEK_UNITS)
+    day_short = unit_shortfall_sql(minutes=minutes, hourly=hourly, pay=pay)
+    return f"""(COALESCE(sum({item_short}) FILTER (WHERE {unit} = {item}), 0)
+      + COALESCE(sum({day_short}) FILTER (WHERE {unit} = {day}), 0)
+      + CASE WHEN bool_or({unit} IN ({week})) THEN {
+        unit_shortfall_sql(
+            minutes=f"sum({minutes} * {hourly}) FILTER (WHERE {unit} IN ({week}))",
+            hourly="1",
+            pay=f"(sum({pay}) FILTER (WHERE {unit} IN ({week})) + {extra_pay})",
+        )
+    } ELSE 0 END)"""
+
+
+def topup_sql(*, floor_due_minor: str, pay_minor: str, shortfall: str = "0") -> str:
+    """SQL for the top-up: the week's exact shortfall under its units rounded up once, and
+    never less than what the floor due exceeds the pay by (which covers the rounding of
+    the pay lines); never negative."""
+    return f"GREATEST(ceil({shortfall}), {floor_due_minor} - {pay_minor}, 0)"
 
 
 def floor_day_hourly_sql(hourly: str) -> str:
@@ -428,9 +484,43 @@ def floor_due_minor(*, day_minutes: Sequence[int], hourly_minor: Sequence[Decima
     return int(exact.to_integral_value(rounding=ROUND_CEILING))
 
 
-def topup_minor(*, floor_due_minor: int, pay_minor: int) -> int:
+@dataclass(frozen=True)
+class DayWork:
+    """One day of a week for the floor: its unit (None: no floor that day), minutes counted,
+    hourly floor (exact minor units), exact pay, and the sum of its items' shortfalls."""
+
+    unit: str | None
+    minutes: int
+    hourly: Decimal | None
+    pay: Decimal
+    item_short: Decimal = Decimal(0)
+
+
+def unit_shortfall(*, minutes, hourly: Decimal, pay: Decimal) -> Decimal:
+    """``unit_shortfall_sql`` in Python."""
+    return max(Decimal(minutes) * hourly / 60 - pay, Decimal(0))
+
+
+def shortfall_exact(days: Sequence[DayWork], *, extra_pay: Decimal = Decimal(0)) -> Decimal:
+    """``shortfall_sql`` in Python."""
+    total = sum((d.item_short for d in days if d.unit == AveragingUnit.ITEM), Decimal(0))
+    total += sum(
+        (unit_shortfall(minutes=d.minutes, hourly=d.hourly, pay=d.pay) for d in days if d.unit == AveragingUnit.DAY),
+        Decimal(0),
+    )
+    week = [d for d in days if d.unit in WEEK_UNITS]
+    if week:
+        total += unit_shortfall(
+            minutes=1,
+            hourly=sum((Decimal(d.minutes) * d.hourly for d in week), Decimal(0)),
+            pay=sum((d.pay for d in week), Decimal(0)) + extra_pay,
+        )
+    return total
+
+
+def topup_minor(*, floor_due_minor: int, pay_minor: int, shortfall: Decimal = Decimal(0)) -> int:
     """``topup_sql`` in Python."""
-    return max(floor_due_minor - pay_minor, 0)
+    return max(int(shortfall.to_integral_value(rounding=ROUND_CEILING)), floor_due_minor - pay_minor, 0)
 
 
 def average_floor_hourly_minor(floor_due_minor, minutes_worked):

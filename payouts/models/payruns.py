@@ -62,6 +62,9 @@ class PayStatement(models.Model):
     currency = models.CharField(max_length=3)
     country = models.CharField(max_length=2)
     subdivision = models.CharField(max_length=6, blank=True)
+    # How the law of the week's last day with a minimum wage measures it (an
+    # ``AveragingUnit``; blank when no floor applied); each day's own is in the top-up's workings.
+    averaging_unit = models.CharField(max_length=12, blank=True, db_default="")
     # Every logged minute of every kind and review outcome (rejected ones included), but
     # those operations found were not worked (an upheld dispute).
     minutes_worked = models.PositiveIntegerField()

@@ -9,11 +9,15 @@ For every expert and currency in the week:
   jurisdiction the expert was in that day (their effective-dated history, never the one
   chosen since; the higher of the national and the subdivision rate), converted
   at that day's FX rate, summed exactly and rounded up once;
-- top-up: whatever the floor due exceeds the pay by, as its own line with the day-by-day
-  computation attached;
+- top-up: what the week falls short of the floor the way the law of each day measures it
+  (``payouts.floors``): each item on its own, each day, or the workweek or pay period as a
+  whole; the exact shortfalls summed and rounded up once, never less than the floor due
+  less the pay; its own line, with the day-by-day computation attached;
 - adjustments: for every earlier, approved week whose pay changed since (work approved
   late, an appeal upheld), that week recomputed for that expert and the difference from
-  what was paid for it, line by line, paid now; the earlier statement is never edited.
+  what was paid for it, line by line, paid now, its top-up measured again the same way
+  over every minute now counted (late work included); the earlier statement is never
+  edited.
 
 Each line records its items and minutes; ``selectors.pay_line_items`` finds the items: the
 engagement's approved work of that kind in the week, approved at or before
@@ -60,9 +64,11 @@ from payouts.floors import (
     floor_due_sql,
     floor_rows_by_day,
     pay_run_floor_rows,
+    shortfall_sql,
     topup_sql,
+    unit_shortfall_sql,
 )
-from payouts.models import PayLineKind, PayPeriodStatus, PayRunStatus
+from payouts.models import AveragingUnit, PayLineKind, PayPeriodStatus, PayRunStatus
 
 ENGAGEMENTS = Engagement._meta.db_table
 PROJECTS = Project._meta.db_table
@@ -107,31 +113,44 @@ WORK = f"""
 
 
 def _work_sql(days: int) -> str:
-    """One pass over the week's work, grouped by engagement and kind with a column of
+    """One pass over the week's work, grouped by engagement and kind with columns of
     minutes per day, before anything is joined to it: everything later reads this table
-    of about one row per expert and project."""
-    # Minutes per day are those the floor is owed on; minutes worked leave out only time
-    # operations found was not worked.
-    per_day = ",\n           ".join(
-        f"COALESCE(sum(w.minutes) FILTER (WHERE w.work_date = %(start)s::date + {k} AND w.floor = '{FLOOR_COUNTED}'), 0)"
-        f" AS m{k}"
-        for k in range(days)
-    )
+    of about one row per expert and project. The work is first summed per day, so the
+    columns per day are built from a few rows per engagement rather than from every item."""
+
+    def by_day(column: str) -> str:
+        return ", ".join(
+            f"COALESCE(sum(d.{column}) FILTER (WHERE d.work_date = %(start)s::date + {k}), 0)" for k in range(days)
+        )
+
     return f"""
 CREATE TEMP TABLE pr_work ON COMMIT DROP AS
 SELECT e.contributor_id, e.currency, d.engagement_id, e.project_id, d.kind,
-       ARRAY[{", ".join(f"d.m{k}" for k in range(days))}]::bigint[] AS day_minutes, d.minutes,
+       d.day_minutes, d.paid_day_minutes, d.paid_counted_day_minutes, d.paid_day_items, d.minutes,
        d.withheld_minutes, d.paid_minutes, d.paid_items,
        CASE WHEN d.kind = {TASK} THEN e.rate_minor::numeric ELSE {HOURLY_RATE} END AS rate
 FROM (
-    SELECT w.engagement_id, w.kind,
-           {per_day},
-           COALESCE(sum(w.minutes) FILTER (WHERE w.floor <> '{FLOOR_EXCLUDED}'), 0) AS minutes,
-           COALESCE(sum(w.minutes) FILTER (WHERE w.floor = '{FLOOR_WITHHELD}'), 0) AS withheld_minutes,
-           COALESCE(sum(w.minutes) FILTER (WHERE w.paid), 0) AS paid_minutes,
-           count(*) FILTER (WHERE w.paid) AS paid_items
-    FROM ({WORK}) w
-    GROUP BY w.engagement_id, w.kind
+    SELECT d.engagement_id, d.kind,
+           -- Minutes per day are those the floor is owed on; minutes worked leave out only
+           -- time operations found was not worked.
+           ARRAY[{by_day("counted")}]::bigint[] AS day_minutes,
+           ARRAY[{by_day("paid_minutes")}]::bigint[] AS paid_day_minutes,
+           ARRAY[{by_day("paid_counted")}]::bigint[] AS paid_counted_day_minutes,
+           ARRAY[{by_day("paid_items")}]::bigint[] AS paid_day_items,
+           sum(d.minutes) AS minutes, sum(d.withheld) AS withheld_minutes,
+           sum(d.paid_minutes) AS paid_minutes, sum(d.paid_items) AS paid_items
+    FROM (
+        SELECT w.engagement_id, w.kind, w.work_date,
+               COALESCE(sum(w.minutes) FILTER (WHERE w.floor = '{FLOOR_COUNTED}'), 0) AS counted,
+               COALESCE(sum(w.minutes) FILTER (WHERE w.floor <> '{FLOOR_EXCLUDED}'), 0) AS minutes,
+               COALESCE(sum(w.minutes) FILTER (WHERE w.floor = '{FLOOR_WITHHELD}'), 0) AS withheld,
+               COALESCE(sum(w.minutes) FILTER (WHERE w.paid), 0) AS paid_minutes,
+               COALESCE(sum(w.minutes) FILTER (WHERE w.paid AND w.floor = '{FLOOR_COUNTED}'), 0) AS paid_counted,
+               count(*) FILTER (WHERE w.paid) AS paid_items
+        FROM ({WORK}) w
+        GROUP BY w.engagement_id, w.kind, w.work_date
+    ) d
+    GROUP BY d.engagement_id, d.kind
 ) d JOIN {ENGAGEMENTS} e ON e.id = d.engagement_id;
 ANALYZE pr_work;
 """
@@ -171,7 +190,8 @@ WHERE q.score >= r.min_quality_score AND round(b.base * r.percent / 100) > 0;
 # the week's k-th day (1-based, as SQL arrays are).
 FLOOR_TABLE_SQL = """
 CREATE TEMP TABLE pr_floor (
-    country varchar(2), subdivision varchar(6), currency varchar(3), hourly numeric[], sources text[]
+    country varchar(2), subdivision varchar(6), currency varchar(3), hourly numeric[], sources text[],
+    units text[], fx_rates numeric[]
 ) ON COMMIT DROP;
 """
 
@@ -196,7 +216,8 @@ CREATE TEMP TABLE pr_totals ON COMMIT DROP AS
 SELECT t.contributor_id, t.currency,
        COALESCE(j.country, c.country) AS country, COALESCE(j.subdivision, c.subdivision) AS subdivision,
        t.minutes_worked, t.withheld_minutes, {floor_due} AS floor_due,
-       t.day_minutes, j.hourly AS floor_hourly, j.sources AS floor_sources
+       t.day_minutes, j.hourly AS floor_hourly, j.sources AS floor_sources,
+       s.shortfall, s.unit AS averaging_unit
 FROM (SELECT contributor_id, currency, ARRAY[{day_sums}]::bigint[] AS day_minutes,
              sum(minutes) AS minutes_worked, sum(withheld_minutes) AS withheld_minutes
       FROM pr_work GROUP BY contributor_id, currency) t
@@ -213,7 +234,81 @@ LEFT JOIN (
     JOIN pr_jur d ON d.contributor_id = w.contributor_id
     LEFT JOIN pr_floor f ON f.country = d.country AND f.subdivision = d.subdivision AND f.currency = w.currency
     GROUP BY w.contributor_id, w.currency
-) j ON j.contributor_id = t.contributor_id AND j.currency = t.currency;
+) j ON j.contributor_id = t.contributor_id AND j.currency = t.currency
+LEFT JOIN pr_short s ON s.contributor_id = t.contributor_id AND s.currency = t.currency;
+"""
+
+
+def _days_sql(days: int) -> str:
+    """The week of each expert and currency one day a row, as the floor measures it: the
+    day's averaging unit and floor (of that day's jurisdiction), the minutes counted for
+    the floor, the exact pay of the day's approved work, and the sum of what each of the
+    day's items falls short of the floor on its own. An hourly item's pay is its minutes
+    at its rate, so its shortfall is the same for the day's minutes together; a task's
+    price is fixed, so paid tasks are measured one by one (``TASK_SHORT_SQL``)."""
+    paid_counted = "w.paid_counted_day_minutes[d.k]"
+    return f"""
+CREATE TEMP TABLE pr_day ON COMMIT DROP AS
+SELECT w.contributor_id, w.currency, d.k, f.units[d.k] AS unit, f.hourly[d.k] AS hourly,
+       f.fx_rates[d.k] AS fx_rate,
+       sum(w.day_minutes[d.k]) AS minutes,
+       sum(CASE WHEN w.kind = {TASK} THEN w.paid_day_items[d.k] * w.rate
+                ELSE w.paid_day_minutes[d.k] * w.rate / 60 END) AS pay,
+       COALESCE(sum(CASE WHEN w.kind = {TASK} THEN 0
+                         ELSE {
+        unit_shortfall_sql(minutes=paid_counted, hourly="f.hourly[d.k]", pay=f"{paid_counted} * w.rate / 60")
+    } END
+                    + {
+        unit_shortfall_sql(minutes=f"(w.day_minutes[d.k] - {paid_counted})", hourly="f.hourly[d.k]", pay="0")
+    }), 0) AS item_short
+FROM pr_work w
+CROSS JOIN generate_series(1, {int(days)}) AS d(k)
+JOIN pr_jur j ON j.contributor_id = w.contributor_id AND j.k = d.k
+LEFT JOIN pr_floor f ON f.country = j.country AND f.subdivision = j.subdivision AND f.currency = w.currency
+GROUP BY 1, 2, 3, 4, 5, 6;
+"""
+
+
+# Approved tasks on days measured item by item: each task's minutes at the floor against
+# its own price.
+TASK_SHORT_SQL = f"""
+UPDATE pr_day p SET item_short = p.item_short + t.short
+FROM (
+    SELECT e.contributor_id, e.currency, j.k,
+           sum({unit_shortfall_sql(minutes="s.minutes", hourly="f.hourly[j.k]", pay="e.rate_minor")}) AS short
+    FROM {TASK_TABLE} s
+    JOIN {ENGAGEMENTS} e ON e.id = s.engagement_id
+    JOIN pr_jur j ON j.contributor_id = s.contributor_id AND j.k = s.work_date - %(start)s::date + 1
+    JOIN pr_floor f ON f.country = j.country AND f.subdivision = j.subdivision AND f.currency = e.currency
+    WHERE s.work_date BETWEEN %(start)s AND %(end)s AND s.contributor_id BETWEEN %(first)s AND %(last)s
+      AND {_paid("s")} AND f.units[j.k] = {sql_literal(AveragingUnit.ITEM)}
+    GROUP BY 1, 2, 3
+) t
+WHERE p.contributor_id = t.contributor_id AND p.currency = t.currency AND p.k = t.k;
+ANALYZE pr_day;
+"""
+
+# What each week falls short under its units; the week's bonuses count towards the units
+# measured over the week as a whole.
+SHORT_SQL = f"""
+CREATE TEMP TABLE pr_short ON COMMIT DROP AS
+SELECT d.contributor_id, d.currency,
+       {
+    shortfall_sql(
+        unit="d.unit",
+        minutes="d.minutes",
+        hourly="d.hourly",
+        pay="d.pay",
+        item_short="d.item_short",
+        extra_pay="COALESCE(max(b.bonus), 0)",
+    )
+} AS shortfall,
+       -- The statement names the unit of the week's last day with a floor.
+       (array_agg(d.unit ORDER BY d.k DESC) FILTER (WHERE d.unit IS NOT NULL))[1] AS unit
+FROM pr_day d
+LEFT JOIN (SELECT contributor_id, currency, sum(amount) AS bonus FROM pr_lines WHERE kind = {BONUS} GROUP BY 1, 2) b
+       ON b.contributor_id = d.contributor_id AND b.currency = d.currency
+GROUP BY d.contributor_id, d.currency;
 """
 
 
@@ -242,45 +337,71 @@ FROM claimed c GROUP BY 1, 2, 3, 4;
 ANALYZE pr_claimed;
 """
 
+# Those weeks' work as it stands now, item by item (a handful of weeks of a few experts),
+# with what each item pays and its standing for the floor as of this run.
+ADJ_ITEMS_SQL = f"""
+CREATE TEMP TABLE pr_adj_items ON COMMIT DROP AS
+SELECT w.contributor_id, w.period_id, e.currency, w.engagement_id, e.project_id, w.kind, w.work_date, w.minutes,
+       w.item_id, w.paid, w.late, w.floor,
+       CASE WHEN NOT w.paid THEN 0 WHEN w.kind = {TASK} THEN e.rate_minor::numeric
+            ELSE w.minutes * {HOURLY_RATE} / 60 END AS pay
+FROM (
+    SELECT c.contributor_id, c.period_id, t.engagement_id, t.work_date, t.minutes, t.id AS item_id,
+           {time_entry_pay_kind_sql("t")} AS kind,
+           {_paid("t")} AS paid,
+           COALESCE({approved_at_sql("t")} > c.read_at, false) AS late,
+           {floor_standing_sql("d", "%(read_at)s")} AS floor
+    FROM pr_claimed c JOIN {TIME_ENTRY_TABLE} t
+      ON t.contributor_id = c.contributor_id AND t.work_date BETWEEN c.starts_on AND c.ends_on AND t.is_current
+    LEFT JOIN {DISPUTE_TABLE} d ON d.time_entry_id = t.id
+    UNION ALL
+    SELECT c.contributor_id, c.period_id, s.engagement_id, s.work_date, s.minutes, s.id, {TASK},
+           {_paid("s")},
+           COALESCE({approved_at_sql("s")} > c.read_at, false), '{FLOOR_COUNTED}'
+    FROM pr_claimed c JOIN {TASK_TABLE} s
+      ON s.contributor_id = c.contributor_id AND s.work_date BETWEEN c.starts_on AND c.ends_on
+) w JOIN {ENGAGEMENTS} e ON e.id = w.engagement_id;
+ANALYZE pr_adj_items;
+
+-- Where each expert worked from on each day of those weeks.
+CREATE TEMP TABLE pr_adj_jur ON COMMIT DROP AS
+SELECT x.contributor_id, x.work_date, j.country, j.subdivision
+FROM (SELECT DISTINCT contributor_id, work_date FROM pr_adj_items) x
+LEFT JOIN LATERAL ({expert_jurisdiction_on_sql(contributor="x.contributor_id", day="x.work_date")}) j ON true;
+CREATE TEMP TABLE pr_adj_floor (
+    country varchar(2), subdivision varchar(6), currency varchar(3), day date, hourly numeric, unit text
+) ON COMMIT DROP;
+"""
+
+ADJ_FLOOR_PLACES_SQL = """
+SELECT DISTINCT j.country, j.subdivision, i.currency, i.work_date
+FROM pr_adj_items i JOIN pr_adj_jur j ON j.contributor_id = i.contributor_id AND j.work_date = i.work_date
+WHERE j.country IS NOT NULL
+"""
+
 # Those weeks priced again exactly as their run priced them, over the work as it is now.
 ADJUSTMENT_SQL = f"""
 CREATE TEMP TABLE pr_adj_now ON COMMIT DROP AS
-SELECT w.contributor_id, w.period_id, e.currency, w.engagement_id, e.project_id, w.kind,
-       COALESCE(sum(w.minutes) FILTER (WHERE w.paid), 0) AS paid_minutes,
-       count(*) FILTER (WHERE w.paid) AS paid_items,
-       CASE WHEN w.kind = {TASK} THEN count(*) FILTER (WHERE w.paid) * max(e.rate_minor)
-            ELSE round(COALESCE(sum(w.minutes) FILTER (WHERE w.paid), 0)
-                       * max({HOURLY_RATE}) / 60) END AS amount,
-       COALESCE(array_agg(w.item_id ORDER BY w.item_id) FILTER (WHERE w.paid AND w.late), '{{}}') AS late_ids
-FROM (
-    SELECT c.contributor_id, c.period_id, t.engagement_id, t.minutes, t.id AS item_id,
-           {time_entry_pay_kind_sql("t")} AS kind,
-           {_paid("t")} AS paid,
-           COALESCE({approved_at_sql("t")} > c.read_at, false) AS late
-    FROM pr_claimed c JOIN {TIME_ENTRY_TABLE} t
-      ON t.contributor_id = c.contributor_id AND t.work_date BETWEEN c.starts_on AND c.ends_on AND t.is_current
-    UNION ALL
-    SELECT c.contributor_id, c.period_id, s.engagement_id, s.minutes, s.id, {TASK},
-           {_paid("s")},
-           COALESCE({approved_at_sql("s")} > c.read_at, false)
-    FROM pr_claimed c JOIN {TASK_TABLE} s
-      ON s.contributor_id = c.contributor_id AND s.work_date BETWEEN c.starts_on AND c.ends_on
-) w JOIN {ENGAGEMENTS} e ON e.id = w.engagement_id
-GROUP BY w.contributor_id, w.period_id, e.currency, w.engagement_id, e.project_id, w.kind;
+SELECT contributor_id, period_id, currency, engagement_id, project_id, kind,
+       COALESCE(sum(minutes) FILTER (WHERE paid), 0) AS paid_minutes,
+       count(*) FILTER (WHERE paid) AS paid_items,
+       round(sum(pay)) AS amount,
+       COALESCE(array_agg(item_id ORDER BY item_id) FILTER (WHERE paid AND late), '{{}}') AS late_ids
+FROM pr_adj_items
+GROUP BY contributor_id, period_id, currency, engagement_id, project_id, kind;
 
 -- What each of those weeks' lines has paid so far: the week's own run, and any earlier
 -- adjustments to it.
 CREATE TEMP TABLE pr_adj_paid ON COMMIT DROP AS
 SELECT c.contributor_id, c.period_id, st.currency, l.engagement_id, l.kind, sum(l.amount_minor) AS amount,
-       (array_agg(l.source ORDER BY l.id) FILTER (WHERE l.kind = {BONUS}))[1] AS bonus_source,
-       max(st.floor_due_minor) AS floor_due
+       (array_agg(l.source ORDER BY l.id) FILTER (WHERE l.kind = {BONUS}))[1] AS bonus_source
 FROM pr_claimed c
 JOIN payouts_payrun r ON r.period_id = c.period_id AND r.status = {RUN_APPROVED}
 JOIN payouts_paystatement st ON st.run_id = r.id AND st.contributor_id = c.contributor_id
 JOIN payouts_payline l ON l.statement_id = st.id AND l.kind <> {ADJUSTMENT}
 GROUP BY 1, 2, 3, 4, 5
 UNION ALL
-SELECT c.contributor_id, c.period_id, st.currency, l.engagement_id, l.adjusts_kind, sum(l.amount_minor), NULL, NULL
+SELECT c.contributor_id, c.period_id, st.currency, l.engagement_id, l.adjusts_kind, sum(l.amount_minor), NULL
 FROM pr_claimed c
 JOIN payouts_payline l ON l.adjusts_period_id = c.period_id
 JOIN payouts_paystatement st ON st.id = l.statement_id AND st.contributor_id = c.contributor_id
@@ -298,28 +419,45 @@ JOIN pr_adj_paid b ON b.contributor_id = n.contributor_id AND b.period_id = n.pe
                   AND b.bonus_source IS NOT NULL
 GROUP BY n.contributor_id, n.period_id, n.currency, n.engagement_id, n.project_id, b.bonus_source;
 
--- The week's floor was owed on every minute worked, whatever its review, so it has not
--- changed, but for minutes a dispute withheld from it that operations have since found
--- worked (their floor, day by day, added to what the week's run owed, rounded up once);
--- the top-up is whatever of it the week's pay still does not cover.
+-- The week's top-up as it stands now: its days under their units, over every minute now
+-- counted (late work and disputed time since found worked included) and the pay now
+-- approved; the difference from the top-up paid so far is the adjustment.
+CREATE TEMP TABLE pr_adj_day ON COMMIT DROP AS
+SELECT i.contributor_id, i.period_id, i.currency, i.work_date, f.unit, f.hourly,
+       COALESCE(sum(i.minutes) FILTER (WHERE i.floor = '{FLOOR_COUNTED}'), 0) AS minutes,
+       sum(i.pay) AS pay,
+       COALESCE(sum({unit_shortfall_sql(minutes="i.minutes", hourly="f.hourly", pay="i.pay")})
+                FILTER (WHERE i.floor = '{FLOOR_COUNTED}'), 0) AS item_short
+FROM pr_adj_items i
+JOIN pr_adj_jur j ON j.contributor_id = i.contributor_id AND j.work_date = i.work_date
+LEFT JOIN pr_adj_floor f ON f.country = j.country AND f.subdivision = j.subdivision AND f.currency = i.currency
+                        AND f.day = i.work_date
+GROUP BY 1, 2, 3, 4, 5, 6;
+
 INSERT INTO pr_adj_now (contributor_id, period_id, currency, engagement_id, project_id, kind, paid_minutes,
                         paid_items, amount, late_ids)
-SELECT f.contributor_id, f.period_id, f.currency, NULL, NULL, {TOPUP_KIND}, 0, 0,
-       {topup_sql(floor_due_minor=floor_due_minor_sql("f.floor_due + COALESCE(r.owed, 0)"),
-                  pay_minor="COALESCE(n.pay, 0)")}, '{{}}'
-FROM (SELECT c.contributor_id, c.period_id, st.currency, max(st.floor_due_minor) AS floor_due
-      FROM pr_claimed c
-      JOIN payouts_payrun r ON r.period_id = c.period_id AND r.status = {RUN_APPROVED}
-      JOIN payouts_paystatement st ON st.run_id = r.id AND st.contributor_id = c.contributor_id
-      GROUP BY 1, 2, 3) f
-LEFT JOIN (SELECT x.contributor_id, x.period_id, x.currency, sum(x.minutes * COALESCE(fl.hourly, 0)) / 60 AS owed
-           FROM pr_released x
-           LEFT JOIN pr_released_floor fl ON fl.country = x.country AND fl.subdivision = x.subdivision
-                                         AND fl.currency = x.currency AND fl.day = x.work_date
-           GROUP BY 1, 2, 3) r
-       ON r.contributor_id = f.contributor_id AND r.period_id = f.period_id AND r.currency = f.currency
-LEFT JOIN (SELECT contributor_id, period_id, currency, sum(amount) AS pay FROM pr_adj_now GROUP BY 1, 2, 3) n
-       ON n.contributor_id = f.contributor_id AND n.period_id = f.period_id AND n.currency = f.currency;
+SELECT d.contributor_id, d.period_id, d.currency, NULL, NULL, {TOPUP_KIND}, 0, 0,
+       {
+    topup_sql(
+        floor_due_minor=floor_due_minor_sql("sum(d.minutes * COALESCE(d.hourly, 0)) / 60"),
+        pay_minor="COALESCE(max(n.pay), 0)",
+        shortfall=shortfall_sql(
+            unit="d.unit",
+            minutes="d.minutes",
+            hourly="d.hourly",
+            pay="d.pay",
+            item_short="d.item_short",
+            extra_pay="COALESCE(max(n.bonus), 0)",
+        ),
+    )
+},
+       '{{}}'
+FROM pr_adj_day d
+LEFT JOIN (SELECT contributor_id, period_id, currency, sum(amount) AS pay,
+                  COALESCE(sum(amount) FILTER (WHERE kind = {BONUS}), 0) AS bonus
+           FROM pr_adj_now GROUP BY 1, 2, 3) n
+       ON n.contributor_id = d.contributor_id AND n.period_id = d.period_id AND n.currency = d.currency
+GROUP BY d.contributor_id, d.period_id, d.currency;
 
 CREATE TEMP TABLE pr_adj_lines ON COMMIT DROP AS
 SELECT COALESCE(n.contributor_id, p.contributor_id) AS contributor_id,
@@ -347,36 +485,19 @@ LEFT JOIN LATERAL ({expert_jurisdiction_on_sql(contributor="a.contributor_id", d
 WHERE NOT EXISTS (SELECT 1 FROM pr_totals t WHERE t.contributor_id = a.contributor_id AND t.currency = a.currency);
 """
 
-# Minutes whose floor the claimed weeks' runs withheld (disputed, undecided then) and which
-# count now (the dispute overturned by the time this run started), with the jurisdiction
-# in force on their day: the floor they are owed is added to their week's.
-RELEASED_SQL = f"""
-CREATE TEMP TABLE pr_released ON COMMIT DROP AS
-SELECT c.contributor_id, c.period_id, e.currency, d.work_date, j.country, j.subdivision, sum(d.minutes) AS minutes
-FROM pr_claimed c
-JOIN {DISPUTE_TABLE} d ON d.contributor_id = c.contributor_id AND d.work_date BETWEEN c.starts_on AND c.ends_on
-JOIN {TIME_ENTRY_TABLE} t ON t.id = d.time_entry_id
-JOIN {ENGAGEMENTS} e ON e.id = t.engagement_id
-LEFT JOIN LATERAL ({expert_jurisdiction_on_sql(contributor="d.contributor_id", day="d.work_date")}) j ON true
-WHERE {floor_standing_sql("d", "c.read_at")} = '{FLOOR_WITHHELD}'
-  AND {floor_standing_sql("d", "%(read_at)s")} = '{FLOOR_COUNTED}'
-GROUP BY 1, 2, 3, 4, 5, 6;
-CREATE TEMP TABLE pr_released_floor (
-    country varchar(2), subdivision varchar(6), currency varchar(3), day date, hourly numeric
-) ON COMMIT DROP;
-"""
-
 FLOOR_DUE_MINOR = floor_due_minor_sql("t.floor_due")
-STATEMENT_TOPUP = topup_sql(floor_due_minor=FLOOR_DUE_MINOR, pay_minor="COALESCE(p.pay, 0)")
+STATEMENT_TOPUP = topup_sql(
+    floor_due_minor=FLOOR_DUE_MINOR, pay_minor="COALESCE(p.pay, 0)", shortfall="COALESCE(t.shortfall, 0)"
+)
 
 STATEMENTS_SQL = f"""
 ANALYZE pr_totals;
 
 INSERT INTO payouts_paystatement (
-    run_id, contributor_id, currency, country, subdivision, minutes_worked, floor_withheld_minutes,
+    run_id, contributor_id, currency, country, subdivision, averaging_unit, minutes_worked, floor_withheld_minutes,
     pay_minor, floor_due_minor, topup_minor, adjustment_minor, total_minor, effective_hourly_minor)
-SELECT %(run)s, t.contributor_id, t.currency, t.country, t.subdivision, t.minutes_worked,
-       COALESCE(t.withheld_minutes, 0),
+SELECT %(run)s, t.contributor_id, t.currency, t.country, t.subdivision, COALESCE(t.averaging_unit, ''),
+       t.minutes_worked, COALESCE(t.withheld_minutes, 0),
        COALESCE(p.pay, 0), {FLOOR_DUE_MINOR},
        {STATEMENT_TOPUP},
        COALESCE(a.amount, 0),
@@ -407,7 +528,7 @@ SELECT st.id, {ADJUSTMENT}, a.engagement_id,
                       WHEN {TRAINING} THEN 'training approved since it was paid'
                       WHEN {HOURLY} THEN 'hours approved since it was paid'
                       WHEN {BONUS} THEN 'quality bonus on the work approved since'
-                      ELSE CASE WHEN a.amount > 0 THEN 'minimum wage on disputed time found worked'
+                      ELSE CASE WHEN a.amount > 0 THEN 'minimum wage on time counted since it was paid'
                                 ELSE 'minimum-wage top-up now covered by approved pay' END END
        || COALESCE(' on ' || pr.title, ''),
        a.minutes, a.items, a.amount,
@@ -421,15 +542,24 @@ JOIN payouts_paystatement st ON st.run_id = %(run)s AND st.contributor_id = a.co
 LEFT JOIN {ENGAGEMENTS} e ON e.id = a.engagement_id
 LEFT JOIN {PROJECTS} pr ON pr.id = e.project_id;
 
--- The day-by-day computation is kept only where it led to a top-up.
+-- The day-by-day computation is kept only where it led to a top-up: each day's unit,
+-- minutes, floor (and the exchange rate it was converted at), exact pay and what its items
+-- fell short by on their own; the week's exact shortfall before its one rounding.
 INSERT INTO payouts_payline (statement_id, kind, description, minutes, quantity, amount_minor, source)
 SELECT st.id, {TOPUP_KIND}, 'Top-up to the minimum wage for every minute worked', st.minutes_worked, 0, st.topup_minor,
-       jsonb_build_object('floor_due_minor', st.floor_due_minor, 'pay_minor', st.pay_minor, 'days', (
+       jsonb_build_object('floor_due_minor', st.floor_due_minor, 'pay_minor', st.pay_minor,
+                          'shortfall', round(COALESCE(t.shortfall, 0), 4), 'days', (
            SELECT jsonb_agg(jsonb_build_object(
-                      'day', %(start)s::date + k - 1, 'minutes', t.day_minutes[k],
-                      'floor_hourly', {floor_day_hourly_sql("t.floor_hourly[k]")}, 'source', t.floor_sources[k])
-                  ORDER BY k)
-           FROM generate_subscripts(t.day_minutes, 1) k WHERE t.day_minutes[k] > 0))
+                      'day', %(start)s::date + d.k - 1, 'minutes', d.minutes,
+                      'floor_hourly', {floor_day_hourly_sql("d.hourly")}, 'source', t.floor_sources[d.k],
+                      'unit', d.unit, 'fx_rate', d.fx_rate, 'pay', round(d.pay, 4),
+                      'item_short', round(d.item_short, 4))
+                  ORDER BY d.k)
+           FROM (SELECT k, unit, hourly, fx_rate, sum(minutes) AS minutes, sum(pay) AS pay,
+                        sum(item_short) AS item_short
+                 FROM pr_day WHERE contributor_id = st.contributor_id AND currency = st.currency
+                 GROUP BY k, unit, hourly, fx_rate) d
+           WHERE d.minutes > 0))
 FROM payouts_paystatement st
 JOIN pr_totals t ON t.contributor_id = st.contributor_id AND t.currency = st.currency
 WHERE st.run_id = %(run)s AND st.topup_minor > 0;
@@ -474,8 +604,8 @@ def compute_statements(
     with connection.cursor() as cursor:
         # A second run inside one outer transaction (as in tests) must not find the first's tables.
         cursor.execute(
-            "DROP TABLE IF EXISTS pr_work, pr_lines, pr_jur, pr_floor, pr_totals, pr_claimed, "
-            "pr_adj_now, pr_adj_paid, pr_adj_lines, pr_released, pr_released_floor"
+            "DROP TABLE IF EXISTS pr_work, pr_lines, pr_jur, pr_floor, pr_day, pr_short, pr_totals, pr_claimed, "
+            "pr_adj_items, pr_adj_jur, pr_adj_floor, pr_adj_now, pr_adj_paid, pr_adj_day, pr_adj_lines"
         )
         progress(10, "reading the week's work")
         cursor.execute(_work_sql(days), params)
@@ -489,23 +619,26 @@ def compute_statements(
         floors = pay_run_floor_rows([tuple(row) for row in cursor.fetchall()], start, end)
         if floors:
             cursor.executemany(
-                "INSERT INTO pr_floor (country, subdivision, currency, hourly, sources) VALUES (%s, %s, %s, %s, %s)",
+                "INSERT INTO pr_floor (country, subdivision, currency, hourly, sources, units, fx_rates) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 floors,
             )
         cursor.execute("ANALYZE pr_floor")
-        progress(55, "adding up every minute worked, day by day")
+        progress(55, "adding up every minute worked, day by day, under each law's unit")
+        cursor.execute(_days_sql(days), params)
+        cursor.execute(TASK_SHORT_SQL, params)
+        cursor.execute(SHORT_SQL, params)
         cursor.execute(_totals_sql(days), params)
         progress(60, "recomputing earlier weeks whose pay changed")
         cursor.execute(CLAIM_SQL, params)
-        cursor.execute(RELEASED_SQL, params)
-        cursor.execute(
-            "SELECT DISTINCT country, subdivision, currency, work_date FROM pr_released WHERE country IS NOT NULL"
-        )
-        released = floor_rows_by_day([tuple(row) for row in cursor.fetchall()])
-        if released:
+        cursor.execute(ADJ_ITEMS_SQL, params)
+        cursor.execute(ADJ_FLOOR_PLACES_SQL)
+        adj_floors = floor_rows_by_day([tuple(row) for row in cursor.fetchall()])
+        if adj_floors:
             cursor.executemany(
-                "INSERT INTO pr_released_floor (country, subdivision, currency, day, hourly) VALUES (%s, %s, %s, %s, %s)",
-                released,
+                "INSERT INTO pr_adj_floor (country, subdivision, currency, day, hourly, unit) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                adj_floors,
             )
         cursor.execute(ADJUSTMENT_SQL, params)
         progress(65, "writing statements and top-ups")

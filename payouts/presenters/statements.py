@@ -14,8 +14,15 @@ from decimal import Decimal
 
 from marketplace.models import ReviewStatus
 from payouts import money
-from payouts.floors import floor_due_exact, statement_floor_stretches
-from payouts.models import PayLine, PayLineKind, PayStatement
+from payouts.floors import (
+    WEEK_UNITS,
+    DayWork,
+    floor_due_exact,
+    shortfall_exact,
+    statement_floor_stretches,
+    unit_shortfall,
+)
+from payouts.models import AveragingUnit, PayLine, PayLineKind, PayStatement
 from payouts.payruns.selectors import WORK_LINE_KINDS, statement_unpaid_work
 
 from .labels import day_span, decimal_text, duration, place_label, week_label
@@ -86,43 +93,114 @@ def line_row(line: PayLine) -> LineRow:
     )
 
 
+# How each unit reads in a sentence and in a table cell.
+UNIT_SENTENCE = {
+    AveragingUnit.ITEM: "each time entry and each task on its own, with no averaging across them",
+    AveragingUnit.DAY: "each day on its own",
+    AveragingUnit.WORKWEEK: "over the workweek as a whole",
+    AveragingUnit.PAY_PERIOD: "over the pay period (the pay week) as a whole",
+}
+UNIT_CELL = {
+    AveragingUnit.ITEM: "Each item",
+    AveragingUnit.DAY: "The day",
+    AveragingUnit.WORKWEEK: "The week",
+    AveragingUnit.PAY_PERIOD: "The pay period",
+}
+
+
 @dataclass(frozen=True)
 class TopupDay:
-    """A day of the top-up's workings; ``floor_hourly`` and ``owed`` are exact major units, or
-    ``None`` when no minimum wage is on record that day."""
+    """A day of the top-up's workings. Amounts are exact major units: ``floor_hourly`` and
+    ``owed`` are ``None`` when no minimum wage is on record that day; ``short`` is ``None``
+    on a day measured with the rest of the week (its shortfall is the week's)."""
 
     day: date
     minutes: str
+    unit: str
     floor_hourly: Decimal | None
     owed: Decimal | None
+    pay: Decimal | None
+    short: Decimal | None
+    fx_rate: str
     source_url: str
 
 
-def topup_days(line: PayLine | None, currency: str) -> tuple[list[TopupDay], Decimal | None]:
-    """The top-up line's day-by-day floor, and the exact sum of the days before rounding."""
+@dataclass(frozen=True)
+class TopupWorkings:
+    days: list[TopupDay]
+    owed_sum: Decimal | None
+    # The days measured over the week together: what they owe, what paid them (with the
+    # week's bonuses) and what they fell short by; None when no day is measured that way.
+    week_owed: Decimal | None
+    week_paid: Decimal | None
+    week_bonus: Decimal | None
+    week_short: Decimal | None
+    shortfall: Decimal | None
+    units: list[str]
+
+
+def topup_days(line: PayLine | None, currency: str, *, bonus_minor: int = 0) -> TopupWorkings:
+    """The top-up line's workings day by day, measured by ``payouts.floors`` as the pay run
+    measured them: each day under its unit, and the exact shortfall before its rounding."""
+    empty = TopupWorkings([], None, None, None, None, None, None, [])
     if line is None:
-        return [], None
-    days, total = [], Decimal(0)
+        return empty
+    exponent = money.exponent(currency)
+
+    def major(minor: Decimal) -> Decimal:
+        return minor.scaleb(-exponent)
+
+    days, works, owed_sum = [], [], Decimal(0)
+    measured = all("pay" in entry for entry in line.source.get("days", []))
     for entry in line.source.get("days", []):
         minutes = int(entry["minutes"])
-        floor_minor = entry.get("floor_hourly")
-        floor_hourly = owed = None
+        unit = entry.get("unit") or ""
+        # Kept exact in minor units by the pay run (four decimals); str() keeps JSON's digits.
+        floor_minor = Decimal(str(entry["floor_hourly"])) if entry.get("floor_hourly") is not None else None
+        pay_minor = Decimal(str(entry.get("pay") or 0))
+        item_short = Decimal(str(entry.get("item_short") or 0))
+        owed = short = None
         if floor_minor is not None:
-            # Kept exact in minor units by the pay run (four decimals); str() keeps JSON's digits.
-            floor_hourly = Decimal(str(floor_minor)).scaleb(-money.exponent(currency))
-            # The day's share of the floor due, by the formula the pay run used (in major units).
-            owed = floor_due_exact(day_minutes=[minutes], hourly_minor=[floor_hourly])
-            total += owed
+            owed_minor = floor_due_exact(day_minutes=[minutes], hourly_minor=[floor_minor])
+            owed = major(owed_minor)
+            owed_sum += owed
+            works.append(DayWork(unit or None, minutes, floor_minor, pay_minor, item_short))
+            if unit == AveragingUnit.ITEM:
+                short = major(item_short)
+            elif unit == AveragingUnit.DAY:
+                short = major(unit_shortfall(minutes=minutes, hourly=floor_minor, pay=pay_minor))
         days.append(
             TopupDay(
                 day=date.fromisoformat(entry["day"]),
                 minutes=duration(minutes),
-                floor_hourly=floor_hourly,
+                unit=UNIT_CELL.get(unit, "—"),
+                floor_hourly=major(floor_minor) if floor_minor is not None else None,
                 owed=owed,
+                pay=major(pay_minor) if "pay" in entry else None,
+                short=short,
+                fx_rate=f"{Decimal(str(entry['fx_rate'])).normalize():f}" if entry.get("fx_rate") is not None else "",
                 source_url=entry.get("source") or "",
             )
         )
-    return days, total
+    week = [work for work in works if work.unit in WEEK_UNITS]
+    week_owed = week_paid = week_short = week_bonus = None
+    if week:
+        week_owed = major(sum((Decimal(w.minutes) * w.hourly for w in week), Decimal(0)) / 60)
+        week_paid = major(sum((w.pay for w in week), Decimal(0)))
+        week_bonus = major(Decimal(bonus_minor))
+        week_short = max(week_owed - week_paid - week_bonus, Decimal(0))
+    units = sorted({work.unit for work in works if work.unit}, key=list(AveragingUnit).index)
+    return TopupWorkings(
+        days=days,
+        owed_sum=owed_sum,
+        week_owed=week_owed,
+        week_paid=week_paid,
+        week_bonus=week_bonus if bonus_minor else None,
+        week_short=week_short,
+        # Lines written before the pay run measured units carry no day's pay: no shortfall to show.
+        shortfall=major(shortfall_exact(works, extra_pay=Decimal(bonus_minor))) if measured else None,
+        units=[UNIT_SENTENCE[AveragingUnit(unit)] for unit in units],
+    )
 
 
 @dataclass(frozen=True)
@@ -137,6 +215,8 @@ class FloorRow:
     converted: Decimal | None
     fx_rate: str
     source_url: str
+    measured: str = ""
+    legal_basis: str = ""
 
 
 def floor_rows(statement: PayStatement) -> list[FloorRow | None]:
@@ -157,6 +237,8 @@ def floor_rows(statement: PayStatement) -> list[FloorRow | None]:
                 converted=stretch.converted_hourly,
                 fx_rate=f"{stretch.fx_rate.normalize():f}",
                 source_url=floor.source_url,
+                measured=UNIT_SENTENCE.get(floor.averaging_unit, ""),
+                legal_basis=floor.legal_basis,
             )
         )
     return rows
@@ -217,7 +299,8 @@ def statement_context(statement: PayStatement, *, for_ops: bool) -> dict:
     currency = statement.currency
     lines = sorted(statement.lines.all(), key=lambda line: (LINE_ORDER.index(line.kind), line.pk))
     topup_line = next((line for line in lines if line.kind == PayLineKind.TOPUP), None)
-    days, days_sum = topup_days(topup_line, currency)
+    bonus_minor = sum(line.amount_minor for line in lines if line.kind == PayLineKind.BONUS)
+    workings = topup_days(topup_line, currency, bonus_minor=bonus_minor)
     floors = floor_rows(statement)
     minutes = statement.minutes_worked
     worked_minor = statement.pay_minor + statement.topup_minor
@@ -237,7 +320,12 @@ def statement_context(statement: PayStatement, *, for_ops: bool) -> dict:
         "floor_converted": any(row is not None and row.converted is not None for row in floors),
         "days_without_floor": any(row is None for row in floors),
         "lines": [line_row(line) for line in lines],
-        "topup_days": days,
-        "topup_days_sum": days_sum,
+        "topup_days": workings.days,
+        "topup_days_sum": workings.owed_sum,
+        "topup": workings,
+        "shortfall_rounded_minor": money.to_minor(workings.shortfall, currency, rounding="ROUND_CEILING")
+        if workings.shortfall is not None
+        else None,
+        "week_gap_minor": max(statement.floor_due_minor - statement.pay_minor, 0),
         **hours_reconciled(statement),
     }

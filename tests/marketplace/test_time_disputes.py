@@ -128,7 +128,7 @@ def test_the_floor_is_withheld_while_open_and_paid_by_the_next_run_when_overturn
     later, _ = draft_pay_run(django_capture_on_commit_callbacks, period_start=last_week()[0])
     adjustment = PayStatement.objects.get(run=later).lines.get(kind="adjustment", adjusts_kind="topup")
     assert adjustment.amount_minor == 1690  # the withheld hour's floor at California's $16.90
-    assert "disputed time found worked" in adjustment.description
+    assert "minimum wage on time counted since it was paid" in adjustment.description
     pay_run_approve(actor=make_ops(Role.OPS_FINANCE)[0], run=later)
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -332,3 +332,35 @@ def test_the_floor_standing_of_disputed_time_is_the_same_in_sql_and_in_python(en
         in_python = [floor_standing(disputes.get(entry.pk), moment) for entry in sorted(entries, key=lambda e: e.pk)]
         assert in_sql == in_python, moment
     assert in_python == ["counted", "withheld", "excluded", "counted"]
+
+
+# (unit, minutes, hourly floor, exact pay, items' own shortfalls) per day, and the week's bonus.
+SAMPLE_UNIT_WEEKS = [
+    ([("item", 60, "1690", "1400", "708.3333")], 0),
+    ([("day", 60, "1690", "1400", "0"), ("item", 60, "2000", "1400", "966.6667")], 0),
+    ([("workweek", 60, "725", "900", "0"), ("workweek", 60, "725", "0", "725")], 0),
+    ([("pay_period", 90, "1614.17", "900", "0"), ("pay_period", 60, "1614.17", "1800", "0")], 300),
+    ([("workweek", 30, "725", "0", "0"), ("day", 30, "1690", "100", "0"), ("item", 5, "1690", "0", "140.8333")], 50),
+    ([(None, 120, None, "0", "0"), ("day", 0, "1690", "0", "0")], 0),
+]
+
+
+def test_the_shortfall_under_each_unit_is_the_same_in_the_pay_runs_sql_and_in_python():
+    short = floors.shortfall_sql(
+        unit="d.unit", minutes="d.minutes", hourly="d.hourly", pay="d.pay", item_short="d.item_short", extra_pay="%s"
+    )
+    topup = floors.topup_sql(floor_due_minor="%s", pay_minor="%s", shortfall=f"({short})")
+    with connection.cursor() as cursor:
+        for days, bonus in SAMPLE_UNIT_WEEKS:
+            rows = [(u, m, Decimal(h) if h else None, Decimal(p), Decimal(s)) for u, m, h, p, s in days]
+            values = ", ".join(["(%s::text, %s::bigint, %s::numeric, %s::numeric, %s::numeric)"] * len(rows))
+            params = [value for row in rows for value in row]
+            cursor.execute(
+                f"SELECT {short}, {topup} FROM (VALUES {values}) AS d(unit, minutes, hourly, pay, item_short)",
+                [bonus, bonus, 1000, 400, *params],
+            )
+            sql_short, sql_topup = cursor.fetchone()
+            work = [floors.DayWork(u, m, h, p, s) for u, m, h, p, s in rows]
+            py_short = floors.shortfall_exact(work, extra_pay=Decimal(bonus))
+            assert abs(sql_short - py_short) < Decimal("1e-12")
+            assert int(sql_topup) == floors.topup_minor(floor_due_minor=1000, pay_minor=400, shortfall=py_short)

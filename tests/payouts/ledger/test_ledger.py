@@ -32,14 +32,22 @@ def test_a_balanced_entry_is_written_once_per_reference():
 def test_an_unbalanced_entry_is_refused_before_it_reaches_the_database():
     clearing, revenue = _accounts()
     with pytest.raises(LedgerUnbalanced):
-        journal_post(actor=None, kind="test", reference="t:2", description="t", legs=[Leg(clearing, 500, "USD"), Leg(revenue, -499, "USD")])
+        journal_post(
+            actor=None,
+            kind="test",
+            reference="t:2",
+            description="t",
+            legs=[Leg(clearing, 500, "USD"), Leg(revenue, -499, "USD")],
+        )
     assert not JournalEntry.objects.exists()
 
 
 def test_the_database_refuses_an_unbalanced_entry_written_behind_the_services_back():
     clearing, revenue = _accounts()
     with pytest.raises(DbIntegrityError, match="does not balance"), transaction.atomic():
-        entry = JournalEntry.objects.create(kind="x", reference="raw:1", description="raw", occurred_at="2026-01-01T00:00Z")
+        entry = JournalEntry.objects.create(
+            kind="x", reference="raw:1", description="raw", occurred_at="2026-01-01T00:00Z"
+        )
         Posting.objects.create(entry=entry, account=clearing, amount_minor=100, currency="USD")
         Posting.objects.create(entry=entry, account=revenue, amount_minor=-99, currency="USD")
         with connection.cursor() as cursor:
@@ -51,7 +59,9 @@ def test_the_database_refuses_mixed_currency_balancing():
     clearing, _ = _accounts()
     euros = ledger_account(kind=AccountKind.PLATFORM_REVENUE, currency="EUR")
     with pytest.raises(DbIntegrityError, match="does not balance"), transaction.atomic():
-        entry = JournalEntry.objects.create(kind="x", reference="raw:2", description="raw", occurred_at="2026-01-01T00:00Z")
+        entry = JournalEntry.objects.create(
+            kind="x", reference="raw:2", description="raw", occurred_at="2026-01-01T00:00Z"
+        )
         Posting.objects.create(entry=entry, account=clearing, amount_minor=100, currency="USD")
         Posting.objects.create(entry=entry, account=euros, amount_minor=-100, currency="EUR")
         with connection.cursor() as cursor:
@@ -69,14 +79,26 @@ def test_the_database_refuses_mixed_currency_balancing():
 )
 def test_the_database_refuses_to_change_or_remove_history(sql):
     clearing, revenue = _accounts()
-    journal_post(actor=None, kind="test", reference="t:3", description="t", legs=[Leg(clearing, 7, "USD"), Leg(revenue, -7, "USD")])
+    journal_post(
+        actor=None,
+        kind="test",
+        reference="t:3",
+        description="t",
+        legs=[Leg(clearing, 7, "USD"), Leg(revenue, -7, "USD")],
+    )
     with pytest.raises(DbIntegrityError, match="append-only"), connection.cursor() as cursor:
         cursor.execute(sql)
 
 
 def test_a_correction_is_a_reversing_entry_and_balances_are_sums():
     clearing, revenue = _accounts()
-    entry = journal_post(actor=None, kind="test", reference="t:4", description="t", legs=[Leg(clearing, 900, "USD"), Leg(revenue, -900, "USD")])
+    entry = journal_post(
+        actor=None,
+        kind="test",
+        reference="t:4",
+        description="t",
+        legs=[Leg(clearing, 900, "USD"), Leg(revenue, -900, "USD")],
+    )
     journal_reverse(actor=None, entry=entry, reason="posted twice by mistake")
     balances = {row["kind"]: row["balance"] for row in account_balances()}
     assert balances == {"stripe_clearing": 0, "platform_revenue": 0}

@@ -66,12 +66,14 @@ def test_rejected_and_waiting_work_counts_as_hours_worked(stripe_server, django_
     _minutes(engagement, monday + timedelta(days=2), 30, activity="training")  # still waiting for review
     run, _ = _run(django_capture_on_commit_callbacks)
     statement = PayStatement.objects.get(run=run)
-    # 210 minutes worked at $16.90 = 5915 owed; only the approved 2 h at $20 = 4000 paid.
+    # 210 minutes worked at $16.90 = 5915 owed; only the approved 2 h at $20 = 4000 paid. California
+    # measures each item on its own, so the approved hours' pay above the floor does not make up
+    # for the others: the rejected hour owes 1690 and the waiting half hour 845, a top-up of 2535.
     assert (statement.minutes_worked, statement.pay_minor, statement.floor_due_minor, statement.topup_minor) == (
         210,
         4000,
         5915,
-        1915,
+        2535,
     )
     assert list(statement.lines.values_list("kind", flat=True)) == ["hourly", "topup"]
 
@@ -91,8 +93,9 @@ def test_a_week_spanning_a_minimum_wage_change_uses_each_days_rate(stripe_server
     work_approve(actor=owner, item=_minutes(engagement, monday + timedelta(days=3), 60))
     run, _ = _run(django_capture_on_commit_callbacks)
     statement = PayStatement.objects.get(run=run)
-    # Monday at $16.90 and Thursday at $20.00: 3690 owed, 3600 paid, 90 topped up.
-    assert (statement.floor_due_minor, statement.pay_minor, statement.topup_minor) == (3690, 3600, 90)
+    # Monday at $16.90 and Thursday at $20.00: 3690 owed, 3600 paid. Item by item, Monday's hour
+    # at $18 is above its floor and Thursday's is $2.00 below it: 200 topped up.
+    assert (statement.floor_due_minor, statement.pay_minor, statement.topup_minor) == (3690, 3600, 200)
     days = statement.lines.get(kind="topup").source["days"]
     assert [Decimal(str(d["floor_hourly"])) for d in days] == [Decimal("1690"), Decimal("2000")]
     assert days[1]["source"] == "https://example.test/ca-raise"
@@ -342,11 +345,12 @@ def test_work_approved_after_its_week_was_paid_is_an_adjustment_in_a_later_week(
     approver, _ = make_ops(Role.OPS_FINANCE)
     pay_run_approve(actor=approver, run=run_a)
     week_a_statement = PayStatement.objects.get(run=run_a)
-    # 240 minutes worked at $16.90 = 6760 owed; 2 approved hours at $20 = 4000 paid; 2760 topped up.
+    # 240 minutes worked at $16.90 = 6760 owed; 2 approved hours at $20 = 4000 paid; the waiting
+    # and the rejected hour owe 1690 each on their own: 3380 topped up.
     assert (week_a_statement.pay_minor, week_a_statement.topup_minor, week_a_statement.total_minor) == (
         4000,
-        2760,
-        6760,
+        3380,
+        7380,
     )
 
     # After the week is paid: the waiting hour is approved and the rejection is overturned.
@@ -359,10 +363,10 @@ def test_work_approved_after_its_week_was_paid_is_an_adjustment_in_a_later_week(
     _run(django_capture_on_commit_callbacks)
     run_b, _ = _run(django_capture_on_commit_callbacks)
     statement = PayStatement.objects.get(run=run_b)
-    # No work in week B; week A now pays 4 hours = 8000, above its 6760 floor, so its top-up
-    # is no longer needed: +4000 of hours, -2760 of top-up, 1240 paid now.
+    # No work in week B; week A now pays 4 hours = 8000, every hour above its floor, so its
+    # top-up is no longer needed: +4000 of hours, -3380 of top-up, 620 paid now.
     assert (statement.minutes_worked, statement.pay_minor, statement.topup_minor) == (0, 0, 0)
-    assert (statement.adjustment_minor, statement.total_minor, statement.effective_hourly_minor) == (1240, 1240, 0)
+    assert (statement.adjustment_minor, statement.total_minor, statement.effective_hourly_minor) == (620, 620, 0)
     hours = statement.lines.get(kind="adjustment", adjusts_kind="hourly")
     topup = statement.lines.get(kind="adjustment", adjusts_kind="topup")
     assert (hours.amount_minor, hours.minutes, hours.source["was_minor"], hours.source["now_minor"]) == (
@@ -373,11 +377,11 @@ def test_work_approved_after_its_week_was_paid_is_an_adjustment_in_a_later_week(
     )
     assert hours.adjusts_period.starts_on == week_a
     assert sorted(pay_line_items(line=hours).values_list("pk", flat=True)) == sorted([waiting.pk, rejected.pk])
-    assert (topup.amount_minor, topup.engagement_id) == (-2760, None)
+    assert (topup.amount_minor, topup.engagement_id) == (-3380, None)
     assert "top-up" in topup.description
     # Week A's own statement was never touched.
     week_a_statement.refresh_from_db()
-    assert week_a_statement.total_minor == 6760
+    assert week_a_statement.total_minor == 7380
 
     pay_run_approve(actor=approver, run=run_b)
     with connection.cursor() as cursor:
@@ -388,7 +392,7 @@ def test_work_approved_after_its_week_was_paid_is_an_adjustment_in_a_later_week(
     from payouts.payruns.compliance import compliance_summary
 
     assert compliance_summary(run_id=run_b.pk)["experts"] == 0
-    # The expert is owed 6760 + 1240 = 8000: exactly four hours at $20.
+    # The expert is owed 7380 + 620 = 8000: exactly four hours at $20.
     assert balances[("expert_payable", None, engagement.contributor_id)] == -8000
     # Fee is half of pay: 2000 + 2000.
     assert balances[("platform_revenue", None, None)] == -4000

@@ -359,20 +359,21 @@ def test_a_draft_shows_totals_and_statements_and_the_list_sums_it_up(draft_run, 
     browser = preparer_browser
     listing = text_of(browser.get("/ops/pay-runs/"))
     monday = week["monday"]
-    # Ada: $9 of tasks + $9 of training = $18.00, topped up by $24.25; Grace: 2 h at $95 = $190.00.
+    # Ada: $9 of tasks + $9 of training = $18.00, topped up by $24.80 (California measures each task
+    # and entry on its own); Grace: 2 h at $95 = $190.00.
     assert (
         f"{week_text(monday)} Run #{draft_run.pk}, started" in listing
-        and "Draft: waiting for approval Priya Preparer — 2 $208.00 $24.25 1" in listing
+        and "Draft: waiting for approval Priya Preparer — 2 $208.00 $24.80 1" in listing
     ), listing
 
     page = browser.get(f"/ops/pay-runs/{draft_run.pk}/")
     text = text_of(page)
     assert f"Pay week {week_text(monday)}" in text
-    assert "USD 2 4 h 30 min $208.00 $24.25 1 $232.25" in text
+    assert "USD 2 4 h 30 min $208.00 $24.80 1 $232.80" in text
     assert "You prepared this run, so another operations finance colleague has to approve it (four eyes)." in text
     assert "Approve the pay run" not in text
     ada = PayStatement.objects.get(contributor=week["ada"].contributor)
-    assert "Ada Lovelace Ada King California, United States 2 h 30 min $18.00 $7.20 $24.25 $42.25" in text, text
+    assert "Ada Lovelace Ada King California, United States 2 h 30 min $18.00 $7.20 $24.80 $42.80" in text, text
     assert "Grace Hopper California, United States 2 h $190.00 $95.00 $0.00 $190.00" in text
     assert f'href="/ops/pay-statements/{ada.pk}/"' in page.content.decode()
     assert f'href="/ops/pay-runs/{draft_run.pk}/compliance/"' in page.content.decode()
@@ -437,10 +438,10 @@ def test_the_compliance_page_charts_pay_against_the_floors_and_offers_the_csv(dr
     content, text = page.content.decode(), text_of(page)
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in content
     assert 'aria-label="Experts by effective hourly pay"' in content
-    assert "Experts paid 2 Hours worked 4 h 30 min Below the floor before top-up 1 Top-ups paid $24.25" in text
+    assert "Experts paid 2 Hours worked 4 h 30 min Below the floor before top-up 1 Top-ups paid $24.80" in text
     # Ada at $7.20/h and Grace at $95/h: one of two at or above $90, none at $120.
     assert "$90 an hour 50.0% $120 an hour 0.0%" in text
-    assert "California, United States (US-CA) USD 2 1 $24.25" in text
+    assert "California, United States (US-CA) USD 2 1 $24.80" in text
     assert "$75-90 0 $90-120 1" in text  # the chart's figures as a table
     assert f'href="/ops/pay-runs/{draft_run.pk}/compliance.csv"' in content
 
@@ -466,7 +467,7 @@ def test_ops_read_a_draft_statement_with_a_note_that_the_expert_cannot_see_it_ye
     text = text_of(page)
     assert f"Statement #{statement.pk}: Ada Lovelace" in text
     assert "This run is a draft: the expert sees this statement once it is approved" in text
-    assert "The top-up is $42.25 \N{MINUS SIGN} $18.00 = $24.25." in text
+    assert "The top-up is the larger of the two: $24.80." in text
     assert ops_browser(*make_ops(Role.OPS_FINANCE)).get("/ops/pay-statements/999999/").status_code == 404
 
 
@@ -485,7 +486,7 @@ def test_an_expert_sees_a_statement_only_once_its_run_is_approved(draft_run, wee
     pay_run_approve(actor=approver[0], run=draft_run)
     listing = browser.get("/expert/pay/")
     text = text_of(listing)
-    assert f"{week_text(week['monday'])} 2 h 30 min $18.00 $24.25 $42.25" in text
+    assert f"{week_text(week['monday'])} 2 h 30 min $18.00 $24.80 $42.80" in text
     assert "Grace" not in text
     assert f'href="/expert/pay/{statement.pk}/"' in listing.content.decode()
     assert browser.get(f"/expert/pay/{statement.pk}/").status_code == 200
@@ -506,13 +507,13 @@ def test_a_statement_with_a_top_up_explains_every_line_and_each_day(approved_run
     assert page.status_code == 200
     text = text_of(page)
     assert f"Pay for the week of {week_text(monday)}" in text
-    assert "Hours worked 2 h 30 min Pay for work $18.00 Minimum-wage top-up $24.25 Total $42.25" in text
+    assert "Hours worked 2 h 30 min Pay for work $18.00 Minimum-wage top-up $24.80 Total $42.80" in text
     # The check against the floor, in plain words.
     assert "Pay for work per hour worked $7.20 ($18.00 for 2 h 30 min)" in text
     assert "Minimum wage in California, United States $16.90 an hour." in text
     assert "Minimum wage owed for every minute worked $42.25" in text
     assert (
-        "Your pay for work was below the minimum wage, so a top-up of $24.25 was added: $42.25 for the week's work, $16.90 an hour."
+        "Your pay for work was below the minimum wage, so a top-up of $24.80 was added: $42.80 for the week's work, $17.12 an hour."
         in text
     )
     # Every line with its minutes, count, rate and amount.
@@ -523,18 +524,33 @@ def test_a_statement_with_a_top_up_explains_every_line_and_each_day(approved_run
     assert "Training, onboarding and assessments: ECG grading Approved time only" in text
     assert "30 min 1 $18.00 an hour $9.00" in text
     assert "Top-up to the minimum wage for every minute worked Every minute logged counts here" in text
-    assert "2 h 30 min — — $24.25 Total $42.25" in text
+    assert "2 h 30 min — — $24.80 Total $42.80" in text
     # Day by day: Monday's hour of tasks, Tuesday's training and Wednesday's rejected hour all count.
     assert (
         "every minute you logged counts, whether the work was approved, is still waiting for review, or was rejected"
         in text
     )
-    for offset, minutes, owed in ((0, "1 h", "$16.90"), (1, "30 min", "$8.45"), (2, "1 h", "$16.90")):
+    # California measures each item on its own (Armenta v. Osmose): Monday's three 20-minute $3
+    # tasks each fall $2.6333… short, Tuesday's training at $18/h is above the floor, and
+    # Wednesday's rejected hour was paid nothing.
+    assert "Measured each time entry and each task on its own, with no averaging across them" in text
+    assert "Armenta v. Osmose" in text
+    for offset, minutes, owed, paid, short in (
+        (0, "1 h", "$16.90", "$9.00", "$7.90"),
+        (1, "30 min", "$8.45", "$9.00", "$0.00"),
+        (2, "1 h", "$16.90", "$0.00", "$16.90"),
+    ):
         day = monday + timedelta(days=offset)
-        assert f"{day:%a %-d %b %Y} {minutes} $16.90 an hour {owed} Minimum wage source" in text
+        assert (
+            f"{day:%a %-d %b %Y} Each item {minutes} $16.90 an hour {owed} {paid} {short} Minimum wage source" in text
+        )
     assert "All days, exactly $42.25" in text
-    assert "The days add up to $42.25; rounded up to the cent, the minimum wage owed for the week is $42.25." in text
-    assert "The top-up is $42.25 \N{MINUS SIGN} $18.00 = $24.25." in text
+    assert "Everything short of the minimum wage adds up to $24.80; rounded up once, $24.80." in text
+    assert (
+        "As a check over the whole week: the minimum wage owed for every minute worked is $42.25 (the days rounded "
+        "up once) and the pay for work is $18.00, a gap of $24.25."
+    ) in text
+    assert "The top-up is the larger of the two: $24.80." in text
     content = page.content.decode()
     source = statement.lines.get(kind="topup").source["days"][0]["source"]
     assert f'href="{html.escape(source)}"' in content or f'href="{source}"' in content
@@ -565,8 +581,7 @@ def test_a_statements_hours_worked_add_up_to_its_lines_and_the_work_it_does_not_
     text = text_of(log_in(ada.user).get(f"/expert/pay/{statement.pk}/"))
     assert (
         "Rejected, with the reason “Off-task”, and appealed: paid as a correction in a later statement if the "
-        "appeal is upheld"
-        in text
+        "appeal is upheld" in text
     )
 
 
@@ -597,9 +612,12 @@ def test_a_uk_expert_paid_in_dollars_sees_the_floor_converted_exactly(
     # £12.71 x 1.27 = $16.1417 an hour, kept exact until the week is rounded up once: $16.15.
     assert "Minimum wage in United Kingdom $16.1417 an hour (£12.71 at 1.27 USD per GBP)." in text
     assert "converted to USD at that day's exchange rate" in text
-    assert f"{monday:%a %-d %b %Y} 1 h $16.1417 an hour $16.1417" in text
-    assert "The days add up to $16.1417; rounded up to the cent, the minimum wage owed for the week is $16.15." in text
-    assert "The top-up is $16.15 \N{MINUS SIGN} $0.00 = $16.15." in text
+    # The UK measures the minimum wage over the pay reference period: the week as a whole.
+    assert "Measured over the pay period (the pay week) as a whole" in text
+    assert f"{monday:%a %-d %b %Y} The pay period 1 h $16.1417 an hour (at 1.27) $16.1417 $0.00 with the week" in text
+    assert "The days measured over the week together owe $16.1417 and were paid $0.00: short by $16.1417." in text
+    assert "Everything short of the minimum wage adds up to $16.1417; rounded up once, $16.15." in text
+    assert "The top-up is the larger of the two: $16.15." in text
 
 
 def test_a_quality_bonus_line_shows_its_percentage_and_score(
