@@ -30,6 +30,8 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 
+from django.conf import settings
+
 from config.sql import sql_list, sql_literal
 from contributors.models import Domain, JurisdictionPeriod
 from payouts import money
@@ -430,6 +432,40 @@ def floor_due_sql(*, day_minutes: str, hourly: str, days: int) -> str:
 def floor_due_minor_sql(exact: str) -> str:
     """SQL for the floor due in whole minor units: the exact sum rounded up, once."""
     return f"ceil({exact})"
+
+
+# --- costs the expert bears ------------------------------------------------------------
+#
+# The platform's fee is charged to the lab on top of the pay, and Stripe's transfer and
+# payout fees are the platform's: neither comes out of what an expert is paid. What does is
+# Stripe's currency conversion when the statement's currency is not the one of the expert's
+# payout account (``PAYOUT_FX_SPREAD``). The floor is checked after it: each hour's floor is
+# raised by the share lost on the way, so what reaches the expert meets the minimum wage.
+
+
+def cost_rate(*, statement_currency: str, payout_currency: str) -> Decimal:
+    """The share of a statement's pay the expert loses to costs before it reaches them."""
+    payout = (payout_currency or "").upper()
+    return Decimal(settings.PAYOUT_FX_SPREAD) if payout and payout != statement_currency.upper() else Decimal(0)
+
+
+def cost_rate_sql(*, statement_currency: str, payout_currency: str) -> str:
+    """``cost_rate`` in SQL, over the columns or expressions given."""
+    spread = Decimal(settings.PAYOUT_FX_SPREAD)
+    return (
+        f"(CASE WHEN COALESCE(upper({payout_currency}), '') NOT IN ('', upper({statement_currency})) "
+        f"THEN {spread}::numeric ELSE 0 END)"
+    )
+
+
+def after_costs(hourly: Decimal, rate: Decimal) -> Decimal:
+    """An hour's floor raised so that, less the costs at ``rate``, it still reaches the floor."""
+    return hourly / (1 - rate)
+
+
+def after_costs_sql(hourly: str, rate: str) -> str:
+    """``after_costs`` in SQL."""
+    return f"({hourly} / (1 - {rate}))"
 
 
 # The units measured over the week as a whole: the product's pay period is its pay week.

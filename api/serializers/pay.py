@@ -53,7 +53,18 @@ class PayStatementOutput(serializers.Serializer):
     )
     pay_minor = serializers.IntegerField()
     floor_due_minor = serializers.IntegerField()
+    averaging_unit = serializers.CharField(
+        help_text="How the law of the week's last day with a minimum wage measures it: item, day, workweek or "
+        "pay_period (blank: none applied); each day's own is in the top-up line's source."
+    )
+    cost_rate = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        help_text="The share of the pay lost to costs on its way to the expert (currency conversion into their "
+        "payout account's currency); the floor is checked after it.",
+    )
     topup_minor = serializers.IntegerField()
+    adjustment_minor = serializers.IntegerField()
     total_minor = serializers.IntegerField()
     effective_hourly_minor = serializers.IntegerField()
     lines = PayLineOutput(many=True)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from config import embedded
@@ -425,6 +427,13 @@ PAYOUT_IDEMPOTENCY_KEY_SAFE_HOURS = 23
 # Where Stripe sends an expert back after onboarding (blank: this site's pay page).
 PAYOUT_ONBOARDING_RETURN_URL = env.str("PAYOUT_ONBOARDING_RETURN_URL", default="")
 PAYOUT_ONBOARDING_REFRESH_URL = env.str("PAYOUT_ONBOARDING_REFRESH_URL", default="")
+# Stripe's currency-conversion fee on money that reaches an expert's payout account in
+# another currency than their statement's: a cost the expert bears, so the minimum wage
+# is checked after it (``payouts.floors``). Set it to the figure of the platform's Stripe
+# pricing; bounded to 0-0.1 (10%).
+PAYOUT_FX_SPREAD = Decimal(env.str("PAYOUT_FX_SPREAD", default="0.01"))
+if not Decimal(0) <= PAYOUT_FX_SPREAD <= Decimal("0.1"):
+    raise ImproperlyConfigured("PAYOUT_FX_SPREAD must be between 0 and 0.1.")
 # The weekday pay weeks start on (0 Monday ... 6 Sunday).
 PAY_WEEK_START = env.int("PAY_WEEK_START", default=0)
 # A pay run split into this many parts by expert id, computed side by side by as many

@@ -65,6 +65,10 @@ class PayStatement(models.Model):
     # How the law of the week's last day with a minimum wage measures it (an
     # ``AveragingUnit``; blank when no floor applied); each day's own is in the top-up's workings.
     averaging_unit = models.CharField(max_length=12, blank=True, db_default="")
+    # The share of the pay the expert loses to costs on its way to them (``payouts.floors``
+    # ``cost_rate``: currency conversion into their payout account's currency); the floor
+    # is checked after it. Bounded by ``PAYOUT_FX_SPREAD``'s bound.
+    cost_rate = models.DecimalField(max_digits=5, decimal_places=4, db_default=0)
     # Every logged minute of every kind and review outcome (rejected ones included), but
     # those operations found were not worked (an upheld dispute).
     minutes_worked = models.PositiveIntegerField()
@@ -95,6 +99,9 @@ class PayStatement(models.Model):
                 name="statement_total_is_pay_topup_and_adjustments",
             ),
             models.CheckConstraint(condition=models.Q(topup_minor__gte=0), name="statement_topup_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(cost_rate__gte=0, cost_rate__lte="0.1"), name="statement_cost_rate_bounded"
+            ),
         ]
         indexes = [models.Index(fields=["contributor", "run"])]
 

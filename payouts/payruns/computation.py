@@ -57,6 +57,8 @@ from marketplace.payable import (
     time_entry_pay_kind_sql,
 )
 from payouts.floors import (
+    after_costs_sql,
+    cost_rate_sql,
     expert_jurisdiction_days_sql,
     expert_jurisdiction_on_sql,
     floor_day_hourly_sql,
@@ -68,9 +70,10 @@ from payouts.floors import (
     topup_sql,
     unit_shortfall_sql,
 )
-from payouts.models import AveragingUnit, PayLineKind, PayPeriodStatus, PayRunStatus
+from payouts.models import AveragingUnit, PayLineKind, PayoutAccount, PayPeriodStatus, PayRunStatus
 
 ENGAGEMENTS = Engagement._meta.db_table
+PAYOUT_ACCOUNTS = PayoutAccount._meta.db_table
 PROJECTS = Project._meta.db_table
 CONTRIBUTORS = Contributor._meta.db_table
 
@@ -217,7 +220,7 @@ SELECT t.contributor_id, t.currency,
        COALESCE(j.country, c.country) AS country, COALESCE(j.subdivision, c.subdivision) AS subdivision,
        t.minutes_worked, t.withheld_minutes, {floor_due} AS floor_due,
        t.day_minutes, j.hourly AS floor_hourly, j.sources AS floor_sources,
-       s.shortfall, s.unit AS averaging_unit
+       s.shortfall, s.unit AS averaging_unit, s.cost_rate
 FROM (SELECT contributor_id, currency, ARRAY[{day_sums}]::bigint[] AS day_minutes,
              sum(minutes) AS minutes_worked, sum(withheld_minutes) AS withheld_minutes
       FROM pr_work GROUP BY contributor_id, currency) t
@@ -241,43 +244,47 @@ LEFT JOIN pr_short s ON s.contributor_id = t.contributor_id AND s.currency = t.c
 
 def _days_sql(days: int) -> str:
     """The week of each expert and currency one day a row, as the floor measures it: the
-    day's averaging unit and floor (of that day's jurisdiction), the minutes counted for
-    the floor, the exact pay of the day's approved work, and the sum of what each of the
-    day's items falls short of the floor on its own. An hourly item's pay is its minutes
-    at its rate, so its shortfall is the same for the day's minutes together; a task's
-    price is fixed, so paid tasks are measured one by one (``TASK_SHORT_SQL``)."""
+    day's averaging unit and floor (of that day's jurisdiction), the share the expert loses
+    to costs (``cost_rate``: the floor is checked after it), the minutes counted for the
+    floor, the exact pay of the day's approved work, and the sum of what each of the day's
+    items falls short of the floor on its own. An hourly item's pay is its minutes at its
+    rate, so its shortfall is the same for the day's minutes together; a task's price is
+    fixed, so paid tasks are measured one by one (``TASK_SHORT_SQL``)."""
     paid_counted = "w.paid_counted_day_minutes[d.k]"
+    floor = after_costs_sql("f.hourly[d.k]", "w.cost_rate")
+    paid_short = unit_shortfall_sql(minutes=paid_counted, hourly=floor, pay=f"{paid_counted} * w.rate / 60")
+    unpaid_short = unit_shortfall_sql(minutes=f"(w.day_minutes[d.k] - {paid_counted})", hourly=floor, pay="0")
+    cost_rate = cost_rate_sql(statement_currency="w.currency", payout_currency="a.default_currency")
     return f"""
 CREATE TEMP TABLE pr_day ON COMMIT DROP AS
 SELECT w.contributor_id, w.currency, d.k, f.units[d.k] AS unit, f.hourly[d.k] AS hourly,
-       f.fx_rates[d.k] AS fx_rate,
+       f.fx_rates[d.k] AS fx_rate, w.cost_rate,
        sum(w.day_minutes[d.k]) AS minutes,
        sum(CASE WHEN w.kind = {TASK} THEN w.paid_day_items[d.k] * w.rate
                 ELSE w.paid_day_minutes[d.k] * w.rate / 60 END) AS pay,
-       COALESCE(sum(CASE WHEN w.kind = {TASK} THEN 0
-                         ELSE {
-        unit_shortfall_sql(minutes=paid_counted, hourly="f.hourly[d.k]", pay=f"{paid_counted} * w.rate / 60")
-    } END
-                    + {
-        unit_shortfall_sql(minutes=f"(w.day_minutes[d.k] - {paid_counted})", hourly="f.hourly[d.k]", pay="0")
-    }), 0) AS item_short
-FROM pr_work w
+       COALESCE(sum(CASE WHEN w.kind = {TASK} THEN 0 ELSE {paid_short} END + {unpaid_short}), 0) AS item_short
+FROM (SELECT w.*, {cost_rate} AS cost_rate
+      FROM pr_work w LEFT JOIN {PAYOUT_ACCOUNTS} a ON a.contributor_id = w.contributor_id) w
 CROSS JOIN generate_series(1, {int(days)}) AS d(k)
 JOIN pr_jur j ON j.contributor_id = w.contributor_id AND j.k = d.k
 LEFT JOIN pr_floor f ON f.country = j.country AND f.subdivision = j.subdivision AND f.currency = w.currency
-GROUP BY 1, 2, 3, 4, 5, 6;
+GROUP BY 1, 2, 3, 4, 5, 6, 7;
 """
 
 
-# Approved tasks on days measured item by item: each task's minutes at the floor against
-# its own price.
+# Approved tasks on days measured item by item: each task's minutes at the floor (after
+# costs) against its own price.
+_TASK_SHORT = unit_shortfall_sql(
+    minutes="s.minutes", hourly=after_costs_sql("f.hourly[j.k]", "c.cost_rate"), pay="e.rate_minor"
+)
 TASK_SHORT_SQL = f"""
 UPDATE pr_day p SET item_short = p.item_short + t.short
 FROM (
-    SELECT e.contributor_id, e.currency, j.k,
-           sum({unit_shortfall_sql(minutes="s.minutes", hourly="f.hourly[j.k]", pay="e.rate_minor")}) AS short
+    SELECT e.contributor_id, e.currency, j.k, sum({_TASK_SHORT}) AS short
     FROM {TASK_TABLE} s
     JOIN {ENGAGEMENTS} e ON e.id = s.engagement_id
+    JOIN (SELECT DISTINCT contributor_id, currency, cost_rate FROM pr_day) c
+      ON c.contributor_id = e.contributor_id AND c.currency = e.currency
     JOIN pr_jur j ON j.contributor_id = s.contributor_id AND j.k = s.work_date - %(start)s::date + 1
     JOIN pr_floor f ON f.country = j.country AND f.subdivision = j.subdivision AND f.currency = e.currency
     WHERE s.work_date BETWEEN %(start)s AND %(end)s AND s.contributor_id BETWEEN %(first)s AND %(last)s
@@ -290,19 +297,17 @@ ANALYZE pr_day;
 
 # What each week falls short under its units; the week's bonuses count towards the units
 # measured over the week as a whole.
+_WEEK_SHORTFALL = shortfall_sql(
+    unit="d.unit",
+    minutes="d.minutes",
+    hourly=after_costs_sql("d.hourly", "d.cost_rate"),
+    pay="d.pay",
+    item_short="d.item_short",
+    extra_pay="COALESCE(max(b.bonus), 0)",
+)
 SHORT_SQL = f"""
 CREATE TEMP TABLE pr_short ON COMMIT DROP AS
-SELECT d.contributor_id, d.currency,
-       {
-    shortfall_sql(
-        unit="d.unit",
-        minutes="d.minutes",
-        hourly="d.hourly",
-        pay="d.pay",
-        item_short="d.item_short",
-        extra_pay="COALESCE(max(b.bonus), 0)",
-    )
-} AS shortfall,
+SELECT d.contributor_id, d.currency, {_WEEK_SHORTFALL} AS shortfall, max(d.cost_rate) AS cost_rate,
        -- The statement names the unit of the week's last day with a floor.
        (array_agg(d.unit ORDER BY d.k DESC) FILTER (WHERE d.unit IS NOT NULL))[1] AS unit
 FROM pr_day d
@@ -379,6 +384,25 @@ FROM pr_adj_items i JOIN pr_adj_jur j ON j.contributor_id = i.contributor_id AND
 WHERE j.country IS NOT NULL
 """
 
+# A claimed week's items measured on their own, and its top-up as it stands now, the floor
+# after the costs the expert bears.
+_ADJ_COST_RATE = cost_rate_sql(statement_currency="i.currency", payout_currency="a.default_currency")
+_ADJ_ITEM_SHORT = unit_shortfall_sql(
+    minutes="i.minutes", hourly=after_costs_sql("f.hourly", "i.cost_rate"), pay="i.pay"
+)
+_ADJ_TOPUP = topup_sql(
+    floor_due_minor=floor_due_minor_sql("sum(d.minutes * COALESCE(d.hourly, 0)) / 60"),
+    pay_minor="COALESCE(max(n.pay), 0)",
+    shortfall=shortfall_sql(
+        unit="d.unit",
+        minutes="d.minutes",
+        hourly=after_costs_sql("d.hourly", "d.cost_rate"),
+        pay="d.pay",
+        item_short="d.item_short",
+        extra_pay="COALESCE(max(n.bonus), 0)",
+    ),
+)
+
 # Those weeks priced again exactly as their run priced them, over the work as it is now.
 ADJUSTMENT_SQL = f"""
 CREATE TEMP TABLE pr_adj_now ON COMMIT DROP AS
@@ -423,35 +447,21 @@ GROUP BY n.contributor_id, n.period_id, n.currency, n.engagement_id, n.project_i
 -- counted (late work and disputed time since found worked included) and the pay now
 -- approved; the difference from the top-up paid so far is the adjustment.
 CREATE TEMP TABLE pr_adj_day ON COMMIT DROP AS
-SELECT i.contributor_id, i.period_id, i.currency, i.work_date, f.unit, f.hourly,
+SELECT i.contributor_id, i.period_id, i.currency, i.work_date, f.unit, f.hourly, i.cost_rate,
        COALESCE(sum(i.minutes) FILTER (WHERE i.floor = '{FLOOR_COUNTED}'), 0) AS minutes,
        sum(i.pay) AS pay,
-       COALESCE(sum({unit_shortfall_sql(minutes="i.minutes", hourly="f.hourly", pay="i.pay")})
-                FILTER (WHERE i.floor = '{FLOOR_COUNTED}'), 0) AS item_short
-FROM pr_adj_items i
+       COALESCE(sum({_ADJ_ITEM_SHORT}) FILTER (WHERE i.floor = '{FLOOR_COUNTED}'), 0) AS item_short
+FROM (SELECT i.*, {_ADJ_COST_RATE} AS cost_rate
+      FROM pr_adj_items i LEFT JOIN {PAYOUT_ACCOUNTS} a ON a.contributor_id = i.contributor_id) i
 JOIN pr_adj_jur j ON j.contributor_id = i.contributor_id AND j.work_date = i.work_date
 LEFT JOIN pr_adj_floor f ON f.country = j.country AND f.subdivision = j.subdivision AND f.currency = i.currency
                         AND f.day = i.work_date
-GROUP BY 1, 2, 3, 4, 5, 6;
+GROUP BY 1, 2, 3, 4, 5, 6, 7;
 
 INSERT INTO pr_adj_now (contributor_id, period_id, currency, engagement_id, project_id, kind, paid_minutes,
                         paid_items, amount, late_ids)
 SELECT d.contributor_id, d.period_id, d.currency, NULL, NULL, {TOPUP_KIND}, 0, 0,
-       {
-    topup_sql(
-        floor_due_minor=floor_due_minor_sql("sum(d.minutes * COALESCE(d.hourly, 0)) / 60"),
-        pay_minor="COALESCE(max(n.pay), 0)",
-        shortfall=shortfall_sql(
-            unit="d.unit",
-            minutes="d.minutes",
-            hourly="d.hourly",
-            pay="d.pay",
-            item_short="d.item_short",
-            extra_pay="COALESCE(max(n.bonus), 0)",
-        ),
-    )
-},
-       '{{}}'
+       {_ADJ_TOPUP}, '{{}}'
 FROM pr_adj_day d
 LEFT JOIN (SELECT contributor_id, period_id, currency, sum(amount) AS pay,
                   COALESCE(sum(amount) FILTER (WHERE kind = {BONUS}), 0) AS bonus
@@ -494,9 +504,11 @@ STATEMENTS_SQL = f"""
 ANALYZE pr_totals;
 
 INSERT INTO payouts_paystatement (
-    run_id, contributor_id, currency, country, subdivision, averaging_unit, minutes_worked, floor_withheld_minutes,
-    pay_minor, floor_due_minor, topup_minor, adjustment_minor, total_minor, effective_hourly_minor)
+    run_id, contributor_id, currency, country, subdivision, averaging_unit, cost_rate, minutes_worked,
+    floor_withheld_minutes, pay_minor, floor_due_minor, topup_minor, adjustment_minor, total_minor,
+    effective_hourly_minor)
 SELECT %(run)s, t.contributor_id, t.currency, t.country, t.subdivision, COALESCE(t.averaging_unit, ''),
+       COALESCE(t.cost_rate, 0),
        t.minutes_worked, COALESCE(t.withheld_minutes, 0),
        COALESCE(p.pay, 0), {FLOOR_DUE_MINOR},
        {STATEMENT_TOPUP},
@@ -548,7 +560,8 @@ LEFT JOIN {PROJECTS} pr ON pr.id = e.project_id;
 INSERT INTO payouts_payline (statement_id, kind, description, minutes, quantity, amount_minor, source)
 SELECT st.id, {TOPUP_KIND}, 'Top-up to the minimum wage for every minute worked', st.minutes_worked, 0, st.topup_minor,
        jsonb_build_object('floor_due_minor', st.floor_due_minor, 'pay_minor', st.pay_minor,
-                          'shortfall', round(COALESCE(t.shortfall, 0), 4), 'days', (
+                          'shortfall', round(COALESCE(t.shortfall, 0), 4), 'cost_rate', COALESCE(t.cost_rate, 0),
+                          'days', (
            SELECT jsonb_agg(jsonb_build_object(
                       'day', %(start)s::date + d.k - 1, 'minutes', d.minutes,
                       'floor_hourly', {floor_day_hourly_sql("d.hourly")}, 'source', t.floor_sources[d.k],

@@ -17,6 +17,7 @@ from payouts import money
 from payouts.floors import (
     WEEK_UNITS,
     DayWork,
+    after_costs,
     floor_due_exact,
     shortfall_exact,
     statement_floor_stretches,
@@ -152,6 +153,8 @@ def topup_days(line: PayLine | None, currency: str, *, bonus_minor: int = 0) -> 
 
     days, works, owed_sum = [], [], Decimal(0)
     measured = all("pay" in entry for entry in line.source.get("days", []))
+    # The floor is checked after the costs the expert bears: each hour's floor raised by them.
+    cost_rate = Decimal(str(line.source.get("cost_rate") or 0))
     for entry in line.source.get("days", []):
         minutes = int(entry["minutes"])
         unit = entry.get("unit") or ""
@@ -164,11 +167,12 @@ def topup_days(line: PayLine | None, currency: str, *, bonus_minor: int = 0) -> 
             owed_minor = floor_due_exact(day_minutes=[minutes], hourly_minor=[floor_minor])
             owed = major(owed_minor)
             owed_sum += owed
-            works.append(DayWork(unit or None, minutes, floor_minor, pay_minor, item_short))
+            after = after_costs(floor_minor, cost_rate)
+            works.append(DayWork(unit or None, minutes, after, pay_minor, item_short))
             if unit == AveragingUnit.ITEM:
                 short = major(item_short)
             elif unit == AveragingUnit.DAY:
-                short = major(unit_shortfall(minutes=minutes, hourly=floor_minor, pay=pay_minor))
+                short = major(unit_shortfall(minutes=minutes, hourly=after, pay=pay_minor))
         days.append(
             TopupDay(
                 day=date.fromisoformat(entry["day"]),
@@ -185,6 +189,7 @@ def topup_days(line: PayLine | None, currency: str, *, bonus_minor: int = 0) -> 
     week = [work for work in works if work.unit in WEEK_UNITS]
     week_owed = week_paid = week_short = week_bonus = None
     if week:
+        # What the week's days owe after costs: the sum the shortfall is measured against.
         week_owed = major(sum((Decimal(w.minutes) * w.hourly for w in week), Decimal(0)) / 60)
         week_paid = major(sum((w.pay for w in week), Decimal(0)))
         week_bonus = major(Decimal(bonus_minor))
@@ -294,6 +299,11 @@ def hours_reconciled(statement: PayStatement) -> dict:
     }
 
 
+def _payout_currency(statement: PayStatement) -> str:
+    account = getattr(statement.contributor, "payout_account", None) if statement.cost_rate else None
+    return account.default_currency.upper() if account and account.default_currency else ""
+
+
 def statement_context(statement: PayStatement, *, for_ops: bool) -> dict:
     """What ``payouts/includes/statement_body.html`` reads; amounts in ``currency``."""
     currency = statement.currency
@@ -327,5 +337,7 @@ def statement_context(statement: PayStatement, *, for_ops: bool) -> dict:
         if workings.shortfall is not None
         else None,
         "week_gap_minor": max(statement.floor_due_minor - statement.pay_minor, 0),
+        "cost_percent": decimal_text(statement.cost_rate * 100) if statement.cost_rate else "",
+        "payout_currency": _payout_currency(statement),
         **hours_reconciled(statement),
     }

@@ -165,3 +165,52 @@ def test_a_late_approval_is_measured_again_under_the_weeks_units(stripe_server, 
     # The task now pays $7.00 and falls short by $7.0833... on its own: the top-up is $7.09,
     # $7.00 less than was paid.
     assert lines == {"task": 700, "topup": -700}
+
+
+def test_the_floor_is_checked_after_the_conversion_into_the_experts_payout_currency(
+    stripe_server, django_capture_on_commit_callbacks, settings
+):
+    from decimal import Decimal
+
+    from payouts.models import PayoutAccount
+
+    from tests.helpers.pages import log_in, readable_text
+
+    settings.PAYOUT_FX_SPREAD = Decimal("0.01")
+    engagement, owner = running_engagement(
+        rate_minor=2000, expert={"country": "GB", "subdivision": "", "timezone": "Europe/London"}
+    )
+    PayoutAccount.objects.create(
+        contributor=engagement.contributor, stripe_account_id="acct_gbp", country="GB", default_currency="gbp"
+    )
+    work_reject(actor=owner, item=_entry(engagement, last_week()[0], 60), reason="Off-task")
+    statement = _statement(django_capture_on_commit_callbacks)
+    # £12.71 x 1.27 = $16.1417 an hour; paid into a GBP account, 1% is lost to the conversion,
+    # so the hour must be $16.1417 / 0.99 = $16.30474... to reach the floor: $16.31 topped up.
+    assert (statement.cost_rate, statement.floor_due_minor, statement.topup_minor) == (Decimal("0.0100"), 1615, 1631)
+    from accounts.models import Role
+    from payouts.payruns.services import pay_run_approve
+
+    from tests.helpers.factories import make_ops
+
+    pay_run_approve(actor=make_ops(Role.OPS_FINANCE)[0], run=statement.run)
+    text = readable_text(log_in(engagement.contributor.user).get(f"/expert/pay/{statement.pk}/"))
+    assert "Costs taken from your pay 1%: your payout account is in GBP" in text
+    assert "Everything short of the minimum wage adds up to $16.3047; rounded up once, $16.31." in text
+
+
+def test_without_a_conversion_no_cost_is_taken_and_the_statement_says_so(
+    stripe_server, django_capture_on_commit_callbacks
+):
+    from accounts.models import Role
+    from payouts.payruns.services import pay_run_approve
+
+    from tests.helpers.factories import make_ops
+    from tests.helpers.pages import log_in, readable_text
+
+    statement = _seven_dollar_tasks(django_capture_on_commit_callbacks)
+    assert statement.cost_rate == 0
+    pay_run_approve(actor=make_ops(Role.OPS_FINANCE)[0], run=statement.run)
+    text = readable_text(log_in(statement.contributor.user).get(f"/expert/pay/{statement.pk}/"))
+    assert "Costs taken from your pay None. The platform's fee is charged to the lab on top of your pay" in text
+    assert "Measured each time entry and each task on its own" in text
