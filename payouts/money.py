@@ -142,7 +142,7 @@ def fx_cross_rate(*, base_per_pivot: Decimal | int | str, quote_per_pivot: Decim
     a rate is the cross rate with ``quote_per_pivot=1``.
     """
     base, quote = _as_decimal(base_per_pivot), _as_decimal(quote_per_pivot)
-    if base <= 0 or quote <= 0 or not base.is_finite() or not quote.is_finite():
+    if not (base.is_finite() and quote.is_finite()) or base <= 0 or quote <= 0:
         raise MoneyError("an FX rate must be positive")
     scaled = Fraction(quote) / Fraction(base) * 10**FX_RATE_PLACES
     whole, remainder = divmod(scaled.numerator, scaled.denominator)

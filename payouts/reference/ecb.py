@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import combinations
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from celery import shared_task
@@ -46,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 # The files the ECB publishes, by the name the command and the task know them by.
 ECB_FILE_SETTINGS = {"daily": "ECB_FX_DAILY_URL", "90d": "ECB_FX_90D_URL", "historical": "ECB_FX_HISTORICAL_URL"}
+# A few days in the ECB's published format, with sample figures: the tests and the demo data import it.
+SAMPLE_FILE = Path(__file__).resolve().parent / "samples" / "eurofxref-sample.xml"
 # Serialises imports, so that two at once (the schedule and a command) never race for a row.
 _IMPORT_LOCK_KEY = 0x4543425F4658  # "ECB_FX"
 # The audit event lists the days that got new rates only up to this many (a history import

@@ -33,6 +33,8 @@ GESMES_NS = "http://www.gesmes.org/xml/2002-08-01"
 EUROFXREF_NS = "http://www.ecb.int/vocabulary/2002-08-01/eurofxref"
 _ENVELOPE = f"{{{GESMES_NS}}}Envelope"
 _CUBE = f"{{{EUROFXREF_NS}}}Cube"
+_DOCTYPE = b"<!DOCTYPE"
+_DTD_REFUSED = "the file declares a DTD; reference-rate files never do, and entities are refused"
 
 # The first day the ECB published reference rates.
 FIRST_PUBLICATION = date(1999, 1, 4)
@@ -92,13 +94,17 @@ def parse_ecb_xml(content: bytes, *, max_bytes: int, latest_day: date) -> list[E
         raise EcbFileInvalid(f"the file is larger than {max_bytes} bytes")
     if not content.strip():
         raise EcbFileInvalid("the file is empty")
+    # Refused before libxml2 reads a declaration (a DTD is where entity bombs and external
+    # entities live); the check after parsing also catches a DTD hidden by another encoding.
+    if _DOCTYPE in content:
+        raise EcbFileInvalid(_DTD_REFUSED)
     try:
         root = etree.fromstring(content, parser=_parser())
     except etree.XMLSyntaxError as exc:
         raise EcbFileInvalid(f"the file is not well-formed XML: {_line(exc)}") from None
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise EcbFileInvalid("the file declares a DTD; reference-rate files never do, and entities are refused")
+        raise EcbFileInvalid(_DTD_REFUSED)
     if root.tag != _ENVELOPE:
         raise EcbFileInvalid(f"the root element is {_qualified(root.tag)}, not gesmes:Envelope ({GESMES_NS})")
     outer = [child for child in root if child.tag == _CUBE]
