@@ -171,28 +171,34 @@ def _store(*, actor, days: list[EcbDay], source: str) -> EcbImport:
         ).values_list("base", "quote", "effective_from", "origin")
     )
     rows: list[FxRate] = []
+    created = 0
     skipped: Counter[str] = Counter()
     new_days: list[date] = []
     stored_currencies: set[str] = set()
-    for publication in days:
-        per_euro = {"EUR": Decimal(1), **{code: rate for code, rate in publication.rates.items() if code in wanted}}
-        count_before = len(rows)
-        for one, other in combinations(sorted(per_euro), 2):
-            held = [in_force.get((one, other, publication.day)), in_force.get((other, one, publication.day))]
-            if any(held):
-                # Either direction already decided for the day: both stay as they are, so
-                # a rate set by hand in one direction is what both directions read.
-                skipped["all"] += 2
-                skipped["manual"] += sum(origin == FxOrigin.MANUAL for origin in held)
-                continue
-            for base, quote in ((one, other), (other, one)):
-                rows.append(_row(base=base, quote=quote, per_euro=per_euro, day=publication.day, source=source))
-        if len(rows) > count_before:
-            new_days.append(publication.day)
-            stored_currencies.update(per_euro)
     try:
         with transaction.atomic():
-            FxRate.objects.bulk_create(rows, batch_size=_BATCH_SIZE)
+            for publication in days:
+                per_euro = {"EUR": Decimal(1), **{c: rate for c, rate in publication.rates.items() if c in wanted}}
+                day_rows = 0
+                for one, other in combinations(sorted(per_euro), 2):
+                    held = [in_force.get((one, other, publication.day)), in_force.get((other, one, publication.day))]
+                    if any(held):
+                        # Either direction already decided for the day: both stay as they are,
+                        # so a rate set by hand in one direction is what both directions read.
+                        skipped["all"] += 2
+                        skipped["manual"] += sum(origin == FxOrigin.MANUAL for origin in held)
+                        continue
+                    for base, quote in ((one, other), (other, one)):
+                        rows.append(_row(base=base, quote=quote, per_euro=per_euro, day=publication.day, source=source))
+                        day_rows += 1
+                if day_rows:
+                    new_days.append(publication.day)
+                    stored_currencies.update(per_euro)
+                # Written as they come, so that the whole history never sits in memory at once.
+                if len(rows) >= _BATCH_SIZE:
+                    created += len(FxRate.objects.bulk_create(rows))
+                    rows = []
+            created += len(FxRate.objects.bulk_create(rows))
     except IntegrityError as exc:
         # A rate set by hand between the read above and the insert: nothing is kept, and
         # the next import (or the task's next run) skips that pair.
@@ -205,7 +211,7 @@ def _store(*, actor, days: list[EcbDay], source: str) -> EcbImport:
         published_from=first,
         published_until=last,
         currencies=sorted(stored_currencies),
-        created=len(rows),
+        created=created,
         skipped=skipped["all"],
         skipped_manual=skipped["manual"],
         new_rates_published_on=new_days,
