@@ -46,6 +46,7 @@ from demo.data import (
 )
 from marketplace.models import Lab
 from marketplace.services import lab_create, lab_member_add
+from payouts.reference.ecb import SAMPLE_FILE, fx_rates_import_ecb
 from vetting import services as vetting
 from vetting.models import Credential, CredentialStatus, TierDecisionStatus
 
@@ -116,6 +117,7 @@ class Seeder:
         self._review_turn = 0
 
     def run(self) -> Counter[str]:
+        self.import_fx_rates()
         self.create_ops_users()
         self.create_labs()
         for expert in EXPERTS:
@@ -132,6 +134,14 @@ class Seeder:
         self.counts["credentials flagged as expiring soon"] = swept["warned"]
         self.create_projects()
         return self.counts
+
+    # --- FX rates -------------------------------------------------------------------
+
+    def import_fx_rates(self) -> None:
+        # A few days of euro reference rates in the ECB's format (sample figures), imported
+        # as the scheduled task imports the ECB's own files, so the demo shows imported rates.
+        result = fx_rates_import_ecb(actor=None, content=SAMPLE_FILE.read_bytes(), source=SAMPLE_FILE.name)
+        self.counts["FX rates imported from the ECB's sample file"] = result.created
 
     # --- projects -------------------------------------------------------------------
 
