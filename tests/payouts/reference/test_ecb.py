@@ -247,3 +247,32 @@ def test_withdrawn_currencies_of_the_historical_file_are_known():
 
     result = fx_rates_import_ecb(actor=None, content=content, source="eurofxref-hist.xml")
     assert result.created == 360
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_at_once_store_each_rate_once():
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def run():
+        barrier.wait()
+        try:
+            outcomes.append(import_sample())
+        except Exception as exc:  # whatever either import raised, reported by the assertion below
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted((outcome.created, outcome.skipped) for outcome in outcomes) == [(0, 360), (360, 0)]
+    assert FxRate.objects.filter(origin=FxOrigin.ECB).count() == 360
+    assert AuditEvent.objects.filter(action="payouts.fx_rates.imported").count() == 2
