@@ -119,7 +119,7 @@ def ecb_download(*, url: str) -> bytes:
     limit = settings.ECB_FX_MAX_BYTES
     request = urllib.request.Request(url, headers={"Accept": "application/xml, text/xml"})  # noqa: S310 (scheme checked above)
     try:
-        with urllib.request.urlopen(request, timeout=settings.ECB_FX_TIMEOUT_SECONDS) as response:  # noqa: S310
+        with _http_only().open(request, timeout=settings.ECB_FX_TIMEOUT_SECONDS) as response:
             body = response.read(limit + 1)
     except urllib.error.HTTPError as exc:
         transient = exc.code >= 500 or exc.code in {408, 429}
@@ -131,6 +131,22 @@ def ecb_download(*, url: str) -> bytes:
     if len(body) > limit:
         raise EcbDownloadFailed(f"{url} sent more than {limit} bytes", transient=False)
     return body
+
+
+def _http_only() -> urllib.request.OpenerDirector:
+    """An opener that speaks HTTP and HTTPS only (through the environment's proxy, if any), so
+    that a redirect cannot lead it to a local file or an FTP server."""
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        urllib.request.ProxyHandler(),
+        urllib.request.HTTPHandler(),
+        urllib.request.HTTPSHandler(),
+        urllib.request.HTTPRedirectHandler(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPErrorProcessor(),
+    ):
+        opener.add_handler(handler)
+    return opener
 
 
 def fx_rates_import_ecb(*, actor, content: bytes, source: str) -> EcbImport:

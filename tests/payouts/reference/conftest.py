@@ -8,7 +8,7 @@ from payouts.reference.ecb import SAMPLE_FILE
 
 class FileServer:
     """A local HTTP server standing in for the ECB's: it answers each request with the next
-    queued (status, body), the last one for every request after, and counts the requests."""
+    queued (status, body[, headers]), the last one for every request after, and counts the requests."""
 
     def __init__(self):
         self.answers: list[tuple[int, bytes]] = [(200, SAMPLE_FILE.read_bytes())]
@@ -18,8 +18,10 @@ class FileServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 server.requests.append(self.path)
-                status, body = server.answers[min(len(server.requests), len(server.answers)) - 1]
+                status, body, *headers = server.answers[min(len(server.requests), len(server.answers)) - 1]
                 self.send_response(status)
+                for name, value in (headers[0] if headers else {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/xml")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

@@ -126,6 +126,16 @@ def test_the_command_refuses_an_address_that_is_not_http():
     assert ecb_rates() == 0
 
 
+def test_a_redirect_away_from_http_is_not_followed(ecb_server):
+    ecb_server.answers = [(302, b"", {"Location": f"file://{SAMPLE_FILE}"})]
+
+    status, error = run_command()
+
+    assert status == 1
+    assert error == f"FX rates not imported: {ecb_server.url} answered HTTP 302"
+    assert ecb_rates() == 0
+
+
 # --- the scheduled task ---------------------------------------------------------------
 
 
