@@ -1,4 +1,5 @@
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -13,11 +14,14 @@ class FileServer:
     def __init__(self):
         self.answers: list[tuple[int, bytes]] = [(200, SAMPLE_FILE.read_bytes())]
         self.requests: list[str] = []
+        # Seconds each answer waits before it starts (a slow or stalled server).
+        self.delay = 0.0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 server.requests.append(self.path)
+                time.sleep(server.delay)
                 status, body, *headers = server.answers[min(len(server.requests), len(server.answers)) - 1]
                 self.send_response(status)
                 for name, value in (headers[0] if headers else {}).items():

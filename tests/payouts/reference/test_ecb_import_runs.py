@@ -187,6 +187,20 @@ def test_the_task_gives_up_when_nothing_answers(settings, retries_run_in_process
     assert AuditEvent.objects.filter(action="payouts.fx_rates.import_failed").count() == 1
 
 
+def test_a_server_that_does_not_answer_in_time_counts_as_a_network_failure(
+    ecb_server, settings, retries_run_in_process
+):
+    settings.ECB_FX_TIMEOUT_SECONDS = 0.2
+    settings.ECB_FX_MAX_RETRIES = 1
+    ecb_server.delay = 1
+
+    summary = fx_rates_import_ecb_task.delay(file="daily").get()
+
+    assert summary["failed"] == f"{ecb_server.url} could not be read: timed out"
+    assert len(ecb_server.requests) == 2
+    assert ecb_rates() == 0
+
+
 def test_the_task_does_not_retry_a_missing_file_or_a_refused_one(ecb_server):
     ecb_server.answers = [(404, b"not found")]
     assert fx_rates_import_ecb_task.delay(file="daily").get()["failed"].endswith("answered HTTP 404")
