@@ -23,7 +23,7 @@ Rounding rules (applied once per pay line, never to intermediate sums):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 # Minor-unit exponents that differ from 2 (ISO 4217). Everything else has 2.
@@ -57,9 +57,9 @@ RATE_MINOR_MAX = 100_000_000  # an hourly rate or a task price: 1,000,000.00 in 
 BUDGET_MINOR_MAX = 1_000_000_000_000  # a project's budget: 10,000,000,000.00 in a two-decimal currency
 
 
-# FX rates: the decimal places ``FxRate.rate`` keeps, and how a derived rate is rounded to them.
+# FX rates: the decimal places ``FxRate.rate`` keeps; a derived rate is rounded to them half
+# to even (``fx_cross_rate``).
 FX_RATE_PLACES = 10
-FX_RATE_ROUNDING = ROUND_HALF_EVEN
 
 
 class MoneyError(ValueError):
@@ -146,22 +146,18 @@ def fx_cross_rate(*, base_per_pivot: Decimal | int | str, quote_per_pivot: Decim
         raise MoneyError("an FX rate must be positive")
     scaled = Fraction(quote) / Fraction(base) * 10**FX_RATE_PLACES
     whole, remainder = divmod(scaled.numerator, scaled.denominator)
+    # Half to even: more than half a unit of the last place rounds up, exactly half only to an even digit.
     twice = 2 * remainder
     if twice > scaled.denominator or (twice == scaled.denominator and whole % 2):
         whole += 1
     if whole == 0:
-        raise MoneyError(f"the rate is below {Decimal(1).scaleb(-FX_RATE_PLACES)} and cannot be kept")
+        raise MoneyError(f"the rate is below {Decimal(1).scaleb(-FX_RATE_PLACES):f} and cannot be kept")
     return Decimal(whole).scaleb(-FX_RATE_PLACES)
 
 
 def fx_inverse_rate(rate: Decimal | int | str) -> Decimal:
     """Units of ``base`` per one ``quote`` for a rate of units of ``quote`` per ``base``, rounded once."""
     return fx_cross_rate(base_per_pivot=rate, quote_per_pivot=1)
-
-
-def fx_rate_places_exceeded(rate: Decimal) -> bool:
-    """Whether a rate has more decimal places than ``FxRate.rate`` keeps (it would need rounding)."""
-    return rate != rate.quantize(Decimal(1).scaleb(-FX_RATE_PLACES), rounding=FX_RATE_ROUNDING)
 
 
 @dataclass(frozen=True)
