@@ -40,7 +40,7 @@ from config.errors import ApplicationError, Conflict
 from payouts import money
 from payouts.models import FxOrigin, FxRate, MinimumWage, RateCard
 
-from .ecb_xml import EcbDay, parse_ecb_xml
+from .ecb_xml import EcbDay, EcbFileInvalid, parse_ecb_xml
 from .signals import fx_currencies_wanted
 
 logger = logging.getLogger(__name__)
@@ -244,7 +244,13 @@ def _row(*, base: str, quote: str, per_euro: dict[str, Decimal], day: date, sour
     if base == "EUR":
         rate = per_euro[quote]
     else:
-        rate = money.fx_cross_rate(base_per_pivot=per_euro[base], quote_per_pivot=per_euro[quote])
+        try:
+            rate = money.fx_cross_rate(base_per_pivot=per_euro[base], quote_per_pivot=per_euro[quote])
+        except money.MoneyError:
+            # Rates in the parser's bounds but far apart: a quotient below the last place kept.
+            raise EcbFileInvalid(
+                f"the rate from {base} to {quote} on {day} is too small to keep to {money.FX_RATE_PLACES} decimal places"
+            ) from None
     return FxRate(
         base=base,
         quote=quote,

@@ -276,3 +276,13 @@ def test_two_imports_at_once_store_each_rate_once():
     assert sorted((outcome.created, outcome.skipped) for outcome in outcomes) == [(0, 360), (360, 0)]
     assert FxRate.objects.filter(origin=FxOrigin.ECB).count() == 360
     assert AuditEvent.objects.filter(action="payouts.fx_rates.imported").count() == 2
+
+
+def test_a_cross_rate_too_small_to_keep_refuses_the_file():
+    content = SAMPLE.replace(b"rate='99.6835'", b"rate='99999999'").replace(b"rate='0.8531'", b"rate='0.0001'")
+
+    with pytest.raises(
+        EcbFileInvalid, match="the rate from INR to GBP on 2026-06-16 is too small to keep to 10 decimal places"
+    ):
+        fx_rates_import_ecb(actor=None, content=content, source="eurofxref-sample.xml")
+    assert not FxRate.objects.filter(origin=FxOrigin.ECB).exists()
