@@ -66,3 +66,14 @@ def retries_run_in_process():
     app.conf.task_eager_propagates = False
     yield
     app.conf.task_eager_propagates = propagates
+
+
+@pytest.fixture
+def on_the_day_after_the_sample():
+    """The sample file is dated 10 to 16 June 2026 and a file dated later than tomorrow is
+    refused, so its tests run on the 17th whatever moment the run is at."""
+    from tests.helpers import clock
+
+    clock.travel_to("2026-06-17T15:00:00Z")
+    yield
+    clock.travel_back()

@@ -15,7 +15,7 @@ from payouts.reference.ecb_xml import EcbFileInvalid
 from payouts.reference.lookups import fx_rate_on
 from payouts.reference.signals import fx_currencies_wanted
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("on_the_day_after_the_sample")]
 
 SAMPLE = SAMPLE_FILE.read_bytes()
 # The sample's figures for its last day, Tuesday 16 June 2026, in units per euro.

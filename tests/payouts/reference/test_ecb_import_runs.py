@@ -21,7 +21,7 @@ from payouts.models import FxOrigin, FxRate
 from payouts.reference.ecb import SAMPLE_FILE
 from payouts.tasks import fx_rates_import_ecb_task
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("on_the_day_after_the_sample")]
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 PAIRS_PER_DAY = 9 * 8  # the nine currencies in use, every ordered pair
