@@ -19,6 +19,7 @@ where; nothing of such a file is used.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -64,6 +65,7 @@ class EcbDay:
     rates: dict[str, Decimal]
 
 
+@functools.cache
 def known_currency(code: str) -> bool:
     return code in _WITHDRAWN_CURRENCIES or pycountry.currencies.get(alpha_3=code) is not None
 
