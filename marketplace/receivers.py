@@ -6,7 +6,9 @@ from allauth.account.signals import email_confirmed
 from django.dispatch import receiver
 
 from contributors.signals import contributor_status_changed
+from payouts.reference.signals import fx_currencies_wanted
 
+from .selectors import currencies_of_projects
 from .services import lab_invitations_accept
 from .services.engagements import engagements_follow_expert
 
@@ -21,3 +23,9 @@ def _engagements_follow_expert(sender, *, contributor, before, after, actor, rea
 def _join_the_labs_that_invited_the_address(sender, request, email_address, **kwargs) -> None:
     # A confirmed address joins the labs that invited it (the pages' and the API's confirmation alike).
     lab_invitations_accept(actor=email_address.user)
+
+
+@receiver(fx_currencies_wanted, dispatch_uid="marketplace.currencies_of_projects")
+def _currencies_of_projects(sender, **kwargs) -> list[str]:
+    # The FX import stores rates for every currency a project is priced in.
+    return currencies_of_projects()

@@ -282,6 +282,11 @@ def project_currencies() -> list[str]:
     return sorted(currencies)
 
 
+def currencies_of_projects() -> list[str]:
+    """Every currency a project is priced in, whatever its state."""
+    return sorted(Project.objects.values_list("currency", flat=True).distinct().order_by())
+
+
 @dataclass(frozen=True)
 class FundingQuote:
     currency: str

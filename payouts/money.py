@@ -11,13 +11,20 @@ Rounding rules (applied once per pay line, never to intermediate sums):
 - a minimum-wage top-up rounds *up* (``ROUND_CEILING``), so that rounding can never leave
   a person below the floor;
 - fees charged to a lab round half up; the platform never rounds in its own favour
-  against a worker.
+  against a worker;
+- an FX rate is kept to ``FX_RATE_PLACES`` (10) decimal places, the precision of
+  ``FxRate.rate``. A rate derived from others (a cross rate through the euro, the inverse
+  of a rate) is computed exactly, as a fraction, and rounded once, half to even
+  (``ROUND_HALF_EVEN``): a rate is not an amount owed to anyone, so there is no side to
+  round against, and half to even carries no bias in either direction over many rates.
+  Both directions of a pair are rounded from the exact figures, never one from the other.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 # Minor-unit exponents that differ from 2 (ISO 4217). Everything else has 2.
 _EXPONENTS = {
@@ -48,6 +55,11 @@ _SYMBOLS = {
 # 168 hours, about 2 x 10^10; bigint ends at 9.2 x 10^18.
 RATE_MINOR_MAX = 100_000_000  # an hourly rate or a task price: 1,000,000.00 in a two-decimal currency
 BUDGET_MINOR_MAX = 1_000_000_000_000  # a project's budget: 10,000,000,000.00 in a two-decimal currency
+
+
+# FX rates: the decimal places ``FxRate.rate`` keeps; a derived rate is rounded to them half
+# to even (``fx_cross_rate``).
+FX_RATE_PLACES = 10
 
 
 class MoneyError(ValueError):
@@ -119,6 +131,33 @@ def convert(
         raise MoneyError("an FX rate must be positive")
     major = from_minor(amount_minor, source) * rate
     return to_minor(major, target, rounding=rounding)
+
+
+def fx_cross_rate(*, base_per_pivot: Decimal | int | str, quote_per_pivot: Decimal | int | str) -> Decimal:
+    """Units of the quote currency per one unit of the base, from two rates against one pivot.
+
+    ``base_per_pivot`` and ``quote_per_pivot`` are units of each per one unit of the pivot
+    (the European Central Bank publishes units of each currency per euro). The quotient is
+    exact (a fraction) and rounded once to ``FX_RATE_PLACES``, half to even. The inverse of
+    a rate is the cross rate with ``quote_per_pivot=1``.
+    """
+    base, quote = _as_decimal(base_per_pivot), _as_decimal(quote_per_pivot)
+    if not (base.is_finite() and quote.is_finite()) or base <= 0 or quote <= 0:
+        raise MoneyError("an FX rate must be positive")
+    scaled = Fraction(quote) / Fraction(base) * 10**FX_RATE_PLACES
+    whole, remainder = divmod(scaled.numerator, scaled.denominator)
+    # Half to even: more than half a unit of the last place rounds up, exactly half only to an even digit.
+    twice = 2 * remainder
+    if twice > scaled.denominator or (twice == scaled.denominator and whole % 2):
+        whole += 1
+    if whole == 0:
+        raise MoneyError(f"the rate is below {Decimal(1).scaleb(-FX_RATE_PLACES):f} and cannot be kept")
+    return Decimal(whole).scaleb(-FX_RATE_PLACES)
+
+
+def fx_inverse_rate(rate: Decimal | int | str) -> Decimal:
+    """Units of ``base`` per one ``quote`` for a rate of units of ``quote`` per ``base``, rounded once."""
+    return fx_cross_rate(base_per_pivot=rate, quote_per_pivot=1)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ autodiscovery imports, and the names stay ``payouts.tasks.<task>`` for the queue
 
 from payouts.payruns.services import pay_run_compute_shard_task as pay_run_compute_shard_task
 from payouts.payruns.services import pay_run_compute_task as pay_run_compute_task
+from payouts.reference.ecb import fx_rates_import_ecb_task as fx_rates_import_ecb_task
 from payouts.transfers.batches import payout_batch_dispatch_task as payout_batch_dispatch_task
 from payouts.transfers.batches import payouts_sweep_task as payouts_sweep_task
 from payouts.transfers.reconciliation import payouts_reconcile_task as payouts_reconcile_task

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -345,6 +346,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payouts.tasks.payouts_reconcile_task",
         "schedule": timedelta(hours=24),
     },
+    # The ECB publishes its euro reference rates around 16:00 Frankfurt time on TARGET
+    # working days; 15:30 UTC is after that in winter (16:30 CET) and summer (17:30 CEST).
+    # Each run imports the last 90 days, so a day missed (a late publication, a worker
+    # down) is filled in by the next run; what is already stored is left as it is.
+    "fx-rates-ecb": {
+        "task": "payouts.tasks.fx_rates_import_ecb_task",
+        "schedule": crontab(minute=30, hour=15, day_of_week="mon-fri"),
+        "kwargs": {"file": "90d"},
+    },
 }
 # One queue per kind of work, so that a long job of one kind never holds up another, and
 # each kind gets workers sized for it (docs/operations.md, "Production topology"). Every
@@ -361,6 +371,7 @@ CELERY_TASK_ROUTES = {
     "vetting.tasks.deactivation_windows_sweep_task": {"queue": _SWEEPS},
     "marketplace.tasks.work_auto_approve_task": {"queue": _SWEEPS},
     "marketplace.tasks.quality_scores_nightly_task": {"queue": _SWEEPS},
+    "payouts.tasks.fx_rates_import_ecb_task": {"queue": _SWEEPS},
     # Mail: a slow or failing SMTP server (retried with backoff) delays only mail, and a
     # burst of notifications (a batch's held payouts, a sweep's warnings) delays nothing else.
     "accounts.tasks.send_email_task": {"queue": _MAIL},
@@ -454,6 +465,20 @@ BUDGET_WARNING_SHARE = env.float("BUDGET_WARNING_SHARE", default=0.8)
 # Most entries one time-entry import may hold; its file is also bounded by
 # DATA_UPLOAD_MAX_MEMORY_SIZE, because the request body is read whole.
 TIME_ENTRY_IMPORT_MAX_ROWS = env.int("TIME_ENTRY_IMPORT_MAX_ROWS", default=50_000)
+
+# FX rates from the European Central Bank's euro reference rates (payouts/reference/ecb.py,
+# docs/operations.md "FX rates"): the three files it publishes, how long a download may
+# take, the largest file read (the full history is about 7 MB), and how often and how far
+# apart the scheduled import tries again after a network failure (the wait doubles).
+ECB_FX_DAILY_URL = env.str("ECB_FX_DAILY_URL", default="https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml")
+ECB_FX_90D_URL = env.str("ECB_FX_90D_URL", default="https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist-90d.xml")
+ECB_FX_HISTORICAL_URL = env.str(
+    "ECB_FX_HISTORICAL_URL", default="https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.xml"
+)
+ECB_FX_TIMEOUT_SECONDS = env.float("ECB_FX_TIMEOUT_SECONDS", default=30)
+ECB_FX_MAX_BYTES = env.int("ECB_FX_MAX_BYTES", default=32 * 1024 * 1024)
+ECB_FX_MAX_RETRIES = env.int("ECB_FX_MAX_RETRIES", default=4)
+ECB_FX_RETRY_BACKOFF_SECONDS = env.float("ECB_FX_RETRY_BACKOFF_SECONDS", default=300)
 
 # Credentials expiring within this many days are flagged to the expert and to ops.
 CREDENTIAL_EXPIRY_WARNING_DAYS = env.int("CREDENTIAL_EXPIRY_WARNING_DAYS", default=30)

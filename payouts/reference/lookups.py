@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from contributors.models import Domain
+from payouts import money
 from payouts.models import FxRate, RateCard
 
 
@@ -14,7 +15,12 @@ class ReferenceDataMissing(LookupError):
 
 
 def fx_rate_on(*, base: str, quote: str, on: date) -> Decimal:
-    """Units of ``quote`` per ``base`` in force on ``on``; the inverse row is used if needed."""
+    """Units of ``quote`` per ``base`` in force on ``on``; the inverse row is used if needed.
+
+    The row in force is the latest from ``on`` or before it, so a weekend or a holiday with
+    no publication takes the last working day's rate. Imported rates are stored in both
+    directions for each day, so the direct row wins whenever both are of the same day.
+    """
     if base == quote:
         return Decimal(1)
     direct = FxRate.in_force.filter(base=base, quote=quote, effective_from__lte=on).order_by("-effective_from").first()
@@ -23,7 +29,7 @@ def fx_rate_on(*, base: str, quote: str, on: date) -> Decimal:
     if direct and (not inverse or direct.effective_from >= inverse.effective_from):
         return direct.rate
     if inverse:
-        return (Decimal(1) / inverse.rate).quantize(Decimal("1.0000000000"))
+        return money.fx_inverse_rate(inverse.rate)
     raise ReferenceDataMissing(f"no FX rate from {base} to {quote} on {on}")
 
 

@@ -20,6 +20,7 @@ KIND_OF_TASK = {
     "vetting.tasks.deactivation_windows_sweep_task": "sweeps",
     "marketplace.tasks.work_auto_approve_task": "sweeps",
     "marketplace.tasks.quality_scores_nightly_task": "sweeps",
+    "payouts.tasks.fx_rates_import_ecb_task": "sweeps",
     "accounts.tasks.send_email_task": "mail",
     "payouts.tasks.pay_run_compute_task": "pay runs",
     "payouts.tasks.pay_run_compute_shard_task": "pay runs",

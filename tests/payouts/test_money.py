@@ -6,12 +6,15 @@ import pytest
 
 from payouts.floors import floor_due_minor, topup_minor
 from payouts.money import (
+    FX_RATE_PLACES,
     Money,
     MoneyError,
     convert,
     format_exact,
     format_money,
     from_minor,
+    fx_cross_rate,
+    fx_inverse_rate,
     hourly_rate_minor,
     multiply,
     pay_for_minutes,
@@ -105,3 +108,22 @@ def test_exact_amounts_show_the_places_they_need_up_to_four():
     assert format_exact(Decimal("-3.10000"), "CHF") == "-3.10 CHF"
     with pytest.raises(MoneyError):
         format_exact(16.1417, "USD")
+
+
+def test_a_cross_rate_is_exact_then_rounded_once_half_to_even():
+    assert FX_RATE_PLACES == 10
+    assert fx_cross_rate(base_per_pivot=Decimal("0.8531"), quote_per_pivot=Decimal("1.1609")) == Decimal("1.3608017817")
+    # Exactly half a unit of the tenth place: to the even neighbour, either way.
+    assert fx_cross_rate(base_per_pivot=2, quote_per_pivot=Decimal("0.0000000005")) == Decimal("0.0000000002")
+    assert fx_cross_rate(base_per_pivot=2, quote_per_pivot=Decimal("0.0000000007")) == Decimal("0.0000000004")
+    # A tie only beyond 28 digits is still decided on the exact quotient.
+    assert fx_cross_rate(base_per_pivot=3, quote_per_pivot=Decimal("0.00000000015000000000000000000001")) == Decimal(
+        "0.0000000001"
+    )
+    assert fx_inverse_rate(Decimal("1.27")) == Decimal("0.7874015748")
+
+
+@pytest.mark.parametrize("rate", [Decimal(0), Decimal("-1.2"), Decimal("NaN"), Decimal("Infinity")])
+def test_a_cross_rate_of_a_rate_that_is_not_positive_is_refused(rate):
+    with pytest.raises(MoneyError):
+        fx_cross_rate(base_per_pivot=rate, quote_per_pivot=1)

@@ -10,7 +10,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
@@ -46,6 +46,8 @@ from demo.data import (
 )
 from marketplace.models import Lab
 from marketplace.services import lab_create, lab_member_add
+from payouts.reference.ecb import SAMPLE_FILE, fx_rates_import_ecb
+from payouts.reference.ecb_xml import parse_ecb_xml
 from vetting import services as vetting
 from vetting.models import Credential, CredentialStatus, TierDecisionStatus
 
@@ -116,6 +118,7 @@ class Seeder:
         self._review_turn = 0
 
     def run(self) -> Counter[str]:
+        self.import_fx_rates()
         self.create_ops_users()
         self.create_labs()
         for expert in EXPERTS:
@@ -132,6 +135,19 @@ class Seeder:
         self.counts["credentials flagged as expiring soon"] = swept["warned"]
         self.create_projects()
         return self.counts
+
+    # --- FX rates -------------------------------------------------------------------
+
+    def import_fx_rates(self) -> None:
+        # A few days of euro reference rates in the ECB's format (sample figures), imported
+        # as the scheduled task imports the ECB's own files, so the demo shows imported rates.
+        content = SAMPLE_FILE.read_bytes()
+        # Its days are fixed; on a clock set before them the import would refuse them as future.
+        sample_days = parse_ecb_xml(content, max_bytes=len(content), latest_day=date.max)
+        if sample_days[-1].day > self.today:
+            return
+        result = fx_rates_import_ecb(actor=None, content=content, source=SAMPLE_FILE.name)
+        self.counts["FX rates imported from the ECB's sample file"] = result.created
 
     # --- projects -------------------------------------------------------------------
 
