@@ -258,7 +258,7 @@ def _days_sql(days: int) -> str:
     return f"""
 CREATE TEMP TABLE pr_day ON COMMIT DROP AS
 SELECT w.contributor_id, w.currency, d.k, f.units[d.k] AS unit, f.hourly[d.k] AS hourly,
-       f.fx_rates[d.k] AS fx_rate, w.cost_rate,
+       f.fx_rates[d.k] AS fx_rate, f.sources[d.k] AS source, w.cost_rate,
        sum(w.day_minutes[d.k]) AS minutes,
        sum(CASE WHEN w.kind = {TASK} THEN w.paid_day_items[d.k] * w.rate
                 ELSE w.paid_day_minutes[d.k] * w.rate / 60 END) AS pay,
@@ -268,7 +268,7 @@ FROM (SELECT w.*, {cost_rate} AS cost_rate
 CROSS JOIN generate_series(1, {int(days)}) AS d(k)
 JOIN pr_jur j ON j.contributor_id = w.contributor_id AND j.k = d.k
 LEFT JOIN pr_floor f ON f.country = j.country AND f.subdivision = j.subdivision AND f.currency = w.currency
-GROUP BY 1, 2, 3, 4, 5, 6, 7;
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
 """
 
 
@@ -561,20 +561,24 @@ INSERT INTO payouts_payline (statement_id, kind, description, minutes, quantity,
 SELECT st.id, {TOPUP_KIND}, 'Top-up to the minimum wage for every minute worked', st.minutes_worked, 0, st.topup_minor,
        jsonb_build_object('floor_due_minor', st.floor_due_minor, 'pay_minor', st.pay_minor,
                           'shortfall', round(COALESCE(t.shortfall, 0), 4), 'cost_rate', COALESCE(t.cost_rate, 0),
-                          'days', (
-           SELECT jsonb_agg(jsonb_build_object(
-                      'day', %(start)s::date + d.k - 1, 'minutes', d.minutes,
-                      'floor_hourly', {floor_day_hourly_sql("d.hourly")}, 'source', t.floor_sources[d.k],
-                      'unit', d.unit, 'fx_rate', d.fx_rate, 'pay', round(d.pay, 4),
-                      'item_short', round(d.item_short, 4))
-                  ORDER BY d.k)
-           FROM (SELECT k, unit, hourly, fx_rate, sum(minutes) AS minutes, sum(pay) AS pay,
-                        sum(item_short) AS item_short
-                 FROM pr_day WHERE contributor_id = st.contributor_id AND currency = st.currency
-                 GROUP BY k, unit, hourly, fx_rate) d
-           WHERE d.minutes > 0))
+                          'days', dd.days)
 FROM payouts_paystatement st
 JOIN pr_totals t ON t.contributor_id = st.contributor_id AND t.currency = st.currency
+LEFT JOIN (
+    -- Built in one grouped pass over the days of the statements topped up, not per statement.
+    SELECT d.contributor_id, d.currency,
+           jsonb_agg(jsonb_build_object(
+               'day', %(start)s::date + d.k - 1, 'minutes', d.minutes,
+               'floor_hourly', {floor_day_hourly_sql("d.hourly")}, 'source', d.source,
+               'unit', d.unit, 'fx_rate', d.fx_rate, 'pay', round(d.pay, 4),
+               'item_short', round(d.item_short, 4))
+           ORDER BY d.k) AS days
+    FROM pr_day d
+    JOIN payouts_paystatement s ON s.run_id = %(run)s AND s.contributor_id = d.contributor_id
+                               AND s.currency = d.currency AND s.topup_minor > 0
+    WHERE d.minutes > 0
+    GROUP BY d.contributor_id, d.currency
+) dd ON dd.contributor_id = st.contributor_id AND dd.currency = st.currency
 WHERE st.run_id = %(run)s AND st.topup_minor > 0;
 """
 
