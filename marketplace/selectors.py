@@ -17,6 +17,7 @@ from .models import (
     DisputeStatus,
     Engagement,
     EngagementStatus,
+    FloorWarning,
     FundingStatus,
     Lab,
     LabMembership,
@@ -458,4 +459,13 @@ def quality_scores_of_expert(*, contributor: Contributor) -> QuerySet[QualitySco
         QualityScore.objects.filter(contributor=contributor)
         .select_related("project__lab")
         .order_by("-computed_at", "id")
+    )
+
+
+def floor_warnings_of(*, project: Project, after: date) -> list[FloorWarning]:
+    """The project's warnings of minimum wages still to come (and still on record), soonest first."""
+    return list(
+        FloorWarning.objects.filter(
+            project=project, effective_from__gt=after, minimum_wage__retired_at__isnull=True
+        ).order_by("effective_from", "place")
     )
