@@ -12,6 +12,7 @@ from contributors.models import Contributor
 from marketplace.payable import effective_hourly_minor
 from payouts import money
 from payouts.models import FxRate
+from payouts.reference.lookups import ReferenceDataMissing, fx_rate_on
 
 from .models import (
     DisputeStatus,
@@ -30,7 +31,7 @@ from .models import (
     TimeDispute,
     TimeEntry,
 )
-from .payable import APPROVED_SQL, HOURLY_PAY_MODEL_SQL, PENDING_REVIEW_SQL
+from .payable import APPROVED_SQL, HOURLY_PAY_MODEL_SQL, PENDING_REVIEW_SQL, project_hourly_in
 from .permissions import LAB_EDITORS as LAB_EDITORS
 
 
@@ -463,9 +464,18 @@ def quality_scores_of_expert(*, contributor: Contributor) -> QuerySet[QualitySco
 
 
 def floor_warnings_of(*, project: Project, after: date) -> list[FloorWarning]:
-    """The project's warnings of minimum wages still to come (and still on record), soonest first."""
-    return list(
-        FloorWarning.objects.filter(
-            project=project, effective_from__gt=after, minimum_wage__retired_at__isnull=True
-        ).order_by("effective_from", "place")
-    )
+    """The project's warnings of minimum wages still to come (and still on record), soonest
+    first, while its rate is still below them: a raised rate clears its warnings."""
+    warnings = FloorWarning.objects.filter(
+        project=project, effective_from__gt=after, minimum_wage__retired_at__isnull=True
+    ).order_by("effective_from", "place")
+    shown = []
+    for warning in warnings:
+        try:
+            rate = fx_rate_on(base=project.currency, quote=warning.local_currency, on=warning.effective_from)
+        except ReferenceDataMissing:
+            shown.append(warning)
+            continue
+        if project_hourly_in(project, currency=warning.local_currency, rate=rate) < warning.floor_local_minor:
+            shown.append(warning)
+    return shown

@@ -1,5 +1,8 @@
 """Reference data operations keep: minimum wages, FX rates and the changes proposed to them."""
 
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from payouts.models import AveragingUnit, FxRate, MinimumWage, ReferenceChange, ReferenceChangeStatus
@@ -8,7 +11,15 @@ from payouts.money import FX_RATE_MAX, RATE_MINOR_MAX
 from .model_fields import choices, max_length
 
 
-class MinimumWageOutput(serializers.Serializer):
+class _Upcoming(serializers.Serializer):
+    upcoming = serializers.SerializerMethodField(help_text="Takes effect after today.")
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_upcoming(self, row) -> bool:
+        return row.effective_from > timezone.now().date()
+
+
+class MinimumWageOutput(_Upcoming):
     id = serializers.IntegerField()
     country = serializers.CharField()
     subdivision = serializers.CharField()
@@ -19,10 +30,9 @@ class MinimumWageOutput(serializers.Serializer):
     legal_basis = serializers.CharField()
     source_url = serializers.CharField()
     note = serializers.CharField()
-    upcoming = serializers.BooleanField(help_text="Takes effect after today.")
 
 
-class FxRateOutput(serializers.Serializer):
+class FxRateOutput(_Upcoming):
     id = serializers.IntegerField()
     base = serializers.CharField()
     quote = serializers.CharField()
@@ -32,7 +42,6 @@ class FxRateOutput(serializers.Serializer):
     origin = serializers.CharField()
     published_on = serializers.DateField(allow_null=True)
     reason = serializers.CharField()
-    upcoming = serializers.BooleanField(help_text="Takes effect after today.")
 
 
 class _WageFigures(serializers.Serializer):

@@ -29,10 +29,6 @@ def _created(change) -> Response:
     return Response(s.ReferenceChangeOutput(change).data, status=status.HTTP_201_CREATED)
 
 
-def _with_upcoming(rows, today):
-    return [{**row.__dict__, "upcoming": row.effective_from > today} for row in rows]
-
-
 class MinimumWageListView(APIView):
     """Minimum wages in force today for each place and every one known for a later day; finance propose a new one."""
 
@@ -40,9 +36,8 @@ class MinimumWageListView(APIView):
 
     @extend_schema(responses=s.MinimumWageOutput(many=True), tags=TAGS)
     def get(self, request):
-        today = timezone.now().date()
-        rows = selectors.minimum_wages_current_and_upcoming(on=today)
-        return Response(s.MinimumWageOutput(_with_upcoming(rows, today), many=True).data)
+        rows = selectors.minimum_wages_current_and_upcoming(on=timezone.now().date())
+        return Response(s.MinimumWageOutput(rows, many=True).data)
 
     @extend_schema(request=s.MinimumWageProposalInput, responses={201: s.ReferenceChangeOutput}, tags=TAGS)
     @idempotent
@@ -96,9 +91,8 @@ class FxRateListView(APIView):
 
     @extend_schema(responses=s.FxRateOutput(many=True), tags=TAGS)
     def get(self, request):
-        today = timezone.now().date()
-        rows = selectors.fx_rates_current_and_upcoming(on=today)
-        return Response(s.FxRateOutput(_with_upcoming(rows, today), many=True).data)
+        rows = selectors.fx_rates_current_and_upcoming(on=timezone.now().date())
+        return Response(s.FxRateOutput(rows, many=True).data)
 
     @extend_schema(request=s.FxRateProposalInput, responses={201: s.ReferenceChangeOutput}, tags=TAGS)
     @idempotent
@@ -134,9 +128,8 @@ class UpcomingMinimumWageListView(APIView):
 
     @extend_schema(responses=s.MinimumWageOutput(many=True), tags=TAGS)
     def get(self, request):
-        today = timezone.now().date()
-        rows = selectors.minimum_wages_upcoming(after=today)
-        return Response(s.MinimumWageOutput(_with_upcoming(rows, today), many=True).data)
+        rows = selectors.minimum_wages_upcoming(after=timezone.now().date())
+        return Response(s.MinimumWageOutput(rows, many=True).data)
 
 
 class ReferenceChangeListView(ListAPIView):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
+from decimal import Decimal
 
 from celery import shared_task
 from django.db import transaction
@@ -26,7 +27,7 @@ from payouts.models import MinimumWage
 from payouts.reference.lookups import ReferenceDataMissing, fx_rate_on
 
 from ..models import FloorWarning, LabMembership, Project, ProjectStatus
-from ..payable import effective_hourly_minor
+from ..payable import project_hourly_in
 
 __all__ = ["FLOOR_WARNING_HORIZON_DAYS", "floor_warnings_for_minimum_wage", "floor_warnings_sweep"]
 
@@ -58,26 +59,13 @@ def floor_warnings_for_minimum_wage(*, actor, minimum_wage_id: int) -> int:
             .select_related("lab")
             .order_by("id")
         )
-        rates: dict[str, object] = {}
+        # One exchange rate per project currency, looked up once.
+        rates = {currency: _rate(currency, floor.currency, day) for currency in {p.currency for p in projects}}
         warnings = []
         for project in projects:
-            if project.currency not in rates:
-                try:
-                    rates[project.currency] = fx_rate_on(base=project.currency, quote=floor.currency, on=day)
-                except ReferenceDataMissing:
-                    rates[project.currency] = None
             rate = rates[project.currency]
-            if rate is None:
-                continue
-            hourly = effective_hourly_minor(
-                pay_model=project.pay_model,
-                rate_minor=project.rate_minor,
-                task_estimate_minutes=project.task_estimate_minutes,
-            )
-            pay_local = money.convert(
-                hourly, from_currency=project.currency, to_currency=floor.currency, rate=rate, rounding="ROUND_FLOOR"
-            )
-            if pay_local < floor.hourly_minor:
+            pay_local = None if rate is None else project_hourly_in(project, currency=floor.currency, rate=rate)
+            if pay_local is not None and pay_local < floor.hourly_minor:
                 warnings.append(
                     FloorWarning(
                         project=project,
@@ -120,6 +108,13 @@ def floor_warnings_for_minimum_wage(*, actor, minimum_wage_id: int) -> int:
                 "Change the project's rate before then, or experts there will be topped up to the floor.",
             )
     return len(warnings)
+
+
+def _rate(base: str, quote: str, on) -> Decimal | None:
+    try:
+        return fx_rate_on(base=base, quote=quote, on=on)
+    except ReferenceDataMissing:
+        return None
 
 
 def floor_warnings_sweep(*, actor=None) -> int:

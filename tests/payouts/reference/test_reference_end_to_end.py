@@ -208,3 +208,39 @@ def test_the_commands_propose_and_decide_and_refuse_in_one_line():
     assert minimum_wage_on(country="US", subdivision="US-CA", on=date(2027, 1, 1)).hourly_minor == 1800
     with pytest.raises(CommandError, match="already has a minimum wage"):
         call_command("reference_propose_minimum_wage", *args, f"--as={first.email}")
+
+
+def test_the_daily_sweep_warns_within_sixty_days_once_and_a_raised_rate_clears_the_page(
+    stripe_server, mailoutbox, django_capture_on_commit_callbacks
+):
+    from marketplace.services import project_rate_change
+    from marketplace.services.floor_warnings import floor_warnings_sweep
+
+    _, owner, project = _californian_project_at_17(stripe_server)
+    # A floor approved in the past (no warning then) that is now 30 days away.
+    MinimumWage.objects.create(
+        country="US",
+        subdivision="US-CA",
+        currency="USD",
+        hourly_minor=1750,
+        effective_from=date(2026, 7, 17),
+        source_url=CALIFORNIA_2027["source_url"],
+    )
+    far = MinimumWage.objects.create(
+        country="US",
+        subdivision="US-CA",
+        currency="USD",
+        hourly_minor=1900,
+        effective_from=date(2028, 1, 1),
+        source_url=CALIFORNIA_2027["source_url"],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert floor_warnings_sweep() == 1
+        assert floor_warnings_sweep() == 0
+    assert not FloorWarning.objects.filter(minimum_wage=far).exists()  # beyond the 60 days
+    assert len([m for m in mailoutbox if owner.email in m.to]) == 1
+    browser = sign_in(owner)
+    assert "From 17 July 2026 the minimum wage in US-CA" in browser.get(f"/lab/projects/{project.pk}/").content.decode()
+
+    project_rate_change(actor=owner, project=project, rate_minor=1800, task_estimate_minutes=None, reason="Floors.")
+    assert "From 17 July 2026 the minimum wage" not in browser.get(f"/lab/projects/{project.pk}/").content.decode()
