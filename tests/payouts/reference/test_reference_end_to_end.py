@@ -244,3 +244,37 @@ def test_the_daily_sweep_warns_within_sixty_days_once_and_a_raised_rate_clears_t
 
     project_rate_change(actor=owner, project=project, rate_minor=1800, task_estimate_minutes=None, reason="Floors.")
     assert "From 17 July 2026 the minimum wage" not in browser.get(f"/lab/projects/{project.pk}/").content.decode()
+
+
+def test_the_project_forms_preview_shows_todays_floor_and_the_next_side_by_side():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.helpers.pages import text_of
+
+    lab, owner = make_lab()
+    today = timezone.now().date()
+    form = {
+        "title": "German annotation",
+        "brief": "Label German text.",
+        "domains": ["cardiology"],
+        "min_tier": "bulk",
+        "allowed_countries": ["DE"],
+        "languages": ["de"],
+        "pay_model": "hourly",
+        "currency": "EUR",
+        "rate": "14.00",
+        "task_estimate_minutes": "",
+        "weekly_hours": "10",
+        "headcount": "2",
+        "budget_cap": "20000.00",
+        "starts_on": (today + timedelta(days=1)).isoformat(),
+        "ends_on": (today + timedelta(days=60)).isoformat(),
+        "preview": "1",
+    }
+    page = text_of(sign_in(owner).post(f"/lab/{lab.pk}/projects/new/", form))
+    assert "€13.90 an hour" in page and "Meets the floor" in page
+    assert "From 1 January 2027: €14.60 an hour; pay there €14.00 Will be below it" in page
+    assert "Minimum wages coming" in page
+    assert "This rate meets every floor in force below" in page  # a warning, not a refusal
