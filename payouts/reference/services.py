@@ -137,9 +137,13 @@ def _wage_figures(
 
 
 def _refuse_duplicate_wage(
-    *, country: str, subdivision: str, effective_from: date, replacing: MinimumWage | None, change_id: int | None = None
+    *, country: str, subdivision: str, effective_from: date, replacing: MinimumWage | None, proposing: bool = True
 ) -> None:
-    """One minimum wage per place and day: another is a correction of the one on record."""
+    """One minimum wage per place and day: another is a correction of the one on record.
+
+    A proposal is also refused while another for the same place and day waits; an approval
+    looks at the rows on record only (the first approved wins, the other is refused then).
+    """
     place = subdivision or country
     rows = MinimumWage.in_force.filter(country=country, subdivision=subdivision, effective_from=effective_from)
     if replacing is not None:
@@ -150,6 +154,8 @@ def _refuse_duplicate_wage(
             code="duplicate",
             fields={"effective_from": [f"{place} already has a minimum wage from this day; correct that one instead."]},
         )
+    if not proposing:
+        return
     pending = ReferenceChange.objects.filter(
         status=ReferenceChangeStatus.PENDING,
         kind__in=[ReferenceChangeKind.MINIMUM_WAGE_ADD, ReferenceChangeKind.MINIMUM_WAGE_CORRECT],
@@ -157,8 +163,6 @@ def _refuse_duplicate_wage(
         subdivision=subdivision,
         effective_from=effective_from,
     )
-    if change_id is not None:
-        pending = pending.exclude(pk=change_id)
     if pending.exists():
         raise ApplicationError(
             f"A change for {place} from {effective_from:%d %B %Y} is already waiting for a decision.",
@@ -386,15 +390,8 @@ def _retire(row, *, actor: User, reason: str, action: str) -> None:
     audit_record(actor=actor, action=action, target=row, before=before, after=_row_state(row), reason=reason)
 
 
-def _add_wage(change: ReferenceChange, *, actor: User) -> MinimumWage:
-    _refuse_duplicate_wage(
-        country=change.country,
-        subdivision=change.subdivision,
-        effective_from=change.effective_from,
-        replacing=None,
-        change_id=change.pk,
-    )
-    row = MinimumWage.objects.create(
+def _create_wage(change: ReferenceChange) -> MinimumWage:
+    return MinimumWage.objects.create(
         country=change.country,
         subdivision=change.subdivision,
         currency=change.currency,
@@ -406,6 +403,26 @@ def _add_wage(change: ReferenceChange, *, actor: User) -> MinimumWage:
         legal_basis=change.legal_basis,
         created_by=change.proposed_by,
     )
+
+
+def _add_wage(change: ReferenceChange, *, actor: User) -> MinimumWage:
+    _refuse_duplicate_wage(
+        country=change.country,
+        subdivision=change.subdivision,
+        effective_from=change.effective_from,
+        replacing=None,
+        proposing=False,
+    )
+    # The partial unique index settles two approvals for one place and day at once.
+    try:
+        with transaction.atomic():
+            row = _create_wage(change)
+    except IntegrityError as error:
+        if "one_minimum_wage_per_place_day" not in str(error):
+            raise
+        raise Conflict(
+            f"{change.place} got a minimum wage from {change.effective_from:%d %B %Y} meanwhile.", code="duplicate"
+        ) from error
     audit_record(
         actor=actor,
         action="payouts.minimum_wage.added",
