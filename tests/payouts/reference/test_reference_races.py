@@ -77,3 +77,24 @@ def test_two_changes_for_one_place_and_day_approved_at_once_write_one_row():
     refused = [o for o in outcomes if isinstance(o, ApplicationError)]
     assert len(refused) == 1 and refused[0].code == "duplicate"
     assert _new_rows().count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_warning_runs_at_once_warn_a_project_once(stripe_server):
+    from marketplace.models import FloorWarning, Project
+    from marketplace.services.floor_warnings import floor_warnings_for_minimum_wage
+
+    from tests.helpers.factories import make_lab, make_open_project
+
+    lab, owner = make_lab()
+    project = make_open_project(
+        lab, owner, min_tier="bulk", required_credential_kinds=[], allowed_countries=["US"], rate_minor=1800
+    )
+    Project.objects.filter(pk=project.pk).update(rate_minor=1700)
+    row = MinimumWage.objects.create(**FIGURES)
+    outcomes = _at_once(
+        lambda: floor_warnings_for_minimum_wage(actor=None, minimum_wage_id=row.pk),
+        lambda: floor_warnings_for_minimum_wage(actor=None, minimum_wage_id=row.pk),
+    )
+    assert sorted(outcomes) == [0, 1]
+    assert FloorWarning.objects.filter(project=project, minimum_wage=row).count() == 1
