@@ -57,6 +57,12 @@ def projects_visible_to(*, user: User) -> QuerySet[Project]:
     )
 
 
+def countries_allowed_for_member(*, user: User) -> list[str]:
+    """Every country a project of the member's labs allows, sorted."""
+    lists = Project.objects.filter(lab__memberships__user=user).values_list("allowed_countries", flat=True)
+    return sorted({country for allowed in lists for country in allowed})
+
+
 def project_for_member(*, user: User, pk: int) -> Project | None:
     return projects_visible_to(user=user).filter(pk=pk).first()
 

@@ -52,3 +52,8 @@ def reference_changes(*, status: str = "") -> QuerySet[ReferenceChange]:
 
 def reference_changes_pending() -> QuerySet[ReferenceChange]:
     return reference_changes(status=ReferenceChangeStatus.PENDING).order_by("proposed_at", "id")
+
+
+def reference_changes_decided(*, limit: int) -> list[ReferenceChange]:
+    """The latest changes no longer waiting (approved, rejected or withdrawn), newest first."""
+    return list(reference_changes().exclude(status=ReferenceChangeStatus.PENDING)[:limit])

@@ -18,7 +18,7 @@ from accounts.permissions import is_ops_finance
 from config.decorators import lab_member_required, ops_finance_required, ops_required
 from config.errors import ApplicationError
 from contributors.forms import add_service_error
-from marketplace.selectors import projects_visible_to
+from marketplace.selectors import countries_allowed_for_member
 from payouts.forms import (
     FxRateProposalForm,
     MinimumWageCorrectionForm,
@@ -45,7 +45,7 @@ def _render_reference(request, *, decision_forms: dict | None = None, action_err
         }
         for change in selectors.reference_changes_pending()
     ]
-    decided = selectors.reference_changes().exclude(status="pending")[:RECENT_DECISIONS]
+    decided = selectors.reference_changes_decided(limit=RECENT_DECISIONS)
     context = {
         "today": today,
         "minimum_wages": selectors.minimum_wages_current_and_upcoming(on=today),
@@ -229,13 +229,7 @@ def ops_minimum_wage_calendar(request):
 def lab_minimum_wage_calendar(request):
     """For a lab member, the places their labs' projects allow."""
     today = timezone.now().date()
-    countries = sorted(
-        {
-            c
-            for allowed in projects_visible_to(user=request.user).values_list("allowed_countries", flat=True)
-            for c in allowed
-        }
-    )
+    countries = countries_allowed_for_member(user=request.user)
     rows = selectors.minimum_wages_upcoming(after=today, countries=countries)
     return render(
         request,
