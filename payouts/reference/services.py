@@ -22,7 +22,8 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
+from accounts.notifications import notify_after_commit
 from accounts.permissions import require_ops_finance
 from audit.services import audit_record
 from config.errors import ApplicationError, Conflict, NotPermitted
@@ -196,6 +197,13 @@ def _proposed(change: ReferenceChange, actor: User) -> ReferenceChange:
         target=change,
         after=_figures(change),
         reason=change.reason,
+    )
+    # The colleagues who can decide it are told it waits (never the proposer).
+    notify_after_commit(
+        recipients=User.objects.filter(role=Role.OPS_FINANCE, is_active=True).exclude(pk=actor.pk),
+        subject=f"Reference change #{change.pk} waits for your decision: {change.get_kind_display().lower()}",
+        body=f"{actor.email} proposed {change.get_kind_display().lower()} ({change.place or change.base + '/' + change.quote}). "
+        "Approve or reject it on the Reference data page; the proposer cannot decide it.",
     )
     return change
 

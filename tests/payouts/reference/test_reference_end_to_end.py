@@ -55,10 +55,14 @@ def test_next_years_minimum_wage_is_proposed_approved_by_another_and_warns_the_l
     (_, proposer_api), (approver, approver_api) = finance
     _, owner, project = _californian_project_at_17(stripe_server)
 
-    proposed = proposer_api.post("/api/ops/reference/minimum-wages/", CALIFORNIA_2027, format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        proposed = proposer_api.post("/api/ops/reference/minimum-wages/", CALIFORNIA_2027, format="json")
     assert proposed.status_code == 201, proposed.json()
     change_id = proposed.json()["id"]
     assert proposed.json()["status"] == "pending"
+    # The second person is asked to decide; the proposer is not.
+    asked = {address for m in mailoutbox for address in m.to if "waits for your decision" in m.subject}
+    assert approver.email in asked and proposed.json()["proposed_by"] not in asked
 
     refused = proposer_api.post(f"/api/ops/reference/changes/{change_id}/approve/", {}, format="json")
     assert refused.status_code == 403
