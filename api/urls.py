@@ -3,7 +3,7 @@ from django.urls import path
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import auth, disputes, experts, labs, ops, pay, payouts, work
+from .views import auth, disputes, experts, labs, ops, pay, payouts, reference, work
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -124,4 +124,51 @@ urlpatterns = [
     path("ops/payout-holds/", payouts.PayoutHoldListView.as_view(), name="api-payout-holds"),
     path("ops/payout-holds/<int:pk>/release/", payouts.PayoutHoldReleaseView.as_view(), name="api-payout-hold-release"),
     path("ops/payouts/<int:pk>/retry/", payouts.PayoutRetryView.as_view(), name="api-payout-retry"),
+    path(
+        "ops/reference/minimum-wages/",
+        reference.MinimumWageListView.as_view(),
+        name="api-ops-reference-minimum-wages",
+    ),
+    path(
+        "ops/reference/minimum-wages/upcoming/",
+        reference.UpcomingMinimumWageListView.as_view(),
+        name="api-ops-reference-minimum-wages-upcoming",
+    ),
+    path(
+        "ops/reference/minimum-wages/<int:pk>/correct/",
+        reference.MinimumWageCorrectView.as_view(),
+        name="api-ops-reference-minimum-wage-correct",
+    ),
+    path(
+        "ops/reference/minimum-wages/<int:pk>/retire/",
+        reference.MinimumWageRetireView.as_view(),
+        name="api-ops-reference-minimum-wage-retire",
+    ),
+    path("ops/reference/fx-rates/", reference.FxRateListView.as_view(), name="api-ops-reference-fx-rates"),
+    path(
+        "ops/reference/fx-rates/<int:pk>/retire/",
+        reference.FxRateRetireView.as_view(),
+        name="api-ops-reference-fx-rate-retire",
+    ),
+    path("ops/reference/changes/", reference.ReferenceChangeListView.as_view(), name="api-ops-reference-changes"),
+    path(
+        "ops/reference/changes/<int:pk>/",
+        reference.ReferenceChangeDetailView.as_view(),
+        name="api-ops-reference-change",
+    ),
+    path(
+        "ops/reference/changes/<int:pk>/approve/",
+        reference.ReferenceChangeApproveView.as_view(),
+        name="api-ops-reference-change-approve",
+    ),
+    path(
+        "ops/reference/changes/<int:pk>/reject/",
+        reference.ReferenceChangeRejectView.as_view(),
+        name="api-ops-reference-change-reject",
+    ),
+    path(
+        "ops/reference/changes/<int:pk>/withdraw/",
+        reference.ReferenceChangeWithdrawView.as_view(),
+        name="api-ops-reference-change-withdraw",
+    ),
 ]

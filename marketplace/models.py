@@ -677,3 +677,29 @@ class BonusRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.percent}% at quality {self.min_quality_score}+ on {self.project}"
+
+
+class FloorWarning(models.Model):
+    """A lab told once that a project's rate falls below a minimum wage that is coming.
+
+    One per project and minimum-wage row (``marketplace/services/floor_warnings.py``); the
+    figures are those of the day the warning was given, shown on the project's page.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="floor_warnings")
+    minimum_wage = models.ForeignKey("payouts.MinimumWage", on_delete=models.PROTECT, related_name="+")
+    place = models.CharField(max_length=6)
+    effective_from = models.DateField()
+    local_currency = models.CharField(max_length=3)
+    floor_local_minor = models.BigIntegerField()
+    pay_local_minor = models.BigIntegerField()
+    warned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["effective_from", "place"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "minimum_wage"], name="one_floor_warning_per_project_wage")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project}: below {self.place}'s minimum wage from {self.effective_from}"

@@ -155,3 +155,14 @@ def effective_hourly_minor(*, pay_model: str, rate_minor: int, task_estimate_min
     if pay_model == PayModel.PER_TASK:
         return money.hourly_rate_minor(rate_minor, task_estimate_minutes or 0)
     return rate_minor
+
+
+def project_hourly_in(project, *, currency: str, rate) -> int:
+    """A project's effective hourly pay in another currency at ``rate`` (units of ``currency``
+    per one of the project's), rounded down as the rate preview rounds it: against the lab."""
+    hourly = effective_hourly_minor(
+        pay_model=project.pay_model, rate_minor=project.rate_minor, task_estimate_minutes=project.task_estimate_minutes
+    )
+    return money.convert(
+        hourly, from_currency=project.currency, to_currency=currency, rate=rate, rounding="ROUND_FLOOR"
+    )

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from allauth.account.signals import email_confirmed
+from django.db import transaction
 from django.dispatch import receiver
+from django.utils import timezone
 
 from contributors.signals import contributor_status_changed
-from payouts.reference.signals import fx_currencies_wanted
+from payouts.reference.signals import fx_currencies_wanted, minimum_wage_added
 
 from .selectors import currencies_of_projects
 from .services import lab_invitations_accept
 from .services.engagements import engagements_follow_expert
+from .services.floor_warnings import floor_warnings_for_minimum_wage_task
 
 
 @receiver(contributor_status_changed, dispatch_uid="marketplace.engagements_follow_expert")
@@ -29,3 +32,11 @@ def _join_the_labs_that_invited_the_address(sender, request, email_address, **kw
 def _currencies_of_projects(sender, **kwargs) -> list[str]:
     # The FX import stores rates for every currency a project is priced in.
     return currencies_of_projects()
+
+
+@receiver(minimum_wage_added, dispatch_uid="marketplace.warn_labs_of_a_future_minimum_wage")
+def _warn_labs_of_a_future_minimum_wage(sender, *, minimum_wage, actor, **kwargs) -> None:
+    # A minimum wage approved ahead of its day: the labs it will catch out are told once it commits.
+    if minimum_wage.effective_from > timezone.now().date():
+        row_id = minimum_wage.pk
+        transaction.on_commit(lambda: floor_warnings_for_minimum_wage_task.delay(row_id))

@@ -12,11 +12,13 @@ from contributors.models import Contributor
 from marketplace.payable import effective_hourly_minor
 from payouts import money
 from payouts.models import FxRate
+from payouts.reference.lookups import ReferenceDataMissing, fx_rate_on
 
 from .models import (
     DisputeStatus,
     Engagement,
     EngagementStatus,
+    FloorWarning,
     FundingStatus,
     Lab,
     LabMembership,
@@ -29,7 +31,7 @@ from .models import (
     TimeDispute,
     TimeEntry,
 )
-from .payable import APPROVED_SQL, HOURLY_PAY_MODEL_SQL, PENDING_REVIEW_SQL
+from .payable import APPROVED_SQL, HOURLY_PAY_MODEL_SQL, PENDING_REVIEW_SQL, project_hourly_in
 from .permissions import LAB_EDITORS as LAB_EDITORS
 
 
@@ -53,6 +55,12 @@ def projects_visible_to(*, user: User) -> QuerySet[Project]:
         .prefetch_related("domains__parent")
         .order_by("-created_at")
     )
+
+
+def countries_allowed_for_member(*, user: User) -> list[str]:
+    """Every country a project of the member's labs allows, sorted."""
+    lists = Project.objects.filter(lab__memberships__user=user).values_list("allowed_countries", flat=True)
+    return sorted({country for allowed in lists for country in allowed})
 
 
 def project_for_member(*, user: User, pk: int) -> Project | None:
@@ -464,3 +472,21 @@ def quality_scores_of_expert(*, contributor: Contributor) -> QuerySet[QualitySco
         .select_related("project__lab")
         .order_by("-computed_at", "id")
     )
+
+
+def floor_warnings_of(*, project: Project, after: date) -> list[FloorWarning]:
+    """The project's warnings of minimum wages still to come (and still on record), soonest
+    first, while its rate is still below them: a raised rate clears its warnings."""
+    warnings = FloorWarning.objects.filter(
+        project=project, effective_from__gt=after, minimum_wage__retired_at__isnull=True
+    ).order_by("effective_from", "place")
+    shown = []
+    for warning in warnings:
+        try:
+            rate = fx_rate_on(base=project.currency, quote=warning.local_currency, on=warning.effective_from)
+        except ReferenceDataMissing:
+            shown.append(warning)
+            continue
+        if project_hourly_in(project, currency=warning.local_currency, rate=rate) < warning.floor_local_minor:
+            shown.append(warning)
+    return shown

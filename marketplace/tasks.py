@@ -1,6 +1,9 @@
 from celery import shared_task
 
 from .services import work_auto_approve_sweep
+from .services.floor_warnings import floor_warnings_for_minimum_wage_task, floor_warnings_sweep_task
+
+__all__ = ["floor_warnings_for_minimum_wage_task", "floor_warnings_sweep_task"]
 
 
 @shared_task

@@ -26,7 +26,7 @@ The one module that says what the floor is and what it costs:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 
@@ -48,16 +48,33 @@ class JurisdictionFloor:
     floor_minor: int  # in the rate's currency
     effective_hourly_local_minor: int
     source_url: str
+    # The next floor known for the place after the preview's day (a minimum wage already
+    # approved to take effect later), with the pay there at that day's exchange rate; None
+    # when nothing later is on record. Falling below it is a warning, not a refusal.
+    next_effective_from: date | None = None
+    next_floor_local_minor: int | None = None
+    next_floor_minor: int | None = None
+    next_effective_hourly_local_minor: int | None = None
+    next_source_url: str = ""
 
     @property
     def place(self) -> str:
         return self.subdivision or self.country
 
+    @property
+    def meets_next_floor(self) -> bool | None:
+        if self.next_floor_local_minor is None or self.next_effective_hourly_local_minor is None:
+            return None
+        return self.next_effective_hourly_local_minor >= self.next_floor_local_minor
+
     def as_dict(self) -> dict:
         return {
             **asdict(self),
+            # A string, so the dictionary can be stored as JSON (a rate change keeps its preview).
+            "next_effective_from": self.next_effective_from.isoformat() if self.next_effective_from else None,
             "place": self.place,
             "meets_floor": self.effective_hourly_local_minor >= self.floor_local_minor,
+            "meets_next_floor": self.meets_next_floor,
         }
 
 
@@ -69,6 +86,8 @@ class RatePreview:
     highest_minimum_wage_minor: int
     jurisdictions: list[JurisdictionFloor]
     problems: dict[str, list[str]]
+    # Future floors the rate would fall below: shown beside the problems, never refusing.
+    warnings: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def acceptable(self) -> bool:
@@ -82,6 +101,7 @@ class RatePreview:
             "highest_minimum_wage_minor": self.highest_minimum_wage_minor,
             "jurisdictions": [j.as_dict() for j in self.jurisdictions],
             "problems": self.problems,
+            "warnings": self.warnings,
         }
 
 
@@ -92,6 +112,37 @@ def jurisdiction_floors(*, countries: list[str], on: date) -> list[MinimumWage]:
         .order_by("country", "subdivision", "-effective_from")
         .distinct("country", "subdivision")
     )
+
+
+def next_jurisdiction_floors(*, countries: list[str], places: list[tuple[str, str]], on: date) -> dict:
+    """For each (country, subdivision) place, the first later day its floor changes and the
+    rows in force that day, in one query: ``{place: (day, national row, subdivision row)}``.
+
+    A place's floor changes when its national row or its own row does; the floor that day
+    is the higher of the two in force then (as ``minimum_wage_on`` takes it).
+    """
+    current = {(row.country, row.subdivision): row for row in jurisdiction_floors(countries=countries, on=on)}
+    later = list(
+        MinimumWage.in_force.filter(country__in=countries, effective_from__gt=on).order_by("effective_from", "id")
+    )
+    found = {}
+    for country, subdivision in places:
+        own = {"", subdivision}
+        changes = [row for row in later if row.country == country and row.subdivision in own]
+        if not changes:
+            continue
+        day = changes[0].effective_from
+        in_force = [
+            _last([row for row in changes if row.subdivision == place and row.effective_from <= day])
+            or current.get((country, place))
+            for place in ("", subdivision)
+        ]
+        found[(country, subdivision)] = (day, in_force[0], in_force[1] if subdivision else None)
+    return found
+
+
+def _last(rows: list[MinimumWage]) -> MinimumWage | None:
+    return rows[-1] if rows else None
 
 
 def rate_preview(
@@ -135,6 +186,9 @@ def rate_preview(
     rows = jurisdiction_floors(countries=countries, on=on)
     national = {row.country: row for row in rows if not row.subdivision}
     floors: list[JurisdictionFloor] = []
+    upcoming = next_jurisdiction_floors(
+        countries=countries, places=[(row.country, row.subdivision) for row in rows], on=on
+    )
     missing = sorted(set(countries) - {row.country for row in rows})
     for row in rows:
         local_floor = _higher(row, national.get(row.country)).hourly_minor
@@ -161,6 +215,7 @@ def rate_preview(
                     hourly, from_currency=currency, to_currency=row.currency, rate=to_local, rounding="ROUND_FLOOR"
                 ),
                 source_url=row.source_url,
+                **_next_floor(upcoming.get((row.country, row.subdivision)), hourly=hourly, currency=currency),
             )
         )
     highest = max((f.floor_minor for f in floors), default=0)
@@ -184,7 +239,46 @@ def rate_preview(
             f"{worst.place} ({money.format_money(worst.floor_local_minor, worst.local_currency)} an hour, "
             f"{money.format_money(worst.floor_minor, currency)} in {currency})."
         )
-    return RatePreview(currency, hourly, tier_floor, highest, floors, problems)
+    warnings: dict[str, list[str]] = {}
+    for floor in floors:
+        if floor.meets_next_floor is False:
+            warnings.setdefault("rate_minor", []).append(
+                f"From {floor.next_effective_from:%d %B %Y} the minimum wage in {floor.place} is "
+                f"{money.format_money(floor.next_floor_local_minor, floor.local_currency)} an hour; this rate, "
+                f"{money.format_money(floor.next_effective_hourly_local_minor, floor.local_currency)} there, "
+                "will be below it. Raise it before then."
+            )
+    return RatePreview(currency, hourly, tier_floor, highest, floors, problems, warnings)
+
+
+def _next_floor(upcoming: tuple | None, *, hourly: int, currency: str) -> dict:
+    """The next known floor of a place, converted at the rates on record for its first day."""
+    if upcoming is None:
+        return {}
+    day, national, own = upcoming
+    row = _higher(own, national)
+    if row is None:
+        return {}
+    try:
+        to_local = fx_rate_on(base=currency, quote=row.currency, on=day)
+        to_rate_currency = fx_rate_on(base=row.currency, quote=currency, on=day)
+    except ReferenceDataMissing:
+        return {}
+    return {
+        "next_effective_from": day,
+        "next_floor_local_minor": row.hourly_minor,
+        "next_floor_minor": money.convert(
+            row.hourly_minor,
+            from_currency=row.currency,
+            to_currency=currency,
+            rate=to_rate_currency,
+            rounding="ROUND_CEILING",
+        ),
+        "next_effective_hourly_local_minor": money.convert(
+            hourly, from_currency=currency, to_currency=row.currency, rate=to_local, rounding="ROUND_FLOOR"
+        ),
+        "next_source_url": row.source_url,
+    }
 
 
 @dataclass(frozen=True)

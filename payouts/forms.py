@@ -7,6 +7,9 @@ import calendar
 from django import forms
 from django.conf import settings
 
+from payouts.models import REFERENCE_TEXT_MAX, AveragingUnit
+from payouts.money import FX_RATE_MAX, RATE_MINOR_MAX
+
 
 class PayRunStartForm(forms.Form):
     period_start = forms.DateField(
@@ -110,4 +113,63 @@ class PayoutHoldReleaseForm(forms.Form):
         label="Note",
         widget=forms.TextInput(),
         help_text="Optional: what was resolved.",
+    )
+
+
+# --- reference data: what operations propose, and the second person's decision ---------------
+
+_DATE = forms.DateInput(attrs={"type": "date"})
+_REASON = forms.Textarea(attrs={"rows": 3})
+
+
+class _WageFiguresForm(forms.Form):
+    currency = forms.CharField(max_length=3, help_text="ISO 4217, e.g. USD, EUR.")
+    hourly_minor = forms.IntegerField(
+        label="Hourly minimum in minor units",
+        min_value=1,
+        max_value=RATE_MINOR_MAX,
+        help_text="In cents (or the currency's minor unit): 1800 is 18.00.",
+    )
+    averaging_unit = forms.ChoiceField(label="Measured over", choices=AveragingUnit.choices)
+    effective_from = forms.DateField(label="In force from", widget=_DATE)
+    source_url = forms.URLField(label="Official source", max_length=500, assume_scheme="https")
+    legal_basis = forms.CharField(max_length=300, required=False, help_text="The law or decision, in words.")
+    note = forms.CharField(max_length=500, required=False)
+
+
+class MinimumWageProposalForm(_WageFiguresForm):
+    field_order = ["country", "subdivision"]
+    country = forms.CharField(max_length=2, help_text="ISO 3166-1, e.g. US.")
+    subdivision = forms.CharField(
+        max_length=6, required=False, help_text="ISO 3166-2, e.g. US-CA; blank for the national minimum."
+    )
+
+
+class MinimumWageCorrectionForm(_WageFiguresForm):
+    reason = forms.CharField(widget=_REASON, max_length=REFERENCE_TEXT_MAX, help_text="What was wrong.")
+
+
+class FxRateProposalForm(forms.Form):
+    base = forms.CharField(max_length=3, help_text="ISO 4217, e.g. EUR.")
+    quote = forms.CharField(max_length=3, help_text="ISO 4217, e.g. USD.")
+    rate = forms.DecimalField(
+        max_digits=20,
+        decimal_places=10,
+        max_value=FX_RATE_MAX,
+        help_text="Units of the quote currency for one of the base.",
+    )
+    effective_from = forms.DateField(label="In force from", widget=_DATE)
+    reason = forms.CharField(widget=_REASON, max_length=REFERENCE_TEXT_MAX, help_text="Why the rate is set by hand.")
+
+
+class RetirementForm(forms.Form):
+    reason = forms.CharField(widget=_REASON, max_length=REFERENCE_TEXT_MAX, help_text="Why it should no longer apply.")
+
+
+class ReferenceDecisionForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=REFERENCE_TEXT_MAX,
+        required=False,
+        help_text="Required to reject; optional to approve.",
     )

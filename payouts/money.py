@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+import pycountry
+
 # Minor-unit exponents that differ from 2 (ISO 4217). Everything else has 2.
 _EXPONENTS = {
     "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
@@ -55,6 +57,10 @@ _SYMBOLS = {
 # 168 hours, about 2 x 10^10; bigint ends at 9.2 x 10^18.
 RATE_MINOR_MAX = 100_000_000  # an hourly rate or a task price: 1,000,000.00 in a two-decimal currency
 BUDGET_MINOR_MAX = 1_000_000_000_000  # a project's budget: 10,000,000,000.00 in a two-decimal currency
+# The largest exchange rate operations may set by hand (units of the quote currency per one
+# unit of the base): the weakest currencies trade at about 10^5 to the US dollar, so a rate
+# above 10^6 is a typing mistake; the inverse pair is stored for anything the other way.
+FX_RATE_MAX = Decimal("1000000")
 
 
 # FX rates: the decimal places ``FxRate.rate`` keeps; a derived rate is rounded to them half
@@ -76,6 +82,15 @@ def normalise_currency(currency: str) -> str:
     if len(code) != 3 or not code.isalpha():
         raise MoneyError(f"'{currency}' is not an ISO 4217 currency code")
     return code
+
+
+def is_known_currency(currency: str) -> bool:
+    """Whether ``currency`` is an ISO 4217 code in use (not merely three letters)."""
+    try:
+        code = normalise_currency(currency)
+    except MoneyError:
+        return False
+    return pycountry.currencies.get(alpha_3=code) is not None
 
 
 def _as_decimal(value: Decimal | int | str) -> Decimal:

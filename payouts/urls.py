@@ -6,6 +6,7 @@ from payouts.views import (
     payout_batches,
     payout_holds,
     payruns,
+    reference,
     revenue,
     statements,
 )
@@ -49,4 +50,48 @@ urlpatterns += [
     path("ops/payout-holds/", payout_holds.ops_payout_holds, name="ops-payout-holds"),
     path("ops/payout-holds/new/", payout_holds.ops_payout_hold_place, name="ops-payout-hold-place"),
     path("ops/payout-holds/<int:pk>/release/", payout_holds.ops_payout_hold_release, name="ops-payout-hold-release"),
+]
+
+# reference data
+urlpatterns += [
+    path("ops/reference/", reference.ops_reference, name="ops-reference"),
+    path("ops/reference/calendar/", reference.ops_minimum_wage_calendar, name="ops-minimum-wage-calendar"),
+    path(
+        "ops/reference/minimum-wages/new/",
+        reference.ops_reference_minimum_wage_propose,
+        name="ops-reference-minimum-wage-propose",
+    ),
+    path(
+        "ops/reference/minimum-wages/<int:pk>/correct/",
+        reference.ops_reference_minimum_wage_correct,
+        name="ops-reference-minimum-wage-correct",
+    ),
+    path(
+        "ops/reference/minimum-wages/<int:pk>/retire/",
+        reference.ops_reference_minimum_wage_retire,
+        name="ops-reference-minimum-wage-retire",
+    ),
+    path("ops/reference/fx-rates/new/", reference.ops_reference_fx_rate_propose, name="ops-reference-fx-rate-propose"),
+    path(
+        "ops/reference/fx-rates/<int:pk>/retire/",
+        reference.ops_reference_fx_rate_retire,
+        name="ops-reference-fx-rate-retire",
+    ),
+    path(
+        "ops/reference/changes/<int:pk>/approve/",
+        reference.ops_reference_change_approve,
+        name="ops-reference-change-approve",
+    ),
+    path(
+        "ops/reference/changes/<int:pk>/reject/",
+        reference.ops_reference_change_reject,
+        name="ops-reference-change-reject",
+    ),
+    path(
+        "ops/reference/changes/<int:pk>/withdraw/",
+        reference.ops_reference_change_withdraw,
+        name="ops-reference-change-withdraw",
+    ),
+    # labs
+    path("lab/minimum-wage-calendar/", reference.lab_minimum_wage_calendar, name="lab-minimum-wage-calendar"),
 ]

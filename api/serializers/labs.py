@@ -168,6 +168,16 @@ class JurisdictionOutput(serializers.Serializer):
     effective_hourly_local_minor = serializers.IntegerField()
     meets_floor = serializers.BooleanField()
     source_url = serializers.CharField()
+    next_effective_from = serializers.DateField(
+        allow_null=True, help_text="The first later day the place's floor changes, if one is on record."
+    )
+    next_floor_local_minor = serializers.IntegerField(allow_null=True)
+    next_floor_minor = serializers.IntegerField(allow_null=True)
+    next_effective_hourly_local_minor = serializers.IntegerField(allow_null=True)
+    meets_next_floor = serializers.BooleanField(
+        allow_null=True, help_text="Whether the rate meets that later floor: a warning when not, never a refusal."
+    )
+    next_source_url = serializers.CharField()
 
 
 class RatePreviewOutput(serializers.Serializer):
@@ -177,6 +187,10 @@ class RatePreviewOutput(serializers.Serializer):
     highest_minimum_wage_minor = serializers.IntegerField()
     jurisdictions = JurisdictionOutput(many=True)
     problems = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    warnings = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Later minimum wages already on record that the rate would fall below; they refuse nothing.",
+    )
 
 
 class RateChangeOutput(serializers.Serializer):
@@ -191,7 +205,7 @@ class RateChangeOutput(serializers.Serializer):
 class FundingInput(serializers.Serializer):
     payment_method = serializers.CharField(
         max_length=255,
-        help_text="A Stripe PaymentMethod id. In test mode, 'visa' (succeeds) or 'declined' (is declined) may be used."
+        help_text="A Stripe PaymentMethod id. In test mode, 'visa' (succeeds) or 'declined' (is declined) may be used.",
     )
 
 

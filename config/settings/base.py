@@ -338,6 +338,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "vetting.tasks.deactivation_windows_sweep_task",
         "schedule": timedelta(hours=1),
     },
+    "floor-warnings": {
+        "task": "marketplace.tasks.floor_warnings_sweep_task",
+        "schedule": timedelta(hours=24),
+    },
     "payouts-sweep": {
         "task": "payouts.tasks.payouts_sweep_task",
         "schedule": timedelta(minutes=1),
@@ -372,6 +376,8 @@ CELERY_TASK_ROUTES = {
     "marketplace.tasks.work_auto_approve_task": {"queue": _SWEEPS},
     "marketplace.tasks.quality_scores_nightly_task": {"queue": _SWEEPS},
     "payouts.tasks.fx_rates_import_ecb_task": {"queue": _SWEEPS},
+    "marketplace.tasks.floor_warnings_sweep_task": {"queue": _SWEEPS},
+    "marketplace.tasks.floor_warnings_for_minimum_wage_task": {"queue": _SWEEPS},
     # Mail: a slow or failing SMTP server (retried with backoff) delays only mail, and a
     # burst of notifications (a batch's held payouts, a sweep's warnings) delays nothing else.
     "accounts.tasks.send_email_task": {"queue": _MAIL},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from contributors.forms import country_label, subdivision_label
 from payouts.floors import JurisdictionFloor, RatePreview
@@ -21,6 +22,11 @@ class FloorRow:
     floor_local_minor: int
     floor_minor: int
     pay_local_minor: int
+    # The next floor on record for the place, from ``next_on``, and the pay there then.
+    next_on: date | None = None
+    next_floor_local_minor: int | None = None
+    next_pay_local_minor: int | None = None
+    next_meets: bool | None = None
 
     @property
     def meets(self) -> bool:
@@ -43,6 +49,10 @@ class FloorRow:
             floor_local_minor=row.floor_local_minor,
             floor_minor=row.floor_minor,
             pay_local_minor=row.effective_hourly_local_minor,
+            next_on=row.next_effective_from,
+            next_floor_local_minor=row.next_floor_local_minor,
+            next_pay_local_minor=row.next_effective_hourly_local_minor,
+            next_meets=row.meets_next_floor,
         )
 
 
@@ -53,6 +63,11 @@ class RatePreviewView:
     tier_floor_minor: int
     problems: list[str]
     rows: list[FloorRow]
+    warnings: list[str]
+
+    @property
+    def any_next(self) -> bool:
+        return any(row.next_on for row in self.rows)
 
     @property
     def meets_tier(self) -> bool:
@@ -66,4 +81,5 @@ def rate_preview_view(preview: RatePreview) -> RatePreviewView:
         tier_floor_minor=preview.tier_floor_minor,
         problems=[message for messages_ in preview.problems.values() for message in messages_],
         rows=[FloorRow.of(row, preview.currency) for row in preview.jurisdictions],
+        warnings=[message for messages_ in preview.warnings.values() for message in messages_],
     )

@@ -2,6 +2,7 @@
 
 from .appeals import *  # noqa: F403
 from .disputes import *  # noqa: F403
+from .floor_warnings import *  # noqa: F403
 from .funding import *  # noqa: F403
 from .imports import *  # noqa: F403
 from .projects import *  # noqa: F403

@@ -169,6 +169,7 @@ def render_project(
         "rate_preview": rate_preview_shown,
         "rate_fingerprint": rate_fingerprint,
         "review_counts": selectors.review_counts(project=project) if engagements else None,
+        "floor_warnings": selectors.floor_warnings_of(project=project, after=on),
     }
     return render(request, "lab/project_detail.html", context, status=status)
 

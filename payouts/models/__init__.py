@@ -19,6 +19,12 @@ from .reference import FxOrigin as FxOrigin
 from .reference import FxRate as FxRate
 from .reference import MinimumWage as MinimumWage
 from .reference import RateCard as RateCard
+from .reference_changes import MINIMUM_WAGE_KINDS as MINIMUM_WAGE_KINDS
+from .reference_changes import NEW_MINIMUM_WAGE_KINDS as NEW_MINIMUM_WAGE_KINDS
+from .reference_changes import REFERENCE_TEXT_MAX as REFERENCE_TEXT_MAX
+from .reference_changes import ReferenceChange as ReferenceChange
+from .reference_changes import ReferenceChangeKind as ReferenceChangeKind
+from .reference_changes import ReferenceChangeStatus as ReferenceChangeStatus
 from .transfers import LIVE_PAYOUT_STATUSES as LIVE_PAYOUT_STATUSES
 from .transfers import Payout as Payout
 from .transfers import PayoutAccount as PayoutAccount

@@ -52,3 +52,12 @@ def money_exact(amount: Decimal | int | str | None, currency: str) -> str:
     if _empty(amount):
         return ""
     return format_exact(amount, currency)
+
+
+@register.filter(name="fx_rate")
+def fx_rate(rate: Decimal | None) -> str:
+    """An exchange rate as stored, without the trailing zeros of its ten places: ``1.0850000000`` is ``1.085``."""
+    if _empty(rate):
+        return ""
+    text = f"{Decimal(rate):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -174,6 +174,20 @@ MATRIX = {
     ("api-payout-holds", "post"): OPS_FINANCE,
     ("api-payout-hold-release", "post"): OPS_FINANCE,
     ("api-payout-retry", "post"): OPS_FINANCE,
+    ("api-ops-reference-minimum-wages", "get"): OPS_READ,
+    ("api-ops-reference-minimum-wages", "post"): OPS_FINANCE,
+    ("api-ops-reference-minimum-wages-upcoming", "get"): OPS_READ,
+    ("api-ops-reference-minimum-wage-correct", "post"): OPS_FINANCE,
+    ("api-ops-reference-minimum-wage-retire", "post"): OPS_FINANCE,
+    ("api-ops-reference-fx-rates", "get"): OPS_READ,
+    ("api-ops-reference-fx-rates", "post"): OPS_FINANCE,
+    ("api-ops-reference-fx-rate-retire", "post"): OPS_FINANCE,
+    ("api-ops-reference-changes", "get"): OPS_READ,
+    ("api-ops-reference-change", "get"): OPS_READ,
+    ("api-ops-reference-change-approve", "post"): OPS_FINANCE,
+    ("api-ops-reference-change-reject", "post"): OPS_FINANCE,
+    # Only the change's proposer withdraws it: the matrix's finance user proposed this one.
+    ("api-ops-reference-change-withdraw", "post"): OPS_FINANCE,
 }
 
 
@@ -267,6 +281,40 @@ def _lab_colleague(lab, lab_owner, role):
     return colleague
 
 
+def _a_minimum_wage():
+    from payouts.models import MinimumWage
+
+    return MinimumWage.in_force.filter(country="DE").latest("effective_from")
+
+
+def _an_fx_rate():
+    from payouts.models import FxRate
+
+    return FxRate.in_force.order_by("id").first()
+
+
+def _reference_changes(finance):
+    """A change the matrix's finance user proposed, and one proposed by finance staff outside the matrix."""
+    from datetime import date
+
+    from payouts.reference.services import reference_change_propose_minimum_wage
+
+    figures = {
+        "country": "US",
+        "currency": "USD",
+        "hourly_minor": 800,
+        "averaging_unit": "workweek",
+        "source_url": "https://www.dol.gov/agencies/whd/minimum-wage",
+    }
+    own = reference_change_propose_minimum_wage(
+        actor=finance, subdivision="US-TX", effective_from=date(2027, 1, 1), **figures
+    )
+    other = reference_change_propose_minimum_wage(
+        actor=make_ops(Role.OPS_FINANCE)[0], subdivision="US-OK", effective_from=date(2027, 1, 1), **figures
+    )
+    return own, other
+
+
 @pytest.fixture
 def world(client_for, stripe_server):
     owner = make_vetted_expert()
@@ -295,6 +343,7 @@ def world(client_for, stripe_server):
     attempt = assessment_attempt_start(actor=owner.user, contributor=owner, assessment=assessment)
     case = deactivation_case_open(actor=colleague, contributor=owner, concern="Concern")
     decision = tier_decision_propose(actor=colleague, contributor=other, tier="expert", reason="Strong")
+    own_change, other_change = _reference_changes(finance)
     no_mfa_client = APIClient()
     no_mfa_client.force_login(make_ops(Role.OPS_REVIEWER)[0])
     clients = {
@@ -349,6 +398,13 @@ def world(client_for, stripe_server):
         "api-project-disputes": entry.project_id,
         "api-my-dispute-respond": dispute.pk,
         "api-ops-dispute-decide": dispute.pk,
+        "api-ops-reference-minimum-wage-correct": _a_minimum_wage().pk,
+        "api-ops-reference-minimum-wage-retire": _a_minimum_wage().pk,
+        "api-ops-reference-fx-rate-retire": _an_fx_rate().pk,
+        "api-ops-reference-change": other_change.pk,
+        "api-ops-reference-change-approve": other_change.pk,
+        "api-ops-reference-change-reject": other_change.pk,
+        "api-ops-reference-change-withdraw": own_change.pk,
         **{
             name: project.pk
             for name in (

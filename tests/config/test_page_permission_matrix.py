@@ -171,6 +171,22 @@ MATRIX = {
     ("ops-payout-hold-place", "post"): OPS_FINANCE,
     ("ops-payout-hold-release", "post"): OPS_FINANCE,
     ("ops-revenue", "get"): OPS_READ,
+    ("ops-reference", "get"): OPS_READ,
+    ("ops-minimum-wage-calendar", "get"): OPS_READ,
+    ("ops-reference-minimum-wage-propose", "get"): OPS_FINANCE,
+    ("ops-reference-minimum-wage-propose", "post"): OPS_FINANCE,
+    ("ops-reference-minimum-wage-correct", "get"): OPS_FINANCE,
+    ("ops-reference-minimum-wage-correct", "post"): OPS_FINANCE,
+    ("ops-reference-minimum-wage-retire", "get"): OPS_FINANCE,
+    ("ops-reference-minimum-wage-retire", "post"): OPS_FINANCE,
+    ("ops-reference-fx-rate-propose", "get"): OPS_FINANCE,
+    ("ops-reference-fx-rate-propose", "post"): OPS_FINANCE,
+    ("ops-reference-fx-rate-retire", "get"): OPS_FINANCE,
+    ("ops-reference-fx-rate-retire", "post"): OPS_FINANCE,
+    ("ops-reference-change-approve", "post"): OPS_FINANCE,
+    ("ops-reference-change-reject", "post"): OPS_FINANCE,
+    ("ops-reference-change-withdraw", "post"): OPS_FINANCE,
+    ("lab-minimum-wage-calendar", "get"): LAB_SELF,
 }
 
 

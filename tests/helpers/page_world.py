@@ -11,6 +11,7 @@ import inspect
 import textwrap
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -29,7 +30,12 @@ from marketplace.services import (
     time_dispute_open,
     time_entry_log,
 )
+from payouts.models import FxRate, MinimumWage
 from payouts.payruns.services import pay_run_approve, pay_run_compute, pay_run_start
+from payouts.reference.services import (
+    reference_change_propose_fx_rate,
+    reference_change_propose_minimum_wage_retirement,
+)
 from payouts.transfers.batches import payout_batch_create
 from payouts.transfers.holds import payout_hold_place
 from payouts.weeks import week_of
@@ -253,6 +259,20 @@ def build_world() -> PageWorld:
     case = deactivation_case_open(actor=colleague, contributor=owner, concern="Concern")
     decision = tier_decision_propose(actor=colleague, contributor=other, tier="expert", reason="Strong")
 
+    # A change proposed by the matrix's finance user (only they withdraw it), and one by a colleague.
+    wage = MinimumWage.in_force.filter(country="DE").latest("effective_from")
+    own_change = reference_change_propose_minimum_wage_retirement(
+        actor=finance, minimum_wage=wage, reason="Not enacted."
+    )
+    other_change = reference_change_propose_fx_rate(
+        actor=preparer,
+        base="EUR",
+        quote="USD",
+        rate=Decimal("1.2"),
+        effective_from=today + timedelta(days=1),
+        reason="The feed was down.",
+    )
+
     time_entry = {"kind": "time-entries", "pk": entry.pk}
     review = {"pk": project.pk, "kind": "tasks", "item_pk": task.pk}
     kwargs = {
@@ -314,6 +334,12 @@ def build_world() -> PageWorld:
         "ops-payout-batch-approve": {"pk": payout_batch.pk},
         "ops-payout-retry": {"pk": payout.pk},
         "ops-payout-hold-release": {"pk": payout_hold.pk},
+        "ops-reference-minimum-wage-correct": {"pk": wage.pk},
+        "ops-reference-minimum-wage-retire": {"pk": wage.pk},
+        "ops-reference-fx-rate-retire": {"pk": FxRate.in_force.order_by("id").first().pk},
+        "ops-reference-change-approve": {"pk": other_change.pk},
+        "ops-reference-change-reject": {"pk": other_change.pk},
+        "ops-reference-change-withdraw": {"pk": own_change.pk},
     }
     for route in page_routes():
         if route.params == ("pk",) and route.name.startswith(("lab-project", "lab-review", "lab-quality", "lab-gold")):
