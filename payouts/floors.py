@@ -591,6 +591,32 @@ def shortfall_sql(*, unit: str, minutes: str, hourly: str, pay: str, item_short:
     } ELSE 0 END)"""
 
 
+def shortfall_days_sql(
+    *, days: int, units: str, minutes: str, hourly: str, pay: str, item_short: str, cost_rate: str, extra_pay: str
+) -> str:
+    """``shortfall_sql`` over a week kept as arrays (1-based, one element a day) rather than
+    as rows: ``units``, ``minutes`` counted, ``hourly`` floor (before costs, raised here by
+    ``cost_rate``), exact ``pay`` and ``item_short`` (NULL: no item measured alone)."""
+    item, day, week = sql_literal(AveragingUnit.ITEM), sql_literal(AveragingUnit.DAY), sql_list(WEEK_UNITS)
+    ks = range(1, int(days) + 1)
+
+    def owed(k: int) -> str:
+        return f"{minutes}[{k}] * {after_costs_sql(f'{hourly}[{k}]', cost_rate)} / 60"
+
+    items = " + ".join(f"CASE WHEN {units}[{k}] = {item} THEN COALESCE({item_short}[{k}], 0) ELSE 0 END" for k in ks)
+    whole_days = " + ".join(
+        f"CASE WHEN {units}[{k}] = {day} THEN "
+        f"{unit_shortfall_sql(minutes=f'{minutes}[{k}]', hourly=after_costs_sql(f'{hourly}[{k}]', cost_rate), pay=f'{pay}[{k}]')}"
+        " ELSE 0 END"
+        for k in ks
+    )
+    any_week = " OR ".join(f"{units}[{k}] IN ({week})" for k in ks)
+    week_gap = " + ".join(f"CASE WHEN {units}[{k}] IN ({week}) THEN {owed(k)} - {pay}[{k}] ELSE 0 END" for k in ks)
+    return (
+        f"(({items}) + ({whole_days}) + CASE WHEN {any_week} THEN GREATEST(({week_gap}) - {extra_pay}, 0) ELSE 0 END)"
+    )
+
+
 def topup_sql(*, floor_due_minor: str, pay_minor: str, shortfall: str = "0") -> str:
     """SQL for the top-up: the week's exact shortfall under its units rounded up once, and
     never less than what the floor due exceeds the pay by (which covers the rounding of

@@ -66,6 +66,7 @@ from payouts.floors import (
     floor_due_sql,
     floor_rows_by_day,
     pay_run_floor_rows,
+    shortfall_days_sql,
     shortfall_sql,
     topup_sql,
     unit_shortfall_sql,
@@ -210,110 +211,118 @@ ANALYZE pr_jur;
 
 
 def _totals_sql(days: int) -> str:
-    """Minutes worked and the floor owed on them, per expert and currency: each day's
-    minutes at the floor of that day's jurisdiction."""
-    day_sums = ", ".join(f"sum(day_minutes[{k}])" for k in range(1, days + 1))
+    """Each expert's week in each currency, a column per day: minutes counted for the floor,
+    the exact pay of the day's approved work, the minutes not paid (yet), and the floor of
+    that day's jurisdiction with its averaging unit, exchange rate and source; with the
+    minutes worked, the floor owed on them, the week's bonuses and the share lost to costs
+    (``cost_rate``)."""
+    ks = range(1, days + 1)
+    day_sums = ", ".join(f"sum(day_minutes[{k}])" for k in ks)
+    pay_sums = ", ".join(
+        f"sum(CASE WHEN kind = {TASK} THEN paid_day_items[{k}] * rate ELSE paid_day_minutes[{k}] * rate / 60 END)"
+        for k in ks
+    )
+    unpaid_sums = ", ".join(f"sum(day_minutes[{k}] - paid_counted_day_minutes[{k}])" for k in ks)
     floor_due = floor_due_sql(day_minutes="t.day_minutes", hourly="j.hourly", days=days)
+    cost_rate = cost_rate_sql(statement_currency="t.currency", payout_currency="a.default_currency")
     return f"""
 CREATE TEMP TABLE pr_totals ON COMMIT DROP AS
 SELECT t.contributor_id, t.currency,
        COALESCE(j.country, c.country) AS country, COALESCE(j.subdivision, c.subdivision) AS subdivision,
        t.minutes_worked, t.withheld_minutes, {floor_due} AS floor_due,
-       t.day_minutes, j.hourly AS floor_hourly, j.sources AS floor_sources,
-       s.shortfall, s.unit AS averaging_unit, s.cost_rate
+       t.day_minutes, t.pay_day, t.unpaid_day, j.hourly AS floor_hourly, j.sources AS floor_sources,
+       j.units AS floor_units, j.fx_rates AS floor_fx, {cost_rate} AS cost_rate, COALESCE(b.bonus, 0) AS bonus,
+       -- The statement names the unit of the week's last day with a floor.
+       j.last_unit AS averaging_unit
 FROM (SELECT contributor_id, currency, ARRAY[{day_sums}]::bigint[] AS day_minutes,
+             ARRAY[{pay_sums}]::numeric[] AS pay_day, ARRAY[{unpaid_sums}]::bigint[] AS unpaid_day,
              sum(minutes) AS minutes_worked, sum(withheld_minutes) AS withheld_minutes
       FROM pr_work GROUP BY contributor_id, currency) t
 JOIN {CONTRIBUTORS} c ON c.id = t.contributor_id
+LEFT JOIN {PAYOUT_ACCOUNTS} a ON a.contributor_id = t.contributor_id
+LEFT JOIN (SELECT contributor_id, currency, sum(amount) AS bonus FROM pr_lines WHERE kind = {BONUS} GROUP BY 1, 2) b
+       ON b.contributor_id = t.contributor_id AND b.currency = t.currency
 LEFT JOIN (
     -- Each day's floor in the pay currency under that day's jurisdiction; the statement
     -- names the jurisdiction of the week's last day with one.
     SELECT w.contributor_id, w.currency,
            array_agg(f.hourly[d.k] ORDER BY d.k) AS hourly,
            array_agg(f.sources[d.k] ORDER BY d.k) AS sources,
+           array_agg(f.units[d.k] ORDER BY d.k) AS units,
+           array_agg(f.fx_rates[d.k] ORDER BY d.k) AS fx_rates,
+           (array_agg(f.units[d.k] ORDER BY d.k DESC) FILTER (WHERE f.units[d.k] IS NOT NULL))[1] AS last_unit,
            (array_agg(d.country ORDER BY d.k DESC) FILTER (WHERE d.country IS NOT NULL))[1] AS country,
            (array_agg(d.subdivision ORDER BY d.k DESC) FILTER (WHERE d.country IS NOT NULL))[1] AS subdivision
     FROM (SELECT DISTINCT contributor_id, currency FROM pr_work) w
     JOIN pr_jur d ON d.contributor_id = w.contributor_id
     LEFT JOIN pr_floor f ON f.country = d.country AND f.subdivision = d.subdivision AND f.currency = w.currency
     GROUP BY w.contributor_id, w.currency
-) j ON j.contributor_id = t.contributor_id AND j.currency = t.currency
-LEFT JOIN pr_short s ON s.contributor_id = t.contributor_id AND s.currency = t.currency;
+) j ON j.contributor_id = t.contributor_id AND j.currency = t.currency;
+ANALYZE pr_totals;
 """
 
 
-def _days_sql(days: int) -> str:
-    """The week of each expert and currency one day a row, as the floor measures it: the
-    day's averaging unit and floor (of that day's jurisdiction), the share the expert loses
-    to costs (``cost_rate``: the floor is checked after it), the minutes counted for the
-    floor, the exact pay of the day's approved work, and the sum of what each of the day's
-    items falls short of the floor on its own. An hourly item's pay is its minutes at its
-    rate, so its shortfall is the same for the day's minutes together; a task's price is
-    fixed, so paid tasks are measured one by one (``TASK_SHORT_SQL``)."""
-    paid_counted = "w.paid_counted_day_minutes[d.k]"
-    floor = after_costs_sql("f.hourly[d.k]", "w.cost_rate")
-    paid_short = unit_shortfall_sql(minutes=paid_counted, hourly=floor, pay=f"{paid_counted} * w.rate / 60")
-    unpaid_short = unit_shortfall_sql(minutes=f"(w.day_minutes[d.k] - {paid_counted})", hourly=floor, pay="0")
-    cost_rate = cost_rate_sql(statement_currency="w.currency", payout_currency="a.default_currency")
+def _item_short_sql(days: int) -> str:
+    """What the items of days measured item by item fall short of the floor on their own,
+    per expert, currency and day: only those days are read again. An hourly item's pay is
+    its minutes at its rate, so its shortfall is the same for the day's minutes of its
+    engagement together; unpaid work owes its whole floor; a task's price is fixed, so paid
+    tasks are measured one by one."""
+    hourly = "i.hourly"
+    paid = "w.paid_counted_day_minutes[i.k]"
+    per_day = ", ".join(f"sum(x.short) FILTER (WHERE x.k = {k})" for k in range(1, days + 1))
+    unpaid_short = unit_shortfall_sql(minutes="i.unpaid", hourly=hourly, pay="0")
+    hourly_short = unit_shortfall_sql(minutes=paid, hourly=hourly, pay=f"{paid} * w.rate / 60")
+    task_short = unit_shortfall_sql(minutes="s.minutes", hourly=hourly, pay="e.rate_minor")
     return f"""
-CREATE TEMP TABLE pr_day ON COMMIT DROP AS
-SELECT w.contributor_id, w.currency, d.k, f.units[d.k] AS unit, f.hourly[d.k] AS hourly,
-       f.fx_rates[d.k] AS fx_rate, f.sources[d.k] AS source, w.cost_rate,
-       sum(w.day_minutes[d.k]) AS minutes,
-       sum(CASE WHEN w.kind = {TASK} THEN w.paid_day_items[d.k] * w.rate
-                ELSE w.paid_day_minutes[d.k] * w.rate / 60 END) AS pay,
-       COALESCE(sum(CASE WHEN w.kind = {TASK} THEN 0 ELSE {paid_short} END + {unpaid_short}), 0) AS item_short
-FROM (SELECT w.*, {cost_rate} AS cost_rate
-      FROM pr_work w LEFT JOIN {PAYOUT_ACCOUNTS} a ON a.contributor_id = w.contributor_id) w
-CROSS JOIN generate_series(1, {int(days)}) AS d(k)
-JOIN pr_jur j ON j.contributor_id = w.contributor_id AND j.k = d.k
-LEFT JOIN pr_floor f ON f.country = j.country AND f.subdivision = j.subdivision AND f.currency = w.currency
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
-"""
+CREATE TEMP TABLE pr_item_days ON COMMIT DROP AS
+SELECT t.contributor_id, t.currency, k.k, {after_costs_sql("t.floor_hourly[k.k]", "t.cost_rate")} AS hourly,
+       t.unpaid_day[k.k] AS unpaid
+FROM pr_totals t CROSS JOIN generate_series(1, {int(days)}) AS k(k)
+WHERE t.floor_units[k.k] = {sql_literal(AveragingUnit.ITEM)};
+ANALYZE pr_item_days;
 
-
-# Approved tasks on days measured item by item: each task's minutes at the floor (after
-# costs) against its own price.
-_TASK_SHORT = unit_shortfall_sql(
-    minutes="s.minutes", hourly=after_costs_sql("f.hourly[j.k]", "c.cost_rate"), pay="e.rate_minor"
-)
-TASK_SHORT_SQL = f"""
-UPDATE pr_day p SET item_short = p.item_short + t.short
+CREATE TEMP TABLE pr_item_short ON COMMIT DROP AS
+SELECT x.contributor_id, x.currency, ARRAY[{per_day}]::numeric[] AS item_short
 FROM (
-    SELECT e.contributor_id, e.currency, j.k, sum({_TASK_SHORT}) AS short
+    SELECT i.contributor_id, i.currency, i.k, {unpaid_short} AS short
+    FROM pr_item_days i
+    UNION ALL
+    SELECT w.contributor_id, w.currency, i.k, {hourly_short}
+    FROM pr_work w JOIN pr_item_days i ON i.contributor_id = w.contributor_id AND i.currency = w.currency
+    WHERE w.kind <> {TASK}
+    UNION ALL
+    SELECT i.contributor_id, i.currency, i.k, {task_short}
     FROM {TASK_TABLE} s
     JOIN {ENGAGEMENTS} e ON e.id = s.engagement_id
-    JOIN (SELECT DISTINCT contributor_id, currency, cost_rate FROM pr_day) c
-      ON c.contributor_id = e.contributor_id AND c.currency = e.currency
-    JOIN pr_jur j ON j.contributor_id = s.contributor_id AND j.k = s.work_date - %(start)s::date + 1
-    JOIN pr_floor f ON f.country = j.country AND f.subdivision = j.subdivision AND f.currency = e.currency
-    WHERE s.work_date BETWEEN %(start)s AND %(end)s AND s.contributor_id BETWEEN %(first)s AND %(last)s
-      AND {_paid("s")} AND f.units[j.k] = {sql_literal(AveragingUnit.ITEM)}
-    GROUP BY 1, 2, 3
-) t
-WHERE p.contributor_id = t.contributor_id AND p.currency = t.currency AND p.k = t.k;
-ANALYZE pr_day;
+    JOIN pr_item_days i ON i.contributor_id = s.contributor_id AND i.currency = e.currency
+                       AND i.k = s.work_date - %(start)s::date + 1
+    WHERE s.work_date BETWEEN %(start)s AND %(end)s
+      AND s.contributor_id IN (SELECT contributor_id FROM pr_item_days) AND {_paid("s")}
+) x
+GROUP BY x.contributor_id, x.currency;
 """
 
-# What each week falls short under its units; the week's bonuses count towards the units
-# measured over the week as a whole.
-_WEEK_SHORTFALL = shortfall_sql(
-    unit="d.unit",
-    minutes="d.minutes",
-    hourly=after_costs_sql("d.hourly", "d.cost_rate"),
-    pay="d.pay",
-    item_short="d.item_short",
-    extra_pay="COALESCE(max(b.bonus), 0)",
-)
-SHORT_SQL = f"""
+
+def _short_sql(days: int) -> str:
+    """What each week falls short under its days' units, the floor raised by the costs the
+    expert bears; the week's bonuses count towards the days measured over the week."""
+    shortfall = shortfall_days_sql(
+        days=days,
+        units="t.floor_units",
+        minutes="t.day_minutes",
+        hourly="t.floor_hourly",
+        pay="t.pay_day",
+        item_short="i.item_short",
+        cost_rate="t.cost_rate",
+        extra_pay="t.bonus",
+    )
+    return f"""
 CREATE TEMP TABLE pr_short ON COMMIT DROP AS
-SELECT d.contributor_id, d.currency, {_WEEK_SHORTFALL} AS shortfall, max(d.cost_rate) AS cost_rate,
-       -- The statement names the unit of the week's last day with a floor.
-       (array_agg(d.unit ORDER BY d.k DESC) FILTER (WHERE d.unit IS NOT NULL))[1] AS unit
-FROM pr_day d
-LEFT JOIN (SELECT contributor_id, currency, sum(amount) AS bonus FROM pr_lines WHERE kind = {BONUS} GROUP BY 1, 2) b
-       ON b.contributor_id = d.contributor_id AND b.currency = d.currency
-GROUP BY d.contributor_id, d.currency;
+SELECT t.contributor_id, t.currency, i.item_short, {shortfall} AS shortfall
+FROM pr_totals t
+LEFT JOIN pr_item_short i ON i.contributor_id = t.contributor_id AND i.currency = t.currency;
+ANALYZE pr_short;
 """
 
 
@@ -497,7 +506,7 @@ WHERE NOT EXISTS (SELECT 1 FROM pr_totals t WHERE t.contributor_id = a.contribut
 
 FLOOR_DUE_MINOR = floor_due_minor_sql("t.floor_due")
 STATEMENT_TOPUP = topup_sql(
-    floor_due_minor=FLOOR_DUE_MINOR, pay_minor="COALESCE(p.pay, 0)", shortfall="COALESCE(t.shortfall, 0)"
+    floor_due_minor=FLOOR_DUE_MINOR, pay_minor="COALESCE(p.pay, 0)", shortfall="COALESCE(sh.shortfall, 0)"
 )
 
 STATEMENTS_SQL = f"""
@@ -516,6 +525,7 @@ SELECT %(run)s, t.contributor_id, t.currency, t.country, t.subdivision, COALESCE
        COALESCE(p.pay, 0) + {STATEMENT_TOPUP} + COALESCE(a.amount, 0),
        CASE WHEN t.minutes_worked > 0 THEN round(COALESCE(p.pay, 0) * 60 / t.minutes_worked) ELSE 0 END
 FROM pr_totals t
+LEFT JOIN pr_short sh ON sh.contributor_id = t.contributor_id AND sh.currency = t.currency
 LEFT JOIN (SELECT contributor_id, currency, sum(amount) AS pay FROM pr_lines GROUP BY 1, 2) p
        ON p.contributor_id = t.contributor_id AND p.currency = t.currency
 LEFT JOIN (SELECT contributor_id, currency, sum(amount) AS amount FROM pr_adj_lines GROUP BY 1, 2) a
@@ -560,24 +570,27 @@ LEFT JOIN {PROJECTS} pr ON pr.id = e.project_id;
 INSERT INTO payouts_payline (statement_id, kind, description, minutes, quantity, amount_minor, source)
 SELECT st.id, {TOPUP_KIND}, 'Top-up to the minimum wage for every minute worked', st.minutes_worked, 0, st.topup_minor,
        jsonb_build_object('floor_due_minor', st.floor_due_minor, 'pay_minor', st.pay_minor,
-                          'shortfall', round(COALESCE(t.shortfall, 0), 4), 'cost_rate', COALESCE(t.cost_rate, 0),
+                          'shortfall', round(COALESCE(sh.shortfall, 0), 4), 'cost_rate', COALESCE(t.cost_rate, 0),
                           'days', dd.days)
 FROM payouts_paystatement st
 JOIN pr_totals t ON t.contributor_id = st.contributor_id AND t.currency = st.currency
+LEFT JOIN pr_short sh ON sh.contributor_id = st.contributor_id AND sh.currency = st.currency
 LEFT JOIN (
     -- Built in one grouped pass over the days of the statements topped up, not per statement.
-    SELECT d.contributor_id, d.currency,
+    SELECT t.contributor_id, t.currency,
            jsonb_agg(jsonb_build_object(
-               'day', %(start)s::date + d.k - 1, 'minutes', d.minutes,
-               'floor_hourly', {floor_day_hourly_sql("d.hourly")}, 'source', d.source,
-               'unit', d.unit, 'fx_rate', d.fx_rate, 'pay', round(d.pay, 4),
-               'item_short', round(d.item_short, 4))
-           ORDER BY d.k) AS days
-    FROM pr_day d
-    JOIN payouts_paystatement s ON s.run_id = %(run)s AND s.contributor_id = d.contributor_id
-                               AND s.currency = d.currency AND s.topup_minor > 0
-    WHERE d.minutes > 0
-    GROUP BY d.contributor_id, d.currency
+               'day', %(start)s::date + k.k - 1, 'minutes', t.day_minutes[k.k],
+               'floor_hourly', {floor_day_hourly_sql("t.floor_hourly[k.k]")}, 'source', t.floor_sources[k.k],
+               'unit', t.floor_units[k.k], 'fx_rate', t.floor_fx[k.k], 'pay', round(t.pay_day[k.k], 4),
+               'item_short', round(COALESCE(sh.item_short[k.k], 0), 4))
+           ORDER BY k.k) AS days
+    FROM pr_totals t
+    JOIN payouts_paystatement s ON s.run_id = %(run)s AND s.contributor_id = t.contributor_id
+                               AND s.currency = t.currency AND s.topup_minor > 0
+    LEFT JOIN pr_short sh ON sh.contributor_id = t.contributor_id AND sh.currency = t.currency
+    CROSS JOIN generate_subscripts(t.day_minutes, 1) AS k(k)
+    WHERE t.day_minutes[k.k] > 0
+    GROUP BY t.contributor_id, t.currency
 ) dd ON dd.contributor_id = st.contributor_id AND dd.currency = st.currency
 WHERE st.run_id = %(run)s AND st.topup_minor > 0;
 """
@@ -621,7 +634,8 @@ def compute_statements(
     with connection.cursor() as cursor:
         # A second run inside one outer transaction (as in tests) must not find the first's tables.
         cursor.execute(
-            "DROP TABLE IF EXISTS pr_work, pr_lines, pr_jur, pr_floor, pr_day, pr_short, pr_totals, pr_claimed, "
+            "DROP TABLE IF EXISTS pr_work, pr_lines, pr_jur, pr_floor, pr_totals, pr_item_days, pr_item_short, pr_short, "
+            "pr_claimed, "
             "pr_adj_items, pr_adj_jur, pr_adj_floor, pr_adj_now, pr_adj_paid, pr_adj_day, pr_adj_lines"
         )
         progress(10, "reading the week's work")
@@ -642,10 +656,9 @@ def compute_statements(
             )
         cursor.execute("ANALYZE pr_floor")
         progress(55, "adding up every minute worked, day by day, under each law's unit")
-        cursor.execute(_days_sql(days), params)
-        cursor.execute(TASK_SHORT_SQL, params)
-        cursor.execute(SHORT_SQL, params)
         cursor.execute(_totals_sql(days), params)
+        cursor.execute(_item_short_sql(days), params)
+        cursor.execute(_short_sql(days), params)
         progress(60, "recomputing earlier weeks whose pay changed")
         cursor.execute(CLAIM_SQL, params)
         cursor.execute(ADJ_ITEMS_SQL, params)

@@ -364,3 +364,39 @@ def test_the_shortfall_under_each_unit_is_the_same_in_the_pay_runs_sql_and_in_py
             py_short = floors.shortfall_exact(work, extra_pay=Decimal(bonus))
             assert abs(sql_short - py_short) < Decimal("1e-12")
             assert int(sql_topup) == floors.topup_minor(floor_due_minor=1000, pay_minor=400, shortfall=py_short)
+
+
+def test_the_shortfall_over_a_week_kept_as_arrays_is_the_same_as_over_its_days_as_rows():
+    short = floors.shortfall_days_sql(
+        days=3,
+        units="w.u",
+        minutes="w.m",
+        hourly="w.h",
+        pay="w.p",
+        item_short="w.s",
+        cost_rate="w.c",
+        extra_pay="w.b",
+    )
+    with connection.cursor() as cursor:
+        for days, bonus in SAMPLE_UNIT_WEEKS:
+            rows = ([*days] + [(None, 0, None, "0", "0")] * 3)[:3]
+            for cost in (Decimal(0), Decimal("0.01")):
+                cursor.execute(
+                    f"SELECT {short} FROM (SELECT %s::text[] AS u, %s::bigint[] AS m, %s::numeric[] AS h, "
+                    "%s::numeric[] AS p, %s::numeric[] AS s, %s::numeric AS c, %s::numeric AS b) w",
+                    [
+                        [r[0] for r in rows],
+                        [r[1] for r in rows],
+                        [Decimal(r[2]) if r[2] else None for r in rows],
+                        [Decimal(r[3]) for r in rows],
+                        [Decimal(r[4]) for r in rows],
+                        cost,
+                        bonus,
+                    ],
+                )
+                work = [
+                    floors.DayWork(u, m, floors.after_costs(Decimal(h), cost) if h else None, Decimal(p), Decimal(s))
+                    for u, m, h, p, s in rows
+                ]
+                expected = floors.shortfall_exact(work, extra_pay=Decimal(bonus))
+                assert abs(cursor.fetchone()[0] - expected) < Decimal("1e-12"), (days, cost)
