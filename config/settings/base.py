@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from config import embedded
@@ -427,6 +428,15 @@ PAYOUT_ONBOARDING_RETURN_URL = env.str("PAYOUT_ONBOARDING_RETURN_URL", default="
 PAYOUT_ONBOARDING_REFRESH_URL = env.str("PAYOUT_ONBOARDING_REFRESH_URL", default="")
 # The weekday pay weeks start on (0 Monday ... 6 Sunday).
 PAY_WEEK_START = env.int("PAY_WEEK_START", default=0)
+# Hours a pay week stays open for logging, corrections and review after it has ended
+# everywhere on Earth (its last day over at UTC-12, i.e. 12:00 UTC the day after). A pay
+# run of the week cannot start before then (``config.payweek.week_closes_at``).
+PAY_WEEK_GRACE_HOURS_MAX = 336
+PAY_WEEK_GRACE_HOURS = env.int("PAY_WEEK_GRACE_HOURS", default=48)
+if not 0 <= PAY_WEEK_GRACE_HOURS <= PAY_WEEK_GRACE_HOURS_MAX:
+    raise ImproperlyConfigured(
+        f"PAY_WEEK_GRACE_HOURS must be between 0 and {PAY_WEEK_GRACE_HOURS_MAX} hours; it is {PAY_WEEK_GRACE_HOURS}."
+    )
 # A pay run split into this many parts by expert id, computed side by side by as many
 # workers (each in its own transaction); 1 computes it in one transaction.
 PAY_RUN_SHARDS = env.int("PAY_RUN_SHARDS", default=1)

@@ -29,10 +29,10 @@ from ..payable import AUTO_APPROVED_SQL, PENDING_REVIEW_SQL, TASK_TABLE, TIME_EN
 from ..permissions import LAB_REVIEWERS, has_lab_role
 from ..running import dated_while_stopped_sql
 from .checks import check_approval_within_budget
+from .late_work import LATE_REQUEST_RECOMPUTE_REASON
 from .staffing import _warn_if_budget_running_low
 
 __all__ = ["work_approve", "work_auto_approve_sweep", "work_reject"]
-
 
 
 def _lock(item: TimeEntry | TaskSubmission) -> TimeEntry | TaskSubmission:
@@ -54,6 +54,11 @@ def _kind(item) -> str:
     return "time_entry" if isinstance(item, TimeEntry) else "task"
 
 
+def _recompute_reason(item, reason: str) -> str:
+    """Why an approval changes a locked week's pay: an adjustment request says it is late work."""
+    return LATE_REQUEST_RECOMPUTE_REASON if getattr(item, "late_request", False) else reason
+
+
 def work_approve(*, actor: User, item: TimeEntry | TaskSubmission) -> TimeEntry | TaskSubmission:
     with transaction.atomic():
         item = _lock(item)
@@ -66,7 +71,8 @@ def work_approve(*, actor: User, item: TimeEntry | TaskSubmission) -> TimeEntry 
         before = item.status
         # The pay week is held before the approval is stamped: see payouts.payrun.
         pay_weeks_changed(
-            contributor_days=[(item.contributor_id, item.work_date)], reason="approved after the week was locked"
+            contributor_days=[(item.contributor_id, item.work_date)],
+            reason=_recompute_reason(item, "approved after the week was locked"),
         )
         item.status = ReviewStatus.APPROVED
         item.reviewed_by = actor

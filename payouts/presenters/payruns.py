@@ -4,10 +4,12 @@ how far a computing run has got."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from payouts.models import PayRun, PayRunStatus, PayStatement
+from payouts.models import PayPeriod, PayPeriodStatus, PayRun, PayRunStatus, PayStatement
 from payouts.payruns.selectors import CurrencyTotals, pay_run_totals
 from payouts.payruns.services import pay_run_progress
+from payouts.weeks import week_closes_at, week_of
 
 from .labels import duration, place_label, week_label
 
@@ -54,6 +56,41 @@ class RunRow:
     run: PayRun
     week: str
     totals: list[CurrencyTotalsRow]
+
+
+@dataclass(frozen=True)
+class UpcomingWeekRow:
+    starts_on: date
+    ends_on: date
+    label: str
+    closes_at: datetime
+    can_run: bool
+
+
+def upcoming_weeks(now: datetime, *, count: int = 3) -> list[UpcomingWeekRow]:
+    """The current week and the ones before it that have no run yet, or whose close is still to come:
+    when each closes and can be run (``payouts.weeks.week_closes_at``)."""
+    this_week = week_of(now.date())[0]
+    starts = [this_week - timedelta(days=7 * k) for k in range(count)]
+    periods = {period.starts_on: period for period in PayPeriod.objects.filter(starts_on__in=starts)}
+    rows = []
+    for start in starts:
+        period = periods.get(start)
+        end = start + timedelta(days=6)
+        closes_at = week_closes_at(start)
+        if period is not None and period.status != PayPeriodStatus.OPEN:
+            continue
+        first = f"{start:%-d %b}" if start.year == end.year else f"{start:%-d %b %Y}"
+        rows.append(
+            UpcomingWeekRow(
+                starts_on=start,
+                ends_on=end,
+                label=f"{first} \N{EN DASH} {end:%-d %b %Y}",
+                closes_at=closes_at,
+                can_run=now >= closes_at,
+            )
+        )
+    return sorted(rows, key=lambda row: row.starts_on)
 
 
 def run_rows(runs: list[PayRun]) -> list[RunRow]:
