@@ -496,12 +496,15 @@ class TimeEntry(ReviewedWork):
     is_current = models.BooleanField(default=True)
     change_reason = BoundedTextField(blank=True, max_length=2000)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    late_request = models.BooleanField(default=False)
-    late_reason = BoundedTextField(blank=True, max_length=LATE_REASON_MAX)
+    # Database defaults too: the bulk import writes its rows in SQL and leaves these out.
+    late_request = models.BooleanField(default=False, db_default=False)
+    late_reason = BoundedTextField(blank=True, max_length=LATE_REASON_MAX, default="", db_default="")
     late_week_start = models.DateField(null=True, blank=True)
-    late_evidence = models.FileField(storage=_private_storage, upload_to=late_evidence_path, max_length=200, blank=True)
-    late_evidence_type = models.CharField(max_length=100, blank=True)
-    late_evidence_sha256 = models.CharField(max_length=64, blank=True)
+    late_evidence = models.FileField(
+        storage=_private_storage, upload_to=late_evidence_path, max_length=200, blank=True, default="", db_default=""
+    )
+    late_evidence_type = models.CharField(max_length=100, blank=True, default="", db_default="")
+    late_evidence_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-work_date", "-started_at"]

@@ -414,3 +414,26 @@ def test_the_pay_runs_page_says_when_each_week_can_be_run(grace):
     closes_at = week_closes_at(this_week)
     assert "Weeks not yet run" in text
     assert f"can be run from {closes_at:%a %-d %b %Y, %H:%M}" in text
+
+
+def test_late_work_nobody_reviewed_in_time_is_approved_automatically_and_marked_as_late(
+    stripe_server, grace, django_capture_on_commit_callbacks
+):
+    from marketplace.services import work_auto_approve_sweep
+
+    engagement, _ = running_engagement(rate_minor=RATE)
+    week_a = last_week()[0]
+    run_a, _ = draft_pay_run(django_capture_on_commit_callbacks, period_start=week_a)
+    entry = time_entry_adjustment_request(
+        actor=engagement.contributor.user,
+        engagement=engagement,
+        activity="task_work",
+        work_date=week_a,
+        minutes=30,
+        late_reason="Forgot.",
+    )
+    assert work_auto_approve_sweep(now=timezone.now() + timedelta(days=30)) == 1
+    entry.refresh_from_db()
+    assert entry.status == ReviewStatus.AUTO_APPROVED
+    marker = PayRecompute.objects.get(period_id=run_a.period_id)
+    assert marker.reason.startswith("late work filed as an adjustment request, approved automatically")
