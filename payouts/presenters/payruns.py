@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from payouts.models import PayPeriod, PayPeriodStatus, PayRun, PayRunStatus, PayStatement
+from payouts.models import PayRun, PayRunStatus, PayStatement
 from payouts.payruns.selectors import CurrencyTotals, pay_run_totals
 from payouts.payruns.services import pay_run_progress
-from payouts.weeks import week_closes_at, week_of
 
 from .labels import duration, place_label, week_label
 
@@ -67,19 +66,11 @@ class UpcomingWeekRow:
     can_run: bool
 
 
-def upcoming_weeks(now: datetime, *, count: int = 3) -> list[UpcomingWeekRow]:
-    """The current week and the ones before it that have no run yet, or whose close is still to come:
-    when each closes and can be run (``payouts.weeks.week_closes_at``)."""
-    this_week = week_of(now.date())[0]
-    starts = [this_week - timedelta(days=7 * k) for k in range(count)]
-    periods = {period.starts_on: period for period in PayPeriod.objects.filter(starts_on__in=starts)}
+def upcoming_weeks(weeks: list[tuple[date, datetime]], *, now: datetime) -> list[UpcomingWeekRow]:
+    """The weeks not yet run (``weeks_not_yet_run``), each with when it can be run."""
     rows = []
-    for start in starts:
-        period = periods.get(start)
+    for start, closes_at in weeks:
         end = start + timedelta(days=6)
-        closes_at = week_closes_at(start)
-        if period is not None and period.status != PayPeriodStatus.OPEN:
-            continue
         first = f"{start:%-d %b}" if start.year == end.year else f"{start:%-d %b %Y}"
         rows.append(
             UpcomingWeekRow(
@@ -90,7 +81,7 @@ def upcoming_weeks(now: datetime, *, count: int = 3) -> list[UpcomingWeekRow]:
                 can_run=now >= closes_at,
             )
         )
-    return sorted(rows, key=lambda row: row.starts_on)
+    return rows
 
 
 def run_rows(runs: list[PayRun]) -> list[RunRow]:
