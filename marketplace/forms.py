@@ -19,10 +19,10 @@ from contributors.models import Tier
 from contributors.reference import SensitiveContent, country_choices, language_choices
 from contributors.selectors import domain_tree
 from payouts import money
-from vetting.forms import DateInput
+from vetting.forms import DOCUMENT_ACCEPT, DateInput
 from vetting.models import CredentialKind
 
-from .models import DISPUTE_TEXT_MAX, WEEKLY_CAP_HOURS_MAX, ActivityKind, LabRole, PayModel, Project
+from .models import DISPUTE_TEXT_MAX, LATE_REASON_MAX, WEEKLY_CAP_HOURS_MAX, ActivityKind, LabRole, PayModel, Project
 from .selectors import project_currencies
 
 BIGINT_MAX = 2**63 - 1
@@ -531,6 +531,28 @@ class TimeEntryForm(WorkTimeForm):
     task_reference = forms.CharField(
         required=False, max_length=200, label="Task reference (optional)", help_text="The lab's id of the item, if any."
     )
+
+
+class AdjustmentRequestForm(WorkTimeForm):
+    """Late work in a pay week that has closed: the time, why it is late, and optional evidence."""
+
+    late_reason = forms.CharField(
+        required=False,
+        max_length=LATE_REASON_MAX,
+        label="Why it is logged late",
+        help_text="The lab's reviewer reads this before approving the work.",
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+    )
+    evidence = forms.FileField(
+        required=False,
+        label="Evidence (optional)",
+        help_text="A PDF, PNG or JPEG file, such as a screenshot of the work tool.",
+        widget=forms.FileInput(attrs={"accept": DOCUMENT_ACCEPT}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_late_%s")
+        super().__init__(*args, **kwargs)
 
 
 class TimeEntryCorrectionForm(WorkTimeForm):

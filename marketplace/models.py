@@ -1,8 +1,10 @@
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeBoundary, RangeOperators
+from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Func
@@ -95,7 +97,10 @@ class Project(models.Model):
     domains = models.ManyToManyField("contributors.Domain", related_name="projects")
     min_tier = models.CharField(max_length=20, choices=Tier.choices)
     required_credential_kinds = ArrayField(
-        models.CharField(max_length=20, choices=CredentialKind.choices), size=len(CredentialKind), default=list, blank=True
+        models.CharField(max_length=20, choices=CredentialKind.choices),
+        size=len(CredentialKind),
+        default=list,
+        blank=True,
     )
     allowed_countries = ArrayField(models.CharField(max_length=2), size=300)
     languages = ArrayField(models.CharField(max_length=3), size=20, default=list, blank=True)
@@ -457,8 +462,26 @@ class ReviewedWork(models.Model):
         abstract = True
 
 
+def _private_storage():
+    return storages["private"]
+
+
+def late_evidence_path(instance, filename: str) -> str:
+    # The stored name never includes what the uploader called the file.
+    return f"late-work/{instance.contributor_id}/{uuid.uuid4().hex}"
+
+
+LATE_REASON_MAX = 2000
+
+
 class TimeEntry(ReviewedWork):
-    """Logged time. Editing a submitted entry makes a new version; the old one is kept."""
+    """Logged time. Editing a submitted entry makes a new version; the old one is kept.
+
+    An entry dated in a pay week that had already closed is an adjustment request
+    (``late_request``): the expert says why it is late, may attach evidence, and the lab
+    reviews it like any other work; once approved, the next pay run pays it as an
+    adjustment of its original week (``late_week_start``).
+    """
 
     activity = models.CharField(max_length=15, choices=ActivityKind.choices)
     # Null for an entry given as a duration on a day rather than a start and an end.
@@ -473,6 +496,15 @@ class TimeEntry(ReviewedWork):
     is_current = models.BooleanField(default=True)
     change_reason = BoundedTextField(blank=True, max_length=2000)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Database defaults too: the bulk import writes its rows in SQL and leaves these out.
+    late_request = models.BooleanField(default=False, db_default=False)
+    late_reason = BoundedTextField(blank=True, max_length=LATE_REASON_MAX, default="", db_default="")
+    late_week_start = models.DateField(null=True, blank=True)
+    late_evidence = models.FileField(
+        storage=_private_storage, upload_to=late_evidence_path, max_length=200, blank=True, default="", db_default=""
+    )
+    late_evidence_type = models.CharField(max_length=100, blank=True, default="", db_default="")
+    late_evidence_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-work_date", "-started_at"]
@@ -505,6 +537,12 @@ class TimeEntry(ReviewedWork):
             ),
             models.CheckConstraint(
                 condition=models.Q(minutes__gt=0, minutes__lte=24 * 60), name="time_entry_minutes_in_a_day"
+            ),
+            # An adjustment request always says why it is late and which week it belongs to.
+            models.CheckConstraint(
+                condition=models.Q(late_request=False)
+                | (models.Q(late_week_start__isnull=False) & ~models.Q(late_reason="")),
+                name="time_entry_late_request_explained",
             ),
         ]
 

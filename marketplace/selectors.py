@@ -415,6 +415,23 @@ def time_entry_of_expert(*, user: User, pk: int) -> TimeEntry | None:
     return TimeEntry.objects.filter(pk=pk, contributor__user=user).select_related("engagement__project").first()
 
 
+def late_evidence_visible_to(*, user: User, pk: int) -> TimeEntry | None:
+    """An adjustment request with evidence that ``user`` may read: its expert's, or one on a
+    project of a lab where ``user`` reviews work."""
+    from .permissions import LAB_REVIEWERS
+
+    return (
+        TimeEntry.objects.filter(pk=pk, late_request=True)
+        .exclude(late_evidence="")
+        .filter(
+            Q(contributor__user=user)
+            | Q(project__lab__memberships__user=user, project__lab__memberships__role__in=LAB_REVIEWERS)
+        )
+        .distinct()
+        .first()
+    )
+
+
 def tasks_of_engagement(*, engagement: Engagement) -> QuerySet[TaskSubmission]:
     return TaskSubmission.objects.filter(engagement=engagement).order_by("-submitted_at", "-id")
 

@@ -65,6 +65,13 @@ urlpatterns = [
     path("expert/engagements/<int:pk>/tasks/", tasks.expert_tasks, name="expert-tasks"),
     path("expert/engagements/<int:pk>/tasks/submit/", tasks.expert_task_submit, name="expert-task-submit"),
     path("expert/time-entries/<int:pk>/correct/", timesheet.expert_time_correct, name="expert-time-correct"),
+    path(
+        "expert/engagements/<int:pk>/timesheet/adjustment/",
+        timesheet.expert_time_adjustment_request,
+        name="expert-time-adjustment",
+    ),
+    path("expert/time-entries/<int:pk>/evidence/", timesheet.expert_late_evidence, name="expert-late-evidence"),
+    path("lab/time-entries/<int:pk>/evidence/", review.lab_late_evidence, name="lab-late-evidence"),
     path("expert/work/<slug:kind>/<int:pk>/appeal/", review.expert_work_appeal, name="expert-work-appeal"),
     path("expert/quality/", quality.expert_quality, name="expert-quality"),
 ]

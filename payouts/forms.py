@@ -21,8 +21,8 @@ class PayRunStartForm(forms.Form):
         super().__init__(*args, **kwargs)
         first_day = calendar.day_name[settings.PAY_WEEK_START]
         self.fields["period_start"].help_text = (
-            f"Pay weeks start on {first_day}; any day picks its whole week. Only a week that is over can be run, "
-            "and running a week again replaces its draft."
+            f"Pay weeks start on {first_day}; any day picks its whole week. Only a week that has closed can be run "
+            "(see when each closes above), and running a week again replaces its draft."
         )
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from config.payweek import pay_week_start
+from django.utils import timezone
+
+from config.payweek import pay_week_start, week_closes_at
 from payouts.models import PayPeriod, PayPeriodStatus
+
+__all__ = ["hold_pay_weeks", "is_closed", "is_locked", "pay_weeks_changed", "week_closes_at", "week_of"]
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -14,8 +18,17 @@ def week_of(day: date) -> tuple[date, date]:
     return start, start + timedelta(days=6)
 
 
+def is_closed(day: date, *, now: datetime | None = None) -> bool:
+    """Whether the pay week of ``day`` has closed by the clock (``week_closes_at``)."""
+    return (now or timezone.now()) >= week_closes_at(week_of(day)[0])
+
+
 def is_locked(day: date) -> bool:
+    """Whether work dated ``day`` can no longer be logged or changed, only asked for as an
+    adjustment: its week has closed, or a pay run has locked it."""
     start, _ = week_of(day)
+    if is_closed(start):
+        return True
     return PayPeriod.objects.filter(starts_on=start).exclude(status=PayPeriodStatus.OPEN).exists()
 
 

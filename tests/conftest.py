@@ -55,6 +55,15 @@ def moment(request):
     clock.travel_back()
 
 
+@pytest.fixture(autouse=True)
+def _clock_restored():
+    """Undo whatever travels a test (or a helper it called) made and did not undo."""
+    depth = len(clock._travels)
+    yield
+    while len(clock._travels) > depth:
+        clock.travel_back()
+
+
 # Rows that data migrations load: (model label, migration module) pairs.
 _MIGRATION_DATA = [
     ("contributors.Domain", "contributors.migrations.0002_domain_taxonomy"),
@@ -122,8 +131,6 @@ def ops_finance():
 def reviewer_client(client_for, ops_reviewer):
     user, secret = ops_reviewer
     return client_for(user, secret)
-
-
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,18 @@ class TimeEntryInput(serializers.Serializer):
     )
 
 
+class AdjustmentRequestInput(TimeEntryInput):
+    """Late work in a locked pay week; JSON, or multipart with an `evidence` file."""
+
+    task_reference = None
+    late_reason = serializers.CharField(
+        max_length=max_length(TimeEntry, "late_reason"), help_text="Why the work is logged late; the lab reads it."
+    )
+    evidence = serializers.FileField(
+        required=False, allow_null=True, default=None, help_text="Optional: a PDF, PNG or JPEG file."
+    )
+
+
 class TimeEntryReviseInput(serializers.Serializer):
     reason = serializers.CharField(max_length=max_length(TimeEntry, "change_reason"))
     activity = serializers.ChoiceField(choices=choices(TimeEntry, "activity"), required=False)
@@ -57,6 +69,13 @@ class TimeEntryOutput(_ReviewedWorkOutput):
     previous = serializers.IntegerField(source="previous_id", allow_null=True)
     is_current = serializers.BooleanField()
     change_reason = serializers.CharField()
+    late_request = serializers.BooleanField(help_text="Filed as an adjustment request after its week closed.")
+    late_reason = serializers.CharField()
+    late_week_start = serializers.DateField(allow_null=True, help_text="The pay week it adjusts.")
+    has_evidence = serializers.SerializerMethodField()
+
+    def get_has_evidence(self, entry) -> bool:
+        return bool(entry.late_evidence)
 
 
 class TimeEntryImportUpload(serializers.Serializer):

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from config.errors import ApplicationError
 from marketplace import selectors, services
+from marketplace.evidence import late_evidence_response
 from marketplace.models import PENDING_REVIEW, Engagement, QualityScore, TaskSubmission, TimeEntry
 
 from .. import time_entry_files
@@ -144,6 +145,40 @@ class MyTimeEntryImportView(APIView):
             ).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+class MyAdjustmentRequestView(APIView):
+    """File late work in a pay week that has closed, for the lab's review as an adjustment of that week.
+
+    JSON, or multipart with an optional `evidence` file (PDF, PNG or JPEG, checked by its
+    content). A day whose week is still open is refused (`week_open`): log it normally.
+    """
+
+    permission_classes = [IsExpert]
+
+    @extend_schema(
+        request={"application/json": s.AdjustmentRequestInput, "multipart/form-data": s.AdjustmentRequestInput},
+        responses={201: s.TimeEntryOutput},
+        tags=["work"],
+    )
+    @idempotent
+    def post(self, request):
+        data = s.AdjustmentRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        engagement = _own_engagement(request, values.pop("engagement"))
+        entry = services.time_entry_adjustment_request(actor=request.user, engagement=engagement, **values)
+        return Response(s.TimeEntryOutput(entry).data, status=status.HTTP_201_CREATED)
+
+
+class TimeEntryEvidenceView(APIView):
+    """The evidence of an adjustment request: for its expert and the reviewers of its lab, 404 for anyone else."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes}, tags=["work"])
+    def get(self, request, pk: int):
+        return late_evidence_response(user=request.user, pk=pk)
 
 
 class TimeEntryReviseView(APIView):

@@ -453,6 +453,15 @@ if not Decimal(0) <= PAYOUT_FX_SPREAD <= Decimal("0.1"):
     raise ImproperlyConfigured("PAYOUT_FX_SPREAD must be between 0 and 0.1.")
 # The weekday pay weeks start on (0 Monday ... 6 Sunday).
 PAY_WEEK_START = env.int("PAY_WEEK_START", default=0)
+# Hours a pay week stays open for logging, corrections and review after it has ended
+# everywhere on Earth (its last day over at UTC-12, i.e. 12:00 UTC the day after). A pay
+# run of the week cannot start before then (``config.payweek.week_closes_at``).
+PAY_WEEK_GRACE_HOURS_MAX = 336
+PAY_WEEK_GRACE_HOURS = env.int("PAY_WEEK_GRACE_HOURS", default=48)
+if not 0 <= PAY_WEEK_GRACE_HOURS <= PAY_WEEK_GRACE_HOURS_MAX:
+    raise ImproperlyConfigured(
+        f"PAY_WEEK_GRACE_HOURS must be between 0 and {PAY_WEEK_GRACE_HOURS_MAX} hours; it is {PAY_WEEK_GRACE_HOURS}."
+    )
 # A pay run split into this many parts by expert id, computed side by side by as many
 # workers (each in its own transaction); 1 computes it in one transaction.
 PAY_RUN_SHARDS = env.int("PAY_RUN_SHARDS", default=1)

@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from payouts.weeks import is_locked, week_of
+from payouts.weeks import is_locked, week_closes_at, week_of
 
 from .. import selectors
-from ..forms import ReasonForm, TimeEntryCorrectionForm, TimeEntryForm
+from ..forms import AdjustmentRequestForm, ReasonForm, TimeEntryCorrectionForm, TimeEntryForm
 from ..models import APPROVED_STATUSES, Engagement, EngagementStatus, Project, ReviewStatus, TimeEntry
 from ..running import Stop, engagement_days, engagement_stops, last_running_day, running_minutes_on
 
@@ -132,6 +132,18 @@ class OfferedDays:
             )
 
 
+def logging_windows(today: date) -> list[dict]:
+    """Until when this week and the previous one take time: each closes once it is over
+    everywhere and its grace period has passed (``payouts.weeks.week_closes_at``)."""
+    this_week = week_of(today)[0]
+    now = timezone.now()
+    rows = []
+    for label, start in (("This week", this_week), ("Last week", this_week - timedelta(days=7))):
+        closes_at = week_closes_at(start)
+        rows.append({"label": label, "start": start, "closes_at": closes_at, "closed": now >= closes_at})
+    return rows
+
+
 def timesheet_page(
     engagement: Engagement,
     week: Week,
@@ -140,6 +152,7 @@ def timesheet_page(
     log_form: TimeEntryForm | None,
     correct: tuple[int, TimeEntryCorrectionForm] | None,
     appeal: tuple[int, ReasonForm] | None,
+    late_form: AdjustmentRequestForm | None = None,
 ) -> dict:
     """A week of an engagement's time entries, day by day, with the forms each entry allows."""
     today, week_start, week_end = week.today, week.start, week.end
@@ -204,6 +217,13 @@ def timesheet_page(
         )
     if log_form is not None:
         offered.limit(log_form)
+    if late_form is None and active and locked:
+        late_form = AdjustmentRequestForm(
+            initial={"mode": TimeEntryForm.DURATION, "work_date": min(max(week_start, offered.first), offered.last)},
+            tz_name=tz_name,
+        )
+    if late_form is not None:
+        offered.limit(late_form)
     next_start = week_start + timedelta(days=7)
     shown = {entry.pk for entry in entries}
     # A refused correction or appeal of a version no longer shown is told at the top.
@@ -232,6 +252,9 @@ def timesheet_page(
             f"{min(100, week_minutes * 100 // (project.weekly_cap_hours * 60))}" if project.weekly_cap_hours else ""
         ),
         "log_form": log_form,
+        "late_form": late_form,
+        "week_closes_at": week_closes_at(week_start),
+        "logging_windows": logging_windows(today),
         "entry_count": len(entries),
     }
 

@@ -15,7 +15,7 @@ from payouts.weeks import pay_weeks_changed
 
 from ..models import DisputeStatus, ReviewStatus, TaskSubmission, TimeDispute, TimeEntry
 from .checks import check_approval_within_budget
-from .reviews import LAB_REVIEWERS, _kind, _lock, _require_lab_reviewer
+from .reviews import LAB_REVIEWERS, _kind, _lock, _recompute_reason, _require_lab_reviewer
 
 __all__ = ["work_appeal", "work_decide_appeal"]
 
@@ -32,9 +32,10 @@ def work_appeal(*, actor: User, item: TimeEntry | TaskSubmission, reason: str) -
             raise NotPermitted("Only the expert who did the work can appeal.")
         if item.status != ReviewStatus.REJECTED or item.appeal_decided_at is not None:
             raise ApplicationError("Only a rejection can be appealed, once.", code="illegal_transition")
-        if isinstance(item, TimeEntry) and TimeDispute.objects.filter(
-            time_entry=item, status=DisputeStatus.UPHELD
-        ).exists():
+        if (
+            isinstance(item, TimeEntry)
+            and TimeDispute.objects.filter(time_entry=item, status=DisputeStatus.UPHELD).exists()
+        ):
             raise ApplicationError(
                 "Operations decided this time was not worked; that decision is not appealed to the lab.",
                 code="illegal_transition",
@@ -87,7 +88,7 @@ def work_decide_appeal(
             # The pay week is held before the approval is stamped: see payouts.payrun.
             pay_weeks_changed(
                 contributor_days=[(item.contributor_id, item.work_date)],
-                reason="appeal upheld after the week was locked",
+                reason=_recompute_reason(item, "appeal upheld after the week was locked"),
             )
         item.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
         item.appeal_decided_by = actor

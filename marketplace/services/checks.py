@@ -48,7 +48,8 @@ def _work_refusal(message: str, **fields: str) -> ApplicationError:
 
 def _locked_week_refusal(date_field: str) -> ApplicationError:
     return _work_refusal(
-        "That pay week is locked; ask for an adjustment instead.", **{date_field: "The pay week of this day is locked."}
+        "That pay week is locked; file an adjustment request for this late work instead.",
+        **{date_field: "The pay week of this day is locked."},
     )
 
 
@@ -522,7 +523,18 @@ def work_conflicts(
             },
         )
         for row in cursor.fetchall():
-            number, ranged, work_date, day_before, cap_hours, week_before, person_week_before, used_up, over_budget, left = row
+            (
+                number,
+                ranged,
+                work_date,
+                day_before,
+                cap_hours,
+                week_before,
+                person_week_before,
+                used_up,
+                over_budget,
+                left,
+            ) = row
             if number in found:
                 continue
             minutes = by_number[number].minutes
@@ -545,14 +557,21 @@ def work_conflicts(
                 found[number] = _budget_exhausted_refusal()
             elif over_budget:
                 found[number] = _over_budget_refusal(
-                    "ended_at" if ranged else "minutes", left_minor=int(left), currency=currencies[by_number[number].project_id]
+                    "ended_at" if ranged else "minutes",
+                    left_minor=int(left),
+                    currency=currencies[by_number[number].project_id],
                 )
     return found
 
 
-def check_entry(candidate: Candidate, *, engagement: Engagement, replacing: int | None = None) -> None:
-    """Refuse one entry that breaks a rule about other work (its shape is checked already)."""
-    refusals = locked_week_refusals([candidate])
+def check_entry(
+    candidate: Candidate, *, engagement: Engagement, replacing: int | None = None, late: bool = False
+) -> None:
+    """Refuse one entry that breaks a rule about other work (its shape is checked already).
+
+    ``late`` is an adjustment request for work in a locked week: every rule applies but the lock.
+    """
+    refusals = {} if late else locked_week_refusals([candidate])
     if not refusals:
         refusals = work_conflicts(
             [candidate],

@@ -29,10 +29,10 @@ from ..payable import AUTO_APPROVED_SQL, PENDING_REVIEW_SQL, TASK_TABLE, TIME_EN
 from ..permissions import LAB_REVIEWERS, has_lab_role
 from ..running import dated_while_stopped_sql
 from .checks import check_approval_within_budget
+from .late_work import LATE_REQUEST_RECOMPUTE_REASON
 from .staffing import _warn_if_budget_running_low
 
 __all__ = ["work_approve", "work_auto_approve_sweep", "work_reject"]
-
 
 
 def _lock(item: TimeEntry | TaskSubmission) -> TimeEntry | TaskSubmission:
@@ -54,6 +54,11 @@ def _kind(item) -> str:
     return "time_entry" if isinstance(item, TimeEntry) else "task"
 
 
+def _recompute_reason(item, reason: str) -> str:
+    """Why an approval changes a locked week's pay: an adjustment request says it is late work."""
+    return LATE_REQUEST_RECOMPUTE_REASON if getattr(item, "late_request", False) else reason
+
+
 def work_approve(*, actor: User, item: TimeEntry | TaskSubmission) -> TimeEntry | TaskSubmission:
     with transaction.atomic():
         item = _lock(item)
@@ -66,7 +71,8 @@ def work_approve(*, actor: User, item: TimeEntry | TaskSubmission) -> TimeEntry 
         before = item.status
         # The pay week is held before the approval is stamped: see payouts.payrun.
         pay_weeks_changed(
-            contributor_days=[(item.contributor_id, item.work_date)], reason="approved after the week was locked"
+            contributor_days=[(item.contributor_id, item.work_date)],
+            reason=_recompute_reason(item, "approved after the week was locked"),
         )
         item.status = ReviewStatus.APPROVED
         item.reviewed_by = actor
@@ -192,14 +198,14 @@ def work_auto_approve_sweep(*, now: datetime | None = None) -> int:
     approved: dict[int, list[str]] = {}
     total = 0
     with transaction.atomic():
-        for table, label, current in (
-            (TIME_ENTRY_TABLE, "Time entry", "AND w.is_current"),
-            (TASK_TABLE, "Task", ""),
+        for table, label, current, late in (
+            (TIME_ENTRY_TABLE, "Time entry", "AND w.is_current", "w.late_request"),
+            (TASK_TABLE, "Task", "", "false"),
         ):
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"""
-                    SELECT w.id, w.contributor_id, w.work_date FROM {table} w
+                    SELECT w.id, w.contributor_id, w.work_date, {late} FROM {table} w
                     JOIN {Project._meta.db_table} p ON p.id = w.project_id
                     JOIN {Engagement._meta.db_table} e ON e.id = w.engagement_id
                     JOIN {Contributor._meta.db_table} c ON c.id = w.contributor_id
@@ -212,17 +218,23 @@ def work_auto_approve_sweep(*, now: datetime | None = None) -> int:
                 )
                 due = cursor.fetchall()
                 # The pay weeks are held before the approvals are stamped: see payouts.payrun.
-                pay_weeks_changed(
-                    contributor_days=[(contributor_id, work_date) for _, contributor_id, work_date in due],
-                    reason="approved automatically after the week was locked",
-                )
+                for is_late, reason in (
+                    (False, "approved automatically after the week was locked"),
+                    (
+                        True,
+                        "late work filed as an adjustment request, approved automatically after the week was locked",
+                    ),
+                ):
+                    days = [(contributor_id, day) for _, contributor_id, day, late_row in due if late_row == is_late]
+                    if days:
+                        pay_weeks_changed(contributor_days=days, reason=reason)
                 cursor.execute(
                     f"""
                     UPDATE {table} w SET status = {AUTO_APPROVED_SQL}, auto_approved_at = %(stamp)s
                     WHERE w.id = ANY(%(ids)s)
                     RETURNING w.id, w.project_id, w.contributor_id, w.work_date, w.minutes
                     """,
-                    {"stamp": max(now, timezone.now()), "ids": [item_id for item_id, _, _ in due]},
+                    {"stamp": max(now, timezone.now()), "ids": [item_id for item_id, *_ in due]},
                 )
                 rows = cursor.fetchall()
             total += len(rows)

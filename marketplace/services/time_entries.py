@@ -65,8 +65,12 @@ def _check_work(
     ended_at: datetime | None,
     activity: str,
     replacing: TimeEntry | None = None,
+    late: bool = False,
 ) -> None:
-    """Every rule logged work must meet; the first broken one is a field error."""
+    """Every rule logged work must meet; the first broken one is a field error.
+
+    ``late``: an adjustment request, dated in a locked week, which the lock does not refuse.
+    """
     now = timezone.now()
     _check_time_shape(
         work_date=work_date,
@@ -101,7 +105,7 @@ def _check_work(
         "",
         "",
     )
-    check_entry(candidate, engagement=engagement, replacing=replacing.pk if replacing is not None else None)
+    check_entry(candidate, engagement=engagement, replacing=replacing.pk if replacing is not None else None, late=late)
     refusals = stopped_day_refusals(
         [candidate],
         stops={engagement.pk: engagement_stops(engagement)},
@@ -206,9 +210,10 @@ def time_entry_revise(
             raise ApplicationError("A newer version of this entry exists; change that one.", code="illegal_transition")
         if old.status == ReviewStatus.APPEALED:
             raise ApplicationError("This entry is under appeal; wait for the decision.", code="illegal_transition")
-        if old.status == ReviewStatus.DISPUTED or TimeDispute.objects.filter(
-            time_entry=old, status=DisputeStatus.UPHELD
-        ).exists():
+        if (
+            old.status == ReviewStatus.DISPUTED
+            or TimeDispute.objects.filter(time_entry=old, status=DisputeStatus.UPHELD).exists()
+        ):
             # A new version would escape the dispute: the answer is the expert's response to it.
             raise ApplicationError(
                 "The lab disputes this entry; answer the dispute instead of changing the entry.",
@@ -223,7 +228,10 @@ def time_entry_revise(
             minutes=minutes if minutes is not None else old.minutes,
         )
         if is_locked(old.work_date):
-            _refuse("That pay week is locked; ask for an adjustment instead.", reason="The pay week is locked.")
+            _refuse(
+                "That pay week is locked; file an adjustment request for this late work instead.",
+                reason="The pay week is locked.",
+            )
         _check_work(
             engagement=engagement,
             work_date=work_date,

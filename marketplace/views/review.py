@@ -17,6 +17,7 @@ from config.errors import ApplicationError, NotPermitted
 from payouts.weeks import week_of
 
 from .. import permissions, selectors, services
+from ..evidence import late_evidence_response
 from ..forms import AppealDecisionForm, ReasonForm, place_service_error
 from ..models import APPROVED_STATUSES, Project
 from ..presenters.review import DECIDE_LABEL, REJECT_LABEL, item_label, review_rows
@@ -208,3 +209,9 @@ def expert_work_appeal(request, kind: str, pk: int):
     if kind == "tasks":
         return render_tasks(request, item.engagement, appeal=(item.pk, form), status=400)
     return render_timesheet(request, item.engagement, week_of(item.work_date)[0], appeal=(item.pk, form), status=400)
+
+
+@lab_member_required
+def lab_late_evidence(request, pk: int):
+    """The evidence of an adjustment request, for the reviewers of its lab; 404 for anyone else."""
+    return late_evidence_response(user=request.user, pk=pk)

@@ -18,7 +18,8 @@ from contributors.selectors import contributor_for_user
 from payouts.weeks import week_of
 
 from .. import selectors, services
-from ..forms import ReasonForm, TimeEntryCorrectionForm, TimeEntryForm
+from ..evidence import late_evidence_response
+from ..forms import AdjustmentRequestForm, ReasonForm, TimeEntryCorrectionForm, TimeEntryForm
 from ..models import Engagement
 from ..presenters.pay import Pay
 from ..presenters.work import OfferedDays, Week, duration, history_chains, local_today, timesheet_page
@@ -64,9 +65,10 @@ def render_timesheet(
     log_form: TimeEntryForm | None = None,
     correct: tuple[int, TimeEntryCorrectionForm] | None = None,
     appeal: tuple[int, ReasonForm] | None = None,
+    late_form: AdjustmentRequestForm | None = None,
     status: int = 200,
 ):
-    """The week's timesheet; a refused log, correction or appeal passes its form to show again."""
+    """The week's timesheet; a refused log, correction, appeal or adjustment request passes its form to show again."""
     tz_name = request.user.timezone
     today = local_today(tz_name)
     # Weeks wholly before the engagement began (or after it ended) have nothing to offer.
@@ -75,7 +77,9 @@ def render_timesheet(
         "engagement": engagement,
         "project": engagement.project,
         "pay": Pay.of_engagement(engagement),
-        **timesheet_page(engagement, week, tz_name=tz_name, log_form=log_form, correct=correct, appeal=appeal),
+        **timesheet_page(
+            engagement, week, tz_name=tz_name, log_form=log_form, correct=correct, appeal=appeal, late_form=late_form
+        ),
     }
     return render(request, "marketplace/timesheet.html", context, status=status)
 
@@ -113,6 +117,43 @@ def expert_time_log(request, pk: int):
             )
             return redirect(timesheet_url(engagement, week_of(entry.work_date)[0], f"entry-{entry.pk}"))
     return render_timesheet(request, engagement, week_start, log_form=form, status=400)
+
+
+@expert_required
+@require_POST
+def expert_time_adjustment_request(request, pk: int):
+    """Late work in a week that has closed, filed for the lab's review as an adjustment."""
+    _, engagement = own_engagement(request, pk)
+    week_start = week_start_asked(request, request.user.timezone)
+    form = AdjustmentRequestForm(request.POST, request.FILES, tz_name=request.user.timezone)
+    if form.is_valid():
+        try:
+            entry = services.time_entry_adjustment_request(
+                actor=request.user,
+                engagement=engagement,
+                activity=form.cleaned_data["activity"],
+                note=form.cleaned_data["note"],
+                late_reason=form.cleaned_data["late_reason"],
+                evidence=form.cleaned_data["evidence"],
+                **form.time_values(),
+            )
+        except ApplicationError as error:
+            raise_if_forbidden(error)
+            form.place_service_error(error)
+        else:
+            messages.success(
+                request,
+                f"Filed {duration(entry.minutes)} of late work on {entry.work_date:%a %-d %b %Y} as an adjustment "
+                "request. The lab reviews it; once approved, the next pay run pays it as an adjustment of its week.",
+            )
+            return redirect(timesheet_url(engagement, week_of(entry.work_date)[0], f"entry-{entry.pk}"))
+    return render_timesheet(request, engagement, week_start, late_form=form, status=400)
+
+
+@expert_required
+def expert_late_evidence(request, pk: int):
+    """The evidence of the expert's own adjustment request, as a sandboxed download."""
+    return late_evidence_response(user=request.user, pk=pk)
 
 
 @expert_required

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from payouts.models import PayLineKind, PayRun, PayRunStatus, PayStatement
+from payouts.models import PayLineKind, PayPeriod, PayPeriodStatus, PayRun, PayRunStatus, PayStatement
+from payouts.weeks import week_closes_at, week_of
 
 # --- pay runs and statements, as pages show them -------------------------------------
 
@@ -17,6 +19,19 @@ EXPERT_VISIBLE_RUN_STATUSES = (PayRunStatus.APPROVED,)
 
 def pay_runs() -> QuerySet[PayRun]:
     return PayRun.objects.select_related("period", "prepared_by", "approved_by").order_by("-started_at", "-id")
+
+
+def weeks_not_yet_run(*, now: datetime, count: int = 3) -> list[tuple[date, datetime]]:
+    """This week and the ``count - 1`` before it that no pay run has locked yet, oldest first,
+    each with the moment it closes and may be run (``payouts.weeks.week_closes_at``)."""
+    this_week = week_of(now.date())[0]
+    starts = [this_week - timedelta(days=7 * k) for k in range(count)]
+    locked = set(
+        PayPeriod.objects.filter(starts_on__in=starts)
+        .exclude(status=PayPeriodStatus.OPEN)
+        .values_list("starts_on", flat=True)
+    )
+    return [(start, week_closes_at(start)) for start in sorted(starts) if start not in locked]
 
 
 def pay_run_for_ops(*, pk: int) -> PayRun | None:

@@ -40,16 +40,18 @@ def pay_run_start(*, actor: User, period_start) -> PayRun:
 
     A draft run of the week is replaced; an approved week is never recomputed.
     """
-    from payouts.weeks import week_of
+    from payouts.weeks import week_closes_at, week_of
 
     if not is_ops(actor):
         raise NotPermitted("Only operations staff run pay.")
     start, end = week_of(period_start)
-    if end >= timezone.now().date():
+    closes_at = week_closes_at(start)
+    if timezone.now() < closes_at:
         raise ApplicationError(
-            "A pay week can be run once it is over.",
-            code="period_not_over",
-            fields={"period_start": ["This week is not over yet."]},
+            "A pay week can be run once it has closed: over everywhere on Earth, and its grace period for "
+            "late logging and review ended.",
+            code="period_not_closed",
+            fields={"period_start": [f"This week closes at {closes_at:%Y-%m-%d %H:%M} UTC; run it after that."]},
         )
     with transaction.atomic():
         period, _ = PayPeriod.objects.select_for_update().get_or_create(starts_on=start, defaults={"ends_on": end})

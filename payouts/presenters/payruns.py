@@ -4,6 +4,7 @@ how far a computing run has got."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from payouts.models import PayRun, PayRunStatus, PayStatement
 from payouts.payruns.selectors import CurrencyTotals, pay_run_totals
@@ -54,6 +55,33 @@ class RunRow:
     run: PayRun
     week: str
     totals: list[CurrencyTotalsRow]
+
+
+@dataclass(frozen=True)
+class UpcomingWeekRow:
+    starts_on: date
+    ends_on: date
+    label: str
+    closes_at: datetime
+    can_run: bool
+
+
+def upcoming_weeks(weeks: list[tuple[date, datetime]], *, now: datetime) -> list[UpcomingWeekRow]:
+    """The weeks not yet run (``weeks_not_yet_run``), each with when it can be run."""
+    rows = []
+    for start, closes_at in weeks:
+        end = start + timedelta(days=6)
+        first = f"{start:%-d %b}" if start.year == end.year else f"{start:%-d %b %Y}"
+        rows.append(
+            UpcomingWeekRow(
+                starts_on=start,
+                ends_on=end,
+                label=f"{first} \N{EN DASH} {end:%-d %b %Y}",
+                closes_at=closes_at,
+                can_run=now >= closes_at,
+            )
+        )
+    return rows
 
 
 def run_rows(runs: list[PayRun]) -> list[RunRow]:

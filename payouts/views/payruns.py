@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_ops_finance
@@ -20,10 +21,17 @@ from contributors.forms import add_service_error
 from marketplace.selectors import fundings_held_for_operations
 from payouts.forms import PayRunStartForm, StatementSearchForm
 from payouts.models import PayRun, PayRunStatus
-from payouts.payruns.selectors import pay_run_statements, pay_run_totals, pay_runs
+from payouts.payruns.selectors import pay_run_statements, pay_run_totals, pay_runs, weeks_not_yet_run
 from payouts.payruns.services import pay_run_approve, pay_run_start
 from payouts.presenters.labels import week_label
-from payouts.presenters.payruns import run_progress, run_progress_json, run_rows, statement_row, totals_rows
+from payouts.presenters.payruns import (
+    run_progress,
+    run_progress_json,
+    run_rows,
+    statement_row,
+    totals_rows,
+    upcoming_weeks,
+)
 
 from .common import RUNS_WITH_STATEMENTS, last_week_start, run_for_ops
 
@@ -32,12 +40,14 @@ STATEMENT_PAGE_SIZE = 50
 
 
 def _render_runs(request, start_form: PayRunStartForm | None = None, status: int = 200):
+    now = timezone.now()
     page = Paginator(pay_runs(), RUN_PAGE_SIZE).get_page(request.GET.get("page"))
     if start_form is None and is_ops_finance(request.user):
         start_form = PayRunStartForm(initial={"period_start": last_week_start()})
     context = {
         "page": page,
         "rows": run_rows(list(page.object_list)),
+        "upcoming": upcoming_weeks(weeks_not_yet_run(now=now), now=now),
         "start_form": start_form,
         # Held by settlement (``marketplace/services/funding.py``): finance decide what happens to each.
         "held_fundings": list(fundings_held_for_operations()[:50]),

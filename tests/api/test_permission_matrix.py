@@ -140,6 +140,15 @@ MATRIX = {
     ("api-time-entries", "post"): EXPERT_SELF,
     ("api-time-entries-import", "post"): EXPERT_SELF,
     ("api-time-entry-revise", "post"): EXPERT_OBJECT_ACTION,
+    ("api-adjustment-requests", "post"): EXPERT_SELF,
+    # The evidence of late work: its expert and the reviewers of its lab; nobody else learns it exists.
+    ("api-time-entry-evidence", "get"): {
+        **dict.fromkeys(ROLES, HIDDEN),
+        "anonymous": DENIED,
+        "owner": OK,
+        "lab_member": OK,
+        "lab_reviewer": OK,
+    },
     ("api-tasks", "get"): EXPERT_SELF,
     ("api-tasks", "post"): EXPERT_SELF,
     ("api-review-queue", "get"): LAB_OBJECT,
@@ -206,11 +215,11 @@ def _time_entry_on_a_running_project(lab, lab_owner, expert):
     from marketplace.services import staffing_request_accept, time_entry_log
 
     running = make_open_project(lab, lab_owner, title="Running project")
-    type(running).objects.filter(pk=running.pk).update(starts_on=timezone.now().date() - timedelta(days=7))
+    type(running).objects.filter(pk=running.pk).update(starts_on=timezone.now().date() - timedelta(days=21))
     engagement = staffing_request_accept(
         actor=expert.user, request=invitation_send(actor=lab_owner, project=running, contributor=expert)
     )
-    type(engagement).objects.filter(pk=engagement.pk).update(started_at=timezone.now() - timedelta(days=7))
+    type(engagement).objects.filter(pk=engagement.pk).update(started_at=timezone.now() - timedelta(days=21))
     engagement.refresh_from_db()
     return time_entry_log(
         actor=expert.user,
@@ -238,7 +247,7 @@ def _disputed_entry(entry, lab_owner):
 
 
 def _draft_pay_run():
-    """A computed, unapproved run of last week, prepared by someone outside the matrix."""
+    """A computed, unapproved run of the week before last (closed), prepared by someone outside the matrix."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -247,8 +256,30 @@ def _draft_pay_run():
     from payouts.weeks import week_of
 
     preparer, _ = make_ops(Role.OPS_FINANCE)
-    run = pay_run_start(actor=preparer, period_start=week_of(timezone.now().date())[0] - timedelta(days=7))
+    run = pay_run_start(actor=preparer, period_start=week_of(timezone.now().date())[0] - timedelta(days=14))
     return pay_run_compute(run_id=run.pk)
+
+
+def _late_work_with_evidence(entry):
+    """Late work on ``entry``'s engagement, in a week that has closed, with evidence."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from marketplace.services import time_entry_adjustment_request
+    from payouts.weeks import week_of
+
+    from tests.helpers.factories import pdf_upload
+
+    return time_entry_adjustment_request(
+        actor=entry.contributor.user,
+        engagement=entry.engagement,
+        activity="training",
+        work_date=week_of(timezone.now().date())[0] - timedelta(days=10),
+        minutes=30,
+        late_reason="Forgot to log it.",
+        evidence=pdf_upload("evidence.pdf"),
+    )
 
 
 def _payout_objects(expert):
@@ -329,6 +360,7 @@ def world(client_for, stripe_server):
     invitation = invitation_send(actor=lab_owner, project=project, contributor=owner)
     entry = _time_entry_on_a_running_project(lab, lab_owner, owner)
     dispute = _disputed_entry(entry, lab_owner)
+    late = _late_work_with_evidence(entry)
     pay_run = _draft_pay_run()
     payout_batch, payout, payout_hold = _payout_objects(owner)
     assessment = assessment_create(
@@ -382,6 +414,7 @@ def world(client_for, stripe_server):
         "api-request-accept": invitation.pk,
         "api-request-decline": invitation.pk,
         "api-time-entry-revise": entry.pk,
+        "api-time-entry-evidence": late.pk,
         "api-review-queue": project.pk,
         "api-pay-run": pay_run.pk,
         "api-pay-run-approve": pay_run.pk,

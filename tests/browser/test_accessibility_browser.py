@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import Role
@@ -50,7 +51,9 @@ def _world():
     task_submit(actor=expert.user, engagement=engagement, task_reference="T2", minutes=12, work_date=monday)
     preparer, preparer_secret = make_ops(Role.OPS_FINANCE)
     approver, _ = make_ops(Role.OPS_FINANCE)
-    run = pay_run_compute(run_id=pay_run_start(actor=preparer, period_start=monday).pk)
+    # Run once the week's grace period is over.
+    with override_settings(PAY_WEEK_GRACE_HOURS=0):
+        run = pay_run_compute(run_id=pay_run_start(actor=preparer, period_start=monday).pk)
     pay_run_approve(actor=approver, run=run)
     reviewer, reviewer_secret = make_ops(Role.OPS_REVIEWER)
     statement = run.statements.get()

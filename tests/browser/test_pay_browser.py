@@ -69,11 +69,13 @@ def _signed_in_page(browser, live_server, errors):
 
 
 def test_a_pay_week_is_run_approved_by_a_second_person_and_read_by_the_expert(
-    browser, live_server, page, phone_page, screenshot, stripe_server, monkeypatch
+    browser, live_server, page, phone_page, screenshot, stripe_server, monkeypatch, settings
 ):
     errors = watch_server_errors(page)
     monday = week_of(timezone.now().date())[0] - timedelta(days=7)
     expert = _week_below_the_floor(monday)
+    # The week's grace period is over: it has closed and can be run.
+    settings.PAY_WEEK_GRACE_HOURS = 0
     preparer, preparer_secret = make_ops(Role.OPS_FINANCE, full_name="Priya Preparer")
     approver, approver_secret = make_ops(Role.OPS_FINANCE, full_name="Aaron Approver")
     # The worker has not picked the computation up yet: the page shows it waiting and then
@@ -90,13 +92,13 @@ def test_a_pay_week_is_run_approved_by_a_second_person_and_read_by_the_expert(
     assert page.evaluate(UNLABELLED_CONTROLS_JS) == []
     screenshot(page, "pay-01-runs")
 
-    # A week that is not over is refused next to the field, with the date kept.
+    # A week that has not closed is refused next to the field, with the date kept.
     today = timezone.now().date().isoformat()
     page.get_by_label("A day in the week to pay").fill(today)
     with page.expect_response(re.compile(r"/ops/pay-runs/start/$")) as refused:
         page.get_by_role("button", name="Start the pay run").click()
     assert refused.value.status == 400
-    expect(page.locator("#id_period_start_error")).to_contain_text("This week is not over yet.")
+    expect(page.locator("#id_period_start_error")).to_contain_text("This week closes at")
     expect(page.get_by_label("A day in the week to pay")).to_have_value(today)
     screenshot(page, "pay-02-week-not-over")
 

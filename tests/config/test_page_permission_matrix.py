@@ -90,6 +90,8 @@ MATRIX = {
     ("expert-time-log", "post"): EXPERT_OBJECT,
     ("expert-time-history", "get"): EXPERT_OBJECT,
     ("expert-time-correct", "post"): EXPERT_OBJECT,
+    ("expert-time-adjustment", "post"): EXPERT_OBJECT,
+    ("expert-late-evidence", "get"): EXPERT_OBJECT,
     ("expert-tasks", "get"): EXPERT_OBJECT,
     ("expert-task-submit", "post"): EXPERT_OBJECT,
     ("expert-work-appeal", "post"): EXPERT_OBJECT,
@@ -115,6 +117,8 @@ MATRIX = {
     ("lab-request-accept", "post"): LAB_OBJECT,
     ("lab-request-decline", "post"): LAB_OBJECT,
     ("lab-review", "get"): LAB_OBJECT,
+    # The evidence of late work: for the reviewers of its lab (the owner is one).
+    ("lab-late-evidence", "get"): LAB_OBJECT,
     ("lab-review-bulk-approve", "post"): LAB_OBJECT,
     ("lab-review-approve", "post"): LAB_OBJECT,
     ("lab-review-reject", "post"): LAB_OBJECT,

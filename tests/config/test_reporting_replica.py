@@ -22,7 +22,7 @@ from payouts.payruns.compliance import compliance_csv, compliance_summary
 from payouts.payruns.services import pay_run_approve, pay_run_compute, pay_run_start
 
 from tests.helpers.factories import make_ops
-from tests.helpers.payruns import draft_pay_run, last_week, running_engagement
+from tests.helpers.payruns import after_close, draft_pay_run, last_week, running_engagement
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 
@@ -115,6 +115,7 @@ def test_compliance_evidence_of_a_run_the_replica_still_shows_computing_is_read_
     queued = []
     # Started and committed, its computation not yet taken by a worker.
     monkeypatch.setattr(payouts.payruns.services, "pay_run_compute_task", SimpleNamespace(delay=queued.append))
+    after_close(last_week()[0])
     run = pay_run_start(actor=make_ops(Role.OPS_FINANCE)[0], period_start=last_week()[0])
     assert queued == [run.pk]
 

@@ -224,9 +224,13 @@ def test_a_demo_pay_run_is_started_by_one_finance_account_and_approved_by_the_ot
     from payouts.payruns.services import pay_run_approve, pay_run_compute, pay_run_start
     from payouts.weeks import week_of
 
+    from tests.helpers.payruns import after_close
+
     seed()
     first, second = User.objects.filter(role=Role.OPS_FINANCE, email__endswith="@demo.example").order_by("email")
-    run = pay_run_start(actor=first, period_start=week_of(timezone.now().date())[0] - timedelta(days=7))
+    last_monday = week_of(timezone.now().date())[0] - timedelta(days=7)
+    after_close(last_monday)  # finance run last week once it has closed
+    run = pay_run_start(actor=first, period_start=last_monday)
     run = pay_run_approve(actor=second, run=pay_run_compute(run_id=run.pk))
     assert run.approved_by == second
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -28,6 +28,7 @@ from marketplace.services import (
     staffing_request_accept,
     task_submit,
     time_dispute_open,
+    time_entry_adjustment_request,
     time_entry_log,
 )
 from payouts.models import FxRate, MinimumWage
@@ -53,6 +54,7 @@ from tests.helpers.factories import (
     make_open_project,
     make_ops,
     make_vetted_expert,
+    pdf_upload,
     totp_code,
 )
 
@@ -217,11 +219,17 @@ def build_world() -> PageWorld:
         contributor=owner,
     )
 
-    time_entry_log(actor=owner.user, engagement=engagement, activity="training", work_date=monday_before, minutes=90)
-    entry = time_entry_log(
-        actor=owner.user, engagement=engagement, activity="training", work_date=last_monday, minutes=60
-    )
-    task = task_submit(actor=owner.user, engagement=engagement, task_reference="T-1", minutes=15, work_date=last_monday)
+    # The last two weeks' work is logged while they are open; both have closed when they are run.
+    with override_settings(PAY_WEEK_GRACE_HOURS=settings.PAY_WEEK_GRACE_HOURS_MAX):
+        time_entry_log(
+            actor=owner.user, engagement=engagement, activity="training", work_date=monday_before, minutes=90
+        )
+        entry = time_entry_log(
+            actor=owner.user, engagement=engagement, activity="training", work_date=last_monday, minutes=60
+        )
+        task = task_submit(
+            actor=owner.user, engagement=engagement, task_reference="T-1", minutes=15, work_date=last_monday
+        )
     # This week: an entry the lab may still dispute, and one it disputes.
     this_week = max(week_of(today)[0], today - timedelta(days=1))
     open_entry = time_entry_log(
@@ -234,10 +242,21 @@ def build_world() -> PageWorld:
         ),
         reason="No meeting took place.",
     )
-    paid_run = pay_run_compute(run_id=pay_run_start(actor=preparer, period_start=monday_before).pk)
-    pay_run_approve(actor=approver, run=paid_run)
-    statement = paid_run.statements.get()
-    draft_run = pay_run_compute(run_id=pay_run_start(actor=preparer, period_start=last_monday).pk)
+    with override_settings(PAY_WEEK_GRACE_HOURS=0):
+        paid_run = pay_run_compute(run_id=pay_run_start(actor=preparer, period_start=monday_before).pk)
+        pay_run_approve(actor=approver, run=paid_run)
+        statement = paid_run.statements.get()
+        draft_run = pay_run_compute(run_id=pay_run_start(actor=preparer, period_start=last_monday).pk)
+    # Late work in the paid week, filed with evidence as an adjustment request.
+    late = time_entry_adjustment_request(
+        actor=owner.user,
+        engagement=engagement,
+        activity="training",
+        work_date=monday_before + timedelta(days=1),
+        minutes=30,
+        late_reason="Forgot to log the training session.",
+        evidence=pdf_upload("evidence.pdf"),
+    )
     # The paid week's payout batch, still a draft (so finance in the matrix may approve it);
     # the owner has no payout account, so their payout is held, and their pay is on hold too.
     payout_batch = payout_batch_create(actor=preparer, run=paid_run)
@@ -313,6 +332,9 @@ def build_world() -> PageWorld:
         "expert-tasks": {"pk": engagement.pk},
         "expert-task-submit": {"pk": engagement.pk},
         "expert-time-correct": {"pk": entry.pk},
+        "expert-time-adjustment": {"pk": engagement.pk},
+        "expert-late-evidence": {"pk": late.pk},
+        "lab-late-evidence": {"pk": late.pk},
         "expert-work-appeal": time_entry,
         "lab-review-approve": review,
         "lab-review-reject": review,

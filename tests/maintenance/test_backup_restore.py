@@ -28,6 +28,7 @@ from payouts.payruns.services import pay_run_approve, pay_run_start
 from payouts.weeks import week_of
 
 from tests.helpers.factories import make_lab, make_open_project, make_ops, make_vetted_expert
+from tests.helpers.payruns import after_close
 
 # Restores are checked by other processes and other connections: the data must be committed.
 transactional = pytest.mark.django_db(transaction=True)
@@ -57,6 +58,7 @@ def approved_pay_run():
         )
         work_approve(actor=owner, item=entry)
     preparer, _ = make_ops(Role.OPS_FINANCE)
+    after_close(monday)  # the week is run once it has closed
     run = pay_run_start(actor=preparer, period_start=monday)
     run.refresh_from_db()
     assert run.status == PayRunStatus.DRAFT, run.error

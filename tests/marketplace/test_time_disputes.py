@@ -44,8 +44,13 @@ def _week_a():
 
 
 @pytest.fixture
-def disputed(stripe_server, django_capture_on_commit_callbacks):
-    """The week before last: an expert in California logs an hour its lab says was never worked."""
+def disputed(stripe_server, django_capture_on_commit_callbacks, settings):
+    """The week before last: an expert in California logs an hour its lab says was never worked.
+
+    The week is still open for logging and disputes: the platform gives its longest grace,
+    and the week's pay run travels to its close (``tests/helpers/payruns.py``).
+    """
+    settings.PAY_WEEK_GRACE_HOURS = settings.PAY_WEEK_GRACE_HOURS_MAX
     engagement, owner = running_engagement(rate_minor=2000)
     entry = _minutes(engagement, _week_a(), 60)
     with django_capture_on_commit_callbacks(execute=True):

@@ -24,6 +24,7 @@ from .credentials import credential_review_start as credential_review_start
 from .credentials import credential_submit as credential_submit
 from .credentials import credential_verify as credential_verify
 from .credentials import credentials_expiry_sweep as credentials_expiry_sweep
+from .credentials import document_checked as document_checked
 from .tiers import tier_decision_approve as tier_decision_approve
 from .tiers import tier_decision_decline as tier_decision_decline
 from .tiers import tier_decision_propose as tier_decision_propose

@@ -57,22 +57,25 @@ def _lock_credential(credential: Credential) -> Credential:
     return Credential.objects.select_for_update().select_related("contributor__user").get(pk=credential.pk)
 
 
-def _document_checked(document: UploadedFile | None) -> tuple[str, str]:
-    """Validate an upload by its content, not its name; returns (content type, sha256)."""
+def document_checked(document: UploadedFile | None, *, field: str = "document") -> tuple[str, str]:
+    """Validate an upload by its content, not its name; returns (content type, sha256).
+
+    The one check of an uploaded document (a PDF, PNG or JPEG of at most
+    ``CREDENTIAL_DOCUMENT_MAX_BYTES``), for credentials and for the evidence of late work;
+    ``field`` names the form field its messages are about.
+    """
     if document is None:
-        raise ApplicationError(
-            "Attach a document.", code="invalid_document", fields={"document": ["Attach a document."]}
-        )
+        raise ApplicationError("Attach a document.", code="invalid_document", fields={field: ["Attach a document."]})
     limit = settings.CREDENTIAL_DOCUMENT_MAX_BYTES
     if document.size > limit:
         raise ApplicationError(
             "The document is too large.",
             code="invalid_document",
-            fields={"document": [f"The file is {document.size:,} bytes; the limit is {limit:,} bytes."]},
+            fields={field: [f"The file is {document.size:,} bytes; the limit is {limit:,} bytes."]},
         )
     if document.size == 0:
         raise ApplicationError(
-            "The document is empty.", code="invalid_document", fields={"document": ["The file is empty."]}
+            "The document is empty.", code="invalid_document", fields={field: ["The file is empty."]}
         )
     document.seek(0)
     head = document.read(8192)
@@ -81,7 +84,7 @@ def _document_checked(document: UploadedFile | None) -> tuple[str, str]:
         raise ApplicationError(
             "The document must be a PDF, PNG or JPEG file.",
             code="invalid_document",
-            fields={"document": ["The file's content is not a PDF, PNG or JPEG, whatever its name says."]},
+            fields={field: ["The file's content is not a PDF, PNG or JPEG, whatever its name says."]},
         )
     digest = hashlib.sha256()
     document.seek(0)
@@ -89,6 +92,9 @@ def _document_checked(document: UploadedFile | None) -> tuple[str, str]:
         digest.update(chunk)
     document.seek(0)
     return kind.mime, digest.hexdigest()
+
+
+_document_checked = document_checked
 
 
 def _store_document(*, credential: Credential, document: UploadedFile, uploaded_by: User) -> CredentialDocument:

@@ -17,11 +17,12 @@ from marketplace.services import (
 from payouts.models import MinimumWage, PayLine, PayRunStatus, PayStatement
 from payouts.payruns.selectors import pay_line_items
 from payouts.payruns.services import pay_run_approve, pay_run_start
-from payouts.weeks import week_of
+from payouts.weeks import is_locked, week_closes_at, week_of
 
+from tests.helpers.clock import travel_to
 from tests.helpers.factories import make_ops
+from tests.helpers.payruns import after_close, last_week
 from tests.helpers.payruns import draft_pay_run as _run
-from tests.helpers.payruns import last_week
 from tests.helpers.payruns import running_engagement as _running
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +164,8 @@ def test_the_current_week_cannot_be_run_before_it_ends():
     preparer, _ = make_ops(Role.OPS_FINANCE)
     with pytest.raises(ApplicationError) as early:
         pay_run_start(actor=preparer, period_start=timezone.now().date())
-    assert early.value.code == "period_not_over"
+    assert early.value.code == "period_not_closed"
+    assert "closes at" in early.value.fields["period_start"][0]
 
 
 def test_an_approved_run_is_booked_once_and_the_ledger_reconciles(
@@ -219,6 +221,7 @@ def test_pay_run_over_the_api_with_compliance_evidence(stripe_server, client_for
         work_date=last_week()[0],
     )
     work_approve(actor=owner, item=task)
+    after_close(last_week()[0])
     preparer, approver = make_ops(Role.OPS_FINANCE), make_ops(Role.OPS_FINANCE)
     reviewer = make_ops(Role.OPS_REVIEWER)
     prep_client, approve_client = client_for(*preparer), client_for(*approver)
@@ -331,12 +334,15 @@ def test_work_approved_after_its_week_was_paid_is_an_adjustment_in_a_later_week(
 
     from tests.helpers.factories import UserFactory
 
+    week_a = week_of(last_week()[0] - timedelta(days=7))[0]
+    if is_locked(week_a):
+        # Week A's work is logged and reviewed while it is still open, in its grace period.
+        travel_to(week_closes_at(week_a) - timedelta(hours=1))
     engagement, owner = _running(rate_minor=2000)
     lab = engagement.project.lab
     second_reviewer = UserFactory(role=Role.LAB_MEMBER)
     LabMembership.objects.create(lab=lab, user=second_reviewer, role="reviewer")
     expert = engagement.contributor.user
-    week_a = week_of(last_week()[0] - timedelta(days=7))[0]
     work_approve(actor=owner, item=_minutes(engagement, week_a, 120))
     waiting = _minutes(engagement, week_a + timedelta(days=1), 60)
     rejected = work_reject(actor=owner, item=_minutes(engagement, week_a + timedelta(days=2), 60), reason="Off-task")
@@ -360,8 +366,9 @@ def test_work_approved_after_its_week_was_paid_is_an_adjustment_in_a_later_week(
     assert PayRecompute.objects.filter(contributor=engagement.contributor, applied_in_run__isnull=True).count() == 2
 
     # A draft for the next week takes the corrections on; replacing it passes them to the new draft.
-    _run(django_capture_on_commit_callbacks)
-    run_b, _ = _run(django_capture_on_commit_callbacks)
+    week_b = week_a + timedelta(days=7)
+    _run(django_capture_on_commit_callbacks, period_start=week_b)
+    run_b, _ = _run(django_capture_on_commit_callbacks, period_start=week_b)
     statement = PayStatement.objects.get(run=run_b)
     # No work in week B; week A now pays 4 hours = 8000, every hour above its floor, so its
     # top-up is no longer needed: +4000 of hours, -3380 of top-up, 620 paid now.

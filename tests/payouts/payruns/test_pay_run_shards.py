@@ -27,6 +27,7 @@ from payouts.payruns.services import pay_run_compute_shard, pay_run_start
 from payouts.weeks import week_of
 
 from tests.helpers.factories import make_lab, make_open_project, make_ops, make_vetted_expert
+from tests.helpers.payruns import after_close
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -190,6 +191,7 @@ def test_a_run_in_four_shards_on_two_worker_processes_writes_what_one_transactio
     app.conf.task_always_eager = True
     monday = _week_of_work()
     preparer, _ = make_ops(Role.OPS_FINANCE)
+    after_close(monday)
     with django_capture_on_commit_callbacks(execute=True):
         whole = pay_run_start(actor=preparer, period_start=monday)
     app.conf.task_always_eager = False

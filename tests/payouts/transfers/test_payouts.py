@@ -218,14 +218,17 @@ def test_stripe_asking_for_more_after_onboarding_is_shown_in_plain_words(
 
 
 def test_a_batch_pays_each_expert_once_and_carries_the_rest_forward_with_their_reasons(
-    team, client_for, connect_webhook_inbox, webhook_inbox, django_capture_on_commit_callbacks
+    team, client_for, connect_webhook_inbox, webhook_inbox, django_capture_on_commit_callbacks, settings
 ):
+    # Two weeks of work are logged while both are open; then both have closed and are run.
+    settings.PAY_WEEK_GRACE_HOURS = 336
     engagements, _ = team
     ana, ben, cy, di = (engagements[name].contributor for name in ("ana", "ben", "cy", "di"))
     for name, minutes in (("ana", 120), ("ben", 60), ("cy", 3), ("di", 60)):
         log(team, name, week=2, minutes=minutes)
     for name in ("ana", "ben", "cy", "di"):
         log(team, name, week=1, minutes=60)
+    settings.PAY_WEEK_GRACE_HOURS = 0
     for expert in (ana, cy, di):
         onboard(client_for, connect_webhook_inbox, expert)
     run = approved_run(django_capture_on_commit_callbacks, week=2)
@@ -352,12 +355,15 @@ def test_a_hold_placed_after_approval_stops_a_payout_that_has_not_left(
 
 
 def test_a_reversal_at_stripe_reverses_the_payout_and_its_posting_and_operations_pay_it_again(
-    team, client_for, connect_webhook_inbox, webhook_inbox, django_capture_on_commit_callbacks
+    team, client_for, connect_webhook_inbox, webhook_inbox, django_capture_on_commit_callbacks, settings
 ):
+    # Two weeks of work are logged while both are open; then both have closed and are run.
+    settings.PAY_WEEK_GRACE_HOURS = 336
     engagements, _ = team
     ana = engagements["ana"].contributor
     log(team, "ana", week=2, minutes=120)
     log(team, "ana", week=1, minutes=60)
+    settings.PAY_WEEK_GRACE_HOURS = 0
     expert_api = onboard(client_for, connect_webhook_inbox, ana)
     run = approved_run(django_capture_on_commit_callbacks, week=2)
     preparer, approver = make_ops(Role.OPS_FINANCE), make_ops(Role.OPS_FINANCE)

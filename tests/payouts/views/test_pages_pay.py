@@ -25,6 +25,7 @@ from tests.helpers.factories import PASSWORD, UserFactory, make_lab, make_open_p
 from tests.helpers.factories import make_engagement as _engaged
 from tests.helpers.pages import field_error, log_in, ops_browser
 from tests.helpers.pages import readable_text as text_of
+from tests.helpers.payruns import after_close
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +90,8 @@ def week(stripe_server):
             actor=grace.contributor.user, engagement=grace, activity="task_work", work_date=monday, minutes=120
         ),
     )
+    # Operations run the week once it has closed.
+    after_close(monday)
     return {"ada": ada, "grace": grace, "monday": monday}
 
 
@@ -225,7 +228,7 @@ def test_the_start_form_suggests_last_week_and_explains_a_refusal_next_to_the_fi
     today = timezone.now().date()
     refused = browser.post("/ops/pay-runs/start/", {"period_start": today.isoformat()})
     assert refused.status_code == 400
-    assert "This week is not over yet." in field_error(refused, "period_start")
+    assert "This week closes at" in field_error(refused, "period_start")
     assert f'value="{today.isoformat()}"' in refused.content.decode()
 
     typo = browser.post("/ops/pay-runs/start/", {"period_start": "last monday"})
@@ -453,7 +456,10 @@ def test_the_compliance_page_charts_pay_against_the_floors_and_offers_the_csv(dr
     assert len(rows) == 2
 
 
-def test_an_empty_week_has_an_empty_run_and_nothing_to_chart(preparer_browser, django_capture_on_commit_callbacks):
+def test_an_empty_week_has_an_empty_run_and_nothing_to_chart(
+    preparer_browser, django_capture_on_commit_callbacks, settings
+):
+    settings.PAY_WEEK_GRACE_HOURS = 0  # last week has closed
     browser = preparer_browser
     run = _start(browser, django_capture_on_commit_callbacks, last_monday())
     assert "No statements: nobody logged work in this week." in text_of(browser.get(f"/ops/pay-runs/{run.pk}/"))
@@ -597,7 +603,7 @@ def test_a_statement_without_a_top_up_says_none_was_needed(approved_run, week):
 
 
 def test_a_uk_expert_paid_in_dollars_sees_the_floor_converted_exactly(
-    stripe_server, preparer_browser, approver, django_capture_on_commit_callbacks
+    stripe_server, preparer_browser, approver, django_capture_on_commit_callbacks, settings
 ):
     project, owner = _project(rate_minor=2000)
     engagement = _engaged(project, owner, country="GB", subdivision="", timezone="Europe/London")
@@ -605,6 +611,7 @@ def test_a_uk_expert_paid_in_dollars_sees_the_floor_converted_exactly(
     time_entry_log(
         actor=engagement.contributor.user, engagement=engagement, activity="task_work", work_date=monday, minutes=60
     )  # waiting for review: counted for the floor, not paid yet
+    settings.PAY_WEEK_GRACE_HOURS = 0  # the week has closed
     run = _start(preparer_browser, django_capture_on_commit_callbacks, monday)
     pay_run_approve(actor=approver[0], run=run)
     statement = PayStatement.objects.get(run=run)
@@ -621,7 +628,7 @@ def test_a_uk_expert_paid_in_dollars_sees_the_floor_converted_exactly(
 
 
 def test_a_quality_bonus_line_shows_its_percentage_and_score(
-    stripe_server, preparer_browser, approver, django_capture_on_commit_callbacks
+    stripe_server, preparer_browser, approver, django_capture_on_commit_callbacks, settings
 ):
     from marketplace.services import bonus_rule_set, quality_scores_compute
 
@@ -643,6 +650,7 @@ def test_a_quality_bonus_line_shows_its_percentage_and_score(
     bonus_rule_set(
         actor=owner, project=project, min_quality_score=Decimal("0.9"), percent=Decimal("10"), effective_from=monday
     )
+    settings.PAY_WEEK_GRACE_HOURS = 0  # the week has closed
     run = _start(preparer_browser, django_capture_on_commit_callbacks, monday)
     pay_run_approve(actor=approver[0], run=run)
     statement = PayStatement.objects.get(run=run)
@@ -652,8 +660,10 @@ def test_a_quality_bonus_line_shows_its_percentage_and_score(
 
 
 def test_a_correction_to_an_approved_week_is_paid_and_explained_in_a_later_statement(
-    stripe_server, preparer_browser, approver, django_capture_on_commit_callbacks
+    stripe_server, preparer_browser, approver, django_capture_on_commit_callbacks, settings
 ):
+    # Both weeks' work is logged while they are open; then both have closed.
+    settings.PAY_WEEK_GRACE_HOURS = 336
     project, owner = _project(title="Contract review", rate_minor=2000)
     engagement = _engaged(project, owner)
     user = engagement.contributor.user
@@ -665,6 +675,7 @@ def test_a_correction_to_an_approved_week_is_paid_and_explained_in_a_later_state
     late = time_entry_log(
         actor=user, engagement=engagement, activity="task_work", work_date=earlier + timedelta(days=1), minutes=30
     )
+    settings.PAY_WEEK_GRACE_HOURS = 0
     first = _start(preparer_browser, django_capture_on_commit_callbacks, earlier)
     pay_run_approve(actor=approver[0], run=first)
     work_approve(actor=owner, item=late)  # after its week was paid: the next run pays the difference
