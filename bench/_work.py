@@ -120,18 +120,20 @@ def ensure_population(
 
 
 def open_days(*, days_back: int) -> list:
-    """Days from yesterday back, newest first, whose pay week is not locked (another benchmark may lock one)."""
+    """Days from yesterday back, newest first, whose pay week is not locked: neither closed
+    (``config.payweek.week_closes_at``) nor taken by a pay run (another benchmark may run one)."""
     from django.db import connection
     from django.utils import timezone
 
+    from config.payweek import week_closes_at
     from payouts.weeks import week_of
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT starts_on FROM payouts_payperiod WHERE status <> 'open'")
         locked = {row[0] for row in cursor.fetchall()}
-    today = timezone.now().date()
-    days = [today - timedelta(days=k) for k in range(1, days_back)]
-    return [day for day in days if week_of(day)[0] not in locked]
+    now = timezone.now()
+    days = [now.date() - timedelta(days=k) for k in range(1, days_back)]
+    return [day for day in days if week_of(day)[0] not in locked and week_closes_at(week_of(day)[0]) > now]
 
 
 def remove_work(contributor_ids: list[int]) -> int:

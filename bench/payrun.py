@@ -180,15 +180,21 @@ def main() -> None:
     from django.utils import timezone
 
     from accounts.models import Role, User
+    from config.payweek import week_closes_at
     from payouts.models import PayStatement
     from payouts.payruns.services import pay_run_compute, pay_run_start
     from payouts.weeks import week_of
 
+    # The latest week a pay run may start for: closed for logging (``week_closes_at``).
     start, end = week_of(week_of(timezone.now().date())[0] - timedelta(days=7))
+    while week_closes_at(start) > timezone.now():
+        start, end = start - timedelta(days=7), end - timedelta(days=7)
     per_expert = max(1, args.entries // args.experts)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT (SELECT count(*) FROM marketplace_timeentry) + (SELECT count(*) FROM marketplace_tasksubmission)"
+            "SELECT (SELECT count(*) FROM marketplace_timeentry WHERE work_date BETWEEN %(start)s AND %(end)s)"
+            " + (SELECT count(*) FROM marketplace_tasksubmission WHERE work_date BETWEEN %(start)s AND %(end)s)",
+            {"start": start, "end": end},
         )
         reusable = args.reuse and cursor.fetchone()[0] == per_expert * args.experts
     with connection.cursor() as cursor:
