@@ -20,7 +20,7 @@ from accounts.models import User
 from accounts.notifications import notify_after_commit
 from audit.services import audit_record
 from config.errors import ApplicationError
-from payouts.weeks import is_locked, week_of
+from payouts.weeks import is_locked, pay_weeks_changed, week_of
 from vetting.services import document_checked
 
 from ..models import LATE_REASON_MAX, ActivityKind, Engagement, LabMembership, TimeEntry
@@ -32,6 +32,9 @@ __all__ = ["LATE_REQUEST_RECOMPUTE_REASON", "time_entry_adjustment_request"]
 
 # What the pay week's recompute says when an adjustment request is approved.
 LATE_REQUEST_RECOMPUTE_REASON = "late work filed as an adjustment request, approved after the week was locked"
+# And when one is filed: its minutes count for the minimum wage while it waits for review,
+# as any work waiting for review does.
+LATE_REQUEST_FILED_REASON = "late work filed as an adjustment request: counted for the minimum wage"
 
 
 def _reason_checked(reason: str) -> str:
@@ -123,6 +126,8 @@ def time_entry_adjustment_request(
             if clash is not None:
                 _overlap(clash, engagement.contributor.timezone)
             raise
+        # A week already run owes the floor on these new minutes, whatever their review.
+        pay_weeks_changed(contributor_days=[(engagement.contributor_id, work_date)], reason=LATE_REQUEST_FILED_REASON)
         audit_record(
             actor=actor,
             action="marketplace.time_entry.adjustment_requested",

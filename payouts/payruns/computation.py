@@ -225,6 +225,15 @@ def _totals_sql(days: int) -> str:
     unpaid_sums = ", ".join(f"sum(day_minutes[{k}] - paid_counted_day_minutes[{k}])" for k in ks)
     floor_due = floor_due_sql(day_minutes="t.day_minutes", hourly="j.hourly", days=days)
     cost_rate = cost_rate_sql(statement_currency="t.currency", payout_currency="a.default_currency")
+
+    def by_day(column: str) -> str:
+        return ", ".join(f"max({column}) FILTER (WHERE x.k = {k})" for k in ks)
+
+    def last_of(column: str, present: str | None = None) -> str:
+        # The value on the week's last day that has one (of ``present``, when given).
+        present = present or column
+        return ", ".join(f"max({column}) FILTER (WHERE x.k = {k} AND {present} IS NOT NULL)" for k in reversed(ks))
+
     return f"""
 CREATE TEMP TABLE pr_totals ON COMMIT DROP AS
 SELECT t.contributor_id, t.currency,
@@ -245,18 +254,26 @@ LEFT JOIN (SELECT contributor_id, currency, sum(amount) AS bonus FROM pr_lines W
 LEFT JOIN (
     -- Each day's floor in the pay currency under that day's jurisdiction; the statement
     -- names the jurisdiction of the week's last day with one.
-    SELECT w.contributor_id, w.currency,
-           array_agg(f.hourly[d.k] ORDER BY d.k) AS hourly,
-           array_agg(f.sources[d.k] ORDER BY d.k) AS sources,
-           array_agg(f.units[d.k] ORDER BY d.k) AS units,
-           array_agg(f.fx_rates[d.k] ORDER BY d.k) AS fx_rates,
-           (array_agg(f.units[d.k] ORDER BY d.k DESC) FILTER (WHERE f.units[d.k] IS NOT NULL))[1] AS last_unit,
-           (array_agg(d.country ORDER BY d.k DESC) FILTER (WHERE d.country IS NOT NULL))[1] AS country,
-           (array_agg(d.subdivision ORDER BY d.k DESC) FILTER (WHERE d.country IS NOT NULL))[1] AS subdivision
-    FROM (SELECT DISTINCT contributor_id, currency FROM pr_work) w
-    JOIN pr_jur d ON d.contributor_id = w.contributor_id
-    LEFT JOIN pr_floor f ON f.country = d.country AND f.subdivision = d.subdivision AND f.currency = w.currency
-    GROUP BY w.contributor_id, w.currency
+    SELECT x.contributor_id, x.currency,
+           ARRAY[{by_day("x.hourly")}]::numeric[] AS hourly,
+           ARRAY[{by_day("x.source")}]::text[] AS sources,
+           ARRAY[{by_day("x.unit")}]::text[] AS units,
+           ARRAY[{by_day("x.fx_rate")}]::numeric[] AS fx_rates,
+           COALESCE({last_of("x.unit")}) AS last_unit,
+           COALESCE({last_of("x.country")}) AS country,
+           COALESCE({last_of("x.subdivision", "x.country")}) AS subdivision
+    FROM (
+        -- One narrow row per expert, currency and day, gathered into a column per day
+        -- without sorting (OFFSET 0 keeps the floor table's whole arrays out of the
+        -- aggregate's input).
+        SELECT w.contributor_id, w.currency, d.k, d.country, d.subdivision, f.hourly[d.k] AS hourly,
+               f.sources[d.k] AS source, f.units[d.k] AS unit, f.fx_rates[d.k] AS fx_rate
+        FROM (SELECT DISTINCT contributor_id, currency FROM pr_work) w
+        JOIN pr_jur d ON d.contributor_id = w.contributor_id
+        LEFT JOIN pr_floor f ON f.country = d.country AND f.subdivision = d.subdivision AND f.currency = w.currency
+        OFFSET 0
+    ) x
+    GROUP BY x.contributor_id, x.currency
 ) j ON j.contributor_id = t.contributor_id AND j.currency = t.currency;
 ANALYZE pr_totals;
 """

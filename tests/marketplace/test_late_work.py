@@ -193,9 +193,10 @@ def test_late_work_is_filed_approved_and_paid_as_an_adjustment_of_its_week_in_th
 
     approved = lab_api.post(f"/api/work/time-entries/{entry.pk}/approve/", {}, format="json")
     assert approved.status_code == 200, approved.json()
-    marker = PayRecompute.objects.get(contributor=engagement.contributor)
-    assert marker.period_id == run_a.period_id
-    assert "adjustment request" in marker.reason
+    # Filing marked the week (its minutes count for the floor while they wait), and so did approval.
+    filed_marker, approved_marker = PayRecompute.objects.filter(contributor=engagement.contributor).order_by("pk")
+    assert filed_marker.period_id == approved_marker.period_id == run_a.period_id
+    assert "adjustment request" in filed_marker.reason and "approved" in approved_marker.reason
 
     # The next week's run (once it has closed) pays it as an adjustment of week A.
     run_b, _ = draft_pay_run(django_capture_on_commit_callbacks, period_start=week_a + timedelta(days=7))
@@ -242,7 +243,9 @@ def test_a_rejected_adjustment_request_is_appealed_and_upheld_like_other_work(
     assert decided.json()["status"] == "approved", decided.json()
     entry.refresh_from_db()
     assert entry.status == ReviewStatus.APPROVED
-    assert "adjustment request" in PayRecompute.objects.get(period_id=run_a.period_id).reason
+    # Marked when filed (counted for the floor) and when the appeal was upheld (now paid).
+    assert PayRecompute.objects.filter(period_id=run_a.period_id).count() == 2
+    assert "adjustment request" in PayRecompute.objects.filter(period_id=run_a.period_id).latest("pk").reason
 
 
 # --- bad input and permissions -----------------------------------------------------------
@@ -435,5 +438,30 @@ def test_late_work_nobody_reviewed_in_time_is_approved_automatically_and_marked_
     assert work_auto_approve_sweep(now=timezone.now() + timedelta(days=30)) == 1
     entry.refresh_from_db()
     assert entry.status == ReviewStatus.AUTO_APPROVED
-    marker = PayRecompute.objects.get(period_id=run_a.period_id)
+    marker = PayRecompute.objects.filter(period_id=run_a.period_id).latest("pk")
     assert marker.reason.startswith("late work filed as an adjustment request, approved automatically")
+
+
+def test_late_work_the_lab_rejects_is_still_owed_its_minimum_wage_in_the_next_run(
+    stripe_server, grace, django_capture_on_commit_callbacks
+):
+    from marketplace.services import work_reject
+
+    engagement, owner = running_engagement(rate_minor=RATE)
+    week_a = last_week()[0]
+    run_a, _ = draft_pay_run(django_capture_on_commit_callbacks, period_start=week_a)
+    pay_run_approve(actor=make_ops(Role.OPS_FINANCE)[0], run=run_a)
+    entry = time_entry_adjustment_request(
+        actor=engagement.contributor.user,
+        engagement=engagement,
+        activity="task_work",
+        work_date=week_a + timedelta(days=1),
+        minutes=60,
+        late_reason="The site was down on Sunday evening.",
+    )
+    work_reject(actor=owner, item=entry, reason="Off-task")
+    run_b, _ = draft_pay_run(django_capture_on_commit_callbacks, period_start=week_a + timedelta(days=7))
+    line = PayLine.objects.get(statement__run=run_b, kind="adjustment", adjusts_kind="topup")
+    # A rejection judges quality; the hour was worked, so California's $16.90 is owed on it.
+    assert (line.adjusts_period.starts_on, line.amount_minor) == (week_a, 1690)
+    assert line.description == f"Week of {week_a:%Y-%m-%d}: minimum wage on time counted since it was paid"

@@ -149,8 +149,16 @@ def test_a_late_approval_is_measured_again_under_the_weeks_units(stripe_server, 
 
     from tests.helpers.factories import make_ops
 
-    engagement, owner = running_engagement(pay_model="per_task", rate_minor=700, task_estimate_minutes=20)
+    from config.payweek import week_closes_at
+    from payouts.weeks import is_locked
+
+    from tests.helpers.clock import travel_to
+
     week_a = last_week()[0] - timedelta(days=7)
+    if is_locked(week_a):
+        # Week A's work is logged and reviewed while it is still open, in its grace period.
+        travel_to(week_closes_at(week_a) - timedelta(hours=1))
+    engagement, owner = running_engagement(pay_model="per_task", rate_minor=700, task_estimate_minutes=20)
     _task(engagement, owner, "A", 10, week_a)
     waiting = _task(engagement, owner, "B", 50, week_a, approve=False)
     run_a, _ = draft_pay_run(django_capture_on_commit_callbacks, period_start=week_a)
@@ -160,7 +168,8 @@ def test_a_late_approval_is_measured_again_under_the_weeks_units(stripe_server, 
     assert (first.pay_minor, first.topup_minor) == (700, 1409)
 
     work_approve(actor=owner, item=waiting)
-    later = _statement(django_capture_on_commit_callbacks)
+    run_b, _ = draft_pay_run(django_capture_on_commit_callbacks, period_start=week_a + timedelta(days=7))
+    later = PayStatement.objects.get(run=run_b)
     lines = {line.adjusts_kind: line.amount_minor for line in later.lines.filter(kind="adjustment")}
     # The task now pays $7.00 and falls short by $7.0833... on its own: the top-up is $7.09,
     # $7.00 less than was paid.
