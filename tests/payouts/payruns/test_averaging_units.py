@@ -145,14 +145,12 @@ def test_a_week_crossing_a_change_of_rule_measures_each_day_by_its_own(
 
 def test_a_late_approval_is_measured_again_under_the_weeks_units(stripe_server, django_capture_on_commit_callbacks):
     from accounts.models import Role
-    from payouts.payruns.services import pay_run_approve
-
-    from tests.helpers.factories import make_ops
-
     from config.payweek import week_closes_at
+    from payouts.payruns.services import pay_run_approve
     from payouts.weeks import is_locked
 
     from tests.helpers.clock import travel_to
+    from tests.helpers.factories import make_ops
 
     week_a = last_week()[0] - timedelta(days=7)
     if is_locked(week_a):
