@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from accounts.models import User
 from accounts.notifications import notify_after_commit
@@ -25,8 +25,8 @@ from vetting.services import document_checked
 
 from ..models import LATE_REASON_MAX, ActivityKind, Engagement, LabMembership, TimeEntry
 from ..permissions import LAB_REVIEWERS
-from .checks import _normalise_time, _overlap, _refuse
-from .time_entries import _check_work, _own_active_engagement
+from .checks import _normalise_time, _refuse
+from .time_entries import _check_work, _entry_saved, _own_active_engagement
 
 __all__ = ["LATE_REQUEST_RECOMPUTE_REASON", "time_entry_adjustment_request"]
 
@@ -114,18 +114,7 @@ def time_entry_adjustment_request(
             # Checked before the transaction; a file written for a row that then rolls back
             # stays private and unreferenced.
             entry.late_evidence.save("evidence", evidence, save=False)
-        try:
-            with transaction.atomic():
-                entry.save()
-        except IntegrityError:
-            clash = (
-                TimeEntry.objects.filter(contributor=engagement.contributor, is_current=True)
-                .filter(started_at__lt=ended_at, ended_at__gt=started_at)
-                .first()
-            )
-            if clash is not None:
-                _overlap(clash, engagement.contributor.timezone)
-            raise
+        _entry_saved(entry)
         # A week already run owes the floor on these new minutes, whatever their review.
         pay_weeks_changed(contributor_days=[(engagement.contributor_id, work_date)], reason=LATE_REQUEST_FILED_REASON)
         audit_record(

@@ -116,6 +116,26 @@ def _check_work(
         raise refusals[candidate.n]
 
 
+def _entry_saved(entry: TimeEntry) -> TimeEntry:
+    """Insert a new entry; one that overlaps the expert's logged time (the database's
+    exclusion constraint, which catches a race the checks could not see) is refused
+    naming the entry it overlaps."""
+    try:
+        with transaction.atomic():
+            entry.save(force_insert=True)
+    except IntegrityError:
+        if entry.started_at is not None:
+            clash = (
+                TimeEntry.objects.filter(contributor_id=entry.contributor_id, is_current=True)
+                .filter(started_at__lt=entry.ended_at, ended_at__gt=entry.started_at)
+                .first()
+            )
+            if clash is not None:
+                _overlap(clash, entry.engagement.contributor.timezone)
+        raise
+    return entry
+
+
 def time_entry_log(
     *,
     actor: User,
@@ -147,30 +167,21 @@ def time_entry_log(
             ended_at=ended_at,
             activity=activity,
         )
-        try:
-            with transaction.atomic():
-                entry = TimeEntry.objects.create(
-                    engagement=engagement,
-                    contributor=engagement.contributor,
-                    project=engagement.project,
-                    activity=activity,
-                    started_at=started_at,
-                    ended_at=ended_at,
-                    work_date=work_date,
-                    minutes=minutes,
-                    note=note,
-                    task_reference=task_reference,
-                    created_by=actor,
-                )
-        except IntegrityError:
-            clash = (
-                TimeEntry.objects.filter(contributor=engagement.contributor, is_current=True)
-                .filter(started_at__lt=ended_at, ended_at__gt=started_at)
-                .first()
+        entry = _entry_saved(
+            TimeEntry(
+                engagement=engagement,
+                contributor=engagement.contributor,
+                project=engagement.project,
+                activity=activity,
+                started_at=started_at,
+                ended_at=ended_at,
+                work_date=work_date,
+                minutes=minutes,
+                note=note,
+                task_reference=task_reference,
+                created_by=actor,
             )
-            if clash is not None:
-                _overlap(clash, engagement.contributor.timezone)
-            raise
+        )
         audit_record(
             actor=actor,
             action="marketplace.time_entry.logged",
