@@ -94,7 +94,7 @@ def test_lab_drafts_funds_opens_and_staffs_a_project(
     page.get_by_role("button", name="Preview the rate").click()
     preview = page.get_by_role("region", name="Rate preview")
     expect(preview).to_contain_text("Effective pay: $45.00 an hour")
-    expect(preview).to_contain_text("This rate meets every floor below.")
+    expect(preview).to_contain_text("This rate meets every floor in force below.")
     expect(preview.get_by_role("row", name=re.compile(r"^California"))).to_contain_text("Meets the floor")
     preview.scroll_into_view_if_needed()
     screenshot(page, "lab-03-rate-preview")

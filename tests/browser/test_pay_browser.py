@@ -115,10 +115,11 @@ def test_a_pay_week_is_run_approved_by_a_second_person_and_read_by_the_expert(
     head = page.locator(".page-head .badge")
     expect(head).to_have_text("Draft: waiting for approval")
     totals = page.get_by_role("table", name="Totals")
-    # $9 of tasks + $18 of training = $27 for 2 h; the floor is 2 h at $16.90 = $33.80.
+    # $9 of tasks + $18 of training = $27 for 2 h. California measures each item on its own:
+    # each 20-minute $3 task falls $2.6333... short of $16.90 an hour, the training hour none.
     expect(totals).to_contain_text("$27.00")
-    expect(totals).to_contain_text("$6.80")
-    expect(page.get_by_role("row", name=re.compile("Dr Ada"))).to_contain_text("$33.80")
+    expect(totals).to_contain_text("$7.90")
+    expect(page.get_by_role("row", name=re.compile("Dr Ada"))).to_contain_text("$34.90")
     expect(
         page.get_by_text("You prepared this run, so another operations finance colleague has to approve it")
     ).to_be_visible()
@@ -144,7 +145,7 @@ def test_a_pay_week_is_run_approved_by_a_second_person_and_read_by_the_expert(
         approver_page.get_by_role("link", name="Compliance evidence for this run").click()
         expect(approver_page.get_by_role("heading", name=re.compile("^Compliance evidence"))).to_be_visible()
         expect(approver_page.locator(".chart svg")).to_be_visible()
-        expect(approver_page.get_by_role("row", name=re.compile("California"))).to_contain_text("$6.80")
+        expect(approver_page.get_by_role("row", name=re.compile("California"))).to_contain_text("$7.90")
         screenshot(approver_page, "pay-06-compliance")
         with approver_page.expect_download() as download:
             approver_page.get_by_role("link", name="Download the CSV").click()
@@ -163,9 +164,11 @@ def test_a_pay_week_is_run_approved_by_a_second_person_and_read_by_the_expert(
         expert_page.get_by_role("link", name=re.compile(rf"^{monday:%-d %b}")).click()
         expect(expert_page.get_by_role("heading", name=re.compile("^Pay for the week of"))).to_be_visible()
         expect(expert_page.get_by_text(re.compile("pay for work was below the minimum wage"))).to_be_visible()
-        days = expert_page.get_by_role("table", name="Minimum wage owed for each day worked")
-        expect(days.get_by_role("row", name=re.compile(f"{monday:%a %-d %b %Y}"))).to_contain_text("$16.90")
-        expect(expert_page.get_by_text(re.compile(r"The top-up is \$33\.80 . \$27\.00 = \$6\.80\."))).to_be_visible()
+        days = expert_page.get_by_role("table", name="Minimum wage owed, pay and shortfall for each day worked")
+        monday_row = days.get_by_role("row", name=re.compile(f"{monday:%a %-d %b %Y}"))
+        expect(monday_row).to_contain_text("Each item")
+        expect(monday_row).to_contain_text("$16.90")
+        expect(expert_page.get_by_text(re.compile(r"The top-up is the larger of the two: \$7\.90\."))).to_be_visible()
         screenshot(expert_page, "pay-08-expert-statement")
         statement_url = expert_page.url
     finally:
