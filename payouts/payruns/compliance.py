@@ -25,7 +25,7 @@ from payouts.models import PayRun, PayRunStatus
 STATEMENTS_SQL = """
 SELECT st.id AS statement, st.contributor_id AS expert, st.country, st.subdivision, st.currency,
        st.minutes_worked, st.pay_minor, st.floor_due_minor, st.topup_minor, st.total_minor,
-       st.effective_hourly_minor
+       st.effective_hourly_minor, st.averaging_unit, st.cost_rate
 FROM payouts_paystatement st WHERE st.run_id = %s AND st.minutes_worked > 0 ORDER BY st.id
 """
 
@@ -63,7 +63,8 @@ def compliance_csv(*, run_id: int) -> str:
     buffer = io.StringIO()
     columns = [
         "statement", "expert", "jurisdiction", "currency", "minutes_worked", "pay_minor", "effective_hourly_minor",
-        "floor_hourly_minor", "topup_minor", "total_minor", "effective_hourly_after_topup_minor",
+        "floor_hourly_minor", "averaging_unit", "cost_rate", "topup_minor", "total_minor",
+        "effective_hourly_after_topup_minor",
     ]  # fmt: skip
     (frame[columns] if not frame.empty else pd.DataFrame(columns=columns)).to_csv(buffer, index=False)
     return buffer.getvalue()

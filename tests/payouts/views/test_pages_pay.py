@@ -453,7 +453,10 @@ def test_the_compliance_page_charts_pay_against_the_floors_and_offers_the_csv(dr
     assert csv["Content-Disposition"] == f'attachment; filename="pay-run-{draft_run.pk}-compliance.csv"'
     header, *rows = csv.content.decode().strip().splitlines()
     assert header.startswith("statement,expert,jurisdiction,currency,minutes_worked,pay_minor")
+    assert "averaging_unit,cost_rate" in header
     assert len(rows) == 2
+    # Each row names how its law measured the floor: both experts work in California.
+    assert all(",item,0.0000," in row for row in rows)
 
 
 def test_an_empty_week_has_an_empty_run_and_nothing_to_chart(
