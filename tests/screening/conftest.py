@@ -8,17 +8,21 @@ SAMPLES = Path(__file__).resolve().parents[2] / "screening" / "samples"
 
 
 class OfacServer:
-    """A local HTTP server standing in for OFAC's: each path answers with its (status, body, headers)."""
+    """A local HTTP server standing in for OFAC's: each path answers with its (status, body,
+    headers), or with the next of a list of them (the last one again once the list is used up)."""
 
     def __init__(self):
-        self.answers: dict[str, tuple[int, bytes, dict]] = {}
+        self.answers: dict[str, tuple[int, bytes, dict] | list[tuple[int, bytes, dict]]] = {}
         self.requests: list[str] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 server.requests.append(self.path)
-                status, body, headers = server.answers.get(self.path, (404, b"", {}))
+                answer = server.answers.get(self.path, (404, b"", {}))
+                if isinstance(answer, list):
+                    answer = answer.pop(0) if len(answer) > 1 else answer[0]
+                status, body, headers = answer
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -53,3 +57,15 @@ def ofac_server(settings):
     settings.SANCTIONS_MAX_RETRIES = 0
     yield server
     server.close()
+
+
+@pytest.fixture
+def retries_run_in_process():
+    """An eager task that asks to try again runs again at once, as a worker would after the
+    countdown, instead of raising the retry to the test."""
+    from config.celery import app
+
+    propagates = app.conf.task_eager_propagates
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = propagates
