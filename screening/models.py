@@ -66,7 +66,7 @@ class SanctionsEntry(models.Model):
     entry_type = models.CharField(max_length=12, choices=EntryType.choices)
     programs = ArrayField(models.CharField(max_length=60), size=50, default=list)
     title = BoundedTextField(max_length=500, blank=True)
-    remarks = BoundedTextField(max_length=4000, blank=True)
+    remarks = BoundedTextField(max_length=20_000, blank=True)
     # ISO 3166 names as OFAC writes them ("Iran"), from "nationality" and "citizenship" remarks.
     countries = ArrayField(models.CharField(max_length=100), size=20, default=list)
 

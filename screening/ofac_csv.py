@@ -29,6 +29,8 @@ ADD_COLUMNS = 6
 ALT_COLUMNS = 5
 _EMPTY = "-0-"
 _MAX_ENT_NUM = 2_000_000_000
+_MAX_PROGRAMS = 50
+_MAX_PROGRAM_LENGTH = 60
 _MONTHS = {
     name: number
     for number, name in enumerate(
@@ -96,13 +98,18 @@ def parse_ofac_files(*, prim: bytes, add: bytes | None = None, alt: bytes | None
         if not row[1]:
             raise SanctionsFileInvalid(f"prim file line {number}: no name")
         remarks = row[11]
+        programs = [p.strip("[] ") for p in re.split(r"\]\s*\[|;", row[3]) if p.strip("[] ")]
+        if len(programs) > _MAX_PROGRAMS or any(len(p) > _MAX_PROGRAM_LENGTH for p in programs):
+            raise SanctionsFileInvalid(
+                f"prim file line {number}: more than {_MAX_PROGRAMS} programs or a program name too long"
+            )
         entries[ent_num] = Entry(
             ent_num=ent_num,
             name=_bounded(row[1], 500, name="prim", number=number),
             entry_type=_TYPES[kind],
-            programs=[p.strip("[] ") for p in re.split(r"\]\s*\[|;", row[3]) if p.strip("[] ")][:50],
+            programs=programs,
             title=_bounded(row[4], 500, name="prim", number=number),
-            remarks=_bounded(remarks, 4000, name="prim", number=number),
+            remarks=_bounded(remarks, 20_000, name="prim", number=number),
             birth_dates=_birth_dates(remarks),
             countries=_countries(remarks),
         )

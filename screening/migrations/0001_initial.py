@@ -42,12 +42,12 @@ class Migration(migrations.Migration):
                 ('entry_type', models.CharField(choices=[('individual', 'Individual'), ('entity', 'Entity'), ('vessel', 'Vessel'), ('aircraft', 'Aircraft')], max_length=12)),
                 ('programs', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=60), default=list, size=50)),
                 ('title', config.fields.BoundedTextField(blank=True, max_length=500)),
-                ('remarks', config.fields.BoundedTextField(blank=True, max_length=4000)),
+                ('remarks', config.fields.BoundedTextField(blank=True, max_length=20000)),
                 ('countries', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=100), default=list, size=20)),
                 ('sanctions_list', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='screening.sanctionslist')),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('sanctions_list', 'ent_num'), name='screening_entry_unique_ent_num'), models.CheckConstraint(condition=models.Q(('ent_num__lte', 2000000000)), name='screening_entry_ent_num_bounded'), models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('name'), 500), name='screening_sanctionsentry_name_length'), models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('title'), 500), name='screening_sanctionsentry_title_length'), models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('remarks'), 4000), name='screening_sanctionsentry_remarks_length')],
+                'constraints': [models.UniqueConstraint(fields=('sanctions_list', 'ent_num'), name='screening_entry_unique_ent_num'), models.CheckConstraint(condition=models.Q(('ent_num__lte', 2000000000)), name='screening_entry_ent_num_bounded'), models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('name'), 500), name='screening_sanctionsentry_name_length'), models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('title'), 500), name='screening_sanctionsentry_title_length'), models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('remarks'), 20000), name='screening_sanctionsentry_remarks_length')],
             },
         ),
         migrations.CreateModel(
