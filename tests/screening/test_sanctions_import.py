@@ -8,6 +8,7 @@ import pytest
 from audit.models import AuditEvent
 from screening.models import SanctionsAddress, SanctionsAlias, SanctionsBirthDate, SanctionsEntry, SanctionsList
 from screening.ofac_csv import SanctionsFileInvalid
+from screening.selectors import sanctions_list_in_force
 from screening.services import SanctionsFiles, sanctions_list_import
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +139,16 @@ def test_a_file_larger_than_the_limit_is_refused(settings):
         _import()
     assert refused.value.message == "prim file is larger than 100 bytes"
     _nothing_written()
+
+
+def test_the_list_in_force_is_the_latest_publication_on_or_before_the_day():
+    first = _import()
+    prim = (
+        SAMPLES / "SDN.CSV"
+    ).read_bytes() + b'10005,"NEW SAMPLE",-0- ,"SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n'
+    second = _import(files=_sample_files(prim=prim), published_on=date(2026, 6, 16))
+
+    assert sanctions_list_in_force(list_kind="sdn").pk == second.sanctions_list_id
+    assert sanctions_list_in_force(list_kind="sdn", on=date(2026, 6, 15)).pk == first.sanctions_list_id
+    assert sanctions_list_in_force(list_kind="sdn", on=date(2026, 6, 14)) is None
+    assert sanctions_list_in_force(list_kind="non_sdn") is None
