@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "contributors",
+    "screening",
     "vetting",
     "marketplace",
     "payouts",
@@ -359,6 +360,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=15, day_of_week="mon-fri"),
         "kwargs": {"file": "90d"},
     },
+    # OFAC updates its lists on no fixed schedule, usually on US business days; a daily run
+    # after the US working day picks up each publication. Files already imported (by
+    # SHA-256) import nothing again.
+    "sanctions-lists": {
+        "task": "screening.tasks.sanctions_lists_import_task",
+        "schedule": crontab(minute=0, hour=2),
+    },
 }
 # One queue per kind of work, so that a long job of one kind never holds up another, and
 # each kind gets workers sized for it (docs/operations.md, "Production topology"). Every
@@ -376,6 +384,7 @@ CELERY_TASK_ROUTES = {
     "marketplace.tasks.work_auto_approve_task": {"queue": _SWEEPS},
     "marketplace.tasks.quality_scores_nightly_task": {"queue": _SWEEPS},
     "payouts.tasks.fx_rates_import_ecb_task": {"queue": _SWEEPS},
+    "screening.tasks.sanctions_lists_import_task": {"queue": _SWEEPS},
     "marketplace.tasks.floor_warnings_sweep_task": {"queue": _SWEEPS},
     "marketplace.tasks.floor_warnings_for_minimum_wage_task": {"queue": _SWEEPS},
     # Mail: a slow or failing SMTP server (retried with backoff) delays only mail, and a
@@ -494,6 +503,23 @@ ECB_FX_TIMEOUT_SECONDS = env.float("ECB_FX_TIMEOUT_SECONDS", default=30)
 ECB_FX_MAX_BYTES = env.int("ECB_FX_MAX_BYTES", default=32 * 1024 * 1024)
 ECB_FX_MAX_RETRIES = env.int("ECB_FX_MAX_RETRIES", default=4)
 ECB_FX_RETRY_BACKOFF_SECONDS = env.float("ECB_FX_RETRY_BACKOFF_SECONDS", default=300)
+
+# OFAC's sanctions lists (screening/, docs/operations.md "Sanctions lists"): the prim,
+# address and alias files of the SDN list and of the consolidated non-SDN lists, how long a
+# download may take, the largest file read (SDN.CSV is about 5 MB), and how often and how far
+# apart the scheduled import tries again after a network failure (the wait doubles).
+_OFAC_EXPORTS = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/"
+SANCTIONS_SDN_URLS = env.list(
+    "SANCTIONS_SDN_URLS", default=[f"{_OFAC_EXPORTS}{name}" for name in ("SDN.CSV", "ADD.CSV", "ALT.CSV")]
+)
+SANCTIONS_NON_SDN_URLS = env.list(
+    "SANCTIONS_NON_SDN_URLS",
+    default=[f"{_OFAC_EXPORTS}{name}" for name in ("CONS_PRIM.CSV", "CONS_ADD.CSV", "CONS_ALT.CSV")],
+)
+SANCTIONS_TIMEOUT_SECONDS = env.float("SANCTIONS_TIMEOUT_SECONDS", default=60)
+SANCTIONS_MAX_FILE_BYTES = env.int("SANCTIONS_MAX_FILE_BYTES", default=64 * 1024 * 1024)
+SANCTIONS_MAX_RETRIES = env.int("SANCTIONS_MAX_RETRIES", default=4)
+SANCTIONS_RETRY_BACKOFF_SECONDS = env.float("SANCTIONS_RETRY_BACKOFF_SECONDS", default=300)
 
 # Credentials expiring within this many days are flagged to the expert and to ops.
 CREDENTIAL_EXPIRY_WARNING_DAYS = env.int("CREDENTIAL_EXPIRY_WARNING_DAYS", default=30)
