@@ -292,10 +292,6 @@ class Floor:
     averaging_unit: str = AveragingUnit.ITEM
     legal_basis: str = ""
 
-    @property
-    def averaging_label(self) -> str:
-        return AveragingUnit(self.averaging_unit).label
-
 
 def minimum_wage_on(*, country: str, subdivision: str = "", on: date) -> Floor | None:
     """The higher of the national and the subdivision's minimum in force on ``on``.

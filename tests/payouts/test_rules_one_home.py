@@ -400,3 +400,22 @@ def test_the_shortfall_over_a_week_kept_as_arrays_is_the_same_as_over_its_days_a
                 ]
                 expected = floors.shortfall_exact(work, extra_pay=Decimal(bonus))
                 assert abs(cursor.fetchone()[0] - expected) < Decimal("1e-12"), (days, cost)
+
+
+def test_the_costs_an_expert_bears_are_the_same_in_the_pay_runs_sql_and_in_python(settings):
+    settings.PAYOUT_FX_SPREAD = Decimal("0.015")
+    # Placeholders in the order the fragments use them: the payout's currency, then the statement's.
+    rate = floors.cost_rate_sql(statement_currency="%s::text", payout_currency="%s::text")
+    hourly = floors.after_costs_sql("%s::numeric", f"({rate})")
+    cases = [("USD", ""), ("USD", "usd"), ("USD", "gbp"), ("EUR", "EUR"), ("EUR", None)]
+    with connection.cursor() as cursor:
+        for statement_currency, payout_currency in cases:
+            cursor.execute(
+                f"SELECT {rate}, {hourly}",
+                [payout_currency, statement_currency, Decimal("1690"), payout_currency, statement_currency],
+            )
+            sql_rate, sql_hourly = cursor.fetchone()
+            py_rate = floors.cost_rate(statement_currency=statement_currency, payout_currency=payout_currency or "")
+            assert sql_rate == py_rate
+            assert abs(sql_hourly - floors.after_costs(Decimal("1690"), py_rate)) < Decimal("1e-12")
+    assert floors.cost_rate(statement_currency="USD", payout_currency="gbp") == Decimal("0.015")
