@@ -121,6 +121,10 @@ class PayoutHoldReason(models.TextChoices):
     ACCOUNT_NOT_READY = "account_not_ready", "Payout account cannot receive transfers yet"
     BELOW_MINIMUM = "below_minimum", "Below the minimum payout"
     ON_HOLD = "on_hold", "Payouts on hold"
+    SANCTIONS = "sanctions", "Sanctions screening"
+    DUPLICATE_ACCOUNT = "duplicate_account", "Account under review"
+    IDENTITY = "identity", "Identity not verified"
+    TAX_FORM = "tax_form", "No valid tax form"
     RETRY = "retry", "To be sent again with the next batch"
 
 

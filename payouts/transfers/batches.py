@@ -56,6 +56,7 @@ from payouts.models import (
     PayRunStatus,
 )
 from payouts.transfers.carry import carry_reason
+from payouts.transfers.compliance import compliance_blocks
 from payouts.transfers.sending import payout_send_task
 from payouts.transfers.states import payout_move
 
@@ -99,8 +100,15 @@ def payout_batch_create(*, actor: User, run: PayRun) -> PayoutBatch:
             totals[(statement.contributor_id, statement.currency)] += statement.total_minor
         for payout in carried:
             totals[(payout.contributor_id, payout.currency)] += payout.amount_minor
+        blocks = compliance_blocks(contributor_ids=contributor_ids, on=timezone.now().date())
         reasons = {
-            key: carry_reason(hold=holds.get(key[0]), account=accounts.get(key[0]), total_minor=total, currency=key[1])
+            key: carry_reason(
+                hold=holds.get(key[0]),
+                account=accounts.get(key[0]),
+                total_minor=total,
+                currency=key[1],
+                blocked=blocks.get(key[0]),
+            )
             for key, total in totals.items()
         }
 

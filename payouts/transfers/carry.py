@@ -55,12 +55,18 @@ def carry_reason(
     account: PayoutAccount | None,
     total_minor: int | None = None,
     currency: str = "",
+    blocked: tuple[str, str] | None = None,
 ) -> CarryReason | None:
     """Why an expert's payout cannot go out now, if it cannot: (reason, words, the hold).
 
     ``total_minor`` is the expert's total in ``currency`` in the batch; without it (at
     sending time, when the batch has already decided) the minimum is not asked again.
+    ``blocked`` is what the law requires first, if anything (``compliance_blocks``): it
+    comes before every other reason, because no one may release it but the person or
+    operations doing what it asks.
     """
+    if blocked is not None:
+        return blocked[0], blocked[1], None
     if hold is not None:
         return PayoutHoldReason.ON_HOLD, hold_detail(PayoutHoldReason.ON_HOLD, hold=hold), hold
     if account is None:

@@ -36,6 +36,7 @@ from payouts.models import (
     PayoutStatus,
 )
 from payouts.transfers.carry import CarryReason, carry_reason, hold_detail
+from payouts.transfers.compliance import compliance_blocks
 from payouts.transfers.states import payout_move
 from payouts.transfers.throttle import stripe_request_slot
 
@@ -56,9 +57,10 @@ def _transfer_metadata(payout: Payout) -> dict[str, str]:
 
 
 def _hold_at_send(payout: Payout, account: PayoutAccount | None) -> CarryReason | None:
-    """A hold placed, or an account Stripe stopped clearing, since the batch was made."""
+    """A hold placed, a legal requirement unmet, or an account Stripe stopped clearing, since the batch was made."""
     hold = PayoutHold.objects.get(pk=payout.active_hold_id) if payout.active_hold_id is not None else None
-    return carry_reason(hold=hold, account=account)
+    blocked = compliance_blocks(contributor_ids=[payout.contributor_id], on=timezone.now().date())
+    return carry_reason(hold=hold, account=account, blocked=blocked.get(payout.contributor_id))
 
 
 def _payout_ledger_legs(payout: Payout, amount_minor: int) -> list[Leg]:

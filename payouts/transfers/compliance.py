@@ -1,0 +1,37 @@
+"""What the law requires before an expert is paid: the checks that hold a payout, asked in bulk.
+
+Each requirement has its own home and answers one question for many experts at once:
+``payout_blocks(contributor_ids=..., on=...)`` returns, for each expert who may not be
+paid on that day, a sentence saying why and what they (or operations) can do about it.
+A payout that meets one is held with that reason and carried forward, like any other
+hold; nothing earned is forfeited. The first requirement in ``REQUIREMENTS`` that an
+expert meets is the reason shown, so the order is the order of severity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from datetime import date
+
+from payouts.models import PayoutHoldReason
+
+Blocks = Callable[..., dict[int, str]]
+
+# (hold reason, the function that finds who it holds), most serious first.
+REQUIREMENTS: list[tuple[str, Blocks]] = []
+
+
+def compliance_blocks(*, contributor_ids: Collection[int], on: date) -> dict[int, tuple[str, str]]:
+    """For each expert held by a legal requirement on ``on``: (hold reason, words for them)."""
+    found: dict[int, tuple[str, str]] = {}
+    remaining = set(contributor_ids)
+    for reason, blocks in REQUIREMENTS:
+        if not remaining:
+            break
+        for contributor_id, words in blocks(contributor_ids=remaining, on=on).items():
+            found[contributor_id] = (reason, words)
+        remaining -= found.keys()
+    return found
+
+
+__all__ = ["REQUIREMENTS", "PayoutHoldReason", "compliance_blocks"]
