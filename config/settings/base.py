@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "accounts",
     "contributors",
     "screening",
+    "tax",
     "vetting",
     "marketplace",
     "payouts",
