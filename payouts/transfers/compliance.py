@@ -14,11 +14,15 @@ from collections.abc import Callable, Collection
 from datetime import date
 
 from payouts.models import PayoutHoldReason
+from screening.selectors import payout_blocks as sanctions_payout_blocks
 
 Blocks = Callable[..., dict[int, str]]
 
 # (hold reason, the function that finds who it holds), most serious first.
-REQUIREMENTS: list[tuple[str, Blocks]] = []
+REQUIREMENTS: list[tuple[str, Blocks]] = [
+    # OFAC: a possible or confirmed sanctions match, or a comprehensively sanctioned country.
+    (PayoutHoldReason.SANCTIONS, sanctions_payout_blocks),
+]
 
 
 def compliance_blocks(*, contributor_ids: Collection[int], on: date) -> dict[int, tuple[str, str]]:
