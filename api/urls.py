@@ -3,7 +3,7 @@ from django.urls import path
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import auth, disputes, experts, labs, ops, pay, payouts, reference, work
+from .views import auth, disputes, experts, labs, ops, pay, payouts, reference, screening, work
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -86,6 +86,21 @@ urlpatterns = [
     path("ops/contributors/", ops.OpsContributorListView.as_view(), name="api-ops-contributors"),
     path("ops/contributors/<int:pk>/", ops.OpsContributorDetailView.as_view(), name="api-ops-contributor"),
     path("ops/tier-decisions/", ops.TierDecisionListView.as_view(), name="api-ops-tier-decisions"),
+    path("ops/screening/reviews/", screening.ScreeningReviewListView.as_view(), name="api-ops-screening-reviews"),
+    path(
+        "ops/screening/reviews/<int:pk>/", screening.ScreeningReviewDetailView.as_view(), name="api-ops-screening-review"
+    ),
+    path(
+        "ops/screening/reviews/<int:pk>/propose/",
+        screening.ScreeningReviewProposeView.as_view(),
+        name="api-ops-screening-review-propose",
+    ),
+    path(
+        "ops/screening/reviews/<int:pk>/second/",
+        screening.ScreeningReviewSecondView.as_view(),
+        name="api-ops-screening-review-second",
+    ),
+    path("me/screening/", screening.MyScreeningView.as_view(), name="api-my-screening"),
     path("ops/tier-decisions/<int:pk>/approve/", ops.TierDecisionApproveView.as_view(), name="api-ops-tier-approve"),
     path("ops/tier-decisions/<int:pk>/decline/", ops.TierDecisionDeclineView.as_view(), name="api-ops-tier-decline"),
     path("ops/assessments/", ops.OpsAssessmentCreateView.as_view(), name="api-ops-assessments"),

@@ -11,6 +11,8 @@ from accounts.permissions import is_expert
 from audit.services import audit_record, snapshot
 from config.errors import ApplicationError, NotPermitted
 from config.payweek import next_pay_week_start
+from screening.models import SubjectKind
+from screening.services import screening_subject_refusal, screening_subject_update
 
 from .models import Contributor, ContributorStatus, Domain, JurisdictionPeriod
 from .reference import is_country, is_language, subdivision_of
@@ -39,6 +41,8 @@ def _profile_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     subdivision = data.get("subdivision", "")
     if subdivision and country and not subdivision_of(subdivision, country):
         errors["subdivision"] = [f"'{subdivision}' is not a subdivision of {country}."]
+    if country and not errors.get("country") and not errors.get("subdivision"):
+        errors.update(screening_subject_refusal(country=country, subdivision=subdivision) or {})
     bad_languages = [code for code in data.get("languages", []) if not is_language(code)]
     if bad_languages:
         errors["languages"] = [f"Unknown language codes: {', '.join(bad_languages)}."]
@@ -77,6 +81,15 @@ def contributor_profile_save(
             _jurisdiction_schedule(actor=actor, contributor=contributor)
         contributor.specialties.set(specialties)
         contributor_summaries_refresh(contributor_ids=[contributor.pk])
+        # Sanctions screening at sign-up and on a change of legal name or country.
+        screening_subject_update(
+            actor=actor,
+            kind=SubjectKind.EXPERT,
+            ref_id=contributor.pk,
+            name=contributor.legal_name,
+            country=contributor.country,
+            subdivision=contributor.subdivision,
+        )
         after = {**snapshot(contributor, PROFILE_FIELDS), "specialties": _specialty_slugs(contributor)}
         changed = {key for key in after if before.get(key) != after[key]}
         audit_record(

@@ -9,6 +9,7 @@ against the exact list they were made with.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
@@ -129,3 +130,195 @@ class SanctionsAddress(models.Model):
 
     def __str__(self) -> str:
         return ", ".join(part for part in (self.address, self.city_state_postal, self.country) if part)
+
+
+# --- screening people against the lists ------------------------------------------------
+
+# OFAC's record-keeping rule (31 CFR 501.601, ten years since 12 March 2025): every
+# screening record, match and review is kept at least this long, and the database refuses
+# to delete one sooner (migration 0003).
+RECORDS_KEPT_YEARS = 10
+
+
+class SubjectKind(models.TextChoices):
+    EXPERT = "expert", "Expert"
+    LAB = "lab", "Lab"
+
+
+class ScreeningReason(models.TextChoices):
+    SIGN_UP = "sign_up", "Sign-up"
+    NAME_CHANGE = "name_change", "Change of name"
+    COUNTRY_CHANGE = "country_change", "Change of country"
+    BIRTH_DATE_CHANGE = "birth_date_change", "Date of birth verified or changed"
+    LIST_UPDATE = "list_update", "Sanctions list updated"
+    PAYOUT_BATCH = "payout_batch", "Before a payout batch"
+    MANUAL = "manual", "Asked for by operations"
+
+
+class ScreeningOutcome(models.TextChoices):
+    CLEAR = "clear", "No match"
+    POSSIBLE_MATCH = "possible_match", "Possible match"
+    CLEARED_BEFORE = "cleared_before", "Only matches already cleared by review"
+
+
+class ScreeningSubject(models.Model):
+    """A person or organisation screened: an expert (``Contributor``) or a lab, by id.
+
+    Kept here, pushed by their owners through ``screening_subject_update``, so that
+    screening never reads the marketplace. ``other_names`` are former and alternative
+    names; ``date_of_birth`` is known once identity is verified.
+    """
+
+    kind = models.CharField(max_length=10, choices=SubjectKind.choices)
+    ref_id = models.PositiveBigIntegerField()
+    name = models.CharField(max_length=500)
+    other_names = ArrayField(models.CharField(max_length=500), size=20, default=list, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    subdivision = models.CharField(max_length=6, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "ref_id"], name="screening_subject_unique_ref"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.ref_id} {self.name}"
+
+
+class ScreeningRecord(models.Model):
+    """One screening of one subject: against which publications, when, why, and the outcome.
+
+    Append-only, and kept until ``keep_until`` (ten years on); the database refuses an
+    update, and a delete before that day.
+    """
+
+    subject = models.ForeignKey(ScreeningSubject, on_delete=models.PROTECT, related_name="records")
+    sdn_list = models.ForeignKey(SanctionsList, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    non_sdn_list = models.ForeignKey(SanctionsList, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    screened_at = models.DateTimeField()
+    reason = models.CharField(max_length=20, choices=ScreeningReason.choices)
+    outcome = models.CharField(max_length=20, choices=ScreeningOutcome.choices)
+    # What was screened, as it was then.
+    name = models.CharField(max_length=500)
+    other_names = ArrayField(models.CharField(max_length=500), size=20, default=list, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    threshold = models.PositiveSmallIntegerField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    keep_until = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["subject", "-screened_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(threshold__gte=0, threshold__lte=100), name="screening_record_threshold_bounded"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sdn_list__isnull=False) | models.Q(non_sdn_list__isnull=False),
+                name="screening_record_has_a_list",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.get_outcome_display()} at {self.screened_at:%Y-%m-%d %H:%M}"
+
+
+class Evidence(models.TextChoices):
+    AGREES = "agrees", "Agrees"
+    CONTRADICTS = "contradicts", "Contradicts"
+    UNKNOWN = "unknown", "Not known on one side"
+
+
+class ScreeningMatch(models.Model):
+    """An entry a screening found close enough to look at, with the evidence."""
+
+    record = models.ForeignKey(ScreeningRecord, on_delete=models.PROTECT, related_name="matches")
+    entry = models.ForeignKey(SanctionsEntry, on_delete=models.PROTECT, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    name_score = models.PositiveSmallIntegerField()
+    # The subject's name and the entry's name or alias that came closest.
+    subject_name = models.CharField(max_length=500)
+    matched_name = models.CharField(max_length=500)
+    date_of_birth = models.CharField(max_length=12, choices=Evidence.choices)
+    country = models.CharField(max_length=12, choices=Evidence.choices)
+
+    class Meta:
+        ordering = ["-score", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__lte=100, name_score__lte=100), name="screening_match_scores_bounded"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_name} ~ {self.matched_name} ({self.score})"
+
+
+class ReviewStatus(models.TextChoices):
+    POSSIBLE_MATCH = "possible_match", "Possible match, to review"
+    PROPOSED_CLEAR = "proposed_clear", "Proposed: not the same person"
+    PROPOSED_CONFIRM = "proposed_confirm", "Proposed: the same person"
+    CLEARED = "cleared", "Cleared: not the same person"
+    CONFIRMED = "confirmed", "Confirmed match: blocked"
+
+
+OPEN_REVIEW_STATUSES = (ReviewStatus.POSSIBLE_MATCH, ReviewStatus.PROPOSED_CLEAR, ReviewStatus.PROPOSED_CONFIRM)
+
+
+class ScreeningReview(models.Model):
+    """Operations' review of a possible match, with four eyes.
+
+    One person proposes (clear or confirm, with written reasons); a second, different
+    person agrees, which decides it, or sends it back. While open it holds the subject's
+    payouts; confirmed, it blocks them for good and is recorded. ``entry_keys`` are the
+    entries reviewed ("sdn:1234"), and ``fingerprint`` the subject as screened: a later
+    screening of the same subject, unchanged, against the same entries opens nothing new.
+    """
+
+    subject = models.ForeignKey(ScreeningSubject, on_delete=models.PROTECT, related_name="reviews")
+    record = models.ForeignKey(ScreeningRecord, on_delete=models.PROTECT, related_name="reviews")
+    status = models.CharField(max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.POSSIBLE_MATCH)
+    entry_keys = ArrayField(models.CharField(max_length=30), size=200, default=list)
+    fingerprint = models.CharField(max_length=700)
+    opened_at = models.DateTimeField()
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_reason = BoundedTextField(max_length=4000, blank=True)
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_reason = BoundedTextField(max_length=4000, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    keep_until = models.DateField()
+
+    class Meta:
+        ordering = ["opened_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject"],
+                condition=models.Q(status__in=OPEN_REVIEW_STATUSES),
+                name="screening_one_open_review_per_subject",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("proposed_by")),
+                name="screening_review_second_person_differs",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=(ReviewStatus.CLEARED, ReviewStatus.CONFIRMED))
+                | models.Q(decided_by__isnull=False, proposed_by__isnull=False),
+                name="screening_review_decided_by_two",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of {self.subject}: {self.get_status_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_REVIEW_STATUSES

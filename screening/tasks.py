@@ -122,3 +122,9 @@ def sanctions_lists_import_task(self, list_kinds: list[str] | None = None) -> di
         raise self.retry(exc=retry, countdown=countdown, max_retries=settings.SANCTIONS_MAX_RETRIES)
     logger.info("Sanctions lists: %s", results)
     return results
+
+
+# Defined beside the service that queues it; gathered here for the worker and the routes.
+from .services.subjects import screening_rescreen_task  # noqa: E402
+
+__all__ = ["sanctions_lists_import_task", "screening_rescreen_task"]

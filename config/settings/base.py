@@ -391,6 +391,7 @@ CELERY_TASK_ROUTES = {
     "marketplace.tasks.quality_scores_nightly_task": {"queue": _SWEEPS},
     "payouts.tasks.fx_rates_import_ecb_task": {"queue": _SWEEPS},
     "screening.tasks.sanctions_lists_import_task": {"queue": _SWEEPS},
+    "screening.tasks.screening_rescreen_task": {"queue": _SWEEPS},
     "marketplace.tasks.floor_warnings_sweep_task": {"queue": _SWEEPS},
     "marketplace.tasks.floor_warnings_for_minimum_wage_task": {"queue": _SWEEPS},
     "tax.tasks.tax_form_expiry_reminders_task": {"queue": _SWEEPS},
@@ -527,6 +528,17 @@ SANCTIONS_TIMEOUT_SECONDS = env.float("SANCTIONS_TIMEOUT_SECONDS", default=60)
 SANCTIONS_MAX_FILE_BYTES = env.int("SANCTIONS_MAX_FILE_BYTES", default=64 * 1024 * 1024)
 SANCTIONS_MAX_RETRIES = env.int("SANCTIONS_MAX_RETRIES", default=4)
 SANCTIONS_RETRY_BACKOFF_SECONDS = env.float("SANCTIONS_RETRY_BACKOFF_SECONDS", default=300)
+# Screening people against those lists (screening/matching.py, docs/compliance.md): the score
+# (0-100, names compared fuzzily, date of birth and country as tie-breakers) from which a
+# name is a possible match that holds pay until operations look. Lower catches more
+# spellings and makes more work; below 80 most matches are namesakes, so it is bounded.
+SCREENING_MATCH_THRESHOLD = env.int("SCREENING_MATCH_THRESHOLD", default=88)
+if not 80 <= SCREENING_MATCH_THRESHOLD <= 100:
+    raise ImproperlyConfigured("SCREENING_MATCH_THRESHOLD must be between 80 and 100.")
+# How many subjects one pass of the rescreening after a list update screens at once.
+SCREENING_CHUNK_SIZE = env.int("SCREENING_CHUNK_SIZE", default=20_000)
+if not 100 <= SCREENING_CHUNK_SIZE <= 200_000:
+    raise ImproperlyConfigured("SCREENING_CHUNK_SIZE must be between 100 and 200000.")
 
 # Tax forms (tax/crypto.py, docs/compliance.md "Tax forms"). TAX_DATA_KEYS: Fernet keys
 # (32 url-safe base64 bytes each), comma-separated, newest first: the first encrypts

@@ -14,10 +14,11 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.notifications import notify_after_commit
 from audit.services import audit_record, snapshot
-from config.errors import ApplicationError, Conflict
+from config.errors import ApplicationError, Conflict, NotPermitted
 from payouts import money
 from payouts.gateway import stripe_api as gateway
 from payouts.ledger.services import ledger_post_funding
+from screening.selectors import lab_funding_block
 
 from ..models import (
     FundingStatus,
@@ -62,6 +63,9 @@ def project_funding_start(*, actor: User, project: Project, payment_method: str)
             raise ApplicationError(
                 "The project's rate no longer clears the floor.", code="rate_below_floor", fields=problems
             )
+        # A lab with an open or confirmed sanctions match funds nothing new.
+        if refusal := lab_funding_block(lab_id=project.lab_id):
+            raise NotPermitted(refusal, code="sanctions_check")
         fee = money.multiply(project.budget_cap_minor, project.lab.platform_fee_markup)
         funding = ProjectFunding.objects.create(
             project=project,

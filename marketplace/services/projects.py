@@ -26,6 +26,8 @@ from contributors.reference import is_country, is_language
 from marketplace.payable import effective_hourly_minor
 from payouts import money
 from payouts.floors import rate_preview
+from screening.models import SubjectKind
+from screening.services import screening_subject_refusal, screening_subject_update
 
 from ..models import (
     CURRENT_ENGAGEMENT,
@@ -62,6 +64,8 @@ def lab_create(*, actor: User, name: str, country: str, website: str = "") -> La
         errors["name"] = ["This field is required."]
     if not is_country(country):
         errors["country"] = [f"'{country}' is not an ISO 3166 country code."]
+    else:
+        errors.update(screening_subject_refusal(country=country) or {})
     if errors:
         raise ApplicationError("The lab has errors.", code="invalid", fields=errors)
     with transaction.atomic():
@@ -76,6 +80,8 @@ def lab_create(*, actor: User, name: str, country: str, website: str = "") -> La
         audit_record(
             actor=actor, action="marketplace.lab.created", target=lab, after={"name": name, "country": country}
         )
+        # Sanctions screening of the organisation, in this transaction.
+        screening_subject_update(actor=actor, kind=SubjectKind.LAB, ref_id=lab.pk, name=name, country=country)
     return lab
 
 

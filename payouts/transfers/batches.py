@@ -59,6 +59,7 @@ from payouts.transfers.carry import carry_reason
 from payouts.transfers.compliance import compliance_blocks
 from payouts.transfers.sending import payout_send_task
 from payouts.transfers.states import payout_move
+from screening.services import screening_before_payout
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,8 @@ def payout_batch_create(*, actor: User, run: PayRun) -> PayoutBatch:
             totals[(statement.contributor_id, statement.currency)] += statement.total_minor
         for payout in carried:
             totals[(payout.contributor_id, payout.currency)] += payout.amount_minor
+        # Sanctions screening against the lists in force first, so that its holds apply now.
+        screening_before_payout(actor=actor, contributor_ids=contributor_ids)
         blocks = compliance_blocks(contributor_ids=contributor_ids, on=timezone.now().date())
         reasons = {
             key: carry_reason(

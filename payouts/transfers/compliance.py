@@ -14,12 +14,15 @@ from collections.abc import Callable, Collection
 from datetime import date
 
 from payouts.models import PayoutHoldReason
+from screening.selectors import payout_blocks as sanctions_payout_blocks
 from tax.selectors import payout_blocks as tax_form_blocks
 
 Blocks = Callable[..., dict[int, str]]
 
 # (hold reason, the function that finds who it holds), most serious first.
 REQUIREMENTS: list[tuple[str, Blocks]] = [
+    # OFAC: a possible or confirmed sanctions match, or a comprehensively sanctioned country.
+    (PayoutHoldReason.SANCTIONS, sanctions_payout_blocks),
     # A W-9 or W-8BEN in force (tax/selectors.py): US withholding and year-end reporting need it.
     (PayoutHoldReason.TAX_FORM, tax_form_blocks),
 ]

@@ -4,6 +4,8 @@ The routes come from the URL configuration, so a new endpoint without an entry h
 fails the suite instead of shipping unchecked.
 """
 
+from datetime import date
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -112,6 +114,11 @@ MATRIX = {
     ("api-ops-case-decide", "post"): OPS_REVIEWER,
     ("api-ops-case-appeal", "post"): OPS_REVIEWER,
     ("api-ops-audit", "get"): OPS_READ,
+    ("api-ops-screening-reviews", "get"): OPS_READ,
+    ("api-ops-screening-review", "get"): OPS_READ,
+    ("api-ops-screening-review-propose", "post"): OPS_REVIEWER,
+    ("api-ops-screening-review-second", "post"): OPS_REVIEWER,
+    ("api-my-screening", "get"): EXPERT_SELF,
     ("api-labs", "get"): LAB_SELF,
     ("api-labs", "post"): LAB_SELF,
     ("api-lab-members", "get"): LAB_OBJECT,
@@ -346,6 +353,25 @@ def _reference_changes(finance):
     return own, other
 
 
+def _a_screening_review():
+    """A lab whose name is on the sample SDN list: screening opens a review."""
+    from pathlib import Path
+
+    from screening.models import ScreeningReview
+    from screening.services import SanctionsFiles, sanctions_list_import
+
+    samples = Path(__file__).resolve().parents[2] / "screening" / "samples"
+    sanctions_list_import(
+        actor=None,
+        list_kind="sdn",
+        files=SanctionsFiles(prim=(samples / "SDN.CSV").read_bytes()),
+        published_on=date(2026, 6, 15),
+        source="SDN.CSV",
+    )
+    lab, _ = make_lab(name="Example Trading Co. Ltd.")
+    return ScreeningReview.objects.get(subject__kind="lab", subject__ref_id=lab.pk)
+
+
 @pytest.fixture
 def world(client_for, stripe_server):
     owner = make_vetted_expert()
@@ -376,6 +402,7 @@ def world(client_for, stripe_server):
     case = deactivation_case_open(actor=colleague, contributor=owner, concern="Concern")
     decision = tier_decision_propose(actor=colleague, contributor=other, tier="expert", reason="Strong")
     own_change, other_change = _reference_changes(finance)
+    screening_review = _a_screening_review()
     no_mfa_client = APIClient()
     no_mfa_client.force_login(make_ops(Role.OPS_REVIEWER)[0])
     clients = {
@@ -438,6 +465,9 @@ def world(client_for, stripe_server):
         "api-ops-reference-change-approve": other_change.pk,
         "api-ops-reference-change-reject": other_change.pk,
         "api-ops-reference-change-withdraw": own_change.pk,
+        "api-ops-screening-review": screening_review.pk,
+        "api-ops-screening-review-propose": screening_review.pk,
+        "api-ops-screening-review-second": screening_review.pk,
         **{
             name: project.pk
             for name in (

@@ -154,6 +154,10 @@ MATRIX = {
     ("ops-case-decide", "post"): OPS_REVIEWER,
     ("ops-case-decide-appeal", "post"): OPS_REVIEWER,
     ("ops-audit", "get"): OPS_READ,
+    ("ops-screening", "get"): OPS_READ,
+    ("ops-screening-review", "get"): OPS_READ,
+    ("ops-screening-propose", "post"): OPS_REVIEWER,
+    ("ops-screening-second", "post"): OPS_REVIEWER,
     # operations: pay
     ("ops-pay-runs", "get"): OPS_READ,
     ("ops-pay-run-start", "post"): OPS_FINANCE,

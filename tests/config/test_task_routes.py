@@ -22,6 +22,7 @@ KIND_OF_TASK = {
     "marketplace.tasks.quality_scores_nightly_task": "sweeps",
     "payouts.tasks.fx_rates_import_ecb_task": "sweeps",
     "screening.tasks.sanctions_lists_import_task": "sweeps",
+    "screening.tasks.screening_rescreen_task": "sweeps",
     "marketplace.tasks.floor_warnings_sweep_task": "sweeps",
     "marketplace.tasks.floor_warnings_for_minimum_wage_task": "sweeps",
     "tax.tasks.tax_form_expiry_reminders_task": "sweeps",

@@ -178,6 +178,38 @@ class PageWorld:
     kwargs: dict[str, dict] = field(default_factory=dict)
 
 
+def _a_screening_review():
+    """A lab whose name is on the sample SDN list: screening opens a review."""
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from screening.models import SanctionsList, ScreeningReview
+    from screening.services import SanctionsFiles, sanctions_files_parse
+    from screening.services.lists import _store_entries
+
+    from tests.helpers.factories import make_lab
+
+    # The import itself is durable and cannot run inside the world's transaction: its rows
+    # are written the way it writes them.
+    samples = Path(__file__).resolve().parents[2] / "screening" / "samples"
+    files = SanctionsFiles(prim=(samples / "SDN.CSV").read_bytes())
+    entries = sanctions_files_parse(files=files)
+    publication = SanctionsList.objects.create(
+        list_kind="sdn",
+        published_on=timezone.now().date(),
+        source="SDN.CSV",
+        files_sha256=files.sha256(),
+        imported_at=timezone.now(),
+        entries_count=len(entries),
+        aliases_count=0,
+        addresses_count=0,
+    )
+    _store_entries(publication=publication, entries=entries)
+    lab, _ = make_lab(name="Example Trading Co. Ltd.")
+    return ScreeningReview.objects.get(subject__kind="lab", subject__ref_id=lab.pk)
+
+
 def build_world() -> PageWorld:
     """Needs the database and the local Stripe server (projects are funded before they open)."""
     owner = make_vetted_expert()
@@ -292,9 +324,14 @@ def build_world() -> PageWorld:
         reason="The feed was down.",
     )
 
+    screening_review = _a_screening_review()
+
     time_entry = {"kind": "time-entries", "pk": entry.pk}
     review = {"pk": project.pk, "kind": "tasks", "item_pk": task.pk}
     kwargs = {
+        "ops-screening-review": {"pk": screening_review.pk},
+        "ops-screening-propose": {"pk": screening_review.pk},
+        "ops-screening-second": {"pk": screening_review.pk},
         "expert-credential": {"pk": credential.pk},
         "expert-credential-answer": {"pk": credential.pk},
         "expert-credential-document": {"pk": credential.pk},

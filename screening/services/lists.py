@@ -18,7 +18,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from config.errors import ApplicationError
 
-from .models import (
+from ..models import (
     ListKind,
     SanctionsAddress,
     SanctionsAlias,
@@ -26,7 +26,8 @@ from .models import (
     SanctionsEntry,
     SanctionsList,
 )
-from .ofac_csv import Entry, parse_ofac_files
+from ..ofac_csv import Entry, parse_ofac_files
+from .subjects import screening_rescreen_task
 
 # Serialises imports, so that the schedule and a command never race for the same files.
 _IMPORT_LOCK_KEY = 0x5344_4E5F_494D  # "SDN_IM"
@@ -122,6 +123,8 @@ def sanctions_list_import(
         audit_record(
             actor=actor, action="screening.sanctions_list.imported", target=publication, after=result.summary()
         )
+        # Everyone is screened again against the new publication, once it is committed.
+        transaction.on_commit(screening_rescreen_task.delay, robust=True)
     return result
 
 
