@@ -63,3 +63,15 @@ def test_masked_display_shows_only_the_last_four():
     assert tin_masked(kind="ssn", last4="6789") == "•••-••-6789"
     assert tin_masked(kind="ein", last4="3594") == "••-•••3594"
     assert tin_masked(kind="foreign", last4="1809") == "••••1809"
+
+
+def test_the_keys_of_tax_identifiers_are_checked_at_start():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.settings.base import tax_keys_checked
+
+    good = "5rMPfHQUjO1Yl7OJdP9x2vd4UznZ1pb7bebNbiDPOew="
+    assert tax_keys_checked([good], "x" * 32) == ([good], "x" * 32)
+    for keys, fingerprint in (([], "x" * 32), (["short"], "x" * 32), ([good], "too short"), ([good], good)):
+        with pytest.raises(ImproperlyConfigured):
+            tax_keys_checked(keys, fingerprint)
