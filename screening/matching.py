@@ -32,7 +32,6 @@ from datetime import date
 from functools import cache
 
 import numpy as np
-import pandas as pd
 import pycountry
 from rapidfuzz import fuzz, process
 
@@ -107,10 +106,12 @@ class ListIndex:
     names: list[str] = field(default_factory=list)  # normalised
     raw_names: list[str] = field(default_factory=list)
     name_entry: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    keys: pd.DataFrame = field(default_factory=pd.DataFrame)
+    keys: object = None  # pandas.DataFrame of (key, name)
 
     @classmethod
     def build(cls, entries: Sequence[ListedEntry]) -> ListIndex:
+        import pandas as pd  # here, not at import: every process imports this module, few screen
+
         index = cls(entries=list(entries))
         owners = []
         for position, entry in enumerate(index.entries):
@@ -136,6 +137,8 @@ def screen(index: ListIndex, subjects: Sequence[Subject], *, threshold: int) -> 
     """The possible matches of ``subjects`` in ``index``, best first for each subject."""
     if not subjects or not index.names:
         return []
+    import pandas as pd
+
     subject_rows, subject_names, subject_raw = [], [], []
     for position, subject in enumerate(subjects):
         for raw in dict.fromkeys(subject.names):
