@@ -15,6 +15,9 @@ name with a typo, a word order changed or an accent added. Then times:
   records and their matches written, reviews opened and audited), in a transaction rolled
   back at the end, so a second run measures the same work.
 
+The generated list and subjects are deleted at the end, so that they are never in force
+for the other benchmarks (a payout batch screens its experts against the list in force).
+
     make bench                          # or:
     .venv/bin/python bench/sanctions.py --entries 20000 --subjects 100000
 """
@@ -79,30 +82,48 @@ def variant(rng: random.Random, name: str) -> str:
     return f"{first.replace('a', 'á', 1)} {last}"
 
 
-def ensure_subjects(n: int, listed: list[str]) -> list[int]:
+# Bench subjects carry ids no expert or lab has.
+FIRST_REF_ID = 10**12
+
+
+def create_subjects(n: int, listed: list[str]) -> list[int]:
     from screening.models import ScreeningSubject
 
-    subjects = ScreeningSubject.objects.filter(kind="expert", ref_id__gte=10**12)
-    if subjects.count() != n:
-        # Bench subjects carry ids no expert has; screening records keep their subjects,
-        # so earlier bench subjects are left as they are and new ones take ids beyond them.
-        start = 10**12 + (subjects.order_by("-ref_id").values_list("ref_id", flat=True).first() or 0) % 10**12 + 1
-        rng = random.Random(11)
-        given = _words(rng, 400, (4, 7))
-        surnames = _words(rng, 5000, (5, 9))
-        rows = []
-        for i in range(n):
-            name = variant(rng, rng.choice(listed)) if i % 100 == 0 else f"{rng.choice(given)} {rng.choice(surnames)}"
-            rows.append(
-                ScreeningSubject(
-                    kind="expert", ref_id=start + i, name=name, country=rng.choice(["US", "DE", "IN", "BR"])
-                )
-            )
-        started = time.perf_counter()
-        ScreeningSubject.objects.bulk_create(rows, batch_size=5000)
-        print(f"generated {n:,} subjects in {time.perf_counter() - started:.1f} s")
-        return [s.pk for s in rows]
-    return list(subjects.values_list("pk", flat=True))
+    rng = random.Random(11)
+    given = _words(rng, 400, (4, 7))
+    surnames = _words(rng, 5000, (5, 9))
+    rows = []
+    for i in range(n):
+        name = variant(rng, rng.choice(listed)) if i % 100 == 0 else f"{rng.choice(given)} {rng.choice(surnames)}"
+        country = rng.choice(["US", "DE", "IN", "BR"])
+        rows.append(ScreeningSubject(kind="expert", ref_id=FIRST_REF_ID + i, name=name, country=country))
+    started = time.perf_counter()
+    ScreeningSubject.objects.bulk_create(rows, batch_size=5000)
+    print(f"generated {n:,} subjects in {time.perf_counter() - started:.1f} s")
+    return [s.pk for s in rows]
+
+
+def clean_up(list_id: int | None) -> None:
+    """The generated list and subjects go (nothing that is kept refers to them: the
+    screening's records were rolled back)."""
+    from django.db import transaction
+
+    from screening.models import (
+        SanctionsAddress,
+        SanctionsAlias,
+        SanctionsBirthDate,
+        SanctionsEntry,
+        SanctionsList,
+        ScreeningSubject,
+    )
+
+    with transaction.atomic():
+        ScreeningSubject.objects.filter(ref_id__gte=FIRST_REF_ID).delete()
+        if list_id is not None:
+            for model in (SanctionsAddress, SanctionsAlias, SanctionsBirthDate):
+                model.objects.filter(entry__sanctions_list_id=list_id).delete()
+            SanctionsEntry.objects.filter(sanctions_list_id=list_id).delete()
+            SanctionsList.objects.filter(pk=list_id).delete()
 
 
 def main() -> None:
@@ -111,13 +132,11 @@ def main() -> None:
     parser.add_argument("--subjects", type=int, default=_django.size(100_000, 2_000))
     args = parser.parse_args()
     _django.setup()
-    from django.db import transaction
 
-    from screening.matching import Subject, screen
     from screening.services import SanctionsFiles, sanctions_list_import
-    from screening.services.subjects import _INDEX_CACHE, list_index, screening_subjects_screen
 
     prim, alt, listed = generate_list(args.entries)
+    clean_up(None)
     result = sanctions_list_import(
         actor=None,
         list_kind="sdn",
@@ -126,11 +145,19 @@ def main() -> None:
         published_on=date.today(),
         source=f"{PREFIX} {args.entries}",
     )
-    subject_ids = ensure_subjects(args.subjects, listed)
+    try:
+        measure(args, result, create_subjects(args.subjects, listed))
+    finally:
+        clean_up(result.sanctions_list_id)
 
+
+def measure(args, result, subject_ids: list[int]) -> None:
     from django.conf import settings
+    from django.db import transaction
 
+    from screening.matching import Subject, screen
     from screening.models import ScreeningSubject
+    from screening.services.subjects import _INDEX_CACHE, list_index, screening_subjects_screen
 
     _INDEX_CACHE.clear()
     started = time.perf_counter()
