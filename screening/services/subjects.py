@@ -235,7 +235,7 @@ def screening_subjects_screen(
         records, new_matches, outcomes = [], {}, {}
         for subject in subjects:
             found = by_subject.get(subject.pk, [])
-            done = cleared.get((subject.pk, fingerprint(subject)), set())
+            done = cleared.get((subject.pk, fingerprint(subject)), set()) if found else set()
             fresh = [m for m in found if m.entry_key not in done]
             outcome = (
                 ScreeningOutcome.POSSIBLE_MATCH
