@@ -32,7 +32,6 @@ from datetime import date
 from functools import cache
 
 import numpy as np
-import pandas as pd
 import pycountry
 from rapidfuzz import fuzz, process
 
@@ -107,10 +106,14 @@ class ListIndex:
     names: list[str] = field(default_factory=list)  # normalised
     raw_names: list[str] = field(default_factory=list)
     name_entry: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    keys: pd.DataFrame = field(default_factory=pd.DataFrame)
+    keys: object = None  # pandas.DataFrame of (key, name)
+    name_array: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    name_words: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
     @classmethod
     def build(cls, entries: Sequence[ListedEntry]) -> ListIndex:
+        import pandas as pd  # here, not at import: every process imports this module, few screen
+
         index = cls(entries=list(entries))
         owners = []
         for position, entry in enumerate(index.entries):
@@ -123,6 +126,8 @@ class ListIndex:
                     index.raw_names.append(raw)
                     owners.append(position)
         index.name_entry = np.asarray(owners, dtype=np.int64)
+        index.name_array = np.asarray(index.names, dtype=object)
+        index.name_words = np.asarray([n.count(" ") + 1 for n in index.names], dtype=np.int64)
         rows = [(key, i) for i, norm in enumerate(index.names) for key in _keys(norm)]
         keys = pd.DataFrame(rows, columns=["key", "name"]) if rows else pd.DataFrame({"key": [], "name": []})
         counts = keys["key"].value_counts()
@@ -136,6 +141,8 @@ def screen(index: ListIndex, subjects: Sequence[Subject], *, threshold: int) -> 
     """The possible matches of ``subjects`` in ``index``, best first for each subject."""
     if not subjects or not index.names:
         return []
+    import pandas as pd
+
     subject_rows, subject_names, subject_raw = [], [], []
     for position, subject in enumerate(subjects):
         for raw in dict.fromkeys(subject.names):
@@ -154,14 +161,14 @@ def screen(index: ListIndex, subjects: Sequence[Subject], *, threshold: int) -> 
         return []
     queries = pairs["query"].to_numpy()
     names = pairs["name"].to_numpy()
-    left = [subject_names[i] for i in queries]
-    right = [index.names[i] for i in names]
+    # Fancy indexing of object arrays: no Python loop over the (possibly millions of) pairs.
+    left = np.asarray(subject_names, dtype=object)[queries]
+    right = index.name_array[names]
     # Names are normalised already (sorted words): no processor needed.
     sort_scores = process.cpdist(left, right, scorer=fuzz.token_sort_ratio, workers=-1)
     set_scores = process.cpdist(left, right, scorer=fuzz.token_set_ratio, workers=-1)
-    multiword = np.fromiter(
-        (len(a.split()) > 1 and len(b.split()) > 1 for a, b in zip(left, right, strict=True)), bool, len(left)
-    )
+    subject_words = np.fromiter((n.count(" ") + 1 for n in subject_names), np.int64, len(subject_names))
+    multiword = (subject_words[queries] > 1) & (index.name_words[names] > 1)
     name_scores = np.where(multiword, np.maximum(sort_scores, set_scores), sort_scores)
     # Anything the tie-breakers could lift to the threshold is looked at; the rest is dropped here.
     keep = name_scores >= threshold - DOB_AGREES - COUNTRY_AGREES

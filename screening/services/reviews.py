@@ -66,7 +66,6 @@ def screening_review_propose(*, actor, review: ScreeningReview, decision: str, r
 def screening_review_second(*, actor, review: ScreeningReview, agree: bool, reason: str) -> ScreeningReview:
     """A second, different person agrees (deciding it) or sends the proposal back."""
     require_ops_reviewer(actor, to="review sanctions matches")
-    reason = _reason(reason)
     with transaction.atomic():
         review = ScreeningReview.objects.select_for_update().get(pk=review.pk)
         if review.status not in _FINAL:
@@ -75,6 +74,7 @@ def screening_review_second(*, actor, review: ScreeningReview, agree: bool, reas
             )
         if review.proposed_by_id == actor.pk:
             raise NotPermitted("The person who proposed a decision cannot also second it.", code="four_eyes")
+        reason = _reason(reason)
         before = {"status": review.status, "proposed_by": review.proposed_by_id}
         if agree:
             now = timezone.now()

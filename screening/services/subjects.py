@@ -92,34 +92,41 @@ def screening_subject_update(
     actor,
     kind: str,
     ref_id: int,
-    name: str,
-    country: str,
-    subdivision: str = "",
-    other_names: Iterable[str] = (),
+    name: str | None = None,
+    country: str | None = None,
+    subdivision: str | None = None,
+    other_names: Iterable[str] | None = None,
     date_of_birth: date | None = None,
-    keep_date_of_birth: bool = True,
 ) -> ScreeningSubject:
-    """Create or update a subject and screen it if it is new or its name, country or date of
-    birth changed. Runs in (and joins) the caller's transaction.
+    """Create or update a subject and screen it if it is new or its name, other names,
+    country or date of birth changed. Runs in (and joins) the caller's transaction.
 
-    ``date_of_birth=None`` keeps the one known unless ``keep_date_of_birth`` is false
-    (identity verification passes the verified date).
+    What is left ``None`` keeps what is known (a new subject needs ``name``): the profile
+    passes the legal name and country, identity verification the verified date of birth
+    and the names on the document as ``other_names``.
     """
     if kind not in SubjectKind.values:
         raise ApplicationError(f"Unknown subject kind {kind!r}.", code="invalid")
-    name = " ".join((name or "").split())[:500]
-    other = [" ".join(n.split())[:500] for n in other_names if n and n.strip()][:20]
     with transaction.atomic():
         subject = ScreeningSubject.objects.select_for_update().filter(kind=kind, ref_id=ref_id).first()
         created = subject is None
         if created:
+            if not (name or "").strip():
+                raise ApplicationError("A subject screened for the first time needs a name.", code="invalid")
             subject = ScreeningSubject(kind=kind, ref_id=ref_id)
             before = {}
         else:
             before = _snapshot(subject)
-        subject.name, subject.other_names = name, other
-        subject.country, subject.subdivision = country or "", subdivision or ""
-        if date_of_birth is not None or not keep_date_of_birth:
+        if name is not None:
+            subject.name = " ".join(name.split())[:500]
+        if other_names is not None:
+            subject.other_names = [" ".join(n.split())[:500] for n in other_names if n and n.strip()][:20]
+        if country is not None:
+            subject.country = country
+            subject.subdivision = subdivision or ""
+        elif subdivision is not None:
+            subject.subdivision = subdivision
+        if date_of_birth is not None:
             subject.date_of_birth = date_of_birth
         subject.save()
         after = _snapshot(subject)
@@ -228,7 +235,7 @@ def screening_subjects_screen(
         records, new_matches, outcomes = [], {}, {}
         for subject in subjects:
             found = by_subject.get(subject.pk, [])
-            done = cleared.get((subject.pk, fingerprint(subject)), set())
+            done = cleared.get((subject.pk, fingerprint(subject)), set()) if found else set()
             fresh = [m for m in found if m.entry_key not in done]
             outcome = (
                 ScreeningOutcome.POSSIBLE_MATCH

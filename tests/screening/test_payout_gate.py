@@ -62,14 +62,6 @@ def approved_run(capture, week: int):
 def test_a_listed_name_is_held_at_the_next_batch_cleared_by_two_people_and_paid_by_the_batch_after(
     client_for, connect_webhook_inbox, django_capture_on_commit_callbacks, settings
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        sanctions_list_import(
-            actor=None,
-            list_kind="sdn",
-            files=SanctionsFiles(prim=(SAMPLES / "SDN.CSV").read_bytes(), alt=(SAMPLES / "ALT.CSV").read_bytes()),
-            published_on=date(2026, 6, 15),
-            source="SDN.CSV",
-        )
     lab, owner = make_lab()
     project = make_open_project(
         lab, owner, min_tier="bulk", required_credential_kinds=[], allowed_countries=["US"], headcount=2
@@ -91,6 +83,15 @@ def test_a_listed_name_is_held_at_the_next_batch_cleared_by_two_people_and_paid_
             work_approve(actor=owner, item=entry)
         onboard(client_for, connect_webhook_inbox, expert)
     settings.PAY_WEEK_GRACE_HOURS = 0
+    # The list arrives after they signed up; the rescreening it queues has not run yet
+    # (its news is lost, say): the batch screens them itself.
+    sanctions_list_import(
+        actor=None,
+        list_kind="sdn",
+        files=SanctionsFiles(prim=(SAMPLES / "SDN.CSV").read_bytes(), alt=(SAMPLES / "ALT.CSV").read_bytes()),
+        published_on=date(2026, 6, 15),
+        source="SDN.CSV",
+    )
 
     preparer, approver = make_ops(Role.OPS_FINANCE), make_ops(Role.OPS_FINANCE)
     first_reviewer, second_reviewer = make_ops(Role.OPS_REVIEWER), make_ops(Role.OPS_REVIEWER)
