@@ -13,12 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from datetime import date
 
+from identity.selectors import duplicate_payout_blocks
+from identity.selectors import payout_blocks as identity_payout_blocks
 from payouts.models import PayoutHoldReason
 
 Blocks = Callable[..., dict[int, str]]
 
-# (hold reason, the function that finds who it holds), most serious first.
-REQUIREMENTS: list[tuple[str, Blocks]] = []
+# (hold reason, the function that finds who it holds), most serious first: sanctions
+# screening, then a possible duplicate account, then identity, then the tax form.
+REQUIREMENTS: list[tuple[str, Blocks]] = [
+    (PayoutHoldReason.DUPLICATE_ACCOUNT, duplicate_payout_blocks),
+    (PayoutHoldReason.IDENTITY, identity_payout_blocks),
+]
 
 
 def compliance_blocks(*, contributor_ids: Collection[int], on: date) -> dict[int, tuple[str, str]]:

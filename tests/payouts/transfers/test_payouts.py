@@ -261,6 +261,10 @@ def test_a_batch_pays_each_expert_once_and_carries_the_rest_forward_with_their_r
         "below_minimum": 1,
         "on_hold": 1,
         "retry": 0,
+        "sanctions": 0,
+        "duplicate_account": 0,
+        "identity": 0,
+        "tax_form": 0,
     }
     held = {
         p["contributor_name"]: p["reason"]
