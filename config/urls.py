@@ -14,6 +14,7 @@ urlpatterns = [
     path("stripe/webhooks/<slug:endpoint>/", stripe_webhook, name="stripe-webhook"),
     path("", include("contributors.urls")),
     path("", include("vetting.urls")),
+    path("", include("identity.urls")),
     path("", include("marketplace.urls")),
     path("", include("payouts.urls")),
 ]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.db.models import Q
 
@@ -93,9 +94,9 @@ def duplicate_payout_blocks(*, contributor_ids: Collection[int], on: date) -> di
     return found
 
 
-def account_cases_open() -> list[AccountReviewCase]:
+def account_cases_open_queryset():
     """The operations queue: open cases, oldest first."""
-    return list(
+    return (
         AccountReviewCase.objects.filter(status=CaseStatus.OPEN)
         .select_related("contributor", "other_contributor")
         .order_by("opened_at", "id")
@@ -135,3 +136,54 @@ def account_case_of_expert(*, user, pk: int) -> tuple[AccountReviewCase, Contrib
 def answers_of(*, case: AccountReviewCase, contributor: Contributor):
     """An expert sees their own answers, never the other account's."""
     return case.answers.filter(contributor=contributor).order_by("created_at", "id")
+
+
+@dataclass(frozen=True)
+class IdentitySummary:
+    """Where an expert's identity verification stands, in words for them."""
+
+    status: str  # not_started or a VerificationStatus value
+    status_display: str
+    summary: str
+    last_error: str
+    verified_name: str
+    verified_at: datetime | None
+    can_start: bool
+
+
+_SUMMARIES = {
+    "not_started": "Verify your identity with a photo of your passport, ID card or driving licence and a selfie. "
+    "Stripe checks them; we keep only the outcome and its date. It is needed before your first payout "
+    "and before the expert tier.",
+    VerificationStatus.CREATED: "You started a verification but have not finished it at Stripe yet.",
+    VerificationStatus.PROCESSING: "Stripe is checking your documents; this usually takes a few minutes.",
+    VerificationStatus.REQUIRES_INPUT: "The last try did not succeed; you can try again.",
+    VerificationStatus.VERIFIED: "Your identity is verified.",
+    VerificationStatus.CANCELED: "Your last verification was canceled; you can start again.",
+    VerificationStatus.NAME_REVIEW: NAME_REVIEW_WORDS,
+    VerificationStatus.NAME_MISMATCH: NAME_MISMATCH_WORDS,
+}
+_STARTABLE = (
+    "not_started",
+    VerificationStatus.CREATED,
+    VerificationStatus.REQUIRES_INPUT,
+    VerificationStatus.CANCELED,
+    VerificationStatus.NAME_MISMATCH,
+)
+
+
+def identity_summary(*, contributor_id: int) -> IdentitySummary:
+    verified = IdentityVerification.objects.filter(
+        contributor_id=contributor_id, status=VerificationStatus.VERIFIED
+    ).first()
+    latest = verified or latest_verification(contributor_id=contributor_id)
+    status = latest.status if latest else "not_started"
+    return IdentitySummary(
+        status=status,
+        status_display=latest.get_status_display() if latest else "Not started",
+        summary=_SUMMARIES[status],
+        last_error=latest.last_error if latest and status == VerificationStatus.REQUIRES_INPUT else "",
+        verified_name=latest.verified_name if latest else "",
+        verified_at=latest.verified_at if latest else None,
+        can_start=status in _STARTABLE,
+    )

@@ -537,6 +537,8 @@ DEACTIVATION_APPEAL_DAYS = env.int("DEACTIVATION_APPEAL_DAYS", default=30)
 IDENTITY_NAME_MATCH_THRESHOLD = env.int("IDENTITY_NAME_MATCH_THRESHOLD", default=90)
 if not 50 <= IDENTITY_NAME_MATCH_THRESHOLD <= 100:
     raise ImproperlyConfigured("IDENTITY_NAME_MATCH_THRESHOLD must be between 50 and 100.")
+# Where Stripe sends the expert back after the document and selfie (blank: the identity page).
+IDENTITY_RETURN_URL = env.str("IDENTITY_RETURN_URL", default="")
 IDENTITY_FINGERPRINT_KEY = env.str("IDENTITY_FINGERPRINT_KEY", default="") or f"identity-document:{SECRET_KEY}"
 
 LOGGING = {
