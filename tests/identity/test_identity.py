@@ -255,3 +255,53 @@ def test_who_may_decide_and_answer(stripe_server, webhook_inbox, client_for, ops
     assert case.status == CaseStatus.OPEN
     reviewer, _ = make_ops()
     assert client_for(reviewer, _).post(f"/api/me/account-cases/{case.pk}/answer/", {"text": "x"}).status_code == 403
+
+
+def test_two_accounts_paid_into_one_bank_account_wait_for_a_decision_and_are_paid_by_the_next_batch(
+    stripe_server, connect_webhook_inbox, ops_reviewer, django_capture_on_commit_callbacks, settings
+):
+    from datetime import date
+
+    from accounts.models import Role
+    from identity.services import account_case_decide
+    from payouts.models import Payout, PayoutHoldReason, PayoutStatus
+    from payouts.transfers.batches import payout_batch_approve, payout_batch_create
+
+    from tests.helpers.payouts import approved_pay_run_in_bulk, onboarded_accounts_in_bulk
+
+    settings.PAYOUT_RATE_LIMIT_PER_SECOND = 0
+    run = approved_pay_run_in_bulk(experts=3, period_start=date(2024, 6, 3), prefix="samebank")
+    contributors = [statement.contributor for statement in run.statements.order_by("contributor_id")]
+    first, second, third = onboarded_accounts_in_bulk(stripe_server, contributors)
+    for account in (first, second):
+        stripe_server.account_bank_set(
+            account.stripe_account_id, routing_number="110000000", account_number="000123456789"
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            body, signature = connect_webhook_inbox.wait_for("account.updated", object_id=account.stripe_account_id)
+            assert deliver("connect", body, signature).status_code == 200
+    [case] = AccountReviewCase.objects.filter(kind=CaseKind.DUPLICATE)
+    assert (case.signal, case.evidence["bank_last4"]) == ("bank_account", "6789")
+    assert set(case.contributor_ids) == {first.contributor_id, second.contributor_id}
+    assert "000123456789" not in str(case.evidence)
+
+    preparer, approver = make_ops(Role.OPS_FINANCE)[0], make_ops(Role.OPS_FINANCE)[0]
+    batch = payout_batch_create(actor=preparer, run=run)
+    reasons = dict(Payout.objects.filter(batch=batch).values_list("contributor_id", "hold_reason"))
+    assert reasons[first.contributor_id] == reasons[second.contributor_id] == PayoutHoldReason.DUPLICATE_ACCOUNT
+    assert reasons[third.contributor_id] == ""
+    with django_capture_on_commit_callbacks(execute=True):
+        payout_batch_approve(actor=approver, batch=batch)
+    assert Payout.objects.get(batch=batch, contributor_id=third.contributor_id).status == PayoutStatus.PAID
+
+    account_case_decide(
+        actor=ops_reviewer[0], case=case, outcome="cleared", reason="Spouses sharing a household account."
+    )
+    next_run = approved_pay_run_in_bulk(experts=1, period_start=date(2024, 6, 10), prefix="samebank-next")
+    onboarded_accounts_in_bulk(stripe_server, [next_run.statements.get().contributor])
+    next_batch = payout_batch_create(actor=preparer, run=next_run)
+    with django_capture_on_commit_callbacks(execute=True):
+        payout_batch_approve(actor=approver, batch=next_batch)
+    for account in (first, second):
+        paid = Payout.objects.get(contributor_id=account.contributor_id, status=PayoutStatus.PAID)
+        assert (paid.batch_id, paid.carried_from_id) == (next_batch.pk, batch.pk)
