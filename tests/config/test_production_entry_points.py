@@ -25,6 +25,7 @@ def _production_environment() -> dict[str, str]:
             "STRIPE_SECRET_KEY": "rk_live_not_a_real_key",
             "STRIPE_WEBHOOK_SECRET": "whsec_not_a_real_secret",
             "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_not_a_real_connect_secret",
+            "IDENTITY_FINGERPRINT_KEY": "not-a-real-identity-fingerprint-key",
             "DEBUG": "true",
         }
     )
