@@ -244,6 +244,8 @@ SPECTACULAR_SETTINGS = {
         "TierEnum": "contributors.models.Tier",
         "CredentialKindEnum": "vetting.models.CredentialKind",
         "SensitiveContentEnum": "contributors.reference.SensitiveContent",
+        "AccountCaseKindEnum": "identity.models.CaseKind",
+        "AccountCaseStatusEnum": "identity.models.CaseStatus",
     },
 }
 
