@@ -3,7 +3,7 @@ from django.urls import path
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import auth, disputes, experts, labs, ops, pay, payouts, reference, screening, tax, work
+from .views import auth, disputes, experts, identity, labs, ops, pay, payouts, reference, screening, tax, work
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -32,6 +32,18 @@ urlpatterns = [
     path("me/attempts/", experts.AttemptListView.as_view(), name="api-attempts"),
     path("me/attempts/<int:pk>/submit/", experts.AttemptSubmitView.as_view(), name="api-attempt-submit"),
     path("me/cases/", experts.MyCaseListView.as_view(), name="api-my-cases"),
+    # identity
+    path("me/identity/", identity.MyIdentityView.as_view(), name="api-my-identity"),
+    path("me/identity/verification/", identity.VerificationStartView.as_view(), name="api-identity-verification"),
+    path(
+        "me/account-cases/<int:pk>/answer/", identity.MyAccountCaseAnswerView.as_view(), name="api-account-case-answer"
+    ),
+    path("ops/account-cases/", identity.AccountCaseListView.as_view(), name="api-ops-account-cases"),
+    path(
+        "ops/account-cases/<int:pk>/decision/",
+        identity.AccountCaseDecisionView.as_view(),
+        name="api-ops-account-case-decision",
+    ),
     path("me/cases/<int:pk>/respond/", experts.MyCaseRespondView.as_view(), name="api-case-respond"),
     path("me/cases/<int:pk>/appeal/", experts.MyCaseAppealView.as_view(), name="api-case-appeal"),
     # labs and projects

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("contributors.urls")),
     path("", include("vetting.urls")),
     path("", include("screening.urls")),
+    path("", include("identity.urls")),
     path("", include("marketplace.urls")),
     path("", include("payouts.urls")),
     path("", include("tax.urls")),

@@ -18,7 +18,13 @@ Control endpoints (no API key; JSON bodies):
 - ``POST /_local/accounts/{id}/state``: set ``capabilities`` ({"transfers": "active"}),
   ``requirements`` (any of currently_due, eventually_due, past_due,
   pending_verification, disabled_reason, current_deadline), ``charges_enabled``,
-  ``payouts_enabled``, ``details_submitted``; exactly as given, then ``account.updated``.
+  ``payouts_enabled``, ``details_submitted``, ``external_account`` ({"routing_number",
+  "account_number"}: the account's bank account); exactly as given, then ``account.updated``.
+
+Completing onboarding gives the account a bank account (``external_accounts``) unless it
+has one; ``?routing_number=&account_number=`` on the onboarding URL choose it. As at
+Stripe, a bank account's ``fingerprint`` is the same for the same numbers on any account,
+which is how two accounts paid into one bank account are found.
 - ``POST /_local/balance`` {"currency", "available"}: set the platform's available
   balance; ``POST /_local/balance/top_ups`` {"currency", "amount"}: add to it (a
   ``topup`` balance transaction).
@@ -30,6 +36,7 @@ Control endpoints (no API key; JSON bodies):
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 import secrets
@@ -371,11 +378,46 @@ class Account(StripeObject):
         self.details_submitted = False
         self.tos_acceptance = {"date": None, "ip": None, "user_agent": None}
         self.metadata = metadata
+        self.external_accounts = {
+            "object": "list",
+            "data": [],
+            "has_more": False,
+            "url": f"/v1/accounts/{self.id}/external_accounts",
+        }
 
-    def _onboard(self, outcome: str) -> None:
+    def _bank_account_set(self, *, routing_number: str, account_number: str) -> None:
+        """One bank account for payouts, replacing any other; its fingerprint depends on the numbers only."""
+        routing_number, account_number = str(routing_number).strip(), str(account_number).strip()
+        if not routing_number.isdigit() or not account_number.isdigit() or len(account_number) < 4:
+            raise StripeApiError("Bank account numbers are digits.", param="external_account")
+        digest = hashlib.sha256(f"{routing_number}:{account_number}".encode()).hexdigest()
+        self.external_accounts = {
+            **self.external_accounts,
+            "data": [
+                {
+                    "id": "ba_" + random_id(24),
+                    "object": "bank_account",
+                    "account": self.id,
+                    "country": self.country,
+                    "currency": self.default_currency,
+                    "bank_name": "STRIPE TEST BANK",
+                    "routing_number": routing_number,
+                    "last4": account_number[-4:],
+                    "fingerprint": digest[:16],
+                    "status": "new",
+                    "default_for_currency": True,
+                }
+            ],
+        }
+
+    def _onboard(self, outcome: str, bank: dict | None = None) -> None:
         """What Stripe does once the expert has filled in its onboarding form."""
         self.details_submitted = True
         self.tos_acceptance = {"date": int(time.time()), "ip": "127.0.0.1", "user_agent": "local onboarding"}
+        if bank or not self.external_accounts["data"]:
+            # Without numbers given, numbers of its own: no two accounts share a bank by accident.
+            own_number = str(int(hashlib.sha256(self.id.encode()).hexdigest()[:15], 16))[-12:].zfill(12)
+            self._bank_account_set(**(bank or {"routing_number": "110000000", "account_number": own_number}))
         if outcome == "pending":
             self.requirements = _requirements(
                 pending=VERIFIED_LATER, disabled_reason="requirements.pending_verification"
@@ -872,7 +914,13 @@ async def _onboarding_visit(request: web.Request, token: str) -> web.StreamRespo
     if outcome != "abandoned":
         account = _account(link.account)
         before = account._export()
-        account._onboard(outcome)
+        bank = None
+        if request.query.get("account_number"):
+            bank = {
+                "routing_number": request.query.get("routing_number", "110000000"),
+                "account_number": request.query["account_number"],
+            }
+        account._onboard(outcome, bank)
         _emit("account.updated", account, account=account.id, previous=_changed(before, account._export()))
     raise web.HTTPFound(link.return_url)
 
@@ -884,7 +932,13 @@ _REQUIREMENT_LISTS = ("currently_due", "eventually_due", "past_due", "pending_ve
 async def _account_state_set(request: web.Request, account_id: str) -> web.Response:
     account = _account(account_id)
     state = await _json_body(request)
-    _refuse_unknown(state, ("capabilities", "requirements", "charges_enabled", "payouts_enabled", "details_submitted"))
+    _refuse_unknown(
+        state,
+        ("capabilities", "requirements", "charges_enabled", "payouts_enabled", "details_submitted", "external_account"),
+    )
+    bank = state.get("external_account")
+    if bank is not None and (not isinstance(bank, dict) or set(bank) != {"routing_number", "account_number"}):
+        raise StripeApiError("external_account is {routing_number, account_number}", param="external_account")
     capabilities = state.get("capabilities", {})
     requirements = state.get("requirements", {})
     if not isinstance(capabilities, dict) or any(
@@ -908,6 +962,8 @@ async def _account_state_set(request: web.Request, account_id: str) -> web.Respo
     account.requirements = {**account.requirements, **copy.deepcopy(requirements)}
     for name, value in flags.items():
         setattr(account, name, value)
+    if bank is not None:
+        account._bank_account_set(**bank)
     _emit("account.updated", account, account=account.id, previous=_changed(before, account._export()))
     return _answer(account)
 

@@ -3,8 +3,10 @@
 It runs the ``localstripe`` package (a development dependency, never shipped to
 production) bound to 127.0.0.1 with an empty in-memory store, plus what this product
 needs and localstripe lacks: idempotency keys that replay the first answer (scoped by
-API key and ``Stripe-Account``), Stripe Connect (``stripe_local.connect``: accounts,
-onboarding links, transfers, reversals, balances) and failures on purpose
+API key and ``Stripe-Account``), Stripe Connect (``stripe_local.connect``: accounts
+with their bank account, onboarding links, transfers, reversals, balances), Stripe
+Identity (``stripe_local.identity``: verification sessions with a document and a selfie,
+their reports, and controls that decide their outcome) and failures on purpose
 (``stripe_local.faults``: ``faults`` and ``webhook_deliveries``). The real ``stripe``
 SDK talks to it over HTTP exactly as it talks to Stripe, and it signs and sends webhooks
 to the URLs registered with it: platform events to platform endpoints, events about a
@@ -59,6 +61,8 @@ def _install():
     from localstripe import resources, server
     from localstripe import webhooks as localstripe_webhooks
 
+    # Importing the Identity module registers its routes beside Connect's.
+    from stripe_local import identity  # noqa: F401
     from stripe_local.connect import connect_routes_middleware
     from stripe_local.faults import fault_middleware
 
@@ -202,6 +206,21 @@ class LocalStripeServer:
     def account_state_set(self, account_id: str, **state) -> dict:
         """Put a connected account into a state (see ``POST /_local/accounts/{id}/state``); fires ``account.updated``."""
         return self._control("POST", f"/_local/accounts/{account_id}/state", state)
+
+    def account_bank_set(self, account_id: str, *, routing_number: str, account_number: str) -> dict:
+        """Give a connected account this bank account (same numbers, same ``fingerprint``); fires ``account.updated``."""
+        return self.account_state_set(
+            account_id, external_account={"routing_number": routing_number, "account_number": account_number}
+        )
+
+    def identity_session_verify(self, session_id: str, **outputs) -> dict:
+        """Decide a verification session: verified with these outputs (see ``stripe_local.identity``)."""
+        return self._control("POST", f"/_local/identity/verification_sessions/{session_id}/verify", outputs)
+
+    def identity_session_requires_input(self, session_id: str, *, code: str, reason: str = "") -> dict:
+        """Decide a verification session: the check failed with ``code`` (e.g. ``document_expired``)."""
+        body = {"code": code, **({"reason": reason} if reason else {})}
+        return self._control("POST", f"/_local/identity/verification_sessions/{session_id}/requires_input", body)
 
     def platform_balance_set(self, *, currency: str, available_minor: int) -> dict:
         return self._control("POST", "/_local/balance", {"currency": currency, "available": available_minor})

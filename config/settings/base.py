@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "contributors",
     "screening",
     "tax",
+    "identity",
     "vetting",
     "marketplace",
     "payouts",
@@ -246,6 +247,8 @@ SPECTACULAR_SETTINGS = {
         "SensitiveContentEnum": "contributors.reference.SensitiveContent",
         "TaxFormKindEnum": "tax.models.TaxFormKind",
         "ContributorStatusEnum": "contributors.models.ContributorStatus",
+        "AccountCaseKindEnum": "identity.models.CaseKind",
+        "AccountCaseStatusEnum": "identity.models.CaseStatus",
     },
 }
 
@@ -593,6 +596,19 @@ CREDENTIAL_EXPIRY_WARNING_DAYS = env.int("CREDENTIAL_EXPIRY_WARNING_DAYS", defau
 # Default days an expert has to answer a deactivation notice, and to appeal a decision.
 DEACTIVATION_RESPONSE_DAYS = env.int("DEACTIVATION_RESPONSE_DAYS", default=14)
 DEACTIVATION_APPEAL_DAYS = env.int("DEACTIVATION_APPEAL_DAYS", default=30)
+
+# Identity (identity/, docs/compliance.md "Identity and duplicate accounts"): how closely
+# (0-100, rapidfuzz's token_sort_ratio of the names without accents, case or order) the
+# name Stripe verified must match the legal name on the profile to be accepted at once;
+# below it, operations compare the two (never an automatic refusal). The key of the HMAC
+# that fingerprints identity documents: production sets it, and never changes it, or
+# duplicates across the change are no longer found.
+IDENTITY_NAME_MATCH_THRESHOLD = env.int("IDENTITY_NAME_MATCH_THRESHOLD", default=90)
+if not 50 <= IDENTITY_NAME_MATCH_THRESHOLD <= 100:
+    raise ImproperlyConfigured("IDENTITY_NAME_MATCH_THRESHOLD must be between 50 and 100.")
+# Where Stripe sends the expert back after the document and selfie (blank: the identity page).
+IDENTITY_RETURN_URL = env.str("IDENTITY_RETURN_URL", default="")
+IDENTITY_FINGERPRINT_KEY = env.str("IDENTITY_FINGERPRINT_KEY", default="") or f"identity-document:{SECRET_KEY}"
 
 LOGGING = {
     "version": 1,

@@ -49,3 +49,6 @@ STRIPE_LOCAL = False
 STRIPE_API_BASE = ""
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET")
 STRIPE_CONNECT_WEBHOOK_SECRET = env.str("STRIPE_CONNECT_WEBHOOK_SECRET")
+# Fingerprints of identity documents: a key of its own, never derived from SECRET_KEY
+# (which may be rotated), so that duplicates stay findable across deployments.
+IDENTITY_FINGERPRINT_KEY = env.str("IDENTITY_FINGERPRINT_KEY")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import stripe
 from django.conf import settings
@@ -219,11 +219,19 @@ class ConnectedAccount:
     pending_verification: tuple[str, ...]
     disabled_reason: str
     current_deadline: datetime | None
+    # The bank account payouts go to: Stripe's fingerprint (the same for the same numbers
+    # on any account) and its last four digits; empty until the expert has given one.
+    bank_fingerprint: str = ""
+    bank_last4: str = ""
 
 
 def _account(account) -> ConnectedAccount:
     data = account.to_dict()
     requirements = data.get("requirements") or {}
+    banks = [
+        item for item in (data.get("external_accounts") or {}).get("data") or [] if item.get("object") == "bank_account"
+    ]
+    bank = next((item for item in banks if item.get("default_for_currency")), banks[0] if banks else {})
     due = list(dict.fromkeys([*(requirements.get("past_due") or []), *(requirements.get("currently_due") or [])]))
     return ConnectedAccount(
         id=data["id"],
@@ -236,6 +244,8 @@ def _account(account) -> ConnectedAccount:
         pending_verification=tuple(requirements.get("pending_verification") or []),
         disabled_reason=str(requirements.get("disabled_reason") or ""),
         current_deadline=_timestamp(requirements.get("current_deadline")),
+        bank_fingerprint=str(bank.get("fingerprint") or ""),
+        bank_last4=str(bank.get("last4") or ""),
     )
 
 
@@ -440,6 +450,97 @@ def balance_transactions_between(*, since: datetime, until: datetime, kind: str)
         return lines
 
     return _call(every_page)
+
+
+# --- Stripe Identity: verification sessions (a document and a selfie) -----------------
+
+
+@dataclass(frozen=True)
+class IdentitySession:
+    """A verification session as we keep it: the outcome, never the images.
+
+    The document number is only carried to be fingerprinted by the caller; it is never stored.
+    """
+
+    id: str
+    status: str  # requires_input, processing, verified, canceled
+    url: str
+    client_reference_id: str
+    metadata: dict
+    last_error_code: str = ""
+    last_error_reason: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    dob: date | None = None
+    document_number: str = ""
+    document_country: str = ""
+    document_type: str = ""
+
+
+def _dob(value) -> date | None:
+    if not isinstance(value, dict) or not all(value.get(part) for part in ("year", "month", "day")):
+        return None
+    try:
+        return date(int(value["year"]), int(value["month"]), int(value["day"]))
+    except (TypeError, ValueError):
+        return None
+
+
+def _identity_session(session) -> IdentitySession:
+    data = session.to_dict()
+    error = data.get("last_error") or {}
+    outputs = data.get("verified_outputs") or {}
+    report = data.get("last_verification_report")
+    document = (report.get("document") if isinstance(report, dict) else None) or {}
+    return IdentitySession(
+        id=data["id"],
+        status=str(data.get("status") or ""),
+        url=str(data.get("url") or ""),
+        client_reference_id=str(data.get("client_reference_id") or ""),
+        metadata=dict(data.get("metadata") or {}),
+        last_error_code=str(error.get("code") or ""),
+        last_error_reason=str(error.get("reason") or ""),
+        first_name=str(outputs.get("first_name") or document.get("first_name") or ""),
+        last_name=str(outputs.get("last_name") or document.get("last_name") or ""),
+        dob=_dob(outputs.get("dob") or document.get("dob")),
+        document_number=str(outputs.get("id_number") or document.get("number") or ""),
+        document_country=str(document.get("issuing_country") or ""),
+        document_type=str(document.get("type") or ""),
+    )
+
+
+def identity_session_create(
+    *, verification_id: int, contributor_id: int, return_url: str, idempotency_key: str
+) -> IdentitySession:
+    """A document check with a matching selfie; the expert is sent to its hosted ``url``."""
+    session = _call(
+        lambda: _client().v1.identity.verification_sessions.create(
+            params={
+                "type": "document",
+                "options": {"document": {"require_matching_selfie": True, "require_live_capture": True}},
+                "metadata": {"verification_id": str(verification_id), "contributor_id": str(contributor_id)},
+                "client_reference_id": f"contributor-{contributor_id}",
+                "return_url": return_url,
+            },
+            options={"idempotency_key": idempotency_key},
+        )
+    )
+    return _identity_session(session)
+
+
+def identity_session_retrieve(session_id: str) -> IdentitySession:
+    """The session with what was verified (name, date of birth, the document's number, country and type)."""
+    return _identity_session(
+        _call(
+            lambda: _client().v1.identity.verification_sessions.retrieve(
+                session_id, params={"expand": ["verified_outputs", "last_verification_report"]}
+            )
+        )
+    )
+
+
+def identity_session_cancel(session_id: str) -> IdentitySession:
+    return _identity_session(_call(lambda: _client().v1.identity.verification_sessions.cancel(session_id)))
 
 
 def webhook_event_verify(*, payload: bytes, signature: str, secret: str) -> dict:

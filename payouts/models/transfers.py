@@ -24,6 +24,10 @@ class PayoutAccount(models.Model):
     pending_verification = models.JSONField(default=list, blank=True)
     disabled_reason = models.CharField(max_length=100, blank=True)
     current_deadline = models.DateTimeField(null=True, blank=True)
+    # The bank account Stripe pays out to: its fingerprint (the same numbers on two accounts
+    # give the same one; identity/ looks for that) and last four digits. Never the numbers.
+    bank_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    bank_last4 = models.CharField(max_length=4, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     synced_at = models.DateTimeField(null=True, blank=True)
 

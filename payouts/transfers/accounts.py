@@ -10,6 +10,7 @@ from accounts.notifications import notify_after_commit
 from audit.services import audit_record
 from config.errors import NotPermitted
 from contributors.models import Contributor
+from identity.services import duplicate_check_bank_account
 from payouts.gateway import stripe_api as gateway
 from payouts.models import (
     PayoutAccount,
@@ -28,6 +29,8 @@ def _apply_remote_account(account: PayoutAccount, remote: gateway.ConnectedAccou
         "pending_verification": list(remote.pending_verification),
         "disabled_reason": remote.disabled_reason,
         "current_deadline": remote.current_deadline,
+        "bank_fingerprint": remote.bank_fingerprint,
+        "bank_last4": remote.bank_last4,
     }
     before = {name: getattr(account, name) for name, value in values.items() if getattr(account, name) != value}
     for name, value in values.items():
@@ -89,6 +92,9 @@ def payout_account_sync(*, stripe_account_id: str) -> PayoutAccount | None:
         account.save()
         if not before:
             return account
+        if "bank_fingerprint" in before and account.bank_fingerprint:
+            # A new bank account: is it another expert's too?
+            duplicate_check_bank_account(account=account)
         audit_record(
             actor=None,
             action="payouts.payout_account.updated",

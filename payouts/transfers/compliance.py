@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from datetime import date
 
+from identity.selectors import duplicate_payout_blocks
+from identity.selectors import payout_blocks as identity_payout_blocks
 from payouts.models import PayoutHoldReason
 from screening.selectors import payout_blocks as sanctions_payout_blocks
 from tax.selectors import payout_blocks as tax_form_blocks
@@ -23,6 +25,10 @@ Blocks = Callable[..., dict[int, str]]
 REQUIREMENTS: list[tuple[str, Blocks]] = [
     # OFAC: a possible or confirmed sanctions match, or a comprehensively sanctioned country.
     (PayoutHoldReason.SANCTIONS, sanctions_payout_blocks),
+    # Two accounts that may be one person: nothing is paid away until a person decides.
+    (PayoutHoldReason.DUPLICATE_ACCOUNT, duplicate_payout_blocks),
+    # Stripe Identity: a verified identity whose name matches the profile, before the first payout.
+    (PayoutHoldReason.IDENTITY, identity_payout_blocks),
     # A W-9 or W-8BEN in force (tax/selectors.py): US withholding and year-end reporting need it.
     (PayoutHoldReason.TAX_FORM, tax_form_blocks),
 ]

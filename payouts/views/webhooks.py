@@ -50,6 +50,12 @@ def _transfer_reversed(event: dict) -> None:
     payout_reverse_from_provider(transfer_id=event["data"]["object"]["id"])
 
 
+def _identity_session_changed(event: dict) -> None:
+    from identity.services import identity_verification_sync
+
+    identity_verification_sync(session_id=event["data"]["object"]["id"])
+
+
 HANDLERS: dict[str, Callable[[dict], None]] = {
     "payment_intent.succeeded": _payment_intent_changed,
     "payment_intent.payment_failed": _payment_intent_changed,
@@ -58,6 +64,11 @@ HANDLERS: dict[str, Callable[[dict], None]] = {
     # Platform endpoint: a transfer to an expert exists, or was taken back.
     "transfer.created": _transfer_created,
     "transfer.reversed": _transfer_reversed,
+    # Platform endpoint: an expert's identity check (Stripe Identity) moved on.
+    "identity.verification_session.processing": _identity_session_changed,
+    "identity.verification_session.verified": _identity_session_changed,
+    "identity.verification_session.requires_input": _identity_session_changed,
+    "identity.verification_session.canceled": _identity_session_changed,
 }
 
 

@@ -7,9 +7,11 @@ fails the suite instead of shipping unchecked.
 from datetime import date
 
 import pytest
+from django.db import transaction
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, Role
+from identity.services import account_case_open_duplicate
 from marketplace.services import invitation_send
 from vetting.services import (
     assessment_attempt_start,
@@ -96,6 +98,12 @@ MATRIX = {
     ("api-my-cases", "get"): EXPERT_SELF,
     ("api-case-respond", "post"): EXPERT_OBJECT_ACTION,
     ("api-case-appeal", "post"): EXPERT_OBJECT_ACTION,
+    ("api-my-identity", "get"): EXPERT_SELF,
+    # Both experts are verified already: refused with 409, before Stripe is reached.
+    ("api-identity-verification", "post"): EXPERT_SELF,
+    ("api-account-case-answer", "post"): EXPERT_OBJECT_ACTION,
+    ("api-ops-account-cases", "get"): OPS_READ,
+    ("api-ops-account-case-decision", "post"): OPS_REVIEWER,
     ("api-ops-credentials", "get"): OPS_READ,
     ("api-ops-credential-start", "post"): OPS_REVIEWER,
     ("api-ops-credential-info", "post"): OPS_REVIEWER,
@@ -404,6 +412,10 @@ def world(client_for, stripe_server):
     attempt = assessment_attempt_start(actor=owner.user, contributor=owner, assessment=assessment)
     case = deactivation_case_open(actor=colleague, contributor=owner, concern="Concern")
     decision = tier_decision_propose(actor=colleague, contributor=other, tier="expert", reason="Strong")
+    with transaction.atomic():
+        account_case = account_case_open_duplicate(
+            signal="bank_account", contributor_ids=(owner.pk, make_expert().pk), evidence={"bank_last4": "6789"}
+        )
     own_change, other_change = _reference_changes(finance)
     screening_review = _a_screening_review()
     no_mfa_client = APIClient()
@@ -428,6 +440,8 @@ def world(client_for, stripe_server):
         "api-attempt-start": assessment.pk,
         "api-attempt-submit": attempt.pk,
         "api-case-respond": case.pk,
+        "api-account-case-answer": account_case.pk,
+        "api-ops-account-case-decision": account_case.pk,
         "api-case-appeal": case.pk,
         "api-ops-credential-start": credential.pk,
         "api-ops-credential-info": credential.pk,

@@ -78,6 +78,11 @@ MATRIX = {
     ("expert-attempt", "post"): EXPERT_OBJECT,
     ("expert-cases", "get"): EXPERT_SELF,
     ("expert-case", "get"): EXPERT_OBJECT,
+    ("expert-identity", "get"): EXPERT_SELF,
+    # Already verified: sent back to the identity page with a message, without reaching Stripe.
+    ("expert-identity-start", "post"): EXPERT_SELF,
+    ("expert-account-case", "get"): EXPERT_OBJECT,
+    ("expert-account-case-answer", "post"): EXPERT_OBJECT,
     ("expert-case-respond", "post"): EXPERT_OBJECT,
     ("expert-case-appeal", "post"): EXPERT_OBJECT,
     # experts: projects and work
@@ -153,6 +158,9 @@ MATRIX = {
     ("ops-case-notice", "post"): OPS_REVIEWER,
     ("ops-case-decide", "post"): OPS_REVIEWER,
     ("ops-case-decide-appeal", "post"): OPS_REVIEWER,
+    ("ops-account-cases", "get"): OPS_READ,
+    ("ops-account-case", "get"): OPS_READ,
+    ("ops-account-case-decide", "post"): OPS_REVIEWER,
     ("ops-audit", "get"): OPS_READ,
     ("ops-screening", "get"): OPS_READ,
     ("ops-screening-review", "get"): OPS_READ,

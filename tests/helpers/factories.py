@@ -85,13 +85,17 @@ PROFILE = {
 }
 
 
-def make_expert(**profile_overrides):
-    """An expert with a verified email and a filled-in profile."""
+def make_expert(*, identity_verified: bool = True, **profile_overrides):
+    """An expert with a verified email and a filled-in profile, and (unless told not to) a verified identity."""
     user = UserFactory(role=Role.EXPERT)
     data = {**PROFILE, **profile_overrides}
     contributor = contributor_profile_save(
         actor=user, user=user, data=data, specialties=[Domain.objects.get(slug="cardiology")]
     )
+    if identity_verified:
+        from tests.helpers.identity import make_verified_identity
+
+        make_verified_identity(contributor)
     return contributor
 
 

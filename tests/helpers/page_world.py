@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role, User
 from contributors.models import Contributor
+from identity.services import account_case_open_duplicate
 from marketplace.services import (
     application_send,
     invitation_send,
@@ -50,6 +51,7 @@ from vetting.services import (
 from tests.helpers.factories import (
     PASSWORD,
     UserFactory,
+    make_expert,
     make_lab,
     make_open_project,
     make_ops,
@@ -308,6 +310,10 @@ def build_world() -> PageWorld:
     )
     attempt = assessment_attempt_start(actor=owner.user, contributor=owner, assessment=assessment)
     case = deactivation_case_open(actor=colleague, contributor=owner, concern="Concern")
+    # A question about the owner's account shared with a third expert (not the other one).
+    account_case = account_case_open_duplicate(
+        signal="bank_account", contributor_ids=(owner.pk, make_expert().pk), evidence={"bank_last4": "6789"}
+    )
     decision = tier_decision_propose(actor=colleague, contributor=other, tier="expert", reason="Strong")
 
     # A change proposed by the matrix's finance user (only they withdraw it), and one by a colleague.
@@ -355,6 +361,10 @@ def build_world() -> PageWorld:
         "ops-case-notice": {"pk": case.pk},
         "ops-case-decide": {"pk": case.pk},
         "ops-case-decide-appeal": {"pk": case.pk},
+        "expert-account-case": {"pk": account_case.pk},
+        "expert-account-case-answer": {"pk": account_case.pk},
+        "ops-account-case": {"pk": account_case.pk},
+        "ops-account-case-decide": {"pk": account_case.pk},
         "lab-detail": {"pk": lab.pk},
         "lab-member-add": {"pk": lab.pk},
         "lab-project-new": {"pk": lab.pk},

@@ -33,6 +33,7 @@ from payouts.models import (
 
 from tests.helpers.factories import UserFactory, make_ops
 from tests.helpers.tax import tax_forms_in_bulk
+from tests.helpers.identity import verified_identities_in_bulk
 
 
 def amount_of(n: int) -> int:
@@ -73,6 +74,7 @@ def approved_pay_run_in_bulk(*, experts: int, period_start: date, prefix: str = 
         ],
         batch_size=2000,
     )
+    verified_identities_in_bulk(contributors)
     # Unique addresses, so that the benchmark can run again in a database it keeps.
     preparer, _ = make_ops(Role.OPS_FINANCE, email=f"{prefix}.preparer.{uuid.uuid4().hex[:12]}@payouts.example")
     approver, _ = make_ops(Role.OPS_FINANCE, email=f"{prefix}.approver.{uuid.uuid4().hex[:12]}@payouts.example")

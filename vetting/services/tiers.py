@@ -10,6 +10,7 @@ from audit.services import audit_record
 from config.errors import ApplicationError, Conflict, NotPermitted
 from contributors.models import Contributor, ContributorStatus, Tier
 from contributors.services import contributor_status_set
+from identity.selectors import identity_is_verified
 from vetting.models import (
     TierDecision,
     TierDecisionStatus,
@@ -28,6 +29,21 @@ def _apply_tier(*, actor: User, decision: TierDecision, contributor: Contributor
         subject=f"Your tier is now {decision.get_to_tier_display()}",
         body=f"Reason recorded by our reviewers:\n\n{decision.reason}",
     )
+
+
+def _require_verified_identity(contributor: Contributor) -> None:
+    """The expert tier is for people whose identity Stripe verified (and whose name was accepted)."""
+    if not identity_is_verified(contributor_id=contributor.pk):
+        raise ApplicationError(
+            "This expert's identity is not verified yet.",
+            code="identity_unverified",
+            fields={
+                "tier": [
+                    "The expert tier needs a verified identity. The expert verifies it from their identity page; "
+                    "decide the tier once it is verified."
+                ]
+            },
+        )
 
 
 def tier_decision_propose(*, actor: User, contributor: Contributor, tier: str, reason: str) -> TierDecision:
@@ -50,6 +66,8 @@ def tier_decision_propose(*, actor: User, contributor: Contributor, tier: str, r
         if contributor.tier == tier:
             raise ApplicationError(f"This expert is already in the {Tier(tier).label} tier.", code="tier_unchanged")
         needs_second = tier == Tier.EXPERT
+        if needs_second:
+            _require_verified_identity(contributor)
         try:
             with transaction.atomic():
                 decision = TierDecision.objects.create(
@@ -101,6 +119,8 @@ def tier_decision_approve(*, actor: User, decision: TierDecision) -> TierDecisio
         contributor = Contributor.objects.select_for_update().select_related("user").get(pk=decision.contributor_id)
         if contributor.user_id == actor.pk:
             raise NotPermitted("You cannot approve your own tier.", code="own_tier")
+        if decision.to_tier == Tier.EXPERT:
+            _require_verified_identity(contributor)
         decision.status = TierDecisionStatus.APPLIED
         decision.second_approver = actor
         decision.decided_at = timezone.now()
