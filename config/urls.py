@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("vetting.urls")),
     path("", include("marketplace.urls")),
     path("", include("payouts.urls")),
+    path("", include("reporting.urls")),
 ]
 
 handler400 = "config.error_views.bad_request"

@@ -36,10 +36,14 @@ MONTHS = [
 ]
 
 
-def pdf_from_template(template: str, context: dict) -> bytes:
-    html = render_to_string(template, context)
+def render_document(template: str, context: dict):
+    """The laid-out document (WeasyPrint's), before it is written as PDF."""
     # No base URL: the templates carry their own styles and never fetch anything.
-    return HTML(string=html).write_pdf()
+    return HTML(string=render_to_string(template, context)).render()
+
+
+def pdf_from_template(template: str, context: dict) -> bytes:
+    return render_document(template, context).write_pdf()
 
 
 def _amount(amount_minor: int, currency: str) -> str:

@@ -20,7 +20,7 @@ from django.conf import settings
 from lxml import etree
 
 from config.errors import ApplicationError
-from payouts.money import from_minor, round_minor
+from payouts.money import MoneyError, from_minor, round_minor
 
 NS = "urn:oecd:ties:dpi:v1"
 STF = "urn:oecd:ties:dpistf:v1"
@@ -114,7 +114,11 @@ def _el(parent, tag: str, text: str | None = None, ns: str = NS, **attrs):
 
 
 def _whole_units(amount_minor: int, currency: str) -> str:
-    return str(round_minor(from_minor(amount_minor, currency)))
+    try:
+        return str(round_minor(from_minor(amount_minor, currency)))
+    except MoneyError:
+        # Not a currency code: written as it is, for the schema to name the fault.
+        return str(amount_minor)
 
 
 def _address(parent, address: DpiAddress, legal_type: str) -> None:
