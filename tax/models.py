@@ -117,9 +117,10 @@ class TaxForm(models.Model):
                 name="tax_form_treaty_rate_bounded",
             ),
             models.CheckConstraint(
-                condition=models.Q(superseded_at__isnull=True, superseded_by__isnull=True)
-                | models.Q(superseded_at__isnull=False, superseded_by__isnull=False),
-                name="tax_form_superseded_together",
+                # Signing marks the old form superseded before the new one exists (one form in
+                # force at a time), then links it to the new one.
+                condition=models.Q(superseded_by__isnull=True) | models.Q(superseded_at__isnull=False),
+                name="tax_form_superseded_with_a_date",
             ),
         ]
 

@@ -14,11 +14,15 @@ from collections.abc import Callable, Collection
 from datetime import date
 
 from payouts.models import PayoutHoldReason
+from tax.selectors import payout_blocks as tax_form_blocks
 
 Blocks = Callable[..., dict[int, str]]
 
 # (hold reason, the function that finds who it holds), most serious first.
-REQUIREMENTS: list[tuple[str, Blocks]] = []
+REQUIREMENTS: list[tuple[str, Blocks]] = [
+    # A W-9 or W-8BEN in force (tax/selectors.py): US withholding and year-end reporting need it.
+    (PayoutHoldReason.TAX_FORM, tax_form_blocks),
+]
 
 
 def compliance_blocks(*, contributor_ids: Collection[int], on: date) -> dict[int, tuple[str, str]]:
