@@ -10,11 +10,12 @@ import hashlib
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from django.db.models import Q
-
 from contributors.models import Contributor
 from payouts.models import PayoutAccount
+from tax.crypto import tin_reveal
+from tax.identifiers import tin_masked
 from tax.models import TaxForm, TaxFormKind
+from tax.selectors import tax_forms_in_force
 
 # Member States of the European Union (DAC7) and the United Kingdom (OECD model rules).
 EU_MEMBER_STATES = frozenset(
@@ -83,7 +84,7 @@ class Payee:
 
     @property
     def tin_masked(self) -> str:
-        return f"•••••{self.tin_last4}" if self.tin_last4 else ""
+        return tin_masked(kind=self.tin_kind, last4=self.tin_last4)
 
     def shown(self) -> dict:
         """What a record keeps and a copy prints: everything but the identifier in clear."""
@@ -101,10 +102,8 @@ def _masked_account(value: str) -> str:
 
 
 def payees(*, contributor_ids: list[int], on: date) -> dict[int, Payee]:
-    """Each expert's tax form in force on ``on`` (signed by then, not superseded, not expired)."""
-    forms = TaxForm.objects.filter(
-        contributor_id__in=contributor_ids, superseded_at__isnull=True, signed_at__date__lte=on
-    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+    """Each expert's tax form in force on ``on`` (``tax.selectors.tax_forms_in_force``)."""
+    forms = tax_forms_in_force(contributor_ids=contributor_ids, on=on).values()
     accounts = dict(
         PayoutAccount.objects.filter(contributor_id__in=contributor_ids).values_list(
             "contributor_id", "stripe_account_id"
@@ -138,8 +137,6 @@ def payees(*, contributor_ids: list[int], on: date) -> dict[int, Payee]:
 
 def payee_tin(*, payee: Payee, actor, purpose: str) -> str:
     """The identifier in clear, for a file about to be written (audited by ``tin_reveal``)."""
-    from tax.crypto import tin_reveal
-
     return tin_reveal(TaxForm.objects.get(pk=payee.form_id), actor=actor, purpose=purpose)
 
 
