@@ -244,7 +244,7 @@ def _check_treaty(values: dict, data: Mapping[str, Any], fields: _Fields) -> Non
             if not rate.is_finite() or not 0 <= rate <= TREATY_RATE_MAX or rate != rate.quantize(Decimal("0.01")):
                 fields.add("treaty_rate", "Enter a percentage from 0 to 100, with at most two decimals.")
             else:
-                values["treaty_rate"] = rate
+                values["treaty_rate"] = rate.quantize(Decimal("0.01"))
     if values["treaty_country"] and values["address_country"] and values["treaty_country"] != values["address_country"]:
         fields.add(
             "treaty_country",

@@ -53,7 +53,9 @@ def tax_forms_in_bulk(contributors, *, signed_on: date | None = None) -> list[Ta
     """A W-9 for each (US) expert, written in bulk: the rows ``tax_form_sign`` would have written."""
     token = tin_encrypt("536904399")
     fingerprint = tin_fingerprint("536904399", country="US")
-    signed_at = timezone.now() if signed_on is None else timezone.make_aware(timezone.datetime(*signed_on.timetuple()[:3]))
+    signed_at = (
+        timezone.now() if signed_on is None else timezone.make_aware(timezone.datetime(*signed_on.timetuple()[:3]))
+    )
     return TaxForm.objects.bulk_create(
         [
             TaxForm(
