@@ -148,3 +148,14 @@ def test_the_dry_run_builds_the_file_and_stores_nothing(capsys):
 def test_the_command_refuses_a_future_year_in_one_line():
     with pytest.raises(CommandError, match="2027 has not begun"):
         call_command("tax_forms_1099", "--year", "2027")
+
+
+def test_without_the_payer_tin_no_file_is_written():
+    from django.test import override_settings
+
+    _paid(_us_expert("Jo Payer"), 300_000)
+
+    with override_settings(REPORTING_PAYER_TIN=""), pytest.raises(CommandError, match="the payer's TIN"):
+        call_command("tax_forms_1099", "--year", "2026")
+
+    assert ReportFile.objects.count() == 0 and ReportRecord.objects.count() == 0
