@@ -3,7 +3,7 @@ from django.urls import path
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import auth, disputes, experts, identity, labs, ops, pay, payouts, reference, screening, tax, work
+from .views import auth, disputes, experts, identity, labs, ops, pay, payouts, reference, reporting, screening, tax, work
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -155,6 +155,12 @@ urlpatterns = [
     path("ops/payout-holds/", payouts.PayoutHoldListView.as_view(), name="api-payout-holds"),
     path("ops/payout-holds/<int:pk>/release/", payouts.PayoutHoldReleaseView.as_view(), name="api-payout-hold-release"),
     path("ops/payouts/<int:pk>/retry/", payouts.PayoutRetryView.as_view(), name="api-payout-retry"),
+    path("ops/tax-reporting/", reporting.TaxReportingView.as_view(), name="api-tax-reporting"),
+    path(
+        "ops/tax-reporting/files/<int:pk>/filed/",
+        reporting.ReportFileFiledView.as_view(),
+        name="api-tax-report-file-filed",
+    ),
     path(
         "ops/reference/minimum-wages/",
         reference.MinimumWageListView.as_view(),

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("identity.urls")),
     path("", include("marketplace.urls")),
     path("", include("payouts.urls")),
+    path("", include("reporting.urls")),
     path("", include("tax.urls")),
 ]
 

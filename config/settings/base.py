@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "vetting",
     "marketplace",
     "payouts",
+    "reporting",
     "api",
     "maintenance",
 ]
@@ -625,3 +626,26 @@ LOGGING = {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
     },
 }
+
+# Year-end reporting (reporting/, docs/tax-reporting.md). The payer and platform operator
+# as the forms and files name them; a file is refused while any of these is blank.
+REPORTING_PAYER_NAME = env.str("REPORTING_PAYER_NAME", default="")
+REPORTING_PAYER_ADDRESS = env.str("REPORTING_PAYER_ADDRESS", default="")
+REPORTING_PAYER_CITY = env.str("REPORTING_PAYER_CITY", default="")
+REPORTING_PAYER_POSTAL_CODE = env.str("REPORTING_PAYER_POSTAL_CODE", default="")
+REPORTING_PAYER_REGION = env.str("REPORTING_PAYER_REGION", default="")
+REPORTING_PAYER_COUNTRY = env.str("REPORTING_PAYER_COUNTRY", default="US")
+REPORTING_PAYER_TIN = env.str("REPORTING_PAYER_TIN", default="")
+REPORTING_PAYER_PHONE = env.str("REPORTING_PAYER_PHONE", default="")
+# The IRIS Transmitter Control Code the IRS assigned for the A2A channel.
+REPORTING_IRIS_TCC = env.str("REPORTING_IRIS_TCC", default="")
+# The Member State (or GB) the platform operator reports DAC7 in, and its TIN there.
+REPORTING_DPI_TRANSMITTING_COUNTRY = env.str("REPORTING_DPI_TRANSMITTING_COUNTRY", default="IE")
+REPORTING_DPI_OPERATOR_TIN = env.str("REPORTING_DPI_OPERATOR_TIN", default="")
+# Where the OECD DPI XML Schema v1.0 (DPIXML_v1.0.xsd and its two type files) lives; no
+# DAC7 file is written unless it is set and the file validates against it.
+DPI_SCHEMA_DIR = env.str("DPI_SCHEMA_DIR", default="")
+if DPI_SCHEMA_DIR and not (Path(DPI_SCHEMA_DIR) / "DPIXML_v1.0.xsd").is_file():
+    raise ImproperlyConfigured(f"DPI_SCHEMA_DIR must hold DPIXML_v1.0.xsd; {DPI_SCHEMA_DIR} does not.")
+if len(REPORTING_DPI_TRANSMITTING_COUNTRY) != 2 or len(REPORTING_PAYER_COUNTRY) != 2:
+    raise ImproperlyConfigured("REPORTING_DPI_TRANSMITTING_COUNTRY and REPORTING_PAYER_COUNTRY are two-letter codes.")

@@ -65,3 +65,15 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # reports read the default connection unless a test turns the replica on.
 DATABASES[REPLICA_DATABASE] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 REPORTS_DATABASE = "default"
+
+# Year-end reporting: a payer to print, and the OECD DPI schema beside the repository.
+REPORTING_PAYER_NAME = "Expert Marketplace Inc."
+REPORTING_PAYER_ADDRESS = "100 Market Street"
+REPORTING_PAYER_CITY = "San Francisco"
+REPORTING_PAYER_REGION = "CA"
+REPORTING_PAYER_POSTAL_CODE = "94105"
+REPORTING_PAYER_TIN = "12-3456789"
+REPORTING_PAYER_PHONE = "4155550100"
+REPORTING_IRIS_TCC = "DG5BW"
+REPORTING_DPI_OPERATOR_TIN = "IE1234567T"
+DPI_SCHEMA_DIR = str(Path(__file__).resolve().parents[2] / ".." / "shared" / "schemas" / "oecd-dpi")

@@ -199,6 +199,8 @@ MATRIX = {
     ("api-payout-batch-payouts", "get"): OPS_READ,
     ("api-payout-holds", "get"): OPS_READ,
     ("api-payout-holds", "post"): OPS_FINANCE,
+    ("api-tax-reporting", "get"): OPS_READ,
+    ("api-tax-report-file-filed", "post"): OPS_FINANCE,
     ("api-payout-hold-release", "post"): OPS_FINANCE,
     ("api-payout-retry", "post"): OPS_FINANCE,
     ("api-ops-reference-minimum-wages", "get"): OPS_READ,
@@ -328,6 +330,15 @@ def _lab_colleague(lab, lab_owner, role):
     colleague = UserFactory(role=Role.LAB_MEMBER)
     lab_member_add(actor=lab_owner, lab=lab, email=colleague.email, role=role)
     return colleague
+
+
+def _a_report_file():
+    from reporting.models import ReportFile
+
+    return ReportFile.objects.create(
+        kind="dac7", year=2026, jurisdiction="DE", message_type="DPI401", message_ref_id="IE2026API",
+        filename="dac7-api.xml", content=b"<x/>", size_bytes=4, sha256="0" * 64,
+    )
 
 
 def _a_minimum_wage():
@@ -468,6 +479,7 @@ def world(client_for, stripe_server):
         "api-payout-batch-payouts": payout_batch.pk,
         "api-payout-hold-release": payout_hold.pk,
         "api-payout-retry": payout.pk,
+        "api-tax-report-file-filed": _a_report_file().pk,
         "api-gold-answers": project.pk,
         "api-project-quality": project.pk,
         "api-work-action": {"kind": "time-entries", "pk": entry.pk, "action": "approve"},

@@ -210,6 +210,28 @@ def _a_screening_review():
     _store_entries(publication=publication, entries=entries)
     lab, _ = make_lab(name="Example Trading Co. Ltd.")
     return ScreeningReview.objects.get(subject__kind="lab", subject__ref_id=lab.pk)
+def _reporting_kwargs(owner, statement) -> dict:
+    """A DAC7 file with a record of ``owner``'s, as a run would have written them."""
+    from reporting.models import ReportFile, ReportRecord
+
+    report = ReportFile.objects.create(
+        kind="dac7", year=2026, jurisdiction="DE", message_type="DPI401", message_ref_id="IE2026WORLD",
+        filename="dac7-world.xml", content=b"<x/>", size_bytes=4, sha256="0" * 64, records_count=1,
+    )
+    record = ReportRecord.objects.create(
+        form="DAC7", contributor=owner, year=2026, jurisdiction="DE", file=report, record_ref="IE2026WORLDS1",
+        currency="EUR", total_minor=0,
+        amounts={"consideration_minor": [0] * 4, "activities": [0] * 4, "fees_minor": [0] * 4, "taxes_minor": [0] * 4},
+    )
+    return {
+        "expert-earnings-summary-pdf": {"year": 2026},
+        "expert-earnings-summary-csv": {"year": 2026},
+        "expert-pay-statement-pdf": {"pk": statement.pk},
+        "expert-pay-statement-csv": {"pk": statement.pk},
+        "expert-tax-document": {"pk": record.pk},
+        "ops-tax-report-file": {"pk": report.pk},
+        "ops-tax-report-file-filed": {"pk": report.pk},
+    }
 
 
 def build_world() -> PageWorld:
@@ -409,6 +431,7 @@ def build_world() -> PageWorld:
         "ops-reference-change-approve": {"pk": other_change.pk},
         "ops-reference-change-reject": {"pk": other_change.pk},
         "ops-reference-change-withdraw": {"pk": own_change.pk},
+        **_reporting_kwargs(owner, statement),
     }
     for route in page_routes():
         if route.params == ("pk",) and route.name.startswith(("lab-project", "lab-review", "lab-quality", "lab-gold")):

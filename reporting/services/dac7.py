@@ -1,0 +1,333 @@
+"""DAC7 / OECD model rules: the year's seller records for one jurisdiction, from the ledger.
+
+A run reads what each expert resident in the jurisdiction (their profile's country) was
+paid in the year, quarter by quarter, and compares it with the record last generated for
+them. A seller never reported is new data (``DPI401``, ``OECD1``); a seller whose figures
+or identity changed since is a correction (``DPI402``, ``OECD2`` naming the corrected
+``DocRefId``); a jurisdiction with no seller at all gets one ``DPI403`` (nothing to
+report). Running again with nothing changed writes nothing. Each file is validated
+against the OECD DPI schema before it is kept (``reporting.dpi_xml``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from config.errors import ApplicationError
+from reporting.dpi_xml import (
+    DocTypeIndic,
+    DpiAddress,
+    DpiMessage,
+    DpiOperator,
+    DpiSeller,
+    MessageTypeIndic,
+    dpi_message_xml,
+)
+from reporting.identities import DAC7_JURISDICTIONS, Payee, experts_resident_in, payee_tin, payees
+from reporting.models import ReportFile, ReportFileKind, ReportForm, ReportRecord, ReportRecordStatus
+from reporting.selectors import QUARTERS, PaidInYear, paid_in_year
+
+from .common import check_run, new_ref
+from .files import report_file_store
+
+
+@dataclass
+class SellerFigures:
+    contributor_id: int
+    currency: str
+    consideration_minor: list[int]
+    activities: list[int]
+    fees_minor: list[int]
+    identity: dict
+
+    @property
+    def amounts(self) -> dict:
+        return {
+            "consideration_minor": self.consideration_minor,
+            "activities": self.activities,
+            "fees_minor": self.fees_minor,
+            "taxes_minor": [0, 0, 0, 0],
+        }
+
+
+@dataclass
+class Dac7Result:
+    year: int
+    jurisdiction: str
+    dry_run: bool
+    new: list[SellerFigures] = field(default_factory=list)
+    corrected: list[tuple[SellerFigures, ReportRecord]] = field(default_factory=list)
+    unchanged: int = 0
+    missing: list[tuple[int, str]] = field(default_factory=list)
+    files: list[ReportFile] = field(default_factory=list)
+    contents: list[tuple[str, bytes]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        kept = ", ".join(f.filename for f in self.files) or ("none (dry run)" if self.dry_run else "none")
+        return (
+            f"DAC7 {self.year} {self.jurisdiction}: {len(self.new)} new, {len(self.corrected)} corrected, "
+            f"{self.unchanged} unchanged, {len(self.missing)} missing data; files: {kept}"
+        )
+
+
+def dac7_check_jurisdiction(jurisdiction: str) -> str:
+    code = jurisdiction.strip().upper()
+    if code not in DAC7_JURISDICTIONS:
+        raise ApplicationError(
+            f"{jurisdiction!r} is not an EU Member State or the United Kingdom.", code="unknown_jurisdiction"
+        )
+    return code
+
+
+def _missing(payee: Payee | None, paid: PaidInYear | None) -> str:
+    if payee is None:
+        return "no tax form in force"
+    if payee.date_of_birth is None:
+        return "no date of birth on the tax form"
+    if not payee.tin_last4:
+        # The model rules accept a place of birth instead of a TIN; the forms do not ask for one.
+        return "no TIN (and no place of birth)"
+    if not payee.city or not payee.address_country:
+        return "no address"
+    return ""
+
+
+def _figures(paid: PaidInYear, payee: Payee) -> SellerFigures:
+    return SellerFigures(
+        contributor_id=paid.contributor_id,
+        currency=paid.currency,
+        consideration_minor=[paid.quarter_paid(q) for q in QUARTERS],
+        activities=[paid.quarter_activities(q) for q in QUARTERS],
+        fees_minor=[0, 0, 0, 0],
+        identity=payee.shown(),
+    )
+
+
+def dac7_due(*, year: int, jurisdiction: str) -> tuple[list[SellerFigures], list[tuple[int, str]]]:
+    """The sellers of ``jurisdiction`` paid in ``year`` with their figures, and those whose
+    data is missing (expert id, what is missing)."""
+    paid = paid_in_year(year=year)
+    resident = experts_resident_in(country=jurisdiction, contributor_ids=[cid for cid, _ in paid])
+    by_expert: dict[int, list[PaidInYear]] = {}
+    for (cid, _currency), item in sorted(paid.items()):
+        if cid in resident:
+            by_expert.setdefault(cid, []).append(item)
+    forms = payees(contributor_ids=list(by_expert), on=timezone.now().date())
+    due, missing = [], []
+    for cid, items in by_expert.items():
+        if len(items) > 1:
+            missing.append((cid, "paid in more than one currency: " + ", ".join(i.currency for i in items)))
+            continue
+        why = _missing(forms.get(cid), items[0])
+        if why:
+            missing.append((cid, why))
+            continue
+        due.append(_figures(items[0], forms[cid]))
+    return due, missing
+
+
+def _address(payee_identity: dict) -> DpiAddress:
+    return DpiAddress(
+        country_code=payee_identity["address_country"],
+        city=payee_identity["city"],
+        street=" ".join(filter(None, [payee_identity["address_line1"], payee_identity["address_line2"]])),
+        post_code=payee_identity["postal_code"],
+        region=payee_identity["region"],
+    )
+
+
+def _operator(transmitting: str, doc_type: str) -> DpiOperator:
+    return DpiOperator(
+        name=settings.REPORTING_PAYER_NAME or "-",
+        tin=settings.REPORTING_DPI_OPERATOR_TIN,
+        res_country=transmitting,
+        address=DpiAddress(
+            country_code=settings.REPORTING_PAYER_COUNTRY,
+            city=settings.REPORTING_PAYER_CITY or "-",
+            street=settings.REPORTING_PAYER_ADDRESS,
+            post_code=settings.REPORTING_PAYER_POSTAL_CODE,
+        ),
+        doc_ref_id=new_ref(f"{transmitting}{timezone.now().year}OP"),
+        doc_type=doc_type,
+    )
+
+
+def _seller(figures: SellerFigures, *, doc_ref_id: str, tin: str, doc_type: str, corrects: str = "") -> DpiSeller:
+    identity = figures.identity
+    return DpiSeller(
+        doc_ref_id=doc_ref_id,
+        first_name=identity["legal_name"].rsplit(" ", 1)[0],
+        last_name=identity["legal_name"].rsplit(" ", 1)[-1],
+        res_country=identity["address_country"],
+        address=_address(identity),
+        birth_date=_date(identity["date_of_birth"]),
+        currency=figures.currency,
+        consideration_minor=tuple(figures.consideration_minor),
+        activities=tuple(figures.activities),
+        fees_minor=tuple(figures.fees_minor),
+        tin=tin,
+        tin_issued_by=identity["tin_country"],
+        vat=identity["vat_number"],
+        financial_identifier=identity["financial_account_full"],
+        doc_type=doc_type,
+        corr_doc_ref_id=corrects,
+    )
+
+
+def _date(value: str):
+    from datetime import date
+
+    return date.fromisoformat(value) if value else None
+
+
+def dac7_report(*, year: int, jurisdiction: str, actor, dry_run: bool = False) -> Dac7Result:
+    """Generate (or, with ``dry_run``, only build and validate) the year's DAC7 files."""
+    check_run(year=year, actor=actor)
+    jurisdiction = dac7_check_jurisdiction(jurisdiction)
+    transmitting = settings.REPORTING_DPI_TRANSMITTING_COUNTRY
+    result = Dac7Result(year=year, jurisdiction=jurisdiction, dry_run=dry_run)
+    with transaction.atomic():
+        due, result.missing = dac7_due(year=year, jurisdiction=jurisdiction)
+        current = {
+            record.contributor_id: record
+            for record in ReportRecord.objects.select_for_update()
+            .filter(form=ReportForm.DAC7, year=year, jurisdiction=jurisdiction)
+            .exclude(status=ReportRecordStatus.CORRECTED)
+        }
+        for figures in due:
+            before = current.get(figures.contributor_id)
+            if before is None:
+                result.new.append(figures)
+            elif (
+                before.amounts != figures.amounts
+                or before.identity != figures.identity
+                or (before.currency != figures.currency)
+            ):
+                result.corrected.append((figures, before))
+            else:
+                result.unchanged += 1
+        nothing_ever = not current and not due
+        already_nil = ReportFile.objects.filter(
+            kind=ReportFileKind.DAC7,
+            year=year,
+            jurisdiction=jurisdiction,
+            message_type=MessageTypeIndic.NOTHING_TO_REPORT,
+        ).exists()
+        forms = payees(contributor_ids=[f.contributor_id for f in due], on=timezone.now().date())
+        purpose = f"DAC7 {year} {jurisdiction}"
+
+        def tin_of(figures: SellerFigures) -> str:
+            if dry_run:
+                return "DRYRUN" + figures.identity["tin_last4"]
+            return payee_tin(payee=forms[figures.contributor_id], actor=actor, purpose=purpose)
+
+        def full_identity(figures: SellerFigures) -> SellerFigures:
+            account = forms[figures.contributor_id].financial_account
+            return SellerFigures(
+                **{**figures.__dict__, "identity": {**figures.identity, "financial_account_full": account}}
+            )
+
+        batches = []
+        if result.new:
+            sellers = []
+            for figures in result.new:
+                ref = new_ref(f"{transmitting}{year}S")
+                sellers.append(
+                    (
+                        figures,
+                        ref,
+                        None,
+                        _seller(full_identity(figures), doc_ref_id=ref, tin=tin_of(figures), doc_type=DocTypeIndic.NEW),
+                    )
+                )
+            batches.append((MessageTypeIndic.NEW, DocTypeIndic.NEW, sellers))
+        if result.corrected:
+            sellers = []
+            for figures, before in result.corrected:
+                ref = new_ref(f"{transmitting}{year}S")
+                sellers.append(
+                    (
+                        figures,
+                        ref,
+                        before,
+                        _seller(
+                            full_identity(figures),
+                            doc_ref_id=ref,
+                            tin=tin_of(figures),
+                            doc_type=DocTypeIndic.CORRECTED,
+                            corrects=before.record_ref,
+                        ),
+                    )
+                )
+            batches.append((MessageTypeIndic.CORRECTION, DocTypeIndic.RESENT, sellers))
+        if nothing_ever and not already_nil:
+            batches.append((MessageTypeIndic.NOTHING_TO_REPORT, DocTypeIndic.NEW, []))
+
+        for message_type, operator_doc_type, sellers in batches:
+            message_ref = new_ref(f"{transmitting}{year}")
+            content = dpi_message_xml(
+                DpiMessage(
+                    message_ref_id=message_ref,
+                    message_type_indic=message_type,
+                    transmitting_country=transmitting,
+                    receiving_country=jurisdiction,
+                    year=year,
+                    timestamp=timezone.now(),
+                    operator=_operator(transmitting, operator_doc_type),
+                    sellers=[seller for *_, seller in sellers],
+                )
+            )
+            filename = f"dac7-{year}-{jurisdiction}-{message_type}-{message_ref[-8:]}.xml"
+            result.contents.append((filename, content))
+            if dry_run:
+                continue
+            report = report_file_store(
+                actor=actor,
+                kind=ReportFileKind.DAC7,
+                year=year,
+                jurisdiction=jurisdiction,
+                message_type=message_type,
+                message_ref_id=message_ref,
+                filename=filename,
+                content=content,
+                records_count=len(sellers),
+            )
+            result.files.append(report)
+            for figures, ref, before, _ in sellers:
+                if before is not None:
+                    before.status = ReportRecordStatus.CORRECTED
+                    before.save(update_fields=["status"])
+                ReportRecord.objects.create(
+                    form=ReportForm.DAC7,
+                    contributor_id=figures.contributor_id,
+                    year=year,
+                    jurisdiction=jurisdiction,
+                    file=report,
+                    record_ref=ref,
+                    corrects=before,
+                    currency=figures.currency,
+                    total_minor=max(0, sum(figures.consideration_minor)),
+                    amounts=figures.amounts,
+                    identity=figures.identity,
+                )
+        if not dry_run:
+            audit_record(
+                actor=actor,
+                action="reporting.dac7.run",
+                target=None,
+                after={
+                    "year": year,
+                    "jurisdiction": jurisdiction,
+                    "new": len(result.new),
+                    "corrected": len(result.corrected),
+                    "unchanged": result.unchanged,
+                    "missing": [cid for cid, _ in result.missing],
+                    "files": [f.pk for f in result.files],
+                },
+            )
+    return result

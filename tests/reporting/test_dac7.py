@@ -1,0 +1,200 @@
+"""DAC7 from the ledger: an expert in Germany paid through the year is reported with exactly
+the quarterly sums the ledger shows, in a file that validates against the OECD DPI schema;
+corrections, nothing to report, missing data and every refusal."""
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Sum
+from django.test import override_settings
+from django.urls import reverse
+from lxml import etree
+
+from audit.models import AuditEvent
+from payouts.models import AccountKind, JournalKind, Posting
+from reporting.dpi_xml import NS, STF, DpiInvalid, dpi_schema_errors
+from reporting.models import ReportFile, ReportRecord, ReportRecordStatus
+from reporting.services.dac7 import dac7_report
+
+from tests.helpers.factories import make_expert
+from tests.helpers.pages import log_in
+from tests.helpers.reporting import pay_expert
+from tests.helpers.tax import sign_tax_form
+
+pytestmark = pytest.mark.django_db
+
+NSMAP = {"dpi": NS, "stf": STF}
+QUARTERS = [
+    ("2026-01-01T00:00:00Z", "2026-04-01T00:00:00Z"),
+    ("2026-04-01T00:00:00Z", "2026-07-01T00:00:00Z"),
+    ("2026-07-01T00:00:00Z", "2026-10-01T00:00:00Z"),
+    ("2026-10-01T00:00:00Z", "2027-01-01T00:00:00Z"),
+]
+
+
+def _german(name="Anna Schmidt", **form):
+    expert = make_expert(country="DE", subdivision="", timezone="Europe/Berlin", legal_name=name)
+    sign_tax_form(expert, **form)
+    return expert
+
+
+def _pay_through_the_year(expert):
+    for moment, amount in [
+        ("2026-01-14T10:00:00Z", 41_250),
+        ("2026-03-31T23:59:59Z", 12_345),
+        ("2026-04-01T00:00:00Z", 50_050),
+        ("2026-08-12T10:00:00Z", 33_349),
+        ("2026-12-31T23:59:59Z", 61_000),
+    ]:
+        pay_expert(expert, amount_minor=amount, paid_at=moment)
+
+
+def _ledger_quarters(expert) -> list[int]:
+    return [
+        Posting.objects.filter(
+            account__kind=AccountKind.EXPERT_PAYABLE,
+            account__contributor=expert,
+            entry__kind__in=[JournalKind.PAYOUT, JournalKind.PAYOUT_REVERSAL],
+            entry__occurred_at__gte=since,
+            entry__occurred_at__lt=until,
+        ).aggregate(total=Sum("amount_minor"))["total"]
+        or 0
+        for since, until in QUARTERS
+    ]
+
+
+def _texts(content: bytes, path: str) -> list[str]:
+    return [node.text for node in etree.fromstring(content).iterfind(path, NSMAP)]
+
+
+def test_the_file_validates_and_holds_exactly_the_quarters_the_ledger_shows():
+    expert = _german()
+    _pay_through_the_year(expert)
+
+    result = dac7_report(year=2026, jurisdiction="DE", actor=None)
+
+    [report] = result.files
+    content = bytes(report.content)
+    assert dpi_schema_errors(content) == []
+    ledger = _ledger_quarters(expert)
+    assert ledger == [53_595, 50_050, 33_349, 61_000]
+    record = ReportRecord.objects.get(contributor=expert)
+    assert record.amounts["consideration_minor"] == ledger
+    assert record.total_minor == sum(ledger)
+    # The schema's amounts are whole units: each quarter rounded half up once.
+    assert _texts(content, ".//dpi:Consideration/*") == ["536", "501", "333", "610"]
+    assert _texts(content, ".//dpi:NumberOfActivities/*") == ["2", "1", "1", "1"]
+    assert _texts(content, ".//dpi:Fees/*") == ["0", "0", "0", "0"]
+    assert _texts(content, ".//dpi:MessageTypeIndic") == ["DPI401"]
+    assert _texts(content, ".//dpi:ReceivingCountry") == ["DE"]
+    assert _texts(content, ".//dpi:IndSellerID/dpi:TIN") == ["36574261809"]
+    assert _texts(content, ".//dpi:BirthDate") == ["1985-04-25"]
+    assert _texts(content, ".//dpi:ReportableSeller/dpi:DocSpec/stf:DocRefId") == [record.record_ref]
+    assert report.message_type == "DPI401" and report.records_count == 1
+    assert AuditEvent.objects.filter(action="reporting.dac7.run").count() == 1
+
+
+def test_running_again_writes_nothing_and_a_change_is_a_dpi402_naming_the_corrected_doc_ref_id():
+    expert = _german()
+    _pay_through_the_year(expert)
+    dac7_report(year=2026, jurisdiction="DE", actor=None)
+    original = ReportRecord.objects.get()
+
+    assert dac7_report(year=2026, jurisdiction="DE", actor=None).files == []
+
+    pay_expert(expert, amount_minor=10_000, paid_at="2026-05-05T10:00:00Z")
+    [report] = dac7_report(year=2026, jurisdiction="DE", actor=None).files
+
+    content = bytes(report.content)
+    assert dpi_schema_errors(content) == []
+    assert _texts(content, ".//dpi:MessageTypeIndic") == ["DPI402"]
+    assert _texts(content, ".//dpi:ReportableSeller/dpi:DocSpec/stf:DocTypeIndic") == ["OECD2"]
+    assert _texts(content, ".//dpi:ReportableSeller/dpi:DocSpec/stf:CorrDocRefId") == [original.record_ref]
+    assert _texts(content, ".//dpi:Consideration/*")[1] == "601"
+    original.refresh_from_db()
+    assert original.status == ReportRecordStatus.CORRECTED
+    assert ReportRecord.objects.get(corrects=original).amounts["consideration_minor"] == _ledger_quarters(expert)
+
+
+def test_a_jurisdiction_with_no_seller_gets_one_dpi403():
+    _pay_through_the_year(_german())
+
+    [report] = dac7_report(year=2026, jurisdiction="FR", actor=None).files
+
+    content = bytes(report.content)
+    assert dpi_schema_errors(content) == []
+    assert _texts(content, ".//dpi:MessageTypeIndic") == ["DPI403"]
+    assert _texts(content, ".//dpi:ReportableSeller") == []
+    assert dac7_report(year=2026, jurisdiction="FR", actor=None).files == []
+
+
+def test_sellers_missing_a_tin_or_a_form_are_listed_and_left_out():
+    reported = _german()
+    no_tin = _german("Bea Ohne", tin="", no_tin_reason="Germany issued me no identifier yet.")
+    no_form = make_expert(country="DE", subdivision="", timezone="Europe/Berlin", legal_name="Carl Formlos")
+    for expert in (reported, no_tin, no_form):
+        pay_expert(expert, amount_minor=10_000, paid_at="2026-02-02T10:00:00Z")
+
+    result = dac7_report(year=2026, jurisdiction="DE", actor=None)
+
+    assert sorted(result.missing) == sorted(
+        [(no_tin.pk, "no TIN (and no place of birth)"), (no_form.pk, "no tax form in force")]
+    )
+    assert list(ReportRecord.objects.values_list("contributor_id", flat=True)) == [reported.pk]
+
+
+def test_a_file_that_does_not_validate_is_not_written():
+    _pay_through_the_year(_german())
+
+    with override_settings(REPORTING_DPI_TRANSMITTING_COUNTRY="QQ"), pytest.raises(DpiInvalid) as refused:
+        dac7_report(year=2026, jurisdiction="DE", actor=None)
+
+    assert "TransmittingCountry" in refused.value.message
+    assert ReportFile.objects.count() == 0 and ReportRecord.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "year", "words"),
+    [
+        ("US", "2026", "'US' is not an EU Member State or the United Kingdom"),
+        ("XX", "2026", "'XX' is not an EU Member State"),
+        ("DE", "2027", "2027 has not begun"),
+    ],
+)
+def test_the_command_refuses_bad_input_in_one_line(jurisdiction, year, words):
+    with pytest.raises(CommandError, match=words):
+        call_command("dac7_report", "--year", year, "--jurisdiction", jurisdiction)
+
+
+def test_the_dry_run_validates_and_stores_nothing(capsys):
+    _pay_through_the_year(_german())
+    events = AuditEvent.objects.count()
+
+    call_command("dac7_report", "--year", "2026", "--jurisdiction", "de", "--dry-run")
+
+    assert "DAC7 2026 DE: 1 new" in capsys.readouterr().out
+    assert ReportFile.objects.count() == 0 and AuditEvent.objects.count() == events
+
+
+def test_the_seller_is_mailed_once_and_downloads_the_same_information(pdf_text, django_capture_on_commit_callbacks):
+    expert = _german()
+    _pay_through_the_year(expert)
+    dac7_report(year=2026, jurisdiction="DE", actor=None)
+    record = ReportRecord.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("dac7_report", "--year", "2026", "--jurisdiction", "DE", "--send-copies")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("dac7_report", "--year", "2026", "--jurisdiction", "DE", "--send-copies")
+
+    assert [m.to for m in mail.outbox] == [[expert.user.email]]
+    link = reverse("expert-tax-document", args=[record.pk])
+    assert link in mail.outbox[0].body
+    response = log_in(expert.user).get(link)
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    text = pdf_text[-1]
+    for amount in ("€535.95", "€500.50", "€333.49", "€610.00"):
+        assert amount in text
+    assert "1985-04-25" in text and record.record_ref in text
+    assert log_in(make_expert(country="DE", subdivision="").user).get(link).status_code == 404
