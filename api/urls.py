@@ -3,7 +3,21 @@ from django.urls import path
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import auth, disputes, experts, identity, labs, ops, pay, payouts, reference, reporting, screening, tax, work
+from .views import (
+    auth,
+    disputes,
+    experts,
+    identity,
+    labs,
+    ops,
+    pay,
+    payouts,
+    reference,
+    reporting,
+    screening,
+    tax,
+    work,
+)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

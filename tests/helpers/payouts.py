@@ -32,8 +32,8 @@ from payouts.models import (
 )
 
 from tests.helpers.factories import UserFactory, make_ops
-from tests.helpers.tax import tax_forms_in_bulk
 from tests.helpers.identity import verified_identities_in_bulk
+from tests.helpers.tax import tax_forms_in_bulk
 
 
 def amount_of(n: int) -> int:

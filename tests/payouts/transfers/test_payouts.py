@@ -269,10 +269,6 @@ def test_a_batch_pays_each_expert_once_and_carries_the_rest_forward_with_their_r
         "identity": 0,
         "tax_form": 0,
         "retry": 0,
-        "sanctions": 0,
-        "duplicate_account": 0,
-        "identity": 0,
-        "tax_form": 0,
     }
     held = {
         p["contributor_name"]: p["reason"]
