@@ -20,6 +20,7 @@ from stripe_local.server import reset, webhook_deliveries
 
 from tests.helpers.factories import make_lab, make_open_project, make_ops, make_vetted_expert
 from tests.helpers.stripe_webhooks import deliver
+from tests.helpers.tax import sign_tax_form
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +83,7 @@ def test_a_listed_name_is_held_at_the_next_batch_cleared_by_two_people_and_paid_
             )
             work_approve(actor=owner, item=entry)
         onboard(client_for, connect_webhook_inbox, expert)
+        sign_tax_form(expert)
     settings.PAY_WEEK_GRACE_HOURS = 0
     # The list arrives after they signed up; the rescreening it queues has not run yet
     # (its news is lost, say): the batch screens them itself.
