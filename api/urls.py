@@ -3,7 +3,7 @@ from django.urls import path
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import auth, disputes, experts, identity, labs, ops, pay, payouts, reference, work
+from .views import auth, disputes, experts, identity, labs, ops, pay, payouts, reference, tax, work
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -123,6 +123,8 @@ urlpatterns = [
         name="api-my-payout-onboarding-link",
     ),
     path("me/payouts/", payouts.MyPayoutListView.as_view(), name="api-my-payouts"),
+    path("me/tax-form/", tax.MyTaxFormView.as_view(), name="api-my-tax-form"),
+    path("ops/tax-forms/missing/", tax.OpsTaxFormsMissingView.as_view(), name="api-ops-tax-forms-missing"),
     path("ops/payout-batches/", payouts.PayoutBatchListView.as_view(), name="api-payout-batches"),
     path("ops/payout-batches/<int:pk>/", payouts.PayoutBatchDetailView.as_view(), name="api-payout-batch"),
     path(

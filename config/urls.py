@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("identity.urls")),
     path("", include("marketplace.urls")),
     path("", include("payouts.urls")),
+    path("", include("tax.urls")),
 ]
 
 handler400 = "config.error_views.bad_request"

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "contributors",
     "screening",
     "identity",
+    "tax",
     "vetting",
     "marketplace",
     "payouts",
@@ -246,6 +247,8 @@ SPECTACULAR_SETTINGS = {
         "SensitiveContentEnum": "contributors.reference.SensitiveContent",
         "AccountCaseKindEnum": "identity.models.CaseKind",
         "AccountCaseStatusEnum": "identity.models.CaseStatus",
+        "TaxFormKindEnum": "tax.models.TaxFormKind",
+        "ContributorStatusEnum": "contributors.models.ContributorStatus",
     },
 }
 
@@ -370,6 +373,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "screening.tasks.sanctions_lists_import_task",
         "schedule": crontab(minute=0, hour=2),
     },
+    # Experts whose W-8BEN expires within 90, 30 and 7 days are mailed once for each.
+    "tax-form-expiry-reminders": {
+        "task": "tax.tasks.tax_form_expiry_reminders_task",
+        "schedule": crontab(minute=0, hour=8),
+    },
 }
 # One queue per kind of work, so that a long job of one kind never holds up another, and
 # each kind gets workers sized for it (docs/operations.md, "Production topology"). Every
@@ -390,6 +398,7 @@ CELERY_TASK_ROUTES = {
     "screening.tasks.sanctions_lists_import_task": {"queue": _SWEEPS},
     "marketplace.tasks.floor_warnings_sweep_task": {"queue": _SWEEPS},
     "marketplace.tasks.floor_warnings_for_minimum_wage_task": {"queue": _SWEEPS},
+    "tax.tasks.tax_form_expiry_reminders_task": {"queue": _SWEEPS},
     # Mail: a slow or failing SMTP server (retried with backoff) delays only mail, and a
     # burst of notifications (a batch's held payouts, a sweep's warnings) delays nothing else.
     "accounts.tasks.send_email_task": {"queue": _MAIL},
@@ -523,6 +532,52 @@ SANCTIONS_TIMEOUT_SECONDS = env.float("SANCTIONS_TIMEOUT_SECONDS", default=60)
 SANCTIONS_MAX_FILE_BYTES = env.int("SANCTIONS_MAX_FILE_BYTES", default=64 * 1024 * 1024)
 SANCTIONS_MAX_RETRIES = env.int("SANCTIONS_MAX_RETRIES", default=4)
 SANCTIONS_RETRY_BACKOFF_SECONDS = env.float("SANCTIONS_RETRY_BACKOFF_SECONDS", default=300)
+
+# Tax forms (tax/crypto.py, docs/compliance.md "Tax forms"). TAX_DATA_KEYS: Fernet keys
+# (32 url-safe base64 bytes each), comma-separated, newest first: the first encrypts
+# taxpayer identifiers, all of them decrypt, so a key is rotated by adding a new one in
+# front. TAX_FINGERPRINT_KEY: the HMAC key of identifiers' fingerprints (at least 32
+# characters), kept apart from the encryption keys. Development and tests derive both from
+# SECRET_KEY; production settings require them to be set.
+
+
+def _derived_secret(purpose: str) -> str:
+    import base64
+    import hashlib
+
+    return base64.urlsafe_b64encode(hashlib.sha256(f"{purpose}:{SECRET_KEY}".encode()).digest()).decode()
+
+
+def tax_keys_checked(data_keys: list[str], fingerprint_key: str) -> tuple[list[str], str]:
+    import base64
+    import binascii
+
+    if not data_keys:
+        raise ImproperlyConfigured("TAX_DATA_KEYS must list at least one key.")
+    for key in data_keys:
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (binascii.Error, ValueError):
+            valid = False
+        if not valid:
+            raise ImproperlyConfigured(
+                "Each key in TAX_DATA_KEYS must be 32 url-safe base64 bytes (cryptography's Fernet.generate_key())."
+            )
+    if len(fingerprint_key) < 32:
+        raise ImproperlyConfigured("TAX_FINGERPRINT_KEY must be at least 32 characters.")
+    if fingerprint_key in data_keys:
+        raise ImproperlyConfigured("TAX_FINGERPRINT_KEY must differ from every key in TAX_DATA_KEYS.")
+    return data_keys, fingerprint_key
+
+
+TAX_DATA_KEYS, TAX_FINGERPRINT_KEY = tax_keys_checked(
+    env.list("TAX_DATA_KEYS", default=[]) or [_derived_secret("tax-data")],
+    env.str("TAX_FINGERPRINT_KEY", default="") or _derived_secret("tax-fingerprint"),
+)
+# Days before a W-8BEN expires on which its expert is reminded (each once), from 1 to 366.
+TAX_FORM_REMINDER_DAYS = sorted({int(days) for days in env.list("TAX_FORM_REMINDER_DAYS", default=["90", "30", "7"])})
+if not TAX_FORM_REMINDER_DAYS or not all(1 <= days <= 366 for days in TAX_FORM_REMINDER_DAYS):
+    raise ImproperlyConfigured("TAX_FORM_REMINDER_DAYS must list days from 1 to 366.")
 
 # Credentials expiring within this many days are flagged to the expert and to ops.
 CREDENTIAL_EXPIRY_WARNING_DAYS = env.int("CREDENTIAL_EXPIRY_WARNING_DAYS", default=30)

@@ -1,11 +1,13 @@
 """Production settings: everything secret or site-specific comes from the environment."""
 
 from .base import *  # noqa: F403
-from .base import DATABASE_REPLICA_URL, DEVELOPMENT_APPS, INSTALLED_APPS, REPLICA_DATABASE, env
+from .base import DATABASE_REPLICA_URL, DEVELOPMENT_APPS, INSTALLED_APPS, REPLICA_DATABASE, env, tax_keys_checked
 
 DEBUG = False
 INSTALLED_APPS = [app for app in INSTALLED_APPS if app not in DEVELOPMENT_APPS]
 SECRET_KEY = env.str("SECRET_KEY")
+# Taxpayer identifiers are encrypted and fingerprinted under keys of their own, never derived.
+TAX_DATA_KEYS, TAX_FINGERPRINT_KEY = tax_keys_checked(env.list("TAX_DATA_KEYS"), env.str("TAX_FINGERPRINT_KEY"))
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db_url("DATABASE_URL")}
 if DATABASE_REPLICA_URL:

@@ -16,6 +16,7 @@ from datetime import date
 from identity.selectors import duplicate_payout_blocks
 from identity.selectors import payout_blocks as identity_payout_blocks
 from payouts.models import PayoutHoldReason
+from tax.selectors import payout_blocks as tax_form_blocks
 
 Blocks = Callable[..., dict[int, str]]
 
@@ -24,6 +25,8 @@ Blocks = Callable[..., dict[int, str]]
 REQUIREMENTS: list[tuple[str, Blocks]] = [
     (PayoutHoldReason.DUPLICATE_ACCOUNT, duplicate_payout_blocks),
     (PayoutHoldReason.IDENTITY, identity_payout_blocks),
+    # A W-9 or W-8BEN in force (tax/selectors.py): US withholding and year-end reporting need it.
+    (PayoutHoldReason.TAX_FORM, tax_form_blocks),
 ]
 
 

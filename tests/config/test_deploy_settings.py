@@ -23,6 +23,8 @@ PRODUCTION_ENVIRONMENT = {
     "STRIPE_WEBHOOK_SECRET": "whsec_not_a_real_secret",
     "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_not_a_real_connect_secret",
     "IDENTITY_FINGERPRINT_KEY": "not-a-real-identity-fingerprint-key",
+    "TAX_DATA_KEYS": "5rMPfHQUjO1Yl7OJdP9x2vd4UznZ1pb7bebNbiDPOew=",
+    "TAX_FINGERPRINT_KEY": "not-a-real-fingerprint-key-0123456789abcdef",
 }
 
 
@@ -140,3 +142,22 @@ def test_a_replica_url_adds_the_replica_reports_read_with_the_primarys_connectio
     assert replica["OPTIONS"]["connect_timeout"] == primary["OPTIONS"]["connect_timeout"] == 5
     # Tests run against these settings never create a database on the replica.
     assert replica["TEST"]["MIRROR"] == "default"
+
+
+@pytest.mark.parametrize("missing", ["TAX_DATA_KEYS", "TAX_FINGERPRINT_KEY"])
+def test_production_settings_refuse_to_start_without_the_keys_of_tax_identifiers(missing):
+    environment = {
+        key: value for key, value in os.environ.items() if key not in ("TAX_DATA_KEYS", "TAX_FINGERPRINT_KEY")
+    }
+    environment.update({key: value for key, value in PRODUCTION_ENVIRONMENT.items() if key != missing})
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert missing in result.stderr

@@ -26,6 +26,8 @@ def _production_environment() -> dict[str, str]:
             "STRIPE_WEBHOOK_SECRET": "whsec_not_a_real_secret",
             "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_not_a_real_connect_secret",
             "IDENTITY_FINGERPRINT_KEY": "not-a-real-identity-fingerprint-key",
+            "TAX_DATA_KEYS": "5rMPfHQUjO1Yl7OJdP9x2vd4UznZ1pb7bebNbiDPOew=",
+            "TAX_FINGERPRINT_KEY": "not-a-real-fingerprint-key-0123456789abcdef",
             "DEBUG": "true",
         }
     )

@@ -33,6 +33,7 @@ from payouts.models import (
 
 from tests.helpers.factories import UserFactory, make_ops
 from tests.helpers.identity import verified_identities_in_bulk
+from tests.helpers.tax import tax_forms_in_bulk
 
 
 def amount_of(n: int) -> int:
@@ -140,8 +141,14 @@ def stripe_client() -> stripe.StripeClient:
     )
 
 
-def onboarded_accounts_in_bulk(stripe_server, contributors) -> list[PayoutAccount]:
-    """A real Express account per expert, verified at Stripe, and our copy of it as ``account.updated`` leaves it."""
+def onboarded_accounts_in_bulk(stripe_server, contributors, *, tax_forms: bool = True) -> list[PayoutAccount]:
+    """A real Express account per expert, verified at Stripe, and our copy of it as ``account.updated`` leaves it.
+
+    Each expert also gets the W-9 a payout needs (``tests.helpers.tax.tax_forms_in_bulk``),
+    unless ``tax_forms`` is false.
+    """
+    if tax_forms:
+        tax_forms_in_bulk(contributors)
     client = stripe_client()
     accounts = []
     for contributor in contributors:

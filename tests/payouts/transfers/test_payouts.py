@@ -39,6 +39,7 @@ from stripe_local.server import reset, webhook_deliveries
 from tests.helpers.factories import make_lab, make_open_project, make_ops, make_vetted_expert
 from tests.helpers.payouts import approved_pay_run_in_bulk, onboarded_accounts_in_bulk, stripe_client
 from tests.helpers.stripe_webhooks import deliver
+from tests.helpers.tax import sign_tax_form
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +76,7 @@ def team():
     engagements = {}
     for name in ("ana", "ben", "cy", "di"):
         expert = make_vetted_expert(display_name=name.title())
+        sign_tax_form(expert)
         engagement = staffing_request_accept(
             actor=expert.user, request=invitation_send(actor=owner, project=project, contributor=expert)
         )
@@ -107,7 +109,9 @@ def approved_run(capture, week: int):
 
 
 def onboard(client_for, connect_webhook_inbox, contributor, outcome: str = "completed"):
-    """The expert asks for a link, finishes onboarding at Stripe, and Stripe tells our Connect endpoint."""
+    """The expert signs their tax form, asks for a link, finishes onboarding at Stripe, and Stripe tells our Connect endpoint."""
+    if not contributor.tax_forms.exists():
+        sign_tax_form(contributor)
     api = client_for(contributor.user)
     link = api.post("/api/me/payout-account/onboarding-link/")
     assert link.status_code == 201, link.json()
@@ -260,6 +264,10 @@ def test_a_batch_pays_each_expert_once_and_carries_the_rest_forward_with_their_r
         "account_not_ready": 0,
         "below_minimum": 1,
         "on_hold": 1,
+        "sanctions": 0,
+        "duplicate_account": 0,
+        "identity": 0,
+        "tax_form": 0,
         "retry": 0,
         "sanctions": 0,
         "duplicate_account": 0,
