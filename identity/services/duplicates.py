@@ -94,7 +94,7 @@ def duplicate_check_tin(*, contributor_id: int, tin_fingerprint: str) -> list[Ac
         return []
     tax_form = apps.get_model("tax", "TaxForm")
     others = (
-        tax_form.objects.filter(tin_fingerprint=tin_fingerprint)
+        tax_form.objects.filter(tin_fingerprint=tin_fingerprint, superseded_at__isnull=True)
         .exclude(contributor_id=contributor_id)
         .order_by("contributor_id", "-pk")
         .distinct("contributor_id")

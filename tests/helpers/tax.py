@@ -34,6 +34,11 @@ W8BEN_DATA = {
 }
 
 
+def own_ssn(contributor) -> str:
+    """A valid SSN of the expert's own (area 536, group and serial from the profile's id)."""
+    return f"536-{contributor.pk % 99 + 1:02d}-{contributor.pk // 99 % 9999 + 1:04d}"
+
+
 def sign_tax_form(contributor, **overrides) -> TaxForm:
     """The form the expert's country asks for, signed through the service with the expert's legal name."""
     kind = TaxFormKind.W9 if contributor.country == "US" else TaxFormKind.W8BEN
@@ -52,7 +57,6 @@ def sign_tax_form(contributor, **overrides) -> TaxForm:
 def tax_forms_in_bulk(contributors, *, signed_on: date | None = None) -> list[TaxForm]:
     """A W-9 for each (US) expert, written in bulk: the rows ``tax_form_sign`` would have written."""
     token = tin_encrypt("536904399")
-    fingerprint = tin_fingerprint("536904399", country="US")
     signed_at = (
         timezone.now() if signed_on is None else timezone.make_aware(timezone.datetime(*signed_on.timetuple()[:3]))
     )
@@ -65,7 +69,8 @@ def tax_forms_in_bulk(contributors, *, signed_on: date | None = None) -> list[Ta
                 tin_kind=TinKind.SSN,
                 tin_encrypted=token,
                 tin_last4="4399",
-                tin_fingerprint=fingerprint,
+                # Each expert's own, as if each had given their own number.
+                tin_fingerprint=tin_fingerprint(own_ssn(contributor).replace("-", ""), country="US"),
                 tin_country="US",
                 address_line1="1 Market Street",
                 city="San Francisco",

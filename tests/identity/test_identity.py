@@ -305,3 +305,18 @@ def test_two_accounts_paid_into_one_bank_account_wait_for_a_decision_and_are_pai
     for account in (first, second):
         paid = Payout.objects.get(contributor_id=account.contributor_id, status=PayoutStatus.PAID)
         assert (paid.batch_id, paid.carried_from_id) == (next_batch.pk, batch.pk)
+
+
+def test_the_same_tax_identifier_signed_on_two_accounts_opens_a_case(django_capture_on_commit_callbacks):
+    from tests.helpers.tax import sign_tax_form
+
+    first, second = make_expert(), make_expert()
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_tax_form(first, tin="536-90-4399")
+    assert not AccountReviewCase.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_tax_form(second, tin="536904399")
+    [case] = AccountReviewCase.objects.filter(kind=CaseKind.DUPLICATE)
+    assert case.signal == "tin" and set(case.contributor_ids) == {first.pk, second.pk}
+    assert "4399" not in str(case.evidence)
+    assert set(duplicate_payout_blocks(contributor_ids=[first.pk, second.pk], on=None)) == {first.pk, second.pk}
