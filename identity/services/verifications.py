@@ -21,6 +21,8 @@ from identity.names import name_score, names_match
 from identity.services.cases import account_case_open_name_review
 from identity.services.duplicates import duplicate_check_document
 from payouts.gateway import stripe_api as gateway
+from screening.models import SubjectKind
+from screening.services import screening_subject_update
 
 # Stripe's ``last_error.code`` in words an expert can act on.
 ERROR_WORDS = {
@@ -157,6 +159,17 @@ def identity_verification_sync(*, session_id: str) -> IdentityVerification | Non
             account_case_open_name_review(verification=verification, legal_name=contributor.legal_name)
         if verification.status in _SETTLED:
             duplicate_check_document(verification=verification)
+            # The document's date of birth and name are what sanctions screening needs to
+            # tell a namesake from a listed person; a changed subject is screened again now.
+            screening_subject_update(
+                actor=None,
+                kind=SubjectKind.EXPERT,
+                ref_id=contributor.pk,
+                name=contributor.legal_name,
+                country=contributor.country,
+                other_names=[verification.verified_name] if verification.verified_name else None,
+                date_of_birth=verification.verified_dob,
+            )
         _tell_expert(verification)
     return verification
 

@@ -320,3 +320,25 @@ def test_the_same_tax_identifier_signed_on_two_accounts_opens_a_case(django_capt
     assert case.signal == "tin" and set(case.contributor_ids) == {first.pk, second.pk}
     assert "4399" not in str(case.evidence)
     assert set(duplicate_payout_blocks(contributor_ids=[first.pk, second.pk], on=None)) == {first.pk, second.pk}
+
+
+def test_the_verified_date_of_birth_and_name_reach_sanctions_screening(stripe_server, webhook_inbox, client_for):
+    from datetime import date
+
+    from screening.models import ScreeningSubject, SubjectKind
+
+    expert = make_expert(identity_verified=False, legal_name="Ada Example")
+    verify(
+        stripe_server,
+        webhook_inbox,
+        client_for,
+        expert,
+        first_name="Ada",
+        last_name="Example",
+        dob={"day": 2, "month": 3, "year": 1985},
+        id_number="X7654321",
+        issuing_country="GB",
+        document_type="passport",
+    )
+    subject = ScreeningSubject.objects.get(kind=SubjectKind.EXPERT, ref_id=expert.pk)
+    assert subject.date_of_birth == date(1985, 3, 2)
