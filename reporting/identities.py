@@ -73,6 +73,13 @@ class Payee:
     postal_code: str
     address_country: str
     financial_account: str
+    # The place of birth, given on a W-8BEN instead of a foreign identifier.
+    birth_city: str = ""
+    birth_country: str = ""
+
+    @property
+    def has_birth_place(self) -> bool:
+        return bool(self.birth_city and self.birth_country)
 
     @property
     def first_name(self) -> str:
@@ -94,6 +101,11 @@ class Payee:
         data["financial_account"] = _masked_account(self.financial_account)
         data["financial_account_digest"] = hashlib.sha256(self.financial_account.encode()).hexdigest()[:16]
         del data["form_id"]
+        # Kept only when given, so that records generated before places of birth were asked
+        # for still compare equal and are not corrected for nothing.
+        for key in ("birth_city", "birth_country"):
+            if not data[key]:
+                del data[key]
         return data
 
 
@@ -130,6 +142,8 @@ def payees(*, contributor_ids: list[int], on: date) -> dict[int, Payee]:
             postal_code=form.postal_code,
             address_country=form.address_country,
             financial_account=accounts.get(form.contributor_id, ""),
+            birth_city=form.birth_city,
+            birth_country=form.birth_country,
         )
         for form in forms
     }

@@ -41,6 +41,17 @@ class TaxFormForm(forms.Form):
     date_of_birth = forms.DateField(
         label="Date of birth", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    birth_city = _text(
+        "birth_city",
+        "City or town of birth",
+        help_text="Only if you give no tax identification number: tax authorities then identify you by it.",
+    )
+    birth_country = forms.ChoiceField(
+        label="Country of birth",
+        required=False,
+        choices=_COUNTRIES,
+        help_text="Only if you give no tax identification number.",
+    )
     address_line1 = _text("address_line1", "Street and number", required=True)
     address_line2 = _text("address_line2", "Apartment, suite, building")
     city = _text("city", "City or town", required=True)
@@ -73,6 +84,8 @@ class TaxFormForm(forms.Form):
         "tin",
         "tin_country",
         "no_tin_reason",
+        "birth_city",
+        "birth_country",
         "vat_number",
     )
     ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "region", "postal_code", "address_country")

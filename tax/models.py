@@ -59,6 +59,10 @@ class TaxForm(models.Model):
     vat_number = models.CharField(max_length=20, blank=True)
     citizenship_country = models.CharField(max_length=2, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
+    # Place of birth (city, ISO country): asked on a W-8BEN only when no foreign identifier is
+    # given, because DAC7 and the OECD model rules accept it in place of a TIN.
+    birth_city = models.CharField(max_length=100, blank=True)
+    birth_country = models.CharField(max_length=2, blank=True)
     # Permanent residence address (W-8BEN line 3) or address (W-9 lines 5-6).
     address_line1 = models.CharField(max_length=200)
     address_line2 = models.CharField(max_length=200, blank=True)

@@ -42,6 +42,8 @@ TAX_FORM_FIELDS = (
     "vat_number",
     "citizenship_country",
     "date_of_birth",
+    "birth_city",
+    "birth_country",
     "address_line1",
     "address_line2",
     "city",
@@ -107,7 +109,7 @@ class _Fields:
 def _cleaned(*, kind: str, data: Mapping[str, Any], fields: _Fields) -> dict[str, Any]:
     """The form's values, checked; identifiers compacted. Adds a message to ``fields`` for each problem."""
     values: dict[str, Any] = {key: _text(data, key) for key in TAX_FORM_FIELDS if key != "date_of_birth"}
-    for key in ("tin_country", "citizenship_country", "address_country", "treaty_country"):
+    for key in ("tin_country", "citizenship_country", "address_country", "treaty_country", "birth_country"):
         values[key] = values[key].upper()
     for field, limit in (
         ("legal_name", 200),
@@ -115,6 +117,7 @@ def _cleaned(*, kind: str, data: Mapping[str, Any], fields: _Fields) -> dict[str
         ("address_line1", 200),
         ("address_line2", 200),
         ("city", 100),
+        ("birth_city", 100),
         ("region", 100),
         ("postal_code", 20),
         ("no_tin_reason", 500),
@@ -127,7 +130,7 @@ def _cleaned(*, kind: str, data: Mapping[str, Any], fields: _Fields) -> dict[str
     fields.required(values, "address_line1", "Enter the street and number.")
     fields.required(values, "city", "Enter the city or town.")
     fields.required(values, "address_country", "Choose the country of your address.")
-    for key in ("tin_country", "citizenship_country", "address_country", "treaty_country"):
+    for key in ("tin_country", "citizenship_country", "address_country", "treaty_country", "birth_country"):
         fields.country(values, key)
 
     values["tin_compact"] = ""
@@ -159,7 +162,7 @@ def _check_w9(values: dict, fields: _Fields) -> None:
             fields.add("tin", error.message)
         else:
             values["tin_compact"] = identifier.compact
-    for key in ("citizenship_country", "no_tin_reason", *TREATY_FIELDS):
+    for key in ("citizenship_country", "no_tin_reason", "birth_city", "birth_country", *TREATY_FIELDS):
         values[key] = ""
     values["date_of_birth"] = None
     values["treaty_rate"] = None
@@ -183,6 +186,8 @@ def _check_w8ben(values: dict, data: Mapping[str, Any], fields: _Fields) -> None
     values["tin_country"] = values["tin_country"] or values["address_country"]
     if values["tin"]:
         values["no_tin_reason"] = ""
+        # The place of birth stands in for a missing identifier only; with one, it is not kept.
+        values["birth_city"] = values["birth_country"] = ""
         values["tin_kind"] = values["tin_kind"] if values["tin_kind"] in (TinKind.SSN, TinKind.ITIN) else ""
         try:
             if values["tin_kind"]:
@@ -205,6 +210,10 @@ def _check_w8ben(values: dict, data: Mapping[str, Any], fields: _Fields) -> None
                 "Enter the tax identification number your country of residence gave you, or explain below why "
                 "you have none.",
             )
+        # Without an identifier, tax authorities identify the seller by their place of birth
+        # (DAC7 and the OECD model rules).
+        fields.required(values, "birth_city", "Enter the city or town where you were born.")
+        fields.required(values, "birth_country", "Choose the country where you were born.")
     _check_treaty(values, data, fields)
 
 
@@ -309,6 +318,8 @@ def tax_form_sign(
         vat_number=values["vat_number"],
         citizenship_country=values["citizenship_country"],
         date_of_birth=values["date_of_birth"],
+        birth_city=values["birth_city"],
+        birth_country=values["birth_country"],
         address_line1=values["address_line1"],
         address_line2=values["address_line2"],
         city=values["city"],

@@ -31,6 +31,8 @@ class TaxFormInput(serializers.Serializer):
     vat_number = _text("vat_number")
     citizenship_country = _country()
     date_of_birth = serializers.DateField(required=False, allow_null=True)
+    birth_city = _text("birth_city", help_text="W-8BEN without a foreign identifier: the city or town of birth.")
+    birth_country = _country(help_text="W-8BEN without a foreign identifier: the country of birth.")
     address_line1 = serializers.CharField(max_length=max_length(TaxForm, "address_line1"))
     address_line2 = _text("address_line2")
     city = serializers.CharField(max_length=max_length(TaxForm, "city"))
@@ -70,6 +72,8 @@ class TaxFormOutput(serializers.ModelSerializer):
             "vat_number",
             "citizenship_country",
             "date_of_birth",
+            "birth_city",
+            "birth_country",
             "address_line1",
             "address_line2",
             "city",

@@ -89,8 +89,9 @@ def _missing(payee: Payee | None, paid: PaidInYear | None) -> str:
         return "no tax form in force"
     if payee.date_of_birth is None:
         return "no date of birth on the tax form"
-    if not payee.tin_last4:
-        # The model rules accept a place of birth instead of a TIN; the forms do not ask for one.
+    if not payee.tin_last4 and not payee.has_birth_place:
+        # The model rules accept a place of birth instead of a TIN (a W-8BEN without one asks
+        # for it; a form signed before it was asked may lack both).
         return "no TIN (and no place of birth)"
     if not payee.city or not payee.address_country:
         return "no address"
@@ -172,6 +173,8 @@ def _seller(figures: SellerFigures, *, doc_ref_id: str, tin: str, doc_type: str,
         fees_minor=tuple(figures.fees_minor),
         tin=tin,
         tin_issued_by=identity["tin_country"],
+        birth_city=identity.get("birth_city", ""),
+        birth_country=identity.get("birth_country", ""),
         vat=identity["vat_number"],
         financial_identifier=identity["financial_account_full"],
         doc_type=doc_type,
@@ -222,6 +225,9 @@ def dac7_report(*, year: int, jurisdiction: str, actor, dry_run: bool = False) -
         purpose = f"DAC7 {year} {jurisdiction}"
 
         def tin_of(figures: SellerFigures) -> str:
+            if not figures.identity["tin_last4"]:
+                # No identifier: the file says so (TIN unknown) and gives the place of birth.
+                return ""
             if dry_run:
                 return "DRYRUN" + figures.identity["tin_last4"]
             return payee_tin(payee=forms[figures.contributor_id], actor=actor, purpose=purpose)

@@ -16,6 +16,7 @@ from payouts.models import AccountKind, JournalKind, Posting
 from reporting.dpi_xml import NS, STF, DpiInvalid, dpi_schema_errors
 from reporting.models import ReportFile, ReportRecord, ReportRecordStatus
 from reporting.services.dac7 import dac7_report
+from tax.models import TaxForm
 
 from tests.helpers.factories import make_expert
 from tests.helpers.pages import log_in
@@ -131,7 +132,11 @@ def test_a_jurisdiction_with_no_seller_gets_one_dpi403():
 
 def test_sellers_missing_a_tin_or_a_form_are_listed_and_left_out():
     reported = _german()
-    no_tin = _german("Bea Ohne", tin="", no_tin_reason="Germany issued me no identifier yet.")
+    no_tin = _german(
+        "Bea Ohne", tin="", no_tin_reason="Germany issued me no identifier yet.", birth_city="Köln", birth_country="DE"
+    )
+    # A form signed before the place of birth was asked: no identifier and no place of birth.
+    TaxForm.objects.filter(contributor=no_tin).update(birth_city="", birth_country="")
     no_form = make_expert(country="DE", subdivision="", timezone="Europe/Berlin", legal_name="Carl Formlos")
     for expert in (reported, no_tin, no_form):
         pay_expert(expert, amount_minor=10_000, paid_at="2026-02-02T10:00:00Z")
@@ -142,6 +147,32 @@ def test_sellers_missing_a_tin_or_a_form_are_listed_and_left_out():
         [(no_tin.pk, "no TIN (and no place of birth)"), (no_form.pk, "no tax form in force")]
     )
     assert list(ReportRecord.objects.values_list("contributor_id", flat=True)) == [reported.pk]
+
+
+def test_a_seller_without_a_tin_is_reported_with_the_place_of_birth():
+    expert = _german(
+        "Bea Ohne", tin="", no_tin_reason="Germany issued me no identifier yet.", birth_city="Köln", birth_country="DE"
+    )
+    _pay_through_the_year(expert)
+    events = AuditEvent.objects.filter(action="tax.crypto.tin_reveal").count()
+
+    result = dac7_report(year=2026, jurisdiction="DE", actor=None)
+
+    assert result.missing == []
+    [report] = result.files
+    content = bytes(report.content)
+    assert dpi_schema_errors(content) == []
+    [tin] = etree.fromstring(content).iterfind(".//dpi:IndSellerID/dpi:TIN", NSMAP)
+    assert (tin.text, tin.get("unknown"), tin.get("issuedBy")) == ("NOTIN", "true", None)
+    birth = ".//dpi:IndSellerID/dpi:BirthInfo/"
+    assert _texts(content, birth + "dpi:BirthDate") == ["1985-04-25"]
+    assert _texts(content, birth + "dpi:BirthPlace/dpi:City") == ["Köln"]
+    assert _texts(content, birth + "dpi:BirthPlace/dpi:CountryInfo/dpi:CountryCode") == ["DE"]
+    # Nothing to decrypt, so nothing revealed.
+    assert AuditEvent.objects.filter(action="tax.crypto.tin_reveal").count() == events
+    record = ReportRecord.objects.get(contributor=expert)
+    assert (record.identity["birth_city"], record.identity["birth_country"]) == ("Köln", "DE")
+    assert dac7_report(year=2026, jurisdiction="DE", actor=None).files == []
 
 
 def test_a_file_that_does_not_validate_is_not_written():

@@ -58,6 +58,27 @@ def test_the_api_refuses_with_field_messages(client_for):
     assert not TaxForm.objects.exists()
 
 
+def test_the_api_asks_a_place_of_birth_without_an_identifier_and_returns_it(client_for):
+    expert = make_expert(country="DE", subdivision="", timezone="Europe/Berlin", legal_name="Ada Example")
+    api = client_for(expert.user)
+    request = {
+        **W8BEN_DATA,
+        "kind": "w8ben",
+        "tin": "",
+        "no_tin_reason": "Germany gave me no identifier.",
+        "certified": True,
+        "signed_name": "Ada Example",
+    }
+    refused = api.post("/api/me/tax-form/", request, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["fields"]["birth_city"] == ["Enter the city or town where you were born."]
+
+    signed = api.post("/api/me/tax-form/", {**request, "birth_city": "Hamburg", "birth_country": "DE"}, format="json")
+    assert signed.status_code == 201, signed.json()
+    in_force = signed.json()["in_force"]
+    assert (in_force["birth_city"], in_force["birth_country"]) == ("Hamburg", "DE")
+
+
 def test_operations_list_who_is_missing_a_form_and_experts_cannot(client_for):
     missing = make_expert(display_name="Missing")
     sign_tax_form(make_expert(display_name="Signed"))
@@ -84,6 +105,20 @@ def test_the_page_shows_the_w8ben_with_its_certification_and_signs_it():
     )
     assert refused.status_code == 400
     assert "its check digit does not match" in field_error(refused, "tin")
+    assert "Only if you give no tax identification number" in text_of(refused)
+
+    no_place = browser.post(
+        "/expert/tax-form/",
+        {
+            **W8BEN_DATA,
+            "tin": "",
+            "no_tin_reason": "None issued.",
+            "signed_name": "Ada Example",
+            "certified": "on",
+        },
+    )
+    assert no_place.status_code == 400
+    assert "Enter the city or town where you were born." in field_error(no_place, "birth_city")
 
     signed = browser.post(
         "/expert/tax-form/", {**W8BEN_DATA, "signed_name": "ada example", "certified": "on"}, follow=True

@@ -148,11 +148,35 @@ def test_a_wrong_check_digit_is_refused_on_the_identifier_field():
     assert refused(make_expert(), tin="000-12-3456")["tin"][0].startswith("This is not a valid US Social Security")
 
 
+NO_TIN = {"tin": "", "no_tin_reason": "My country of residence issues no such number."}
+BORN_IN = {"birth_city": "Hamburg", "birth_country": "de"}
+
+
 def test_a_w8ben_without_an_identifier_needs_the_reason_and_is_stored_without_one():
     expert = german_expert()
     assert "tin" in refused(expert, tin="")
-    form = sign_tax_form(expert, tin="", no_tin_reason="My country of residence issues no such number.")
+    form = sign_tax_form(expert, **NO_TIN, **BORN_IN)
     assert (form.tin_encrypted, form.tin_fingerprint, form.tin_last4) == ("", "", "")
+
+
+def test_a_w8ben_without_an_identifier_needs_the_place_of_birth():
+    expert = german_expert()
+    fields = refused(expert, **NO_TIN)
+    assert fields["birth_city"] == ["Enter the city or town where you were born."]
+    assert fields["birth_country"] == ["Choose the country where you were born."]
+    assert refused(expert, **NO_TIN, birth_city="Hamburg", birth_country="QQ")["birth_country"] == [
+        "Choose a country from the list."
+    ]
+    assert not TaxForm.objects.filter(contributor=expert).exists()
+
+    form = sign_tax_form(expert, **NO_TIN, **BORN_IN)
+    assert (form.birth_city, form.birth_country) == ("Hamburg", "DE")
+
+
+def test_the_place_of_birth_is_not_asked_nor_kept_with_an_identifier():
+    form = sign_tax_form(german_expert(), **BORN_IN)
+    assert (form.tin_last4, form.birth_city, form.birth_country) == ("1809", "", "")
+    assert sign_tax_form(make_expert(), **BORN_IN).birth_city == ""
 
 
 def test_a_treaty_claim_is_complete_and_names_the_country_of_residence():
