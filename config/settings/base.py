@@ -381,6 +381,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tax.tasks.tax_form_expiry_reminders_task",
         "schedule": crontab(minute=0, hour=8),
     },
+    # DAC7 sellers' copies are due by 31 January: every day of January, each seller of last
+    # year's records whose copy was not sent yet is mailed (once; the task does nothing in
+    # other months, should it run then).
+    "dac7-seller-copies": {
+        "task": "reporting.tasks.dac7_seller_copies_task",
+        "schedule": crontab(minute=0, hour=9, month_of_year=1),
+    },
 }
 # One queue per kind of work, so that a long job of one kind never holds up another, and
 # each kind gets workers sized for it (docs/operations.md, "Production topology"). Every
@@ -403,6 +410,7 @@ CELERY_TASK_ROUTES = {
     "marketplace.tasks.floor_warnings_sweep_task": {"queue": _SWEEPS},
     "marketplace.tasks.floor_warnings_for_minimum_wage_task": {"queue": _SWEEPS},
     "tax.tasks.tax_form_expiry_reminders_task": {"queue": _SWEEPS},
+    "reporting.tasks.dac7_seller_copies_task": {"queue": _SWEEPS},
     # Mail: a slow or failing SMTP server (retried with backoff) delays only mail, and a
     # burst of notifications (a batch's held payouts, a sweep's warnings) delays nothing else.
     "accounts.tasks.send_email_task": {"queue": _MAIL},

@@ -3,6 +3,8 @@ ready to download (the same figures, as a PDF on their pay pages)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +12,9 @@ from django.utils import timezone
 from accounts.notifications import notify_after_commit
 from audit.services import audit_record
 from reporting.models import ReportForm, ReportRecord, ReportRecordStatus
+
+# Sellers get their copy by 31 January of the year after the one reported.
+SELLER_COPIES_MONTH = 1
 
 
 def seller_copies_send(*, year: int, jurisdiction: str, actor) -> int:
@@ -40,3 +45,27 @@ def seller_copies_send(*, year: int, jurisdiction: str, actor) -> int:
             )
             sent += 1
     return sent
+
+
+def seller_copies_due_send(*, actor=None, today: date | None = None) -> int:
+    """In January, mail every seller of last year's DAC7 records whose copy was not sent yet.
+
+    Each jurisdiction goes through ``seller_copies_send`` (what ``dac7_report --send-copies``
+    does): a copy is mailed once, and audited, however many times this runs. Outside
+    January nothing is sent: a record generated later (a late correction) is mailed the
+    next January or by the command.
+    """
+    today = today or timezone.now().date()
+    if today.month != SELLER_COPIES_MONTH:
+        return 0
+    year = today.year - 1
+    jurisdictions = (
+        ReportRecord.objects.filter(form=ReportForm.DAC7, year=year, seller_copy_sent_at__isnull=True)
+        .exclude(status=ReportRecordStatus.CORRECTED)
+        .order_by("jurisdiction")
+        .values_list("jurisdiction", flat=True)
+        .distinct()
+    )
+    return sum(
+        seller_copies_send(year=year, jurisdiction=jurisdiction, actor=actor) for jurisdiction in list(jurisdictions)
+    )

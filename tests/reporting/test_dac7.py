@@ -16,8 +16,10 @@ from payouts.models import AccountKind, JournalKind, Posting
 from reporting.dpi_xml import NS, STF, DpiInvalid, dpi_schema_errors
 from reporting.models import ReportFile, ReportRecord, ReportRecordStatus
 from reporting.services.dac7 import dac7_report
+from reporting.tasks import dac7_seller_copies_task
 from tax.models import TaxForm
 
+from tests.helpers.clock import travel_back, travel_to
 from tests.helpers.factories import make_expert
 from tests.helpers.pages import log_in
 from tests.helpers.reporting import pay_expert
@@ -229,3 +231,33 @@ def test_the_seller_is_mailed_once_and_downloads_the_same_information(pdf_text, 
         assert amount in text
     assert "1985-04-25" in text and record.record_ref in text
     assert log_in(make_expert(country="DE", subdivision="").user).get(link).status_code == 404
+
+
+def test_the_daily_task_mails_last_years_sellers_in_january_once(django_capture_on_commit_callbacks):
+    german, french = _german(), make_expert(country="FR", subdivision="", timezone="Europe/Paris")
+    sign_tax_form(french)
+    for expert in (german, french):
+        pay_expert(expert, amount_minor=10_000, paid_at="2026-02-02T10:00:00Z")
+    dac7_report(year=2026, jurisdiction="DE", actor=None)
+    dac7_report(year=2026, jurisdiction="FR", actor=None)
+
+    def run_on(moment: str) -> int:
+        travel_to(moment)
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                return dac7_seller_copies_task.delay().get()
+        finally:
+            travel_back()
+
+    assert run_on("2026-12-31T23:00:00Z") == 0
+    assert run_on("2027-02-01T09:00:00Z") == 0
+    assert mail.outbox == []
+
+    assert run_on("2027-01-01T09:00:00Z") == 2
+    assert run_on("2027-01-02T09:00:00Z") == 0
+    assert run_on("2027-01-31T09:00:00Z") == 0
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([german.user.email, french.user.email])
+    assert all(m.subject == "What we reported to the tax authority for 2026" for m in mail.outbox)
+    assert AuditEvent.objects.filter(action="reporting.dac7.copy_sent").count() == 2
+    assert not ReportRecord.objects.filter(seller_copy_sent_at__isnull=True).exists()
