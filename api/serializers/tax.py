@@ -6,6 +6,7 @@ from rest_framework import serializers
 from contributors.models import Contributor
 from tax.crypto import tax_form_tin_masked
 from tax.models import TREATY_RATE_MAX, TaxForm
+from tax.services import TAX_FORM_FIELDS
 
 from .model_fields import choices, max_length
 
@@ -63,27 +64,7 @@ class TaxFormOutput(serializers.ModelSerializer):
         fields = [
             "id",
             "kind",
-            "legal_name",
-            "business_name",
-            "tin_kind",
-            "tin",
-            "tin_country",
-            "no_tin_reason",
-            "vat_number",
-            "citizenship_country",
-            "date_of_birth",
-            "birth_city",
-            "birth_country",
-            "address_line1",
-            "address_line2",
-            "city",
-            "region",
-            "postal_code",
-            "address_country",
-            "treaty_country",
-            "treaty_article",
-            "treaty_rate",
-            "treaty_income_type",
+            *TAX_FORM_FIELDS,
             "signed_name",
             "signed_at",
             "expires_on",
