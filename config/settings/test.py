@@ -76,4 +76,23 @@ REPORTING_PAYER_TIN = "12-3456789"
 REPORTING_PAYER_PHONE = "4155550100"
 REPORTING_IRIS_TCC = "DG5BW"
 REPORTING_DPI_OPERATOR_TIN = "IE1234567T"
-DPI_SCHEMA_DIR = str(Path(__file__).resolve().parents[2] / ".." / "shared" / "schemas" / "oecd-dpi")
+# The schema is not shipped with the product: it sits in the shared reference folder beside
+# the project's checkout. A clone made elsewhere (for a clean run) finds it beside the
+# checkout it was cloned from; DPI_SCHEMA_DIR in the environment overrides both.
+def _dpi_schema_dir() -> str:
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    candidates = [root.parent / "shared" / "schemas" / "oecd-dpi"]
+    origin = subprocess.run(
+        ["git", "-C", str(root), "config", "--get", "remote.origin.url"], capture_output=True, text=True
+    ).stdout.strip()
+    if origin and Path(origin).is_dir():
+        candidates.append(Path(origin).resolve().parent / "shared" / "schemas" / "oecd-dpi")
+    for candidate in candidates:
+        if (candidate / "DPIXML_v1.0.xsd").is_file():
+            return str(candidate)
+    return str(candidates[0])
+
+
+DPI_SCHEMA_DIR = os.environ.get("DPI_SCHEMA_DIR") or _dpi_schema_dir()
