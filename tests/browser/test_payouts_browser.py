@@ -31,6 +31,7 @@ from tests.helpers.browser import (
 )
 from tests.helpers.factories import PASSWORD, make_ops
 from tests.helpers.payouts import approved_pay_run_in_bulk
+from tests.helpers.tax import tax_forms_in_bulk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -77,6 +78,8 @@ def test_experts_set_up_payouts_and_a_batch_is_approved_by_a_second_person_and_f
     errors = watch_server_errors(page)
     run = approved_pay_run_in_bulk(experts=2, period_start=date(2024, 6, 3), prefix="browserpay")
     ada_profile, ben_profile = (statement.contributor for statement in run.statements.order_by("id"))
+    # Both have signed their tax forms: what holds Ben's pay here is his payout account.
+    tax_forms_in_bulk([ada_profile, ben_profile])
     ada = _can_log_in(ada_profile, "Dr Ada")
     ben = _can_log_in(ben_profile, "Dr Ben")
     preparer, preparer_secret = make_ops(Role.OPS_FINANCE, full_name="Priya Preparer")
