@@ -388,12 +388,17 @@ def test_on_the_day_it_closed_all_the_days_work_together_fits_before_the_close(e
     engagement, owner = engaged
     expert = engagement.contributor.user
     project_transition(actor=owner, project=engagement.project, action="close")
-    # Closed at 08:00 in Los Angeles: 480 minutes of the day ran.
-    time_entry_log(actor=expert, engagement=engagement, activity="task_work", work_date=_today(), minutes=300)
+    # Closed at about 08:00 in Los Angeles (the session's clock ticks on from its fixed
+    # moment, so a long run closes it later): the minutes of the day that ran before it.
+    engagement.refresh_from_db()
+    ended = engagement.ended_at.astimezone(LA)
+    ran = ended.hour * 60 + ended.minute
+    first = ran - 180
+    time_entry_log(actor=expert, engagement=engagement, activity="task_work", work_date=_today(), minutes=first)
     with pytest.raises(ApplicationError) as refused:
         time_entry_log(actor=expert, engagement=engagement, activity="meeting", work_date=_today(), minutes=200)
     assert refused.value.code == "engagement_ended"
-    assert "300 are logged on it already" in refused.value.fields["minutes"][0]
+    assert f"{first} are logged on it already" in refused.value.fields["minutes"][0]
     with pytest.raises(ImportRefused) as file_refused:
         time_entries_import(
             actor=expert,
