@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_record
 from config.errors import ApplicationError
 from reporting.dpi_xml import (
     DocTypeIndic,
@@ -33,7 +32,7 @@ from reporting.models import ReportFile, ReportFileKind, ReportForm, ReportRecor
 from reporting.selectors import QUARTERS, PaidInYear, paid_in_year
 
 from .common import check_run, new_ref
-from .files import report_file_store
+from .files import report_file_store, report_record_write, report_run_audit
 
 
 @dataclass
@@ -305,10 +304,7 @@ def dac7_report(*, year: int, jurisdiction: str, actor, dry_run: bool = False) -
             )
             result.files.append(report)
             for figures, ref, before, _ in sellers:
-                if before is not None:
-                    before.status = ReportRecordStatus.CORRECTED
-                    before.save(update_fields=["status"])
-                ReportRecord.objects.create(
+                report_record_write(
                     form=ReportForm.DAC7,
                     contributor_id=figures.contributor_id,
                     year=year,
@@ -322,18 +318,5 @@ def dac7_report(*, year: int, jurisdiction: str, actor, dry_run: bool = False) -
                     identity=figures.identity,
                 )
         if not dry_run:
-            audit_record(
-                actor=actor,
-                action="reporting.dac7.run",
-                target=None,
-                after={
-                    "year": year,
-                    "jurisdiction": jurisdiction,
-                    "new": len(result.new),
-                    "corrected": len(result.corrected),
-                    "unchanged": result.unchanged,
-                    "missing": [cid for cid, _ in result.missing],
-                    "files": [f.pk for f in result.files],
-                },
-            )
+            report_run_audit(actor=actor, action="reporting.dac7.run", result=result, jurisdiction=jurisdiction)
     return result

@@ -60,6 +60,33 @@ def report_file_store(
     return report
 
 
+def report_record_write(*, corrects: ReportRecord | None, **fields) -> ReportRecord:
+    """A record of what a file reports for one expert; the record it corrects, if any, is
+    kept and marked corrected (the only change a record ever sees)."""
+    if corrects is not None:
+        corrects.status = ReportRecordStatus.CORRECTED
+        corrects.save(update_fields=["status"])
+    return ReportRecord.objects.create(corrects=corrects, **fields)
+
+
+def report_run_audit(*, actor, action: str, result, **facts) -> None:
+    """The audit event of a yearly run: what it wrote, left unchanged and could not report."""
+    audit_record(
+        actor=actor,
+        action=action,
+        target=None,
+        after={
+            "year": result.year,
+            **facts,
+            "new": len(result.new),
+            "corrected": len(result.corrected),
+            "unchanged": result.unchanged,
+            "missing": [cid for cid, _ in result.missing],
+            "files": [f.pk for f in result.files],
+        },
+    )
+
+
 def report_file_mark_filed(*, report: ReportFile, actor, reference: str) -> ReportFile:
     """Operations finance record that a file was accepted, with the authority's reference."""
     require_ops_finance(actor, to="may mark a report file filed")

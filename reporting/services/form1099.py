@@ -16,7 +16,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_record
 from config.errors import ApplicationError
 from contributors.models import Contributor
 from reporting.identities import Payee, is_w9, payee_tin, payees
@@ -25,7 +24,7 @@ from reporting.models import ReportFile, ReportFileKind, ReportForm, ReportRecor
 from reporting.selectors import paid_in_year, reporting_threshold_for_year
 
 from .common import check_run, new_ref
-from .files import report_file_store
+from .files import report_file_store, report_record_write, report_run_audit
 
 USD = "USD"
 
@@ -214,10 +213,7 @@ def tax_forms_1099(*, year: int, actor, dry_run: bool = False) -> Form1099Result
             )
             result.files.append(report)
             for payee, before, ref, _ in records:
-                if before is not None:
-                    before.status = ReportRecordStatus.CORRECTED
-                    before.save(update_fields=["status"])
-                ReportRecord.objects.create(
+                report_record_write(
                     form=ReportForm.FORM_1099_NEC,
                     contributor_id=payee.contributor_id,
                     year=year,
@@ -231,18 +227,5 @@ def tax_forms_1099(*, year: int, actor, dry_run: bool = False) -> Form1099Result
                     identity=payee.identity,
                 )
         if not dry_run:
-            audit_record(
-                actor=actor,
-                action="reporting.form1099.run",
-                target=None,
-                after={
-                    "year": year,
-                    "threshold_minor": threshold,
-                    "new": len(result.new),
-                    "corrected": len(result.corrected),
-                    "unchanged": result.unchanged,
-                    "missing": [cid for cid, _ in result.missing],
-                    "files": [f.pk for f in result.files],
-                },
-            )
+            report_run_audit(actor=actor, action="reporting.form1099.run", result=result, threshold_minor=threshold)
     return result
