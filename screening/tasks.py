@@ -9,18 +9,15 @@ is tried again; a failure that retrying cannot mend is logged and audited, writi
 
 from __future__ import annotations
 
-import http.client
 import logging
-import urllib.error
-import urllib.request
 from datetime import date
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from config.downloads import DownloadFailed, download
 from config.errors import ApplicationError
 
 from .models import ListKind
@@ -41,23 +38,15 @@ class SanctionsDownloadFailed(ApplicationError):
 
 def sanctions_download(*, url: str) -> tuple[bytes, date | None]:
     """The file at ``url`` (http or https) and its ``Last-Modified`` day, if it says."""
-    if urlsplit(url).scheme not in {"http", "https"}:
-        raise SanctionsDownloadFailed(f"{url[:200]} is not an http or https address", transient=False)
-    limit = settings.SANCTIONS_MAX_FILE_BYTES
-    request = urllib.request.Request(url, headers={"Accept": "text/csv, */*"})  # noqa: S310 (scheme checked above)
     try:
-        with _http_only().open(request, timeout=settings.SANCTIONS_TIMEOUT_SECONDS) as response:
-            body = response.read(limit + 1)
-            modified = response.headers.get("Last-Modified")
-    except urllib.error.HTTPError as exc:
-        transient = exc.code >= 500 or exc.code in {408, 429}
-        raise SanctionsDownloadFailed(f"{url} answered HTTP {exc.code}", transient=transient) from None
-    except urllib.error.URLError as exc:
-        raise SanctionsDownloadFailed(f"{url} could not be reached: {exc.reason}", transient=True) from None
-    except (OSError, http.client.HTTPException) as exc:
-        raise SanctionsDownloadFailed(f"{url} could not be read: {exc or type(exc).__name__}", transient=True) from None
-    if len(body) > limit:
-        raise SanctionsDownloadFailed(f"{url} sent more than {limit} bytes", transient=False)
+        body, modified = download(
+            url=url,
+            accept="text/csv, */*",
+            max_bytes=settings.SANCTIONS_MAX_FILE_BYTES,
+            timeout=settings.SANCTIONS_TIMEOUT_SECONDS,
+        )
+    except DownloadFailed as exc:
+        raise SanctionsDownloadFailed(str(exc), transient=exc.transient) from None
     published_on = None
     if modified:
         try:
@@ -65,21 +54,6 @@ def sanctions_download(*, url: str) -> tuple[bytes, date | None]:
         except (TypeError, ValueError):
             published_on = None
     return body, published_on
-
-
-def _http_only() -> urllib.request.OpenerDirector:
-    """An opener that speaks HTTP and HTTPS only, so that a redirect cannot lead to a local file."""
-    opener = urllib.request.OpenerDirector()
-    for handler in (
-        urllib.request.ProxyHandler(),
-        urllib.request.HTTPHandler(),
-        urllib.request.HTTPSHandler(),
-        urllib.request.HTTPRedirectHandler(),
-        urllib.request.HTTPDefaultErrorHandler(),
-        urllib.request.HTTPErrorProcessor(),
-    ):
-        opener.add_handler(handler)
-    return opener
 
 
 @shared_task(bind=True, name="screening.tasks.sanctions_lists_import_task")

@@ -18,17 +18,13 @@ network failure, and records the failure once it gives up.
 
 from __future__ import annotations
 
-import http.client
 import logging
-import urllib.error
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import combinations
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from celery import shared_task
 from django.conf import settings
@@ -36,6 +32,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from config.downloads import DownloadFailed, download
 from config.errors import ApplicationError, Conflict
 from payouts import money
 from payouts.models import FxOrigin, FxRate, MinimumWage, RateCard
@@ -114,39 +111,16 @@ def fx_currencies_in_use() -> set[str]:
 
 def ecb_download(*, url: str) -> bytes:
     """The file at ``url`` (http or https), at most ``ECB_FX_MAX_BYTES``, within ``ECB_FX_TIMEOUT_SECONDS``."""
-    if urlsplit(url).scheme not in {"http", "https"}:
-        raise EcbDownloadFailed(f"{url[:200]} is not an http or https address", transient=False)
-    limit = settings.ECB_FX_MAX_BYTES
-    request = urllib.request.Request(url, headers={"Accept": "application/xml, text/xml"})  # noqa: S310 (scheme checked above)
     try:
-        with _http_only().open(request, timeout=settings.ECB_FX_TIMEOUT_SECONDS) as response:
-            body = response.read(limit + 1)
-    except urllib.error.HTTPError as exc:
-        transient = exc.code >= 500 or exc.code in {408, 429}
-        raise EcbDownloadFailed(f"{url} answered HTTP {exc.code}", transient=transient) from None
-    except urllib.error.URLError as exc:
-        raise EcbDownloadFailed(f"{url} could not be reached: {exc.reason}", transient=True) from None
-    except (OSError, http.client.HTTPException) as exc:
-        raise EcbDownloadFailed(f"{url} could not be read: {exc or type(exc).__name__}", transient=True) from None
-    if len(body) > limit:
-        raise EcbDownloadFailed(f"{url} sent more than {limit} bytes", transient=False)
+        body, _modified = download(
+            url=url,
+            accept="application/xml, text/xml",
+            max_bytes=settings.ECB_FX_MAX_BYTES,
+            timeout=settings.ECB_FX_TIMEOUT_SECONDS,
+        )
+    except DownloadFailed as exc:
+        raise EcbDownloadFailed(str(exc), transient=exc.transient) from None
     return body
-
-
-def _http_only() -> urllib.request.OpenerDirector:
-    """An opener that speaks HTTP and HTTPS only (through the environment's proxy, if any), so
-    that a redirect cannot lead it to a local file or an FTP server."""
-    opener = urllib.request.OpenerDirector()
-    for handler in (
-        urllib.request.ProxyHandler(),
-        urllib.request.HTTPHandler(),
-        urllib.request.HTTPSHandler(),
-        urllib.request.HTTPRedirectHandler(),
-        urllib.request.HTTPDefaultErrorHandler(),
-        urllib.request.HTTPErrorProcessor(),
-    ):
-        opener.add_handler(handler)
-    return opener
 
 
 def fx_rates_import_ecb(*, actor, content: bytes, source: str) -> EcbImport:
