@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db.models import Q
+
 from .models import TaxFormKind
+
+US_PERSON_COUNTRY = "US"
 
 
 def tax_form_kind_for(country: str) -> str:
     """A US person (an expert whose country is the United States) gives a W-9; everyone else a W-8BEN."""
-    return TaxFormKind.W9 if country.upper() == "US" else TaxFormKind.W8BEN
+    return TaxFormKind.W9 if country.upper() == US_PERSON_COUNTRY else TaxFormKind.W8BEN
+
+
+def tax_form_kind_fits_q(contributor_prefix: str = "contributor__") -> Q:
+    """``tax_form_kind_for`` for a query over tax forms: the form's kind is the one its expert's
+    country asks for (tests/tax check that the two agree)."""
+    us = {f"{contributor_prefix}country": US_PERSON_COUNTRY}
+    return Q(kind=TaxFormKind.W9, **us) | (Q(kind=TaxFormKind.W8BEN) & ~Q(**us))
 
 
 def tax_form_expires_on(*, kind: str, signed_on: date) -> date | None:

@@ -16,6 +16,7 @@ from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Sub
 from contributors.models import Contributor
 
 from .models import TaxForm, TaxFormKind
+from .rules import tax_form_kind_fits_q, tax_form_kind_for
 
 TAX_FORM_SOON_DAYS = 90
 
@@ -28,12 +29,11 @@ class TaxFormStatus:
 
 
 def _in_force(on: date, contributor_prefix: str = "contributor__") -> Q:
-    us = {f"{contributor_prefix}country": "US"}
     return (
         Q(signed_at__date__lte=on)
         & (Q(superseded_at__isnull=True) | Q(superseded_at__date__gt=on))
         & (Q(expires_on__isnull=True) | Q(expires_on__gte=on))
-        & (Q(kind=TaxFormKind.W9, **us) | (Q(kind=TaxFormKind.W8BEN) & ~Q(**us)))
+        & tax_form_kind_fits_q(contributor_prefix)
     )
 
 
@@ -71,10 +71,6 @@ def tax_forms_for_year(*, contributor_ids: Collection[int], year: int) -> dict[i
     return {form.contributor_id: form for form in forms}
 
 
-def _owed_kind(country: str) -> str:
-    return TaxFormKind.W9 if country == "US" else TaxFormKind.W8BEN
-
-
 def _annotated(on: date) -> QuerySet[Contributor]:
     current = TaxForm.objects.filter(contributor=OuterRef("pk"), superseded_at__isnull=True)
     return Contributor.objects.annotate(
@@ -94,7 +90,7 @@ def payout_blocks(*, contributor_ids: Collection[int], on: date) -> dict[int, st
     )
     blocks: dict[int, str] = {}
     for contributor_id, country, kind, expires_on in rows:
-        owed = TaxFormKind(_owed_kind(country)).label
+        owed = TaxFormKind(tax_form_kind_for(country)).label
         after = "your pay is kept and paid with the next weekly batch after you sign."
         if kind == TaxFormKind.W8BEN and owed == TaxFormKind.W8BEN.label and expires_on and expires_on < on:
             blocks[contributor_id] = (
