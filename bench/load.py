@@ -26,6 +26,7 @@ records the run creates are deleted afterwards.
 
 import argparse
 import asyncio
+import base64
 import os
 import secrets
 import socket
@@ -218,6 +219,10 @@ def start_gunicorn(*, port: int, workers: int, log) -> subprocess.Popen:
         "STRIPE_WEBHOOK_SECRET": "whsec_load_bench",
         "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_load_bench",
         "LOG_LEVEL": "WARNING",
+        # Fresh keys per run: the load paths neither read nor write tax identifiers or documents.
+        "TAX_DATA_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "TAX_FINGERPRINT_KEY": secrets.token_urlsafe(48),
+        "IDENTITY_FINGERPRINT_KEY": secrets.token_urlsafe(48),
     }
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     process = subprocess.Popen(

@@ -175,12 +175,22 @@ def dac7_seller_copy_pdf(*, record: ReportRecord) -> bytes:
         }
         for n in range(4)
     ]
+    conversions = [
+        {
+            "currency": source["currency"],
+            "quarters": list(zip(source["paid_minor"], source["converted_minor"], strict=True)),
+            "paid_minor": sum(source["paid_minor"]),
+            "converted_minor": sum(source["converted_minor"]),
+        }
+        for source in amounts.get("converted_from", [])
+    ]
     return pdf_from_template(
         "reporting/pdf/dac7_seller_copy.html",
         {
             "record": record,
             "identity": record.identity,
             "quarters": quarters,
+            "conversions": conversions,
             "payer": _payer(),
             "corrected": record.corrects_id is not None,
         },

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import ExtractMonth
+from django.db.models.functions import ExtractMonth, TruncDate
 
 from payouts.models import AccountKind, JournalKind, PayLine, PayLineKind, Payout, PayStatement, Posting
 
@@ -85,6 +85,30 @@ def paid_in_year(*, year: int, contributor_ids: list[int] | None = None) -> dict
         else:
             item.reversed_by_month[row["month"]] -= row["amount"]
     return paid
+
+
+def paid_by_day(*, year: int, contributor_ids: list[int]) -> dict[tuple[int, str], dict[date, int]]:
+    """Per (expert, currency): the net amount the ledger paid on each UTC day of ``year``.
+
+    The day is what a conversion into another currency needs: each day's amount is
+    converted at the rate in force on it (``reporting.services.dac7``)."""
+    start, end = year_bounds(year)
+    rows = (
+        Posting.objects.filter(
+            account__kind=AccountKind.EXPERT_PAYABLE,
+            account__contributor_id__in=contributor_ids,
+            entry__kind__in=PAID_KINDS,
+            entry__occurred_at__gte=start,
+            entry__occurred_at__lt=end,
+        )
+        .values(contributor=F("account__contributor_id"), cur=F("currency"))
+        .annotate(day=TruncDate("entry__occurred_at", tzinfo=UTC), amount=Sum("amount_minor"))
+        .order_by()
+    )
+    by_day: dict[tuple[int, str], dict[date, int]] = defaultdict(dict)
+    for row in rows:
+        by_day[(row["contributor"], row["cur"])][row["day"]] = row["amount"]
+    return dict(by_day)
 
 
 def payout_ids_paid_in_year(*, year: int, contributor_id: int) -> list[int]:

@@ -7,17 +7,30 @@ or identity changed since is a correction (``DPI402``, ``OECD2`` naming the corr
 ``DocRefId``); a jurisdiction with no seller at all gets one ``DPI403`` (nothing to
 report). Running again with nothing changed writes nothing. Each file is validated
 against the OECD DPI schema before it is kept (``reporting.dpi_xml``).
+
+Currency. Consideration paid in a fiat currency is reported in the currency it was paid
+in (model rules, Section III B). The schema has room for one amount per quarter, so a
+seller paid in more than one currency in the year is reported in euros, by one method
+applied to every seller and every year: each day's net payment in each currency is
+converted at the reference rate in force that day (the ECB's, imported daily; the latest
+published on or before the day) and rounded half up once (``payouts.money.convert``). The
+record keeps what was paid in each currency beside what it became, and the seller's copy
+shows both.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from config.errors import ApplicationError
+from payouts import money
+from payouts.reference.lookups import ReferenceDataMissing, fx_rate_on
 from reporting.dpi_xml import (
     DocTypeIndic,
     DpiAddress,
@@ -29,7 +42,7 @@ from reporting.dpi_xml import (
 )
 from reporting.identities import DAC7_JURISDICTIONS, Payee, experts_resident_in, payee_tin, payees
 from reporting.models import ReportFile, ReportFileKind, ReportForm, ReportRecord, ReportRecordStatus
-from reporting.selectors import QUARTERS, PaidInYear, paid_in_year
+from reporting.selectors import QUARTERS, PaidInYear, paid_by_day, paid_in_year
 
 from .common import check_run, new_ref
 from .files import report_file_store, report_record_write, report_run_audit
@@ -43,15 +56,25 @@ class SellerFigures:
     activities: list[int]
     fees_minor: list[int]
     identity: dict
+    # Set only when the seller was paid in more than one currency: per currency paid, the
+    # quarters as paid and as converted into ``currency``.
+    converted_from: list[dict] = field(default_factory=list)
 
     @property
     def amounts(self) -> dict:
-        return {
+        amounts = {
             "consideration_minor": self.consideration_minor,
             "activities": self.activities,
             "fees_minor": self.fees_minor,
             "taxes_minor": [0, 0, 0, 0],
         }
+        if self.converted_from:
+            amounts["converted_from"] = self.converted_from
+        return amounts
+
+
+# The one currency a seller paid in several is reported in (see the module's docstring).
+MIXED_CURRENCIES_REPORTED_IN = "EUR"
 
 
 @dataclass
@@ -108,6 +131,52 @@ def _figures(paid: PaidInYear, payee: Payee) -> SellerFigures:
     )
 
 
+class _Rates:
+    """Reference rates into the reporting currency, each (currency, day) looked up once per run."""
+
+    def __init__(self, quote: str):
+        self.quote = quote
+        self.known: dict[tuple[str, date], Decimal] = {}
+
+    def on(self, currency: str, day: date) -> Decimal:
+        if (currency, day) not in self.known:
+            self.known[(currency, day)] = fx_rate_on(base=currency, quote=self.quote, on=day)
+        return self.known[(currency, day)]
+
+
+def _figures_converted(
+    items: list[PaidInYear], payee: Payee, *, by_day: dict[tuple[int, str], dict[date, int]], rates: _Rates
+) -> SellerFigures:
+    """One seller's year in several currencies, in ``rates.quote``; ReferenceDataMissing
+    when a day has no rate."""
+    total = [0, 0, 0, 0]
+    sources = []
+    for item in items:
+        converted = [0, 0, 0, 0]
+        for day, amount in sorted(by_day.get((item.contributor_id, item.currency), {}).items()):
+            rate = rates.on(item.currency, day)
+            converted[(day.month - 1) // 3] += money.convert(
+                amount, from_currency=item.currency, to_currency=rates.quote, rate=rate
+            )
+        sources.append(
+            {
+                "currency": item.currency,
+                "paid_minor": [item.quarter_paid(q) for q in QUARTERS],
+                "converted_minor": converted,
+            }
+        )
+        total = [a + b for a, b in zip(total, converted, strict=True)]
+    return SellerFigures(
+        contributor_id=items[0].contributor_id,
+        currency=rates.quote,
+        consideration_minor=total,
+        activities=[sum(item.quarter_activities(q) for item in items) for q in QUARTERS],
+        fees_minor=[0, 0, 0, 0],
+        identity=payee.shown(),
+        converted_from=sources,
+    )
+
+
 def dac7_due(*, year: int, jurisdiction: str) -> tuple[list[SellerFigures], list[tuple[int, str]]]:
     """The sellers of ``jurisdiction`` paid in ``year`` with their figures, and those whose
     data is missing (expert id, what is missing)."""
@@ -118,16 +187,23 @@ def dac7_due(*, year: int, jurisdiction: str) -> tuple[list[SellerFigures], list
         if cid in resident:
             by_expert.setdefault(cid, []).append(item)
     forms = payees(contributor_ids=list(by_expert), on=timezone.now().date())
+    mixed = [cid for cid, items in by_expert.items() if len(items) > 1]
+    by_day = paid_by_day(year=year, contributor_ids=mixed) if mixed else {}
+    rates = _Rates(MIXED_CURRENCIES_REPORTED_IN)
     due, missing = [], []
     for cid, items in by_expert.items():
-        if len(items) > 1:
-            missing.append((cid, "paid in more than one currency: " + ", ".join(i.currency for i in items)))
-            continue
         why = _missing(forms.get(cid), items[0])
         if why:
             missing.append((cid, why))
             continue
-        due.append(_figures(items[0], forms[cid]))
+        if len(items) == 1:
+            due.append(_figures(items[0], forms[cid]))
+            continue
+        try:
+            due.append(_figures_converted(items, forms[cid], by_day=by_day, rates=rates))
+        except ReferenceDataMissing as error:
+            currencies = ", ".join(item.currency for item in items)
+            missing.append((cid, f"paid in {currencies}, and there is {error}"))
     return due, missing
 
 

@@ -6,8 +6,11 @@ a lab member, operations reviewer and operations finance. No answer may be a ser
 error, and every answer must match the schema: a documented status code, the documented
 content type, and a body of the documented shape.
 
-`FUZZ_EXAMPLES` sets how many cases each operation gets: a few in `make test`, many more
-in `make bench` (`bench/fuzz.py`).
+`FUZZ_EXAMPLES` sets how many generated cases each operation gets: a few in `make test`,
+many more in `make bench` (`bench/fuzz.py`). `FUZZ_COVERAGE=1` adds Schemathesis's coverage
+phase: some seventy boundary cases per operation (every missing, empty, too long, out of
+range and wrongly typed field), each sent as every caller. It takes about fifteen minutes on
+two cores, so `make bench` runs it and `make test` runs the generated cases only.
 """
 
 import json
@@ -28,6 +31,7 @@ from tests.helpers.factories import make_expert, make_lab, make_ops, make_vetted
 load_all_checks()
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
+COVERAGE = os.environ.get("FUZZ_COVERAGE", "") == "1"
 CALLERS = ("anonymous", "expert", "lab_member", "ops_reviewer", "ops_finance")
 CHECKS = [
     schemathesis.checks.not_a_server_error,
@@ -48,6 +52,10 @@ def _openapi() -> dict:
 application = get_wsgi_application()
 schema = schemathesis.openapi.from_dict(_openapi())
 schema.app = application
+schema.config.phases.coverage.enabled = COVERAGE
+if os.environ.get("FUZZ_PATHS"):
+    # A regular expression over paths: a run over part of the API (bench/fuzz.py's smoke run).
+    schema = schema.include(path_regex=os.environ["FUZZ_PATHS"])
 GENERATED: dict[str, int] = {}
 REPORT = Path(__file__).resolve().parents[2] / "test-output" / "api-fuzz.json"
 
@@ -61,6 +69,7 @@ def report_generated_cases():
         json.dumps(
             {
                 "examples_per_operation": EXAMPLES,
+                "coverage_phase": COVERAGE,
                 "callers": list(CALLERS),
                 "operations": len(GENERATED),
                 "cases": sum(GENERATED.values()),

@@ -12,7 +12,7 @@ from django.urls import reverse
 from lxml import etree
 
 from audit.models import AuditEvent
-from payouts.models import AccountKind, JournalKind, Posting
+from payouts.models import AccountKind, FxOrigin, FxRate, JournalKind, Posting
 from reporting.dpi_xml import NS, STF, DpiInvalid, dpi_schema_errors
 from reporting.models import ReportFile, ReportRecord, ReportRecordStatus
 from reporting.services.dac7 import dac7_report
@@ -149,6 +149,64 @@ def test_sellers_missing_a_tin_or_a_form_are_listed_and_left_out():
         [(no_tin.pk, "no TIN (and no place of birth)"), (no_form.pk, "no tax form in force")]
     )
     assert list(ReportRecord.objects.values_list("contributor_id", flat=True)) == [reported.pk]
+
+
+def _ecb_rate(base: str, quote: str, rate: str, day: str) -> None:
+    FxRate.objects.create(
+        base=base, quote=quote, rate=rate, effective_from=day, published_on=day, source="ECB", origin=FxOrigin.ECB
+    )
+
+
+def test_a_seller_paid_in_two_currencies_is_reported_in_euros_at_each_days_rate(pdf_text):
+    expert = _german()
+    pay_expert(expert, amount_minor=41_250, paid_at="2026-01-14T10:00:00Z")
+    # Paid in dollars after moving their payout account: on a Tuesday whose rate was
+    # published the day before, and on a day with a rate of its own.
+    _ecb_rate("USD", "EUR", "0.9200", "2026-02-09")
+    _ecb_rate("USD", "EUR", "0.8500", "2026-05-05")
+    pay_expert(expert, amount_minor=20_000, paid_at="2026-02-10T10:00:00Z", currency="USD")
+    pay_expert(expert, amount_minor=10_001, paid_at="2026-05-05T23:30:00Z", currency="USD")
+
+    result = dac7_report(year=2026, jurisdiction="DE", actor=None)
+
+    assert result.missing == []
+    record = ReportRecord.objects.get(contributor=expert)
+    assert record.currency == "EUR"
+    # 200.00 USD x 0.92 = 184.00 EUR; 100.01 USD x 0.85 = 85.0085 EUR, rounded half up to 85.01.
+    assert record.amounts["consideration_minor"] == [41_250 + 18_400, 8_501, 0, 0]
+    assert record.amounts["activities"] == [2, 1, 0, 0]
+    assert record.amounts["converted_from"] == [
+        {"currency": "EUR", "paid_minor": [41_250, 0, 0, 0], "converted_minor": [41_250, 0, 0, 0]},
+        {"currency": "USD", "paid_minor": [20_000, 10_001, 0, 0], "converted_minor": [18_400, 8_501, 0, 0]},
+    ]
+    # What was paid in each currency is exactly what the ledger paid.
+    assert _ledger_quarters(expert) == [41_250 + 20_000, 10_001, 0, 0]
+    content = bytes(result.files[0].content)
+    assert dpi_schema_errors(content) == []
+    assert _texts(content, ".//dpi:Consideration/*") == ["597", "85", "0", "0"]
+    assert {node.get("currCode") for node in etree.fromstring(content).iterfind(".//dpi:Consideration/*", NSMAP)} == {
+        "EUR"
+    }
+    # Nothing changed: running again writes nothing.
+    assert dac7_report(year=2026, jurisdiction="DE", actor=None).unchanged == 1
+
+    response = log_in(expert.user).get(reverse("expert-tax-document", args=[record.pk]))
+    assert response.status_code == 200
+    text = pdf_text[-1]
+    assert "You were paid in more than one currency" in text
+    for amount in ("€596.50", "€85.01", "$200.00", "$100.01", "€184.00"):
+        assert amount in text
+
+
+def test_a_seller_paid_in_a_currency_without_a_reference_rate_is_listed_with_the_day():
+    expert = _german()
+    pay_expert(expert, amount_minor=10_000, paid_at="2026-02-02T10:00:00Z")
+    pay_expert(expert, amount_minor=500_000, paid_at="2026-03-03T10:00:00Z", currency="PHP")
+
+    result = dac7_report(year=2026, jurisdiction="DE", actor=None)
+
+    assert result.missing == [(expert.pk, "paid in EUR, PHP, and there is no FX rate from PHP to EUR on 2026-03-03")]
+    assert not ReportRecord.objects.exists()
 
 
 def test_a_seller_without_a_tin_is_reported_with_the_place_of_birth():
