@@ -165,6 +165,9 @@ class DemoExpert:
 # Demo accounts worth signing in as, shown in the summary.
 DEMO_EXPERT_EMAIL = "wanjiru.kamau@demo.example"
 DEMO_LAB_EMAIL = LABS[0].members[0].email
+# One expert who has not yet signed a tax form: the first payout waits for it, with that
+# reason, and operations see them on the missing tax forms list.
+NO_TAX_FORM_EMAIL = "jamal.wright@demo.example"
 
 # One row per field group keeps each person readable at a glance; the formatter would
 # put every value on its own line.

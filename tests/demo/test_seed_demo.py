@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from audit.models import AuditEvent
 from contributors.models import Contributor, ContributorStatus, Tier
-from demo.data import DEMO_EXPERT_EMAIL, DEMO_PASSWORD, MARKER_EMAIL, OPS_USERS
+from demo.data import DEMO_EXPERT_EMAIL, DEMO_PASSWORD, EXPERTS, MARKER_EMAIL, NO_TAX_FORM_EMAIL, OPS_USERS
 from marketplace.models import Lab, LabMembership, LabRole
 from vetting.models import (
     Assessment,
@@ -165,6 +165,34 @@ def test_seed_demo_loads_every_state_a_reviewer_deals_with():
     assert all(user.has_mfa for user in ops_users)
     assert not EmailAddress.objects.filter(verified=False).exists()
     assert AuditEvent.objects.filter(action="accounts.user.created", actor=None).count() == User.objects.count()
+
+
+def test_every_demo_expert_but_one_has_signed_a_valid_tax_form_of_their_own():
+    seed()
+    from identity.models import AccountReviewCase, DuplicateSignal
+    from tax.identifiers import foreign_tin_validate, us_tin_validate
+    from tax.models import TaxFormKind
+    from tax.selectors import tax_forms_in_force, tax_forms_missing
+    from tax.crypto import tin_reveal
+
+    experts = Contributor.objects.filter(user__email__in=[e.email for e in EXPERTS])
+    forms = tax_forms_in_force(contributor_ids=list(experts.values_list("pk", flat=True)), on=timezone.now().date())
+    missing = experts.exclude(pk__in=forms)
+    assert list(missing.values_list("user__email", flat=True)) == [NO_TAX_FORM_EMAIL]
+    assert NO_TAX_FORM_EMAIL in tax_forms_missing(on=timezone.now().date()).values_list("user__email", flat=True)
+    for contributor_id, form in forms.items():
+        contributor = experts.get(pk=contributor_id)
+        assert form.kind == (TaxFormKind.W9 if contributor.country == "US" else TaxFormKind.W8BEN)
+        assert form.legal_name == contributor.legal_name and form.signed_name == contributor.legal_name
+        # The number decrypts to one the product's own check accepts, check digits included.
+        number = tin_reveal(form, actor=None, purpose="demo check")
+        if form.kind == TaxFormKind.W9:
+            us_tin_validate(number, kind=form.tin_kind)
+        else:
+            foreign_tin_validate(number, country=contributor.country)
+    # No two experts share an identifier, so no duplicate-account case is opened for one.
+    assert len({form.tin_fingerprint for form in forms.values()}) == len(forms)
+    assert not AccountReviewCase.objects.filter(signal=DuplicateSignal.TIN).exists()
 
 
 def test_seed_demo_is_idempotent_and_leaves_a_verifiable_audit_trail():

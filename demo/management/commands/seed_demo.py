@@ -39,11 +39,13 @@ from demo.data import (
     EXPERTS,
     LABS,
     MARKER_EMAIL,
+    NO_TAX_FORM_EMAIL,
     OPS_USERS,
     TIER_REASONS,
     Cred,
     DemoExpert,
 )
+from demo.tax import demo_tax_form_data
 from marketplace.models import Lab
 from marketplace.services import lab_create, lab_member_add
 from payouts.reference.ecb import SAMPLE_FILE, fx_rates_import_ecb
@@ -116,6 +118,7 @@ class Seeder:
         self.experts: dict[str, Contributor] = {}
         self.counts: Counter[str] = Counter()
         self._review_turn = 0
+        self.tax_identifiers: set[str] = set()
 
     def run(self) -> Counter[str]:
         self.import_fx_rates()
@@ -349,6 +352,32 @@ class Seeder:
             self.create_credential(expert, contributor, cred)
         verified = self.verify_identity(expert, contributor)
         self.decide_tiers(expert, contributor, identity_verified=verified)
+        self.sign_tax_form(expert, contributor)
+
+    def sign_tax_form(self, expert: DemoExpert, contributor: Contributor) -> None:
+        """The expert signs the W-9 or W-8BEN their country asks for, on the tax form page."""
+        from tax.services import tax_form_sign
+
+        if expert.email == NO_TAX_FORM_EMAIL:
+            self.counts["experts without a tax form (payouts wait for it)"] += 1
+            return
+        kind, data = demo_tax_form_data(
+            email=expert.email,
+            legal_name=expert.legal_name,
+            country=expert.country,
+            subdivision=expert.subdivision,
+            taken=self.tax_identifiers,
+        )
+        tax_form_sign(
+            actor=contributor.user,
+            contributor=contributor,
+            kind=kind,
+            data=data,
+            certified=True,
+            signed_name=expert.legal_name,
+            ip="127.0.0.1",
+        )
+        self.counts[f"tax forms signed ({'W-9' if kind == 'w9' else 'W-8BEN'})"] += 1
 
     def verify_identity(self, expert: DemoExpert, contributor: Contributor) -> bool:
         """The expert verifies their identity at Stripe (the local server), which finds the document in order."""
