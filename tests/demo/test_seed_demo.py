@@ -170,10 +170,10 @@ def test_seed_demo_loads_every_state_a_reviewer_deals_with():
 def test_every_demo_expert_but_one_has_signed_a_valid_tax_form_of_their_own():
     seed()
     from identity.models import AccountReviewCase, DuplicateSignal
+    from tax.crypto import tin_reveal
     from tax.identifiers import foreign_tin_validate, us_tin_validate
     from tax.models import TaxFormKind
     from tax.selectors import tax_forms_in_force, tax_forms_missing
-    from tax.crypto import tin_reveal
 
     experts = Contributor.objects.filter(user__email__in=[e.email for e in EXPERTS])
     forms = tax_forms_in_force(contributor_ids=list(experts.values_list("pk", flat=True)), on=timezone.now().date())
