@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "marketplace",
     "payouts",
     "reporting",
+    "conversations",
+    "oversight",
+    "privacy",
+    "inbox",
     "api",
     "maintenance",
 ]
