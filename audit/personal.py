@@ -67,6 +67,11 @@ PERSONAL_KEYS = frozenset(
         "statement",
         "answer",
         "question",
+        # What a credential says names one person ("MD, Karolinska, licence 12345").
+        "title",
+        "issuer",
+        "identifier",
+        "original_name",
     }
 )
 
@@ -118,10 +123,14 @@ def digest(commitments: dict[str, str]) -> str:
 
 
 def subject_user_id(target) -> int | None:
-    """The person a target belongs to: a user account itself, or the owner of a profile or
-    of anything that belongs to a profile (``contributor``). None for anything else."""
+    """The person a target belongs to: a user account itself, the owner of a profile or of
+    anything that belongs to a profile (``contributor``), or whoever a model names through
+    its ``audit_subject_user_id`` property. None for anything else."""
     if target is None:
         return None
+    if hasattr(type(target), "audit_subject_user_id"):
+        # A model that refers to its person some other way says who it is.
+        return target.audit_subject_user_id
     if target._meta.label_lower == settings.AUTH_USER_MODEL.lower():
         return target.pk
     if target._meta.label_lower == "contributors.contributor":
