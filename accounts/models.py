@@ -114,7 +114,7 @@ class NoticeKind(models.TextChoices):
     DISPUTES = "disputes", "Disputed time"
     PAY = "pay", "Pay"
     PAYOUT_HOLDS = "payout_holds", "Payout holds"
-    CREDENTIALS = "credentials", "Credentials"
+    CREDENTIALS = "credentials", "Credentials and tiers"
     CASES = "cases", "Account cases"
     IDENTITY = "identity", "Identity verification"
     TAX = "tax", "Tax forms and documents"
@@ -174,7 +174,12 @@ class NoticePreference(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="notice_preference")
     # Kinds the person asked not to be mailed about (they still reach the inbox).
-    muted_kinds = ArrayField(models.CharField(max_length=20, choices=NoticeKind.choices), default=list, blank=True)
+    muted_kinds = ArrayField(
+        models.CharField(max_length=20, choices=NoticeKind.choices),
+        size=len(NoticeKind.choices),
+        default=list,
+        blank=True,
+    )
     daily_digest = models.BooleanField(default=False)
     updated_at = models.DateTimeField()
 
