@@ -423,7 +423,8 @@ def ops_fundings_held(user: User) -> list[InboxItem]:
     from marketplace.models import FundingStatus, ProjectFunding
 
     queryset = ProjectFunding.objects.filter(status=FundingStatus.FLAGGED)
-    return _queue("fundings", "Lab payments held for operations", reverse("ops-dashboard"), queryset, "settled_at")
+    # Listed, for finance to decide, on the pay runs page.
+    return _queue("fundings", "Lab payments held for operations", reverse("ops-pay-runs"), queryset, "settled_at")
 
 
 SOURCES: list[Source] = [
@@ -448,7 +449,7 @@ SOURCES: list[Source] = [
     Source("pay_runs", "Pay runs", Audience.OPS, ops_pay_runs, is_ops_finance),
     Source("payout_batches", "Payout batches", Audience.OPS, ops_payout_batches, is_ops_finance),
     Source("reference", "Reference data", Audience.OPS, ops_reference_changes),
-    Source("fundings", "Held lab payments", Audience.OPS, ops_fundings_held),
+    Source("fundings", "Held lab payments", Audience.OPS, ops_fundings_held, is_ops_finance),
 ]
 
 

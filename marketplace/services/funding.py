@@ -168,7 +168,7 @@ def _funding_flag(*, funding: ProjectFunding, project: Project, payment_intent_i
     )
     notify_after_commit(
         kind=NoticeKind.OPERATIONS,
-        link=reverse("ops-dashboard"),
+        link=reverse("ops-pay-runs"),
         recipients=User.objects.filter(role=Role.OPS_FINANCE, is_active=True),
         subject=f"A payment for “{project.title}” is held: it does not match the project",
         body=f"{reason}\n\nThe project stays unfunded until operations decide what happens to the payment "
