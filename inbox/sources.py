@@ -44,9 +44,11 @@ from payouts.models import (
     PayoutStatus,
     PayRun,
     PayRunStatus,
+    PayStatement,
     ReferenceChange,
     ReferenceChangeStatus,
 )
+from payouts.money import format_money
 from screening.models import OPEN_REVIEW_STATUSES, ScreeningReview
 from vetting.models import (
     OPEN_CASE_STATUSES,
@@ -62,6 +64,8 @@ from vetting.models import (
 ITEMS_PER_SOURCE = 20
 # Rejected work stays in an expert's inbox this long, while an appeal still makes sense.
 REJECTED_WORK_DAYS = 14
+# A new pay statement stays in an expert's inbox this long.
+PAY_STATEMENT_DAYS = 7
 
 
 class Audience:
@@ -249,6 +253,28 @@ def expert_cases(user: User) -> list[InboxItem]:
     return items
 
 
+def expert_pay(user: User) -> list[InboxItem]:
+    """Pay statements of runs approved in the last PAY_STATEMENT_DAYS days."""
+    since = timezone.now() - timedelta(days=PAY_STATEMENT_DAYS)
+    rows = (
+        PayStatement.objects.filter(
+            contributor__user=user, run__status=PayRunStatus.APPROVED, run__approved_at__gte=since
+        )
+        .values("pk", "currency", "total_minor", "run__approved_at", "run__period__starts_on")
+        .order_by("-run__approved_at", "currency")[:ITEMS_PER_SOURCE]
+    )
+    return [
+        InboxItem(
+            "pay",
+            f"Your pay statement for the week of {row['run__period__starts_on']:%d %b %Y} is ready",
+            reverse("expert-pay-statement", args=[row["pk"]]),
+            row["run__approved_at"],
+            detail=format_money(row["total_minor"], row["currency"]),
+        )
+        for row in rows
+    ]
+
+
 def expert_payout_holds(user: User) -> list[InboxItem]:
     holds = PayoutHold.objects.filter(contributor__user=user, released_at__isnull=True).values(
         "pk", "placed_at", "reason"
@@ -432,6 +458,7 @@ SOURCES: list[Source] = [
     Source("reviews", "Rejected work", Audience.EXPERT, expert_rejected_work),
     Source("appeals", "Your appeals", Audience.EXPERT, expert_appeals),
     Source("disputes", "Disputed time", Audience.EXPERT, expert_disputes),
+    Source("pay", "Pay", Audience.EXPERT, expert_pay),
     Source("payout_holds", "Payout holds", Audience.EXPERT, expert_payout_holds),
     Source("credentials", "Credential questions", Audience.EXPERT, expert_credential_questions),
     Source("cases", "Account cases", Audience.EXPERT, expert_cases),

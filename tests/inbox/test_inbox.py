@@ -135,3 +135,17 @@ def test_the_inbox_through_the_api_gives_each_queue_its_age(client_for):
     [queue] = next(section for section in body["sections"] if section["name"] == "credentials")["items"]
     assert queue["count"] == 1
     assert 2 * 86400 <= queue["age_seconds"] < 2 * 86400 + 600
+
+
+def test_an_expert_sees_a_pay_statement_approved_this_week():
+    from datetime import date
+
+    from tests.helpers.payouts import approved_pay_run_in_bulk
+
+    run = approved_pay_run_in_bulk(experts=1, period_start=date(2026, 6, 1), prefix="inbox")
+    statement = run.statements.get()
+
+    [item] = _section(inbox_for(user=statement.contributor.user), "pay").items
+
+    assert item.title == "Your pay statement for the week of 01 Jun 2026 is ready"
+    assert item.link == f"/expert/pay/{statement.pk}/"
