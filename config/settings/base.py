@@ -259,6 +259,7 @@ SPECTACULAR_SETTINGS = {
         "AccountCaseStatusEnum": "identity.models.CaseStatus",
         "ScreeningReviewStatusEnum": "screening.models.ReviewStatus",
         "ScreeningEvidenceEnum": "screening.models.Evidence",
+        "NoticeKindEnum": "accounts.models.NoticeKind",
     },
 }
 
