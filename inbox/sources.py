@@ -96,11 +96,6 @@ class Source:
     allowed: Callable[[User], bool] = lambda user: True
 
 
-def _contributor_id(user: User) -> int | None:
-    contributor = getattr(user, "contributor", None)
-    return contributor.pk if contributor is not None else None
-
-
 # Experts
 
 
