@@ -226,3 +226,25 @@ def test_preferences_through_the_api(client_for):
     refused = api.put("/api/me/notice-preferences/", {"email_off": ["security"], "daily_digest": False}, format="json")
     assert refused.status_code == 400
     assert refused.json()["code"] == "always_mailed"
+
+
+def test_notices_through_the_api_are_listed_newest_first_and_marked_read(client_for):
+    expert = make_expert().user
+    # Signing in to the API is itself a security notice.
+    api = client_for(expert)
+    _tell(expert, subject="First")
+    _tell(expert, subject="Second")
+
+    listed = api.get("/api/me/notices/").json()["results"]
+    assert [notice["title"] for notice in listed] == [
+        "Second",
+        "First",
+        "A new API token was issued for your account",
+    ]
+    assert listed[0]["link"] == "/expert/pay/" and listed[0]["read_at"] is None
+
+    read = api.post(f"/api/me/notices/{listed[1]['id']}/read/")
+    assert read.status_code == 200 and read.json()["read_at"] is not None
+    assert api.get("/api/me/inbox/").json()["unread_notices"] == 2
+    assert api.post("/api/me/notices/read-all/").json() == {"marked": 2}
+    assert api.get("/api/me/inbox/").json()["unread_notices"] == 0
