@@ -1,7 +1,10 @@
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
+
+from config.fields import BoundedTextField
 
 from . import permissions
 from .roles import OPS_ROLES as OPS_ROLES
@@ -98,3 +101,87 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class NoticeKind(models.TextChoices):
+    """What a notice is about; each kind is mailed or not as its recipient chooses (security always)."""
+
+    GENERAL = "general", "General"
+    SECURITY = "security", "Security of your account"
+    INVITATIONS = "invitations", "Invitations and applications"
+    REVIEWS = "reviews", "Reviews of work"
+    APPEALS = "appeals", "Appeals"
+    DISPUTES = "disputes", "Disputed time"
+    PAY = "pay", "Pay"
+    PAYOUT_HOLDS = "payout_holds", "Payout holds"
+    CREDENTIALS = "credentials", "Credentials and tiers"
+    CASES = "cases", "Account cases"
+    IDENTITY = "identity", "Identity verification"
+    TAX = "tax", "Tax forms and documents"
+    PROJECTS = "projects", "Projects and engagements"
+    BUDGET = "budget", "Budgets and funding"
+    OPERATIONS = "operations", "Operations work"
+
+
+# Kinds that are always mailed, whatever a person's preferences say.
+NOTICE_KINDS_ALWAYS_MAILED = frozenset({NoticeKind.SECURITY})
+
+NOTICE_TITLE_MAX_LENGTH = 200
+NOTICE_BODY_MAX_LENGTH = 5000
+
+
+class NoticeMail(models.TextChoices):
+    """How a notice reaches its recipient's mailbox, decided when it is written."""
+
+    NOW = "now", "Mailed at once"
+    DIGEST = "digest", "In the daily digest"
+    NONE = "none", "Not mailed"
+
+
+class Notice(models.Model):
+    """Something a person was told, kept in their inbox whether or not it was mailed."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices, default=NoticeKind.GENERAL)
+    title = models.CharField(max_length=NOTICE_TITLE_MAX_LENGTH)
+    body = BoundedTextField(max_length=NOTICE_BODY_MAX_LENGTH, blank=True)
+    # A path inside the product (the page the notice is about), never another site.
+    link = models.CharField(max_length=500, blank=True)
+    mail = models.CharField(max_length=10, choices=NoticeMail.choices, default=NoticeMail.NOW)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notice_recipient_created"),
+            models.Index(
+                fields=["recipient"], name="notice_recipient_unread", condition=models.Q(read_at__isnull=True)
+            ),
+            models.Index(
+                fields=["created_at"],
+                name="notice_digest_due",
+                condition=models.Q(mail="digest", emailed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.title} ({self.recipient})"
+
+
+class NoticePreference(models.Model):
+    """Which kinds of notice a person has mailed, and whether they come once a day in one digest."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="notice_preference")
+    # Kinds the person asked not to be mailed about (they still reach the inbox).
+    muted_kinds = ArrayField(
+        models.CharField(max_length=20, choices=NoticeKind.choices),
+        size=len(NoticeKind.choices),
+        default=list,
+        blank=True,
+    )
+    daily_digest = models.BooleanField(default=False)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"notice preferences of {self.user}"

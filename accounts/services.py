@@ -14,7 +14,7 @@ from django.urls import reverse
 from audit.services import audit_record
 from config.errors import ApplicationError
 
-from .models import SELF_SIGN_UP_ROLES, User
+from .models import SELF_SIGN_UP_ROLES, NoticeKind, User
 from .notifications import notify_after_commit
 
 
@@ -25,6 +25,7 @@ def _tell_the_owner(*, email: str, absolute_url: Callable[[str], str] | None) ->
     if absolute_url is None:
         return
     notify_after_commit(
+        kind=NoticeKind.SECURITY,
         recipients=[email],
         subject="Someone tried to sign up with your address",
         body="Someone, perhaps you, tried to create an account with this address, which already has one. "
@@ -80,6 +81,7 @@ def user_sign_up(
             if absolute_url is not None:
                 link = absolute_url(reverse("account_confirm_email", args=[EmailConfirmationHMAC(address).key]))
                 notify_after_commit(
+                    kind=NoticeKind.SECURITY,
                     recipients=[email],
                     subject="Confirm your email address",
                     body=f"Welcome to the marketplace. Confirm your address by opening this link:\n\n{link}\n\n"

@@ -25,7 +25,8 @@ from django.utils import timezone
 from audit.services import audit_record
 from config.errors import ApplicationError
 
-from .models import ApiToken, User
+from .models import ApiToken, NoticeKind, User
+from .notifications import notify_after_commit
 from .permissions import is_ops
 
 # A token's last use is written at most this often: enough for the idle limit, not a
@@ -80,6 +81,14 @@ def api_token_issue(*, actor: User, second_factor: bool) -> tuple[ApiToken, str]
         token.save()
         audit_record(
             actor=actor, action="accounts.token.issued", target=actor, after={"token": token.prefix, "mfa": second_factor}
+        )
+        # A security notice: always mailed, so someone who got hold of the password is noticed.
+        notify_after_commit(
+            recipients=[actor],
+            subject="A new API token was issued for your account",
+            body=f"An API token starting {token.prefix} was issued for your account at {token.created_at:%d %B %Y %H:%M} "
+            "UTC. If this was not you, change your password at once: that revokes every token.",
+            kind=NoticeKind.SECURITY,
         )
     return token, key
 

@@ -78,3 +78,16 @@ class ExpertOrOpsReviewer(ExpertOrOps):
 class IsOpsFinance(IsOps):
     message = "This needs operations finance signed in with two-factor authentication."
     allows = staticmethod(is_ops_finance)
+
+
+class SignedInOpsWithMfa(BasePermission):
+    """Anyone signed in; operations staff only with their second factor (their inbox lists operations' queues)."""
+
+    message = IsOps.message
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if is_ops(request.user):
+            return IsOps().has_permission(request, view)
+        return True

@@ -8,6 +8,7 @@ from .views import (
     disputes,
     experts,
     identity,
+    inbox,
     labs,
     ops,
     pay,
@@ -34,6 +35,12 @@ urlpatterns = [
     path("auth/tokens/", auth.TokenListView.as_view(), name="api-tokens"),
     path("auth/tokens/<int:pk>/", auth.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("me/", auth.MeView.as_view(), name="api-me"),
+    # inbox and notices
+    path("me/inbox/", inbox.InboxView.as_view(), name="api-inbox"),
+    path("me/notices/", inbox.NoticeListView.as_view(), name="api-notices"),
+    path("me/notices/<int:pk>/read/", inbox.NoticeReadView.as_view(), name="api-notice-read"),
+    path("me/notices/read-all/", inbox.NoticesReadAllView.as_view(), name="api-notices-read-all"),
+    path("me/notice-preferences/", inbox.NoticePreferencesView.as_view(), name="api-notice-preferences"),
     # experts
     path("domains/", experts.DomainListView.as_view(), name="api-domains"),
     path("me/profile/", experts.ProfileView.as_view(), name="api-profile"),

@@ -17,8 +17,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import NoticeKind
 from accounts.notifications import notify_after_commit
 from audit.services import audit_record
 from config.errors import ApplicationError, Conflict, NotPermitted
@@ -355,6 +357,8 @@ def tax_form_sign(
         reason=values["tin_note"],
     )
     notify_after_commit(
+        kind=NoticeKind.TAX,
+        link=reverse("expert-tax-form"),
         recipients=[contributor.user],
         subject=f"Your {form.get_kind_display()} is signed",
         body=(
@@ -411,6 +415,8 @@ def tax_form_expiry_reminders_send(*, actor=None, today: date | None = None) -> 
                 after={"expires_on": form.expires_on.isoformat(), "days_before": due},
             )
             notify_after_commit(
+                kind=NoticeKind.TAX,
+                link=reverse("expert-tax-form"),
                 recipients=[form.contributor.user],
                 subject=f"Your W-8BEN expires on {form.expires_on:%d %B %Y}",
                 body=(

@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "inbox.context_processors.inbox_unread",
             ],
         },
     },
@@ -160,6 +161,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Where the product is reached from outside: links in mail point here.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
@@ -256,6 +259,7 @@ SPECTACULAR_SETTINGS = {
         "AccountCaseStatusEnum": "identity.models.CaseStatus",
         "ScreeningReviewStatusEnum": "screening.models.ReviewStatus",
         "ScreeningEvidenceEnum": "screening.models.Evidence",
+        "NoticeKindEnum": "accounts.models.NoticeKind",
     },
 }
 
@@ -388,6 +392,13 @@ CELERY_BEAT_SCHEDULE = {
     # DAC7 sellers' copies are due by 31 January: every day of January, each seller of last
     # year's records whose copy was not sent yet is mailed (once; the task does nothing in
     # other months, should it run then).
+    # People who chose the daily digest get the notices of the last day in one mail, in
+    # the morning in Europe and overnight in the Americas. Notices mailed are marked, so a
+    # second run sends nothing again.
+    "notice-digests": {
+        "task": "accounts.tasks.notice_digests_task",
+        "schedule": crontab(minute=0, hour=7),
+    },
     "dac7-seller-copies": {
         "task": "reporting.tasks.dac7_seller_copies_task",
         "schedule": crontab(minute=0, hour=9, month_of_year=1),
@@ -415,6 +426,7 @@ CELERY_TASK_ROUTES = {
     "marketplace.tasks.floor_warnings_for_minimum_wage_task": {"queue": _SWEEPS},
     "tax.tasks.tax_form_expiry_reminders_task": {"queue": _SWEEPS},
     "reporting.tasks.dac7_seller_copies_task": {"queue": _SWEEPS},
+    "accounts.tasks.notice_digests_task": {"queue": _SWEEPS},
     # Mail: a slow or failing SMTP server (retried with backoff) delays only mail, and a
     # burst of notifications (a batch's held payouts, a sweep's warnings) delays nothing else.
     "accounts.tasks.send_email_task": {"queue": _MAIL},

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NoticeKind, User
 from accounts.notifications import notify_after_commit, ops_reviewers
 from accounts.permissions import is_expert, require_ops_reviewer
 from audit.services import audit_record
@@ -62,6 +62,8 @@ def account_case_open_name_review(*, verification: IdentityVerification, legal_n
     )
     contributor = Contributor.objects.select_related("user").get(pk=verification.contributor_id)
     notify_after_commit(
+        kind=NoticeKind.CASES,
+        link=reverse("ops-account-case", args=[case.pk]),
         recipients=ops_reviewers(),
         subject=f"Name to compare: account case #{case.pk}",
         body=f"Stripe verified the identity of {contributor.display_name}, but the name on the document "
@@ -69,6 +71,8 @@ def account_case_open_name_review(*, verification: IdentityVerification, legal_n
         "Compare them and decide; the expert's payouts wait until you do.",
     )
     notify_after_commit(
+        kind=NoticeKind.IDENTITY,
+        link=_expert_case_path(case),
         recipients=[contributor.user],
         subject="We are comparing the name on your identity document",
         body=f'Stripe verified your identity document. The name on it ("{verification.verified_name}") is not '
@@ -115,6 +119,8 @@ def account_case_open_duplicate(
     contributors = list(Contributor.objects.select_related("user").filter(pk__in=(first, second)))
     names = " and ".join(f"{c.display_name} (#{c.pk})" for c in contributors)
     notify_after_commit(
+        kind=NoticeKind.CASES,
+        link=reverse("ops-account-case", args=[case.pk]),
         recipients=ops_reviewers(),
         subject=f"Possible duplicate account: case #{case.pk}",
         body=f"{names} share {_SIGNAL_WORDS[signal]}. Their payouts are held until you decide; "
@@ -122,6 +128,8 @@ def account_case_open_duplicate(
     )
     for contributor in contributors:
         notify_after_commit(
+            kind=NoticeKind.CASES,
+            link=_expert_case_path(case),
             recipients=[contributor.user],
             subject="A question about your account",
             body=f"Your account and another account on the marketplace share {_SIGNAL_WORDS[signal]}. "
@@ -217,6 +225,8 @@ def account_case_decide(
             )
         for contributor in involved:
             notify_after_commit(
+                kind=NoticeKind.CASES,
+                link=_expert_case_path(case),
                 recipients=[contributor.user],
                 subject="A decision about your account",
                 body=f"Our reasons:\n\n{reason}\n\n{follow_up} Payouts held for this question are sent with the "
@@ -252,6 +262,8 @@ def account_case_answer(*, actor: User, case: AccountReviewCase, text: str) -> A
             after={"answer": answer.pk, "status": case.status},
         )
         notify_after_commit(
+            kind=NoticeKind.CASES,
+            link=reverse("ops-account-case", args=[case.pk]),
             recipients=[case.decided_by] if case.decided_by_id else ops_reviewers(),
             subject=f"An expert answered account case #{case.pk}",
             body=f"{contributor.display_name} wrote:\n\n{text}",

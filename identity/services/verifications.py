@@ -8,9 +8,10 @@ name and date of birth, and the document's fingerprint. The images stay with Str
 from __future__ import annotations
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NoticeKind, User
 from accounts.notifications import notify_after_commit
 from audit.services import audit_record
 from config.errors import ApplicationError, Conflict, NotPermitted
@@ -197,12 +198,16 @@ def _tell_expert(verification: IdentityVerification) -> None:
     user = verification.contributor.user
     if verification.status == VerificationStatus.VERIFIED:
         notify_after_commit(
+            kind=NoticeKind.IDENTITY,
+            link=reverse("expert-identity"),
             recipients=[user],
             subject="Your identity is verified",
             body="Stripe has verified your identity document and selfie. Nothing more is needed from you for this.",
         )
     elif verification.status == VerificationStatus.REQUIRES_INPUT:
         notify_after_commit(
+            kind=NoticeKind.IDENTITY,
+            link=reverse("expert-identity"),
             recipients=[user],
             subject="Your identity verification needs another try",
             body=f"{verification.last_error}\nStart again from your identity page (/me/identity/).",

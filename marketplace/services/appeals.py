@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NoticeKind, User
 from accounts.notifications import notify_after_commit
 from audit.services import audit_record
 from config.errors import ApplicationError, NotPermitted
@@ -60,6 +61,8 @@ def work_appeal(*, actor: User, item: TimeEntry | TaskSubmission, reason: str) -
             if m.user_id != item.reviewed_by_id
         ]
         notify_after_commit(
+            kind=NoticeKind.APPEALS,
+            link=reverse("lab-review", args=[item.project_id]),
             recipients=reviewers,
             subject=f"Appeal to decide on “{item.project.title}”",
             body=f"{item.contributor.display_name} appealed a rejection:\n\n{reason}",
@@ -104,6 +107,10 @@ def work_decide_appeal(
             reason=reason,
         )
         notify_after_commit(
+            kind=NoticeKind.APPEALS,
+            link=reverse(
+                "expert-tasks" if isinstance(item, TaskSubmission) else "expert-time-history", args=[item.engagement_id]
+            ),
             recipients=[item.contributor.user],
             subject="Your appeal was upheld: the work is approved" if approve else "Your appeal was refused",
             body=f"The reason:\n\n{reason}",

@@ -11,9 +11,10 @@ review stood and the floor withheld is paid (by the next pay run when its week w
 from __future__ import annotations
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NoticeKind, User
 from accounts.notifications import notify_after_commit, ops_reviewers
 from accounts.permissions import require_ops_reviewer
 from audit.services import audit_record
@@ -102,6 +103,8 @@ def time_dispute_open(*, actor: User, entry: TimeEntry, reason: str) -> TimeDisp
             reason=reason,
         )
         notify_after_commit(
+            kind=NoticeKind.DISPUTES,
+            link=reverse("expert-disputes"),
             recipients=[entry.contributor.user],
             subject=f"The lab disputes time you logged on “{entry.project.title}”",
             body=(
@@ -112,6 +115,8 @@ def time_dispute_open(*, actor: User, entry: TimeEntry, reason: str) -> TimeDisp
             ),
         )
         notify_after_commit(
+            kind=NoticeKind.DISPUTES,
+            link=reverse("ops-dispute", args=[dispute.pk]),
             recipients=ops_reviewers(),
             subject=f"Time dispute to decide on “{entry.project.title}”",
             body=f"{entry.project.lab.name} disputes {entry.minutes} minutes logged by "
@@ -141,6 +146,8 @@ def time_dispute_respond(*, actor: User, dispute: TimeDispute, response: str) ->
             after={"response": response},
         )
         notify_after_commit(
+            kind=NoticeKind.DISPUTES,
+            link=reverse("ops-dispute", args=[dispute.pk]),
             recipients=ops_reviewers(),
             subject=f"The expert answered a time dispute on “{dispute.project.title}”",
             body=f"{dispute.contributor.display_name} answered:\n\n{response}",
@@ -208,11 +215,15 @@ def time_dispute_decide(*, actor: User, dispute: TimeDispute, outcome: str, reas
                 f"pay run of the week of {week:%d %B %Y}, or the next one if that week has been paid."
             )
         notify_after_commit(
+            kind=NoticeKind.DISPUTES,
+            link=reverse("expert-disputes"),
             recipients=[dispute.contributor.user],
             subject=f"Time dispute {status} on “{dispute.project.title}”",
             body=expert_body,
         )
         notify_after_commit(
+            kind=NoticeKind.DISPUTES,
+            link=reverse("lab-disputes", args=[dispute.project_id]),
             recipients=[
                 m.user for m in dispute.project.lab.memberships.filter(role__in=LAB_REVIEWERS).select_related("user")
             ],

@@ -14,9 +14,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NoticeKind, User
 from accounts.notifications import notify_after_commit
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -43,7 +44,13 @@ __all__ = [
 
 
 def _tell(engagement: Engagement, subject: str, body: str) -> None:
-    notify_after_commit(recipients=[engagement.contributor.user], subject=subject, body=body)
+    notify_after_commit(
+        recipients=[engagement.contributor.user],
+        subject=subject,
+        body=body,
+        kind=NoticeKind.PROJECTS,
+        link=reverse("expert-projects"),
+    )
 
 
 def engagements_end(

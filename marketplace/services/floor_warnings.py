@@ -17,8 +17,10 @@ from decimal import Decimal
 
 from celery import shared_task
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import NoticeKind
 from accounts.notifications import notify_after_commit
 from audit.services import audit_record
 from payouts import money
@@ -101,6 +103,8 @@ def floor_warnings_for_minimum_wage(*, actor, minimum_wage_id: int) -> int:
                 },
             )
             notify_after_commit(
+                kind=NoticeKind.BUDGET,
+                link=reverse("lab-project", args=[project.pk]),
                 recipients=members[project.lab_id],
                 subject=f"{project.title}: its rate will be below the minimum wage in {warning.place}",
                 body=f"From {day:%d %B %Y} the minimum wage in {warning.place} is {floor_text} an hour. "

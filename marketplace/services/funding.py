@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import NoticeKind, Role, User
 from accounts.notifications import notify_after_commit
 from audit.services import audit_record, snapshot
 from config.errors import ApplicationError, Conflict, NotPermitted
@@ -128,6 +129,7 @@ def _settlement_mismatch(*, intent, funding: ProjectFunding, project: Project) -
     The payment must be what was asked for, and what was asked for must still be the
     project's budget in the project's currency.
     """
+
     def said(amount_minor: int, currency: str) -> str:
         # The code as well as the symbol: "$" alone does not say which dollars.
         return f"{money.format_money(amount_minor, currency)} ({currency})"
@@ -165,6 +167,8 @@ def _funding_flag(*, funding: ProjectFunding, project: Project, payment_intent_i
         reason=reason,
     )
     notify_after_commit(
+        kind=NoticeKind.OPERATIONS,
+        link=reverse("ops-pay-runs"),
         recipients=User.objects.filter(role=Role.OPS_FINANCE, is_active=True),
         subject=f"A payment for “{project.title}” is held: it does not match the project",
         body=f"{reason}\n\nThe project stays unfunded until operations decide what happens to the payment "
@@ -172,6 +176,8 @@ def _funding_flag(*, funding: ProjectFunding, project: Project, payment_intent_i
     )
     owners = [m.user for m in project.lab.memberships.filter(role__in=LAB_EDITORS).select_related("user")]
     notify_after_commit(
+        kind=NoticeKind.BUDGET,
+        link=reverse("lab-project", args=[project.pk]),
         recipients=owners,
         subject=f"Your payment for “{project.title}” is being checked",
         body="The payment we received does not match the project's budget, so the project is not funded yet. "
@@ -235,6 +241,8 @@ def funding_settle_from_provider(*, payment_intent_id: str, funding_id: int | No
         )
         owners = [m.user for m in project.lab.memberships.filter(role__in=LAB_EDITORS).select_related("user")]
         notify_after_commit(
+            kind=NoticeKind.BUDGET,
+            link=reverse("lab-project", args=[project.pk]),
             recipients=owners,
             subject=f"“{project.title}” is funded",
             body=f"We received {money.format_money(funding.amount_minor, funding.currency)}. You can open the project now.",

@@ -15,8 +15,9 @@ from datetime import date, datetime
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import NoticeKind, User
 from accounts.notifications import notify_after_commit
 from audit.services import audit_record
 from config.errors import ApplicationError
@@ -140,6 +141,8 @@ def time_entry_adjustment_request(
             ).select_related("user")
         ]
         notify_after_commit(
+            kind=NoticeKind.REVIEWS,
+            link=reverse("lab-review", args=[engagement.project_id]),
             recipients=reviewers,
             subject=f"Late work to review on “{engagement.project.title}”",
             body=(

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NoticeKind, User
 from accounts.notifications import notify_after_commit
 from accounts.permissions import is_lab_member
 from audit.services import audit_record, snapshot
@@ -106,9 +106,12 @@ def lab_member_add(
             _membership_add(actor=actor, lab=lab, user=user, role=role, reason="")
             return
         LabInvitation.objects.update_or_create(lab=lab, email=email, defaults={"role": role, "invited_by": actor})
-        audit_record(actor=actor, action="marketplace.lab.member_invited", target=lab, after={"email": email, "role": role})
+        audit_record(
+            actor=actor, action="marketplace.lab.member_invited", target=lab, after={"email": email, "role": role}
+        )
         signup = reverse("account_signup")
         notify_after_commit(
+            kind=NoticeKind.PROJECTS,
             recipients=[email],
             subject=f"You are invited to join {lab.name}",
             body=f"{actor.email} invited you to join {lab.name} on the marketplace as {LabRole(role).label.lower()}. "
@@ -138,7 +141,11 @@ def _membership_add(*, actor: User, lab: Lab, user: User, role: str, reason: str
         reason=reason,
     )
     notify_after_commit(
-        recipients=[user], subject=f"You were added to {lab.name}", body=f"{actor.email} added you as {role}."
+        recipients=[user],
+        subject=f"You were added to {lab.name}",
+        body=f"{actor.email} added you as {role}.",
+        kind=NoticeKind.PROJECTS,
+        link=reverse("lab-detail", args=[lab.pk]),
     )
 
 
@@ -149,7 +156,9 @@ def lab_invitations_accept(*, actor: User) -> None:
         return
     with transaction.atomic():
         invitations = list(
-            LabInvitation.objects.select_for_update().filter(email__iexact=actor.email).select_related("lab", "invited_by")
+            LabInvitation.objects.select_for_update()
+            .filter(email__iexact=actor.email)
+            .select_related("lab", "invited_by")
         )
         for invitation in invitations:
             _membership_add(
@@ -487,6 +496,8 @@ def project_rate_change(
             for e in project.engagements.filter(status=EngagementStatus.ACTIVE).select_related("contributor__user")
         ]
         notify_after_commit(
+            kind=NoticeKind.PROJECTS,
+            link=reverse("expert-projects"),
             recipients=engaged,
             subject=f"Notice: the rate of “{project.title}” changes on {effective_on:%d %B %Y}",
             body=(

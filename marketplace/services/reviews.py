@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NoticeKind, User
 from accounts.notifications import notify_after_commit, ops_reviewers
 from audit.services import audit_record
 from config.errors import ApplicationError, NotPermitted
@@ -121,6 +122,10 @@ def work_reject(*, actor: User, item: TimeEntry | TaskSubmission, reason: str) -
         )
         appeal_until = item.reviewed_at + timedelta(days=item.project.appeal_window_days)
         notify_after_commit(
+            kind=NoticeKind.REVIEWS,
+            link=reverse(
+                "expert-tasks" if isinstance(item, TaskSubmission) else "expert-time-history", args=[item.engagement_id]
+            ),
             recipients=[item.contributor.user],
             subject=f"Work rejected on “{item.project.title}”",
             body=f"The reviewer's reason:\n\n{reason}\n\nYou can appeal until {appeal_until:%d %B %Y}; "
@@ -171,6 +176,8 @@ def _alert_on_unusual_rejections(*, item, reviewer: User) -> None:
                 },
             )
             notify_after_commit(
+                kind=NoticeKind.OPERATIONS,
+                link=reverse("ops-dashboard"),
                 recipients=ops_reviewers(),
                 subject=f"Unusual rejection rate on “{item.project.title}”",
                 body=f"{rejected} of {reviewed} reviews in {settings.REVIEW_ALERT_DAYS} days were rejections"
@@ -257,6 +264,8 @@ def work_auto_approve_sweep(*, now: datetime | None = None) -> int:
         if approved:
             for contributor in Contributor.objects.filter(pk__in=approved).select_related("user"):
                 notify_after_commit(
+                    kind=NoticeKind.REVIEWS,
+                    link=reverse("expert-projects"),
                     recipients=[contributor.user],
                     subject="Work approved automatically",
                     body="These were not reviewed in time, so they are approved:\n\n"

@@ -7,9 +7,10 @@ import math
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NoticeKind, User
 from accounts.notifications import notify_after_commit
 from audit.services import audit_record
 from config.errors import ApplicationError, Conflict, NotPermitted
@@ -100,6 +101,8 @@ def invitation_send(*, actor: User, project: Project, contributor: Contributor, 
         )
         rate, estimate = project_rate_on(project=project, on=timezone.now().date())
         notify_after_commit(
+            kind=NoticeKind.INVITATIONS,
+            link=reverse("expert-invitations"),
             recipients=[contributor.user],
             subject=f"Invitation: {project.title}",
             body=(
@@ -232,6 +235,10 @@ def staffing_request_accept(*, actor: User, request: StaffingRequest) -> Engagem
             else [request.contributor.user]
         )
         notify_after_commit(
+            kind=NoticeKind.INVITATIONS,
+            link=reverse("lab-project", args=[project.pk])
+            if request.kind == RequestKind.INVITATION
+            else reverse("expert-projects"),
             recipients=other_side,
             subject=f"{request.contributor.display_name} joins “{project.title}”",
             body=f"The engagement starts now at {money.format_money(rate, project.currency)}"
@@ -249,6 +256,8 @@ def _warn_if_budget_running_low(project: Project) -> None:
         project.save(update_fields=["budget_warning_sent_at"])
         owners = [m.user for m in project.lab.memberships.filter(role__in=LAB_EDITORS).select_related("user")]
         notify_after_commit(
+            kind=NoticeKind.BUDGET,
+            link=reverse("lab-project", args=[project.pk]),
             recipients=owners,
             subject=f"“{project.title}” has used {burn.used_share:.0%} of its budget",
             body=f"Remaining: {money.format_money(burn.remaining_minor, burn.currency)}.",
@@ -275,6 +284,8 @@ def staffing_request_decline(*, actor: User, request: StaffingRequest, reason: s
         )
         if request.kind == RequestKind.APPLICATION:
             notify_after_commit(
+                kind=NoticeKind.INVITATIONS,
+                link=reverse("expert-projects"),
                 recipients=[request.contributor.user],
                 subject=f"Your application to “{project.title}”",
                 body=f"The lab declined it. Their reason:\n\n{request.decline_reason}",

@@ -20,9 +20,10 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import NoticeKind, Role, User
 from accounts.notifications import notify_after_commit
 from accounts.permissions import require_ops_finance
 from audit.services import audit_record
@@ -200,6 +201,8 @@ def _proposed(change: ReferenceChange, actor: User) -> ReferenceChange:
     )
     # The colleagues who can decide it are told it waits (never the proposer).
     notify_after_commit(
+        kind=NoticeKind.OPERATIONS,
+        link=reverse("ops-reference"),
         recipients=User.objects.filter(role=Role.OPS_FINANCE, is_active=True).exclude(pk=actor.pk),
         subject=f"Reference change #{change.pk} waits for your decision: {change.get_kind_display().lower()}",
         body=f"{actor.email} proposed {change.get_kind_display().lower()} ({change.place or change.base + '/' + change.quote}). "

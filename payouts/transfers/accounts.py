@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NoticeKind, User
 from accounts.notifications import notify_after_commit
 from audit.services import audit_record
 from config.errors import NotPermitted
@@ -105,6 +106,8 @@ def payout_account_sync(*, stripe_account_id: str) -> PayoutAccount | None:
         words = payout_account_in_words(account=account)
         if account.can_receive_transfers and not was_ready:
             notify_after_commit(
+                kind=NoticeKind.PAY,
+                link=reverse("expert-payouts"),
                 recipients=[account.contributor.user],
                 subject="Your payout account is ready",
                 body="Stripe has verified your payout account. Your pay is sent to it with each weekly payout batch.",
@@ -112,6 +115,8 @@ def payout_account_sync(*, stripe_account_id: str) -> PayoutAccount | None:
         elif was_ready and not account.can_receive_transfers:
             missing = "\n".join(f"- {item}" for item in words.requirements_due) or f"- {words.summary}"
             notify_after_commit(
+                kind=NoticeKind.PAY,
+                link=reverse("expert-payouts"),
                 recipients=[account.contributor.user],
                 subject="Stripe needs more from you before it can pay you",
                 body=f"Your payout account can no longer receive transfers. What is missing:\n{missing}\n"

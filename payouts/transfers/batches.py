@@ -35,9 +35,10 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NoticeKind, User
 from accounts.notifications import notify_after_commit
 from accounts.permissions import require_ops_finance
 from audit.services import audit_record
@@ -193,6 +194,8 @@ def payout_batch_approve(*, actor: User, batch: PayoutBatch) -> PayoutBatch:
         )
         for payout in held:
             notify_after_commit(
+                kind=NoticeKind.PAYOUT_HOLDS,
+                link=reverse("expert-payouts"),
                 recipients=[payout.contributor.user],
                 subject="Part of your pay is carried forward",
                 body=f"{money.format_money(payout.amount_minor, payout.currency)} is not sent this week. "

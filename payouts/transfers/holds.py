@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NoticeKind, User
 from accounts.notifications import notify_after_commit
 from accounts.permissions import require_ops_finance
 from audit.services import audit_record
@@ -67,6 +68,8 @@ def payout_hold_place(*, actor: User, contributor: Contributor, reason: str, rev
             reason=reason,
         )
         notify_after_commit(
+            kind=NoticeKind.PAYOUT_HOLDS,
+            link=reverse("expert-payouts"),
             recipients=[contributor.user],
             subject="Your payouts are on hold",
             body=f"Operations have put your payouts on hold: {reason}\n"
@@ -96,6 +99,8 @@ def payout_hold_release(*, actor: User, hold: PayoutHold, note: str = "") -> Pay
             reason=hold.release_note,
         )
         notify_after_commit(
+            kind=NoticeKind.PAYOUT_HOLDS,
+            link=reverse("expert-payouts"),
             recipients=[hold.contributor.user],
             subject="The hold on your payouts is lifted",
             body="Your held pay goes out with the next weekly payout batch.",

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from celery import shared_task
 from django.conf import settings
 from django.db.models import Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from payouts.gateway import stripe_api as gateway
@@ -219,7 +220,7 @@ def payouts_reconcile_task() -> int:
 
     from django.utils import timezone
 
-    from accounts.models import Role, User
+    from accounts.models import NoticeKind, Role, User
     from accounts.notifications import notify_after_commit
     from payouts.transfers.reconciliation import payouts_reconciliation
 
@@ -228,6 +229,8 @@ def payouts_reconcile_task() -> int:
     if report.differences:
         logger.error("Payout reconciliation found %d difference(s)", len(report.differences))
         notify_after_commit(
+            kind=NoticeKind.OPERATIONS,
+            link=reverse("ops-payout-batches"),
             recipients=User.objects.filter(role=Role.OPS_FINANCE, is_active=True),
             subject=f"Payout reconciliation: {len(report.differences)} difference(s) with Stripe",
             body="\n".join(report.differences),

@@ -13,9 +13,10 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NoticeKind, User
 from accounts.notifications import notify_after_commit
 from accounts.permissions import require_ops_finance
 from audit.services import audit_record
@@ -130,6 +131,8 @@ def _mark_failed(payout: Payout, refusal: gateway.TransferRefused) -> None:
         after={"status": payout.status, "failure_code": payout.failure_code, "failure_message": payout.failure_message},
     )
     notify_after_commit(
+        kind=NoticeKind.PAY,
+        link=reverse("expert-payouts"),
         recipients=[payout.contributor.user],
         subject="We could not send your pay",
         body=f"Stripe refused the transfer of {money.format_money(payout.amount_minor, payout.currency)}: "
@@ -320,6 +323,8 @@ def payout_reverse_from_provider(*, transfer_id: str) -> Payout | None:
             reason=reason,
         )
         notify_after_commit(
+            kind=NoticeKind.PAY,
+            link=reverse("expert-payouts"),
             recipients=[payout.contributor.user],
             subject="A payout was reversed",
             body=f"{money.format_money(newly_reversed, payout.currency)} of a payout to you was taken back at Stripe. "

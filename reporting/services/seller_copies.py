@@ -9,6 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import NoticeKind
 from accounts.notifications import notify_after_commit
 from audit.services import audit_record
 from reporting.models import ReportForm, ReportRecord, ReportRecordStatus
@@ -30,6 +31,8 @@ def seller_copies_send(*, year: int, jurisdiction: str, actor) -> int:
         for record in records:
             link = reverse("expert-tax-document", args=[record.pk])
             notify_after_commit(
+                kind=NoticeKind.TAX,
+                link=reverse("expert-tax-documents"),
                 recipients=[record.contributor.user],
                 subject=f"What we reported to the tax authority for {year}",
                 body=(

@@ -10,7 +10,7 @@ import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 
-from accounts.models import ApiToken, Role
+from accounts.models import ApiToken, Notice, Role
 from identity.services import account_case_open_duplicate
 from marketplace.services import invitation_send
 from vetting.services import (
@@ -83,6 +83,14 @@ MATRIX = {
     # One of the owner's tokens: nobody else learns it exists.
     ("api-token-revoke", "delete"): {**dict.fromkeys(ROLES, HIDDEN), "anonymous": DENIED, "owner": OK},
     ("api-me", "get"): SIGNED_IN,
+    # Everyone's own inbox; operations' lists their queues, so it needs their second factor.
+    ("api-inbox", "get"): SIGNED_IN | {"ops_without_mfa": DENIED},
+    ("api-notices", "get"): SIGNED_IN,
+    # One of the owner's notices: nobody else learns it exists.
+    ("api-notice-read", "post"): {**dict.fromkeys(ROLES, HIDDEN), "anonymous": DENIED, "owner": OK},
+    ("api-notices-read-all", "post"): SIGNED_IN,
+    ("api-notice-preferences", "get"): SIGNED_IN,
+    ("api-notice-preferences", "put"): SIGNED_IN,
     ("api-domains", "get"): SIGNED_IN,
     ("api-profile", "get"): EXPERT_SELF,
     ("api-profile", "put"): EXPERT_SELF,
@@ -445,6 +453,8 @@ def world(client_for, stripe_server):
     }
     pks = {
         "api-token-revoke": ApiToken.objects.filter(user=owner.user).latest("created_at").pk,
+        # The invitation told the owner: a notice of theirs.
+        "api-notice-read": Notice.objects.filter(recipient=owner.user).latest("pk").pk,
         "api-credential": credential.pk,
         "api-credential-document": credential.pk,
         "api-credential-answer": credential.pk,

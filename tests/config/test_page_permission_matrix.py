@@ -51,8 +51,19 @@ OPS_READ = {**NOBODY, "ops_reviewer": OK, "ops_finance": OK}
 OPS_REVIEWER = {**NOBODY, "ops_reviewer": OK}
 OPS_FINANCE = {**NOBODY, "ops_finance": OK}
 
+# Everyone signed in has an inbox and notice preferences of their own.
+SIGNED_IN = {**dict.fromkeys(ROLES, OK), "anonymous": LOGIN, "ops_without_mfa": MFA}
+# One of the owner's notices: nobody else's exists for them.
+OWN_NOTICE = {**dict.fromkeys(ROLES, HIDDEN), "anonymous": LOGIN, "ops_without_mfa": MFA, "owner": OK}
+
 # (route name, method) -> expected outcome per role
 MATRIX = {
+    # the inbox and notices, every role
+    ("inbox", "get"): SIGNED_IN,
+    ("inbox-notice-read", "post"): OWN_NOTICE,
+    ("inbox-notices-read-all", "post"): SIGNED_IN,
+    ("notice-preferences", "get"): SIGNED_IN,
+    ("notice-preferences", "post"): SIGNED_IN,
     ("home", "get"): HOME,
     ("account_login", "get"): HOME,
     ("account_login", "post"): HOME,

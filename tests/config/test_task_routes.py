@@ -27,6 +27,7 @@ KIND_OF_TASK = {
     "marketplace.tasks.floor_warnings_for_minimum_wage_task": "sweeps",
     "tax.tasks.tax_form_expiry_reminders_task": "sweeps",
     "reporting.tasks.dac7_seller_copies_task": "sweeps",
+    "accounts.tasks.notice_digests_task": "sweeps",
     "accounts.tasks.send_email_task": "mail",
     "payouts.tasks.pay_run_compute_task": "pay runs",
     "payouts.tasks.pay_run_compute_shard_task": "pay runs",

@@ -16,11 +16,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.test import Client, override_settings
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import Role, User
+from accounts.models import Notice, NoticeKind, Role, User
+from accounts.notifications import notify_after_commit
 from contributors.models import Contributor
 from identity.services import account_case_open_duplicate
 from marketplace.services import (
@@ -354,6 +355,15 @@ def build_world() -> PageWorld:
 
     screening_review = _a_screening_review()
 
+    notify_after_commit(
+        recipients=[owner.user],
+        subject="Your credential is verified",
+        body="It now counts towards matching.",
+        kind=NoticeKind.CREDENTIALS,
+        link=reverse("expert-credential", args=[credential.pk]),
+    )
+    notice = Notice.objects.filter(recipient=owner.user).latest("pk")
+
     time_entry = {"kind": "time-entries", "pk": entry.pk}
     review = {"pk": project.pk, "kind": "tasks", "item_pk": task.pk}
     kwargs = {
@@ -431,6 +441,7 @@ def build_world() -> PageWorld:
         "ops-reference-change-approve": {"pk": other_change.pk},
         "ops-reference-change-reject": {"pk": other_change.pk},
         "ops-reference-change-withdraw": {"pk": own_change.pk},
+        "inbox-notice-read": {"pk": notice.pk},
         **_reporting_kwargs(owner, statement),
     }
     for route in page_routes():

@@ -4,9 +4,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NoticeKind, User
 from accounts.notifications import notify_after_commit, ops_reviewers
 from accounts.permissions import require_ops_reviewer
 from audit.services import audit_record
@@ -57,6 +58,8 @@ def deactivation_case_open(*, actor: User, contributor: Contributor, concern: st
             actor=actor, action="vetting.case.warned", target=case, after={"status": case.status}, reason=concern
         )
         notify_after_commit(
+            kind=NoticeKind.CASES,
+            link=reverse("expert-case", args=[case.pk]),
             recipients=[contributor.user],
             subject="A warning about your account",
             body=f"Our team raised this concern:\n\n{concern}\n\nNothing has been decided. You can read the case "
@@ -93,6 +96,8 @@ def deactivation_case_give_notice(
             reason=evidence,
         )
         notify_after_commit(
+            kind=NoticeKind.CASES,
+            link=reverse("expert-case", args=[case.pk]),
             recipients=[case.contributor.user],
             subject="Notice: please respond about your account",
             body=f"Evidence:\n\n{evidence}\n\nYou have until {case.response_due_at:%d %B %Y %H:%M} UTC to respond. "
@@ -163,6 +168,8 @@ def deactivation_case_decide(*, actor: User, case: DeactivationCase, deactivate:
                 reason=f"case #{case.pk}: {reason}",
             )
         notify_after_commit(
+            kind=NoticeKind.CASES,
+            link=reverse("expert-case", args=[case.pk]),
             recipients=[case.contributor.user],
             subject="Decision on your account" if deactivate else "The case about your account is closed",
             body=(
@@ -196,6 +203,8 @@ def deactivation_case_appeal(*, actor: User, case: DeactivationCase, statement: 
             after={"status": case.status, "statement": statement},
         )
         notify_after_commit(
+            kind=NoticeKind.CASES,
+            link=reverse("ops-case", args=[case.pk]),
             recipients=[u for u in ops_reviewers() if u.pk != case.decided_by_id],
             subject=f"Appeal to decide: case #{case.pk}",
             body=f"{case.contributor.display_name} appealed:\n\n{statement}",
@@ -236,6 +245,8 @@ def deactivation_case_decide_appeal(
                 reason=f"case #{case.pk} appeal: {reason}",
             )
         notify_after_commit(
+            kind=NoticeKind.CASES,
+            link=reverse("expert-case", args=[case.pk]),
             recipients=[case.contributor.user],
             subject="Your appeal was upheld: your account is active again" if reinstate else "Your appeal was refused",
             body=f"Reason:\n\n{reason}",
@@ -258,6 +269,8 @@ def deactivation_windows_sweep(*, actor: User | None = None) -> int:
         DeactivationCase.objects.bulk_update(due, ["ops_reminded_at"])
         if due:
             notify_after_commit(
+                kind=NoticeKind.CASES,
+                link=reverse("ops-cases"),
                 recipients=ops_reviewers(),
                 subject=f"{len(due)} deactivation case(s) ready for a decision",
                 body="\n".join(f"Case #{case.pk}: {case.contributor.display_name}" for case in due),

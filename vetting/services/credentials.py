@@ -7,9 +7,10 @@ import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NoticeKind, User
 from accounts.notifications import notify_after_commit, ops_reviewers
 from accounts.permissions import require_ops_reviewer
 from audit.services import audit_record
@@ -223,6 +224,8 @@ def credential_request_info(*, actor: User, credential: Credential, question: st
             after={"status": credential.status, "question": question},
         )
         notify_after_commit(
+            kind=NoticeKind.CREDENTIALS,
+            link=reverse("expert-credential", args=[credential.pk]),
             recipients=[credential.contributor.user],
             subject=f"We need more information about your credential “{credential.title}”",
             body=f"A reviewer asked:\n\n{question}\n\nAnswer it from your credentials page.",
@@ -263,6 +266,8 @@ def credential_answer(
         )
         if credential.reviewer is not None:
             notify_after_commit(
+                kind=NoticeKind.CREDENTIALS,
+                link=reverse("ops-credential", args=[credential.pk]),
                 recipients=[credential.reviewer],
                 subject=f"An expert answered your question about “{credential.title}”",
                 body=f"{credential.contributor.display_name} answered:\n\n{answer}",
@@ -292,6 +297,8 @@ def credential_verify(*, actor: User, credential: Credential, note: str = "") ->
             reason=note,
         )
         notify_after_commit(
+            kind=NoticeKind.CREDENTIALS,
+            link=reverse("expert-credential", args=[credential.pk]),
             recipients=[credential.contributor.user],
             subject=f"Your credential “{credential.title}” is verified",
             body="It now counts towards matching you with projects.",
@@ -324,6 +331,8 @@ def credential_reject(*, actor: User, credential: Credential, reason: str) -> Cr
             reason=reason,
         )
         notify_after_commit(
+            kind=NoticeKind.CREDENTIALS,
+            link=reverse("expert-credential", args=[credential.pk]),
             recipients=[credential.contributor.user],
             subject=f"Your credential “{credential.title}” was not verified",
             body=f"The reviewer's reason:\n\n{reason}\n\nYou can submit a corrected credential at any time.",
@@ -357,6 +366,8 @@ def credentials_expiry_sweep(*, actor: User | None = None, today: date | None = 
                 reason="expiry date reached",
             )
             notify_after_commit(
+                kind=NoticeKind.CREDENTIALS,
+                link=reverse("expert-credential", args=[credential.pk]),
                 recipients=[credential.contributor.user],
                 subject=f"Your credential “{credential.title}” has expired",
                 body="Upload a renewed credential to keep being matched to projects that require it.",
@@ -379,10 +390,21 @@ def credentials_expiry_sweep(*, actor: User | None = None, today: date | None = 
                 target=credential,
                 after={"expires_on": credential.expires_on},
             )
+            subject = f"Credential “{credential.title}” expires on {credential.expires_on:%d %B %Y}"
+            body = "Upload the renewed credential before that date to stay eligible for projects that require it."
             notify_after_commit(
-                recipients=[credential.contributor.user, *ops_reviewers()],
-                subject=f"Credential “{credential.title}” expires on {credential.expires_on:%d %B %Y}",
-                body="Upload the renewed credential before that date to stay eligible for projects that require it.",
+                recipients=[credential.contributor.user],
+                subject=subject,
+                body=body,
+                kind=NoticeKind.CREDENTIALS,
+                link=reverse("expert-credential", args=[credential.pk]),
+            )
+            notify_after_commit(
+                recipients=ops_reviewers(),
+                subject=subject,
+                body=body,
+                kind=NoticeKind.CREDENTIALS,
+                link=reverse("ops-credential", args=[credential.pk]),
             )
         Credential.objects.bulk_update(to_warn, ["expiry_warned_at"])
         warned = len(to_warn)

@@ -1,9 +1,10 @@
 """Tier decisions: applied at once, or approved by a second reviewer for the expert tier."""
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NoticeKind, User
 from accounts.notifications import notify_after_commit, ops_reviewers
 from accounts.permissions import require_ops_reviewer
 from audit.services import audit_record
@@ -25,6 +26,8 @@ def _apply_tier(*, actor: User, decision: TierDecision, contributor: Contributor
             actor=actor, contributor=contributor, status=ContributorStatus.ACTIVE, reason="first tier decided"
         )
     notify_after_commit(
+        kind=NoticeKind.CREDENTIALS,
+        link=reverse("expert-dashboard"),
         recipients=[contributor.user],
         subject=f"Your tier is now {decision.get_to_tier_display()}",
         body=f"Reason recorded by our reviewers:\n\n{decision.reason}",
@@ -94,6 +97,8 @@ def tier_decision_propose(*, actor: User, contributor: Contributor, tier: str, r
         )
         if needs_second:
             notify_after_commit(
+                kind=NoticeKind.OPERATIONS,
+                link=reverse("ops-tiers"),
                 recipients=[u for u in ops_reviewers() if u.pk != actor.pk],
                 subject=f"Second approval needed: {contributor.display_name} to the expert tier",
                 body=f"Proposed by {actor.email}. Reason:\n\n{reason}",
