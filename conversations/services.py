@@ -119,7 +119,9 @@ def message_post(*, actor: User, thread: Thread, body: str, attachment: Uploaded
     body = _text(body, field="body", limit=MESSAGE_MAX_LENGTH, missing="Write a message.")
     checked = document_checked(attachment, field="attachment") if attachment is not None else None
     with transaction.atomic():
-        thread = Thread.objects.select_for_update().select_related("contributor__user", "lab").get(pk=thread.pk)
+        thread = (
+            Thread.objects.select_for_update(of=("self",)).select_related("contributor__user", "lab").get(pk=thread.pk)
+        )
         _subject_or_refuse(actor, thread)
         if not thread.is_open:
             raise Conflict(
@@ -172,7 +174,9 @@ def thread_close(*, actor: User, thread: Thread, reason: str) -> Thread:
     """
     reason = _text(reason, field="reason", limit=CLOSE_REASON_MAX_LENGTH, missing="Say why you close it.")
     with transaction.atomic():
-        thread = Thread.objects.select_for_update().select_related("contributor__user", "lab").get(pk=thread.pk)
+        thread = (
+            Thread.objects.select_for_update(of=("self",)).select_related("contributor__user", "lab").get(pk=thread.pk)
+        )
         if subject_for(user=actor, kind=thread.subject_kind, pk=thread.subject_id) is None and not (
             is_ops(actor) and _may_close_through_case(actor, thread)
         ):

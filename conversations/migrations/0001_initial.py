@@ -37,6 +37,9 @@ class Migration(migrations.Migration):
                 ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('lab', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='marketplace.lab')),
             ],
+            options={
+                'constraints': [models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('close_reason'), 1000), name='conversations_thread_close_reason_length')],
+            },
         ),
         migrations.CreateModel(
             name='Message',
@@ -52,6 +55,9 @@ class Migration(migrations.Migration):
                 ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('thread', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='messages', to='conversations.thread')),
             ],
+            options={
+                'constraints': [models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('body'), 5000), name='conversations_message_body_length')],
+            },
         ),
         migrations.CreateModel(
             name='ThreadRead',
@@ -78,10 +84,6 @@ class Migration(migrations.Migration):
             model_name='thread',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('closed_at__isnull', True), ('status', 'open')), models.Q(('closed_at__isnull', False), ('status', 'closed')), _connector='OR'), name='conversations_thread_closed_has_time'),
         ),
-        migrations.AddConstraint(
-            model_name='thread',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('close_reason'), 1000), name='conversations_thread_close_reason_length'),
-        ),
         migrations.AddIndex(
             model_name='message',
             index=models.Index(fields=['thread', 'created_at'], name='conversatio_thread__012899_idx'),
@@ -89,10 +91,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='message',
             index=models.Index(fields=['author', 'created_at'], name='conversatio_author__6fcba4_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='message',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('body'), 5000), name='conversations_message_body_length'),
         ),
         migrations.AddConstraint(
             model_name='threadread',
