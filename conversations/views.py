@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.permissions import is_ops_reviewer
 from config.decorators import ops_required, party_required
 from config.errors import ApplicationError, NotPermitted
 from contributors.forms import add_service_error
@@ -148,6 +149,8 @@ def ops_dispute_conversation(request, pk: int):
     close_form = None
     status = 200
     if request.method == "POST":
+        if not is_ops_reviewer(request.user):
+            raise PermissionDenied("Closing a conversation through a dispute needs an operations reviewer.")
         thread = selectors.thread_for_dispute(dispute=dispute)
         if thread is None:
             raise Http404
