@@ -46,3 +46,21 @@ def subject_link(*, subject: Subject, user: User) -> str:
         }
     link = links.get(kind)
     return link() if link else ""
+
+
+def author_label(*, thread, author: User) -> str:
+    """How a message's author is named to both sides: the expert by the name they chose to show,
+    a lab's member with their lab, operations as operations."""
+    if author.pk == thread.contributor.user_id:
+        return thread.contributor.display_name
+    name = author.full_name or author.email
+    if thread.lab_id:
+        return f"{name} ({thread.lab.name})"
+    return f"{name} (operations)"
+
+
+def message_rows(*, thread, messages) -> list:
+    rows = list(messages)
+    for message in rows:
+        message.author_label = author_label(thread=thread, author=message.author)
+    return rows

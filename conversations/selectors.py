@@ -63,7 +63,7 @@ def thread_of_subject(*, subject: Subject) -> Thread | None:
 
 
 def messages_of(*, thread: Thread) -> QuerySet[Message]:
-    return thread.messages.select_related("author").order_by("created_at", "pk")
+    return thread.messages.select_related("author", "thread__contributor", "thread__lab").order_by("created_at", "pk")
 
 
 def message_with_attachment_visible_to(*, user: User, pk: int) -> Message | None:

@@ -17,7 +17,7 @@ from . import selectors, services
 from .attachments import attachment_response
 from .forms import CloseForm, MessageForm
 from .models import SubjectKind, Thread
-from .presenters import subject_link
+from .presenters import message_rows, subject_link
 from .subjects import Subject, subject_for
 
 # The slugs the marketplace's review pages use for the two kinds of work.
@@ -58,7 +58,7 @@ def _render(request, *, subject: Subject, thread: Thread | None, form=None, clos
         "kind_label": SubjectKind(subject.kind).label.lower(),
         "subject_link": subject_link(subject=subject, user=request.user) if subject else "",
         "thread": thread,
-        "thread_messages": selectors.messages_of(thread=thread) if thread else [],
+        "thread_messages": message_rows(thread=thread, messages=selectors.messages_of(thread=thread)) if thread else [],
         "form": form or MessageForm(),
         "close_form": close_form or CloseForm(),
         "via": via,
@@ -170,7 +170,7 @@ def ops_dispute_conversation(request, pk: int):
     context = {
         "dispute": dispute,
         "thread": thread,
-        "thread_messages": selectors.messages_of(thread=thread) if thread else [],
+        "thread_messages": message_rows(thread=thread, messages=selectors.messages_of(thread=thread)) if thread else [],
         "close_form": close_form or CloseForm(),
     }
     return render(request, "conversations/ops_dispute_thread.html", context, status=status)

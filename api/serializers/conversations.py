@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from conversations.models import Message as ConversationMessage
 from conversations.models import SubjectKind, Thread
+from conversations.presenters import author_label
 
 from .model_fields import choices, max_length
 
@@ -34,7 +35,7 @@ class MessageOutput(serializers.Serializer):
     attachment_size = serializers.IntegerField(allow_null=True)
 
     def get_author(self, message) -> str:
-        return message.author.full_name or message.author.email
+        return author_label(thread=message.thread, author=message.author)
 
     def get_attachment(self, message) -> str | None:
         return f"/api/conversations/messages/{message.pk}/attachment/" if message.attachment else None
