@@ -2,8 +2,8 @@
 
 Every rule here is the subject's own app's: the expert's side asks the selectors that serve
 the expert's pages (``time_entry_of_expert``, ``case_of_expert``...), the lab's side asks
-the selectors that serve the lab's pages (``time_entry_for_lab_member``,
-``project_for_member``...), operations ask the selectors and role checks of the operations
+the selectors that serve the lab's pages (``project_for_member``, then the project's
+``time_entry_of_project``...), operations ask the selectors and role checks of the operations
 pages. Nothing is re-decided here: a subject nobody may read is ``None``, and the thread
 answers 404 like its subject.
 
@@ -21,9 +21,8 @@ from accounts.notifications import ops_reviewers
 from accounts.permissions import is_expert, is_lab_member, is_ops, is_ops_reviewer
 from contributors.models import Contributor
 from contributors.selectors import contributor_for_user
-from marketplace import dispute_selectors
 from marketplace import selectors as marketplace_selectors
-from marketplace.models import Engagement, Lab, StaffingRequest, TaskSubmission
+from marketplace.models import Engagement, Lab, StaffingRequest, TaskSubmission, TimeEntry
 from marketplace.permissions import LAB_REVIEWERS
 from payouts.transfers import selectors as payout_selectors
 from tax import selectors as tax_selectors
@@ -65,9 +64,11 @@ def _project_of_member(user: User, project_id: int | None):
 def _time_entry(user: User, pk: int):
     if is_expert(user):
         return marketplace_selectors.time_entry_of_expert(user=user, pk=pk)
-    if is_lab_member(user):
-        return dispute_selectors.time_entry_for_lab_member(user=user, pk=pk)
-    return None
+    # Every version, superseded ones included, as the lab's review history shows them: a
+    # conversation about a rejected version stays readable once the expert corrects it.
+    project_id = TimeEntry.objects.filter(pk=pk).values_list("project_id", flat=True).first()
+    project = _project_of_member(user, project_id)
+    return marketplace_selectors.time_entry_of_project(project=project, pk=pk) if project else None
 
 
 def _task(user: User, pk: int):

@@ -169,3 +169,15 @@ def test_a_deactivation_case_thread_is_for_reviewers_only():
     with pytest.raises(NotPermitted):
         message_post(actor=finance, thread=thread, body="Hello")
     assert list(threads_for(user=finance)) == []
+
+
+def test_the_conversation_about_a_rejected_version_stays_with_both_sides_after_a_correction(rejected_entry):
+    from marketplace.services import time_entry_revise
+
+    entry, owner = rejected_entry
+    thread = _thread(entry, entry.contributor.user)
+    message_post(actor=entry.contributor.user, thread=thread, body="I will correct it to 30 minutes.")
+    time_entry_revise(actor=entry.contributor.user, entry=entry, reason="As the lab asked.", minutes=30)
+    message_post(actor=owner, thread=thread, body="Thanks, approved.")
+    assert list(threads_for(user=owner)) == [thread]
+    assert thread.messages.count() == 2
