@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import User
-from accounts.permissions import is_expert, is_lab_member, is_ops
+from accounts.permissions import can_read_credential_documents, is_expert, is_lab_member, is_ops
 from marketplace import dispute_selectors
 from marketplace import selectors as marketplace_selectors
 
-from .models import Message, Thread, ThreadRead
+from .models import Message, SubjectKind, Thread, ThreadRead
 from .subjects import KINDS, LAB_KINDS, OPS_KINDS, Subject, subject_for, thread_for_dispute_subject
 
 
@@ -70,6 +70,9 @@ def message_with_attachment_visible_to(*, user: User, pk: int) -> Message | None
     """A message whose attachment ``user`` may download: a party to its thread."""
     message = Message.objects.select_related("thread").filter(pk=pk).exclude(attachment="").first()
     if message is None or thread_visible_to(user=user, pk=message.thread_id) is None:
+        return None
+    # A document sent about a credential is read by those who read credential documents.
+    if message.thread.subject_kind == SubjectKind.CREDENTIAL and not can_read_credential_documents(user):
         return None
     return message
 

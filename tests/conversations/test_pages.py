@@ -124,3 +124,23 @@ def test_operations_read_the_labs_thread_only_through_the_dispute_and_each_readi
     assert not thread.is_open and thread.closed_by == reviewer
     with pytest.raises(Conflict):
         thread_close(actor=reviewer, thread=thread, reason="Again")
+
+
+def test_an_invited_expert_asks_the_lab_a_question_from_the_invitation(stripe_server):
+    from marketplace.services import invitation_send
+
+    from tests.helpers.factories import make_open_project, make_vetted_expert
+
+    lab, owner = make_lab(name="Helix Research")
+    project = make_open_project(lab, owner, title="Cardiology answer review")
+    expert = make_vetted_expert()
+    invitation = invitation_send(actor=owner, project=project, contributor=expert)
+    browser = log_in(expert.user)
+    link = f"/conversations/about/staffing_request/{invitation.pk}/"
+    assert link in browser.get("/expert/invitations/").content.decode()
+    browser.post(link, {"body": "Is the work in English only?"})
+    lab_browser = log_in(owner)
+    assert link in lab_browser.get(f"/lab/projects/{project.pk}/").content.decode()
+    page = readable_text(lab_browser.get(link, follow=True))
+    assert "Is the work in English only?" in page and "Cardiology answer review (invitation from the lab)" in page
+    assert log_in(make_expert().user).get(link).status_code == 404

@@ -181,3 +181,36 @@ def test_the_conversation_about_a_rejected_version_stays_with_both_sides_after_a
     message_post(actor=owner, thread=thread, body="Thanks, approved.")
     assert list(threads_for(user=owner)) == [thread]
     assert thread.messages.count() == 2
+
+
+def test_a_document_sent_about_a_credential_is_for_those_who_read_credential_documents():
+    from conversations.selectors import message_with_attachment_visible_to
+
+    expert = make_expert()
+    credential = make_credential(expert)
+    reviewer, _ = make_ops()
+    finance, _ = make_ops(role=Role.OPS_FINANCE)
+    thread, _ = thread_open(actor=expert.user, kind="credential", subject_id=credential.pk)
+    message = message_post(actor=expert.user, thread=thread, body="The renewed licence", attachment=pdf_upload())
+    assert message_with_attachment_visible_to(user=reviewer, pk=message.pk) == message
+    assert message_with_attachment_visible_to(user=expert.user, pk=message.pk) == message
+    assert message_with_attachment_visible_to(user=finance, pk=message.pk) is None
+
+
+def test_an_expert_and_finance_talk_about_a_payout_hold():
+    from datetime import date
+
+    from payouts.transfers.holds import payout_hold_place
+
+    expert = make_expert()
+    finance, _ = make_ops(role=Role.OPS_FINANCE)
+    hold = payout_hold_place(
+        actor=finance, contributor=expert, reason="Checking a document", review_by=date(2099, 1, 1)
+    )
+    thread, _ = thread_open(actor=expert.user, kind="payout_hold", subject_id=hold.pk)
+    message_post(actor=expert.user, thread=thread, body="Which document?")
+    message_post(actor=finance, thread=thread, body="Your bank statement.")
+    assert unread_count(user=expert.user) == 1
+    assert list(threads_for(user=finance)) == [thread]
+    with pytest.raises(NotPermitted):
+        thread_open(actor=make_expert().user, kind="payout_hold", subject_id=hold.pk)
