@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 
 from accounts.models import User
 from accounts.permissions import can_read_credential_documents, is_expert, is_lab_member, is_ops
@@ -34,7 +34,9 @@ def threads_for(*, user: User) -> QuerySet[Thread]:
         threads = threads.filter(lab__isnull=True, subject_kind__in=_ops_kinds_of(user))
     else:
         return Thread.objects.none()
-    return threads.annotate(unread=Exists(_unread_messages(user))).order_by("-last_message_at", "-created_at", "-pk")
+    return threads.annotate(unread=Exists(_unread_messages(user))).order_by(
+        F("last_message_at").desc(nulls_last=True), "-created_at", "-pk"
+    )
 
 
 def _unread_messages(user: User) -> QuerySet[Message]:

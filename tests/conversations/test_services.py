@@ -214,3 +214,13 @@ def test_an_expert_and_finance_talk_about_a_payout_hold():
     assert list(threads_for(user=finance)) == [thread]
     with pytest.raises(NotPermitted):
         thread_open(actor=make_expert().user, kind="payout_hold", subject_id=hold.pk)
+
+
+def test_the_most_recently_written_thread_comes_first_and_empty_ones_last():
+    expert = make_expert()
+    first = make_credential(expert)
+    second = make_credential(expert, title="Board certification")
+    empty, _ = thread_open(actor=expert.user, kind="credential", subject_id=first.pk)
+    written, _ = thread_open(actor=expert.user, kind="credential", subject_id=second.pk)
+    message_post(actor=expert.user, thread=written, body="Hello")
+    assert list(threads_for(user=expert.user)) == [written, empty]
