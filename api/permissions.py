@@ -91,3 +91,14 @@ class SignedInOpsWithMfa(BasePermission):
         if is_ops(request.user):
             return IsOps().has_permission(request, view)
         return True
+
+
+class ExpertLabMemberOrOps(BasePermission):
+    """Experts, lab members and MFA-signed-in operations staff: conversations, each narrowed to their own."""
+
+    message = IsOps.message
+
+    def has_permission(self, request, view):
+        if is_ops(request.user):
+            return IsOps().has_permission(request, view)
+        return is_expert(request.user) or is_lab_member(request.user)

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from .views import (
     auth,
+    conversations,
     disputes,
     experts,
     identity,
@@ -121,7 +122,9 @@ urlpatterns = [
     path("ops/tier-decisions/", ops.TierDecisionListView.as_view(), name="api-ops-tier-decisions"),
     path("ops/screening/reviews/", screening.ScreeningReviewListView.as_view(), name="api-ops-screening-reviews"),
     path(
-        "ops/screening/reviews/<int:pk>/", screening.ScreeningReviewDetailView.as_view(), name="api-ops-screening-review"
+        "ops/screening/reviews/<int:pk>/",
+        screening.ScreeningReviewDetailView.as_view(),
+        name="api-ops-screening-review",
     ),
     path(
         "ops/screening/reviews/<int:pk>/propose/",
@@ -144,6 +147,24 @@ urlpatterns = [
     path("ops/audit/", ops.AuditEventListView.as_view(), name="api-ops-audit"),
     path("ops/disputes/", disputes.OpsDisputeListView.as_view(), name="api-ops-disputes"),
     path("ops/disputes/<int:pk>/decide/", disputes.OpsDisputeDecideView.as_view(), name="api-ops-dispute-decide"),
+    path(
+        "ops/disputes/<int:pk>/conversation/",
+        conversations.OpsDisputeThreadView.as_view(),
+        name="api-ops-dispute-conversation",
+    ),
+    # conversations
+    path("conversations/", conversations.ThreadListView.as_view(), name="api-conversations"),
+    path("conversations/<int:pk>/", conversations.ThreadView.as_view(), name="api-conversation"),
+    path(
+        "conversations/<int:pk>/messages/", conversations.ThreadMessageView.as_view(), name="api-conversation-messages"
+    ),
+    path("conversations/<int:pk>/read/", conversations.ThreadReadView.as_view(), name="api-conversation-read"),
+    path("conversations/<int:pk>/close/", conversations.ThreadCloseView.as_view(), name="api-conversation-close"),
+    path(
+        "conversations/messages/<int:pk>/attachment/",
+        conversations.MessageAttachmentView.as_view(),
+        name="api-conversation-attachment",
+    ),
     path("ops/review-alerts/", ops.ReviewAlertListView.as_view(), name="api-ops-review-alerts"),
     path("ops/pay-runs/", pay.PayRunListView.as_view(), name="api-pay-runs"),
     path("ops/pay-runs/<int:pk>/", pay.PayRunDetailView.as_view(), name="api-pay-run"),

@@ -52,3 +52,10 @@ ops_finance_required = _allowed_if(
     lambda request: _ops_signed_in_with_mfa(request) and is_ops_finance(request.user),
     "This needs operations finance.",
 )
+
+# Pages every kind of account uses (conversations): experts, lab members, and operations
+# staff signed in with their second factor; what each may see there is the view's check.
+party_required = _allowed_if(
+    lambda request: is_expert(request.user) or is_lab_member(request.user) or _ops_signed_in_with_mfa(request),
+    "This page is for experts, lab members and operations staff.",
+)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("", include("tax.urls")),
     path("", include("inbox.urls")),
+    path("", include("conversations.urls")),
 ]
 
 handler400 = "config.error_views.bad_request"

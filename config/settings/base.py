@@ -278,6 +278,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 CREDENTIAL_DOCUMENT_MAX_BYTES = env.int("CREDENTIAL_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Messages in conversations one person may send in a window (conversations/services.py).
+CONVERSATION_MESSAGES_PER_WINDOW = env.int("CONVERSATION_MESSAGES_PER_WINDOW", default=20)
+CONVERSATION_RATE_WINDOW_SECONDS = env.int("CONVERSATION_RATE_WINDOW_SECONDS", default=600)
 # The largest request body taken at all, judged by its declared Content-Length before any
 # of it is read (config/middleware.py): a credential document and the form around it.
 # docs/operations.md ("Upload limits") says how it fits the reverse proxy's own limit.

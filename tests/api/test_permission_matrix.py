@@ -22,6 +22,7 @@ from vetting.services import (
 
 from tests.helpers.api import api_routes as _api_routes
 from tests.helpers.factories import make_expert, make_lab, make_open_project, make_ops, make_vetted_expert
+from tests.helpers.page_world import conversation_objects
 
 ROLES = [
     "anonymous",
@@ -67,6 +68,18 @@ WORK_ACTION = {
     "lab_member": OK,
     "lab_reviewer": OK,
     "lab_viewer": DENIED,
+}
+# Conversations: every kind of account lists its own; a thread about a time entry is its
+# expert's and its lab's, and does not exist for anyone else (operations included).
+PARTIES = {**SIGNED_IN, "ops_without_mfa": DENIED}
+THREAD = {
+    **LAB_OBJECT,
+    "anonymous": DENIED,
+    "owner": OK,
+    "other_expert": HIDDEN,
+    "ops_reviewer": HIDDEN,
+    "ops_finance": HIDDEN,
+    "ops_without_mfa": DENIED,
 }
 INVITATION_ANSWER = {**dict.fromkeys(ROLES, DENIED), "owner": OK, "other_expert": HIDDEN, "other_lab_member": HIDDEN}
 
@@ -225,6 +238,15 @@ MATRIX = {
     ("api-ops-reference-change-reject", "post"): OPS_FINANCE,
     # Only the change's proposer withdraws it: the matrix's finance user proposed this one.
     ("api-ops-reference-change-withdraw", "post"): OPS_FINANCE,
+    ("api-conversations", "get"): PARTIES,
+    ("api-conversations", "post"): PARTIES,
+    ("api-conversation", "get"): THREAD,
+    ("api-conversation-messages", "post"): THREAD,
+    ("api-conversation-read", "post"): THREAD,
+    ("api-conversation-close", "post"): THREAD,
+    ("api-conversation-attachment", "get"): THREAD,
+    # Operations read the lab's thread only through the dispute, audited.
+    ("api-ops-dispute-conversation", "get"): OPS_READ,
 }
 
 
@@ -437,6 +459,7 @@ def world(client_for, stripe_server):
         )
     own_change, other_change = _reference_changes(finance)
     screening_review = _a_screening_review()
+    thread, message, _ = conversation_objects(entry=entry, lab_owner=lab_owner, dispute=dispute)
     no_mfa_client = APIClient()
     no_mfa_client.force_login(make_ops(Role.OPS_REVIEWER)[0])
     clients = {
@@ -505,6 +528,12 @@ def world(client_for, stripe_server):
         "api-ops-reference-change-reject": other_change.pk,
         "api-ops-reference-change-withdraw": own_change.pk,
         "api-ops-screening-review": screening_review.pk,
+        "api-conversation": thread.pk,
+        "api-conversation-messages": thread.pk,
+        "api-conversation-read": thread.pk,
+        "api-conversation-close": thread.pk,
+        "api-conversation-attachment": message.pk,
+        "api-ops-dispute-conversation": dispute.pk,
         "api-ops-screening-review-propose": screening_review.pk,
         "api-ops-screening-review-second": screening_review.pk,
         **{

@@ -50,6 +50,26 @@ LAB_OBJECT = {**LAB_SELF, "other_lab_member": HIDDEN}
 OPS_READ = {**NOBODY, "ops_reviewer": OK, "ops_finance": OK}
 OPS_REVIEWER = {**NOBODY, "ops_reviewer": OK}
 OPS_FINANCE = {**NOBODY, "ops_finance": OK}
+# Conversations: every kind of account has a list; a thread is read by whoever may read its
+# subject (here a time entry: its expert and its lab), and does not exist for anyone else.
+PARTIES = {
+    **NOBODY,
+    "owner": OK,
+    "other_expert": OK,
+    "lab_member": OK,
+    "other_lab_member": OK,
+    "ops_reviewer": OK,
+    "ops_finance": OK,
+}
+THREAD = {
+    **NOBODY,
+    "owner": OK,
+    "other_expert": HIDDEN,
+    "lab_member": OK,
+    "other_lab_member": HIDDEN,
+    "ops_reviewer": HIDDEN,
+    "ops_finance": HIDDEN,
+}
 
 # Everyone signed in has an inbox and notice preferences of their own.
 SIGNED_IN = {**dict.fromkeys(ROLES, OK), "anonymous": LOGIN, "ops_without_mfa": MFA}
@@ -227,6 +247,16 @@ MATRIX = {
     ("ops-reference-change-reject", "post"): OPS_FINANCE,
     ("ops-reference-change-withdraw", "post"): OPS_FINANCE,
     ("lab-minimum-wage-calendar", "get"): LAB_SELF,
+    ("conversations", "get"): PARTIES,
+    ("conversation", "get"): THREAD,
+    ("conversation", "post"): THREAD,
+    ("conversation-subject", "get"): THREAD,
+    ("conversation-subject", "post"): THREAD,
+    ("conversation-close", "post"): THREAD,
+    ("conversation-attachment", "get"): THREAD,
+    # Operations read the lab's thread only through the dispute (audited); reviewers close it there.
+    ("ops-dispute-conversation", "get"): OPS_READ,
+    ("ops-dispute-conversation", "post"): OPS_REVIEWER,
 }
 
 

@@ -158,6 +158,19 @@ def sign_in(user: User, secret: str | None = None) -> Client:
     return browser
 
 
+def conversation_objects(*, entry, lab_owner, dispute):
+    """The expert's thread with the lab about ``entry`` (a message with a document), and the lab's
+    thread about the disputed entry, which operations read through the dispute."""
+    from conversations.services import message_post, thread_open
+
+    expert = entry.contributor.user
+    thread, _ = thread_open(actor=expert, kind="time_entry", subject_id=entry.pk)
+    message = message_post(actor=expert, thread=thread, body="Here is the call log.", attachment=pdf_upload("log.pdf"))
+    disputed, _ = thread_open(actor=lab_owner, kind="time_entry", subject_id=dispute.time_entry_id)
+    message_post(actor=lab_owner, thread=disputed, body="Our logs show nothing that morning.")
+    return thread, message, disputed
+
+
 @dataclass
 class PageWorld:
     """People of every kind and the objects pages are about, made through the services.
@@ -211,6 +224,8 @@ def _a_screening_review():
     _store_entries(publication=publication, entries=entries)
     lab, _ = make_lab(name="Example Trading Co. Ltd.")
     return ScreeningReview.objects.get(subject__kind="lab", subject__ref_id=lab.pk)
+
+
 def _reporting_kwargs(owner, statement) -> dict:
     """A DAC7 file with a record of ``owner``'s, as a run would have written them."""
     from reporting.models import ReportFile, ReportRecord
@@ -354,6 +369,7 @@ def build_world() -> PageWorld:
     )
 
     screening_review = _a_screening_review()
+    thread, message, _ = conversation_objects(entry=entry, lab_owner=lab_owner, dispute=dispute)
 
     notify_after_commit(
         recipients=[owner.user],
@@ -367,6 +383,11 @@ def build_world() -> PageWorld:
     time_entry = {"kind": "time-entries", "pk": entry.pk}
     review = {"pk": project.pk, "kind": "tasks", "item_pk": task.pk}
     kwargs = {
+        "conversation": {"pk": thread.pk},
+        "conversation-close": {"pk": thread.pk},
+        "conversation-attachment": {"pk": message.pk},
+        "conversation-subject": {"kind": "time_entry", "pk": entry.pk},
+        "ops-dispute-conversation": {"pk": dispute.pk},
         "ops-screening-review": {"pk": screening_review.pk},
         "ops-screening-propose": {"pk": screening_review.pk},
         "ops-screening-second": {"pk": screening_review.pk},
