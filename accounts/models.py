@@ -121,6 +121,7 @@ class NoticeKind(models.TextChoices):
     PROJECTS = "projects", "Projects and engagements"
     BUDGET = "budget", "Budgets and funding"
     OPERATIONS = "operations", "Operations work"
+    MESSAGES = "messages", "Messages in conversations"
 
 
 # Kinds that are always mailed, whatever a person's preferences say.

@@ -7,9 +7,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NoticeKind, User
 from accounts.notifications import notify_after_commit
 from accounts.permissions import is_ops, is_ops_reviewer
 from audit.services import audit_record
@@ -108,6 +109,8 @@ def _notify(*, actor: User, thread: Thread, message: Message) -> None:
             f"{excerpt}\n\nRead and answer it under Conversations."
             + ("\n\nThe message has an attachment." if message.attachment else "")
         ),
+        kind=NoticeKind.MESSAGES,
+        link=reverse("conversation", args=[thread.pk]),
     )
 
 
@@ -201,6 +204,8 @@ def thread_close(*, actor: User, thread: Thread, reason: str) -> Thread:
             recipients=[user for user in parties if user.pk != actor.pk],
             subject=f"Conversation closed: “{thread.subject_label}”",
             body=f"The conversation about “{thread.subject_label}” was closed:\n\n{reason}",
+            kind=NoticeKind.MESSAGES,
+            link=reverse("conversation", args=[thread.pk]),
         )
     return thread
 

@@ -448,7 +448,29 @@ def ops_fundings_held(user: User) -> list[InboxItem]:
     return _queue("fundings", "Lab payments held for operations", reverse("ops-pay-runs"), queryset, "settled_at")
 
 
+# Everyone
+
+
+def unread_conversations(user: User) -> list[InboxItem]:
+    """Threads with a message from someone else the person has not read, newest first."""
+    from conversations.selectors import threads_for
+
+    rows = threads_for(user=user).filter(unread=True)[:ITEMS_PER_SOURCE]
+    return [
+        InboxItem(
+            "messages",
+            f"New message: {thread.get_subject_kind_display()}, {thread.subject_label}",
+            reverse("conversation", args=[thread.pk]),
+            thread.last_message_at,
+        )
+        for thread in rows
+    ]
+
+
 SOURCES: list[Source] = [
+    Source("messages", "Messages", Audience.EXPERT, unread_conversations),
+    Source("messages", "Messages", Audience.LAB, unread_conversations),
+    Source("messages", "Messages", Audience.OPS, unread_conversations),
     Source("invitations", "Invitations", Audience.EXPERT, expert_invitations),
     Source("reviews", "Rejected work", Audience.EXPERT, expert_rejected_work),
     Source("appeals", "Your appeals", Audience.EXPERT, expert_appeals),

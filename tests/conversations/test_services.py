@@ -107,7 +107,7 @@ def test_a_closed_thread_refuses_new_messages_and_is_kept(rejected_entry):
     assert "closed" in error.value.message and "We approved the entry." in error.value.message
     assert Thread.objects.get(pk=thread.pk).messages.count() == 1
     event = AuditEvent.objects.get(action="conversations.thread.closed")
-    assert event.reason == "We approved the entry."
+    assert event.reason_shown == "We approved the entry."
     with pytest.raises(Conflict):
         thread_close(actor=entry.contributor.user, thread=thread, reason="Again")
 

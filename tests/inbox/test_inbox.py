@@ -6,11 +6,20 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from conversations.selectors import thread_visible_to
+from conversations.services import message_post, thread_open
 from inbox.selectors import inbox_for
-from marketplace.services import invitation_send, lab_member_add, time_entry_log
+from marketplace.services import invitation_send, lab_member_add, time_entry_log, work_reject
 from vetting.services import credential_review_start
 
-from tests.helpers.factories import make_credential, make_expert, make_lab, make_open_project, make_ops
+from tests.helpers.factories import (
+    make_credential,
+    make_expert,
+    make_lab,
+    make_open_project,
+    make_ops,
+    make_running_engagement,
+)
 from tests.helpers.page_world import sign_in
 from tests.helpers.payruns import running_engagement
 
@@ -115,8 +124,9 @@ def test_the_inbox_costs_the_same_few_queries_however_much_waits(stripe_server, 
     engagement, owner = running_engagement()
     for days_ago in range(1, 6):
         _log(engagement, minutes=20, days_ago=days_ago)
-    # One query per table a source reads, plus the unread count: never one per item.
-    with django_assert_max_num_queries(8):
+    # One query per table a source reads (threads with unread messages included), plus the
+    # unread count: never one per item.
+    with django_assert_max_num_queries(9):
         inbox = inbox_for(user=owner)
     assert _section(inbox, "work_to_review").count == 5
 
@@ -149,3 +159,26 @@ def test_an_expert_sees_a_pay_statement_approved_this_week():
 
     assert item.title == "Your pay statement for the week of 01 Jun 2026 is ready"
     assert item.link == f"/expert/pay/{statement.pk}/"
+
+
+def test_an_unread_message_waits_in_the_other_partys_inbox_until_it_is_read(stripe_server):
+    engagement, owner = make_running_engagement()
+    entry = time_entry_log(
+        actor=engagement.contributor.user,
+        engagement=engagement,
+        activity="task_work",
+        work_date=timezone.now().date(),
+        minutes=60,
+    )
+    work_reject(actor=owner, item=entry, reason="Please correct the duration.")
+    expert = engagement.contributor.user
+    thread, _ = thread_open(actor=expert, kind="time_entry", subject_id=entry.pk)
+    message_post(actor=expert, thread=thread, body="It was 60 minutes: the call ran over.")
+
+    [item] = _section(inbox_for(user=owner), "messages").items
+    assert item.link == f"/conversations/{thread.pk}/" and "Please correct" not in item.title
+    assert not _section(inbox_for(user=expert), "messages").items
+    # Reading the thread takes it out of the inbox.
+    assert sign_in(owner).get(item.link).status_code == 200
+    assert thread_visible_to(user=owner, pk=thread.pk) is not None
+    assert not _section(inbox_for(user=owner), "messages").items
