@@ -12,6 +12,7 @@ from .views import (
     ops,
     pay,
     payouts,
+    privacy,
     reference,
     reporting,
     screening,
@@ -34,6 +35,13 @@ urlpatterns = [
     path("auth/tokens/", auth.TokenListView.as_view(), name="api-tokens"),
     path("auth/tokens/<int:pk>/", auth.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("me/", auth.MeView.as_view(), name="api-me"),
+    # privacy: a person's copy of their data
+    path("me/data-exports/", privacy.MyDataExportsView.as_view(), name="api-data-exports"),
+    path(
+        "me/data-exports/<int:pk>/download/",
+        privacy.MyDataExportDownloadView.as_view(),
+        name="api-data-export-download",
+    ),
     # experts
     path("domains/", experts.DomainListView.as_view(), name="api-domains"),
     path("me/profile/", experts.ProfileView.as_view(), name="api-profile"),
@@ -114,7 +122,9 @@ urlpatterns = [
     path("ops/tier-decisions/", ops.TierDecisionListView.as_view(), name="api-ops-tier-decisions"),
     path("ops/screening/reviews/", screening.ScreeningReviewListView.as_view(), name="api-ops-screening-reviews"),
     path(
-        "ops/screening/reviews/<int:pk>/", screening.ScreeningReviewDetailView.as_view(), name="api-ops-screening-review"
+        "ops/screening/reviews/<int:pk>/",
+        screening.ScreeningReviewDetailView.as_view(),
+        name="api-ops-screening-review",
     ),
     path(
         "ops/screening/reviews/<int:pk>/propose/",

@@ -182,7 +182,7 @@ def document_rows(_user, contributor) -> Rows:
         yield row
 
 
-TAX_FORM_COLUMNS = _columns(TaxForm, exclude=("tin_encrypted", "tin_fingerprint", "tin_last4")) + ("tin_masked",)
+TAX_FORM_COLUMNS = (*_columns(TaxForm, exclude=("tin_encrypted", "tin_fingerprint", "tin_last4")), "tin_masked")
 
 
 def tax_form_rows(_user, contributor) -> Rows:
@@ -458,6 +458,11 @@ with their currency. An empty file means we hold nothing of that kind about you.
 
 Files:
 """
+
+
+def download_filename(export) -> str:
+    """What the person's browser saves the ZIP as."""
+    return f"my-data-{export.prepared_at:%Y-%m-%d}.zip"
 
 
 def readme_text(*, prepared_at, email: str) -> str:

@@ -66,9 +66,9 @@ def data_export_request(*, actor: User) -> DataExport:
     return export
 
 
-def _write_zip(export: DataExport, prepared_at) -> tuple[tempfile._TemporaryFileWrapper, str, int]:
+def _write_zip(export: DataExport, prepared_at, target) -> tuple[str, int]:
+    """Write the ZIP into ``target`` (a temporary file) and answer its SHA-256 and size."""
     storage = DataExport._meta.get_field("file").storage
-    target = tempfile.TemporaryFile(suffix=".zip")
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         write_export(
             archive=archive,
@@ -83,7 +83,7 @@ def _write_zip(export: DataExport, prepared_at) -> tuple[tempfile._TemporaryFile
         digest.update(chunk)
         size += len(chunk)
     target.seek(0)
-    return target, digest.hexdigest(), size
+    return digest.hexdigest(), size
 
 
 def data_export_prepare(*, export_id: int) -> DataExport | None:
@@ -100,8 +100,8 @@ def data_export_prepare(*, export_id: int) -> DataExport | None:
         now = timezone.now()
         stored_name = ""
         try:
-            target, sha256, size = _write_zip(export, now)
-            with target:
+            with tempfile.TemporaryFile(suffix=".zip") as target:
+                sha256, size = _write_zip(export, now, target)
                 export.file.save("export.zip", File(target), save=False)
             stored_name = export.file.name
         except Exception as exc:
