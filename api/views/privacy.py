@@ -11,7 +11,7 @@ from privacy.models import DataExport
 from privacy.selectors import data_exports_of
 from privacy.services import data_export_download, data_export_request
 
-from ..idempotency import idempotent
+from ..idempotency import idempotent, not_idempotent
 from ..serializers import privacy as s
 
 
@@ -33,6 +33,7 @@ class MyDataExportDownloadView(APIView):
     """The ZIP, once: a second download answers 409 (``export_already_downloaded``) and the file is gone."""
 
     @extend_schema(request=None, responses={(200, "application/zip"): bytes}, tags=["privacy"])
+    @not_idempotent("creates nothing; the copy is handed over once, and a repeat is refused (409) by design")
     def post(self, request, pk: int):
         try:
             export, handle = data_export_download(export_id=pk, actor=request.user)

@@ -83,6 +83,10 @@ MATRIX = {
     # One of the owner's tokens: nobody else learns it exists.
     ("api-token-revoke", "delete"): {**dict.fromkeys(ROLES, HIDDEN), "anonymous": DENIED, "owner": OK},
     ("api-me", "get"): SIGNED_IN,
+    ("api-data-exports", "get"): SIGNED_IN,
+    ("api-data-exports", "post"): SIGNED_IN,
+    # A person's copy of their data is theirs alone.
+    ("api-data-export-download", "post"): {**dict.fromkeys(ROLES, HIDDEN), "anonymous": DENIED, "owner": OK},
     ("api-domains", "get"): SIGNED_IN,
     ("api-profile", "get"): EXPERT_SELF,
     ("api-profile", "put"): EXPERT_SELF,
@@ -394,6 +398,12 @@ def _a_screening_review():
     return ScreeningReview.objects.get(subject__kind="lab", subject__ref_id=lab.pk)
 
 
+def _a_copy_of_their_data(user):
+    from privacy.services import data_export_prepare, data_export_request
+
+    return data_export_prepare(export_id=data_export_request(actor=user).pk)
+
+
 @pytest.fixture
 def world(client_for, stripe_server):
     owner = make_vetted_expert()
@@ -444,6 +454,7 @@ def world(client_for, stripe_server):
         "ops_without_mfa": no_mfa_client,
     }
     pks = {
+        "api-data-export-download": _a_copy_of_their_data(owner.user).pk,
         "api-token-revoke": ApiToken.objects.filter(user=owner.user).latest("created_at").pk,
         "api-credential": credential.pk,
         "api-credential-document": credential.pk,

@@ -51,8 +51,17 @@ OPS_READ = {**NOBODY, "ops_reviewer": OK, "ops_finance": OK}
 OPS_REVIEWER = {**NOBODY, "ops_reviewer": OK}
 OPS_FINANCE = {**NOBODY, "ops_finance": OK}
 
+# Everyone signed in, about themselves (their own data).
+SIGNED_IN = {**dict.fromkeys(ROLES, OK), "anonymous": LOGIN, "ops_without_mfa": MFA}
+# A person's copy of their data is theirs alone; for anyone else it does not exist.
+OWN_OBJECT = {**dict.fromkeys(ROLES, HIDDEN), "owner": OK, "anonymous": LOGIN, "ops_without_mfa": MFA}
+
 # (route name, method) -> expected outcome per role
 MATRIX = {
+    # privacy: everyone's own data
+    ("your-data", "get"): SIGNED_IN,
+    ("your-data", "post"): SIGNED_IN,
+    ("your-data-download", "post"): OWN_OBJECT,
     ("home", "get"): HOME,
     ("account_login", "get"): HOME,
     ("account_login", "post"): HOME,
