@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from config.errors import ApplicationError
 
 from ..export import SECTIONS, download_filename
-from ..models import DataExport
+from ..models import OPEN_EXPORT_STATUSES, DataExport
 from ..retention import RULES
 from ..selectors import data_exports_of
 from ..services import data_export_download, data_export_request
@@ -29,11 +29,13 @@ def your_data(request):
         else:
             messages.success(request, "We are preparing a copy of your data. We will email you when it is ready.")
         return redirect("your-data")
+    exports = list(data_exports_of(user=request.user))
     return render(
         request,
         "privacy/your_data.html",
         {
-            "exports": data_exports_of(user=request.user),
+            "exports": exports,
+            "open_export": next((export for export in exports if export.status in OPEN_EXPORT_STATUSES), None),
             "sections": SECTIONS,
             "download_days": download_days(),
             "rules": RULES,

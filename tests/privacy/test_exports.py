@@ -166,6 +166,7 @@ def test_the_your_data_page_asks_and_shows_where_the_copy_stands(django_capture_
     assert "We are preparing a copy of your data" in text_of(response)
     text = text_of(browser.get(reverse("your-data")))
     assert "Ready to download" in text and "Download (once)" in text
+    assert "Your copy is ready" in text and "Ask for a copy of my data" not in text
     again = browser.post(reverse("your-data"), follow=True)
     assert "You already have a copy" in text_of(again)
 
