@@ -88,6 +88,18 @@ def _write_zip(export: DataExport, prepared_at, target) -> tuple[str, int]:
 
 def data_export_prepare(*, export_id: int) -> DataExport | None:
     """Write the ZIP of a request still waiting; a request already prepared is left as it is."""
+    stored: list[str] = []
+    try:
+        return _data_export_prepare(export_id=export_id, stored=stored)
+    except Exception:
+        # The transaction rolled back and the row does not name the file: it must not outlive it.
+        storage = DataExport._meta.get_field("file").storage
+        for name in stored:
+            storage.delete(name)
+        raise
+
+
+def _data_export_prepare(*, export_id: int, stored: list[str]) -> DataExport | None:
     with transaction.atomic():
         export = (
             DataExport.objects.select_for_update(skip_locked=True)
@@ -104,6 +116,7 @@ def data_export_prepare(*, export_id: int) -> DataExport | None:
                 sha256, size = _write_zip(export, now, target)
                 export.file.save("export.zip", File(target), save=False)
             stored_name = export.file.name
+            stored.append(stored_name)
         except Exception as exc:
             logger.exception("data export %s could not be prepared", export.pk)
             if stored_name:

@@ -195,3 +195,22 @@ def test_a_request_whose_task_was_lost_is_queued_again(django_capture_on_commit_
     data_exports_sweep(now=timezone.now() + timedelta(minutes=16))
     export.refresh_from_db()
     assert export.status == ExportStatus.READY
+
+
+def test_a_copy_that_cannot_be_prepared_is_marked_so_and_the_person_may_ask_again(
+    django_capture_on_commit_callbacks, mailoutbox, monkeypatch
+):
+    from privacy.services import exports
+
+    def broken(**_kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(exports, "write_export", broken)
+    expert = make_expert()
+    mailoutbox.clear()
+    export = _request(expert.user, django_capture_on_commit_callbacks)
+    assert (export.status, export.file.name) == (ExportStatus.FAILED, "")
+    assert [m.subject for m in mailoutbox] == ["We could not prepare the copy of your data"]
+    assert AuditEvent.objects.filter(action="privacy.export.failed", target_id=str(export.pk)).exists()
+    monkeypatch.undo()
+    assert _request(expert.user, django_capture_on_commit_callbacks).status == ExportStatus.READY
