@@ -40,20 +40,26 @@ def event_hash(
     after: dict,
     reason: str,
     ip: str | None,
+    version: int = 1,
+    personal_digest: str = "",
 ) -> str:
+    content = {
+        "prev": prev_hash,
+        "at": occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor": actor_id,
+        "actor_label": actor_label,
+        "action": action,
+        "target": [target_type, target_id, target_repr],
+        "before": before,
+        "after": after,
+        "reason": reason,
+        "ip": ip,
+    }
+    if version >= 2:
+        # The personal data is committed to through its digest (audit/personal.py).
+        content |= {"v": version, "personal": personal_digest}
     payload = json.dumps(
-        {
-            "prev": prev_hash,
-            "at": occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
-            "actor": actor_id,
-            "actor_label": actor_label,
-            "action": action,
-            "target": [target_type, target_id, target_repr],
-            "before": before,
-            "after": after,
-            "reason": reason,
-            "ip": ip,
-        },
+        content,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
@@ -75,4 +81,6 @@ def hash_of(event) -> str:
         after=event.after,
         reason=event.reason,
         ip=event.ip,
+        version=event.version,
+        personal_digest=event.personal_digest,
     )

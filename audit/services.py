@@ -6,9 +6,13 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from . import personal
 from .chain import GENESIS_HASH, event_hash, normalise
 from .context import request_ip
-from .models import AuditEvent
+from .models import AuditEvent, AuditPersonalData, PersonalRole
+
+# Version 2 keeps personal data out of what is hashed (audit/personal.py).
+EVENT_VERSION = 2
 
 # Any constant works; it only has to be the same for every writer of the chain.
 _CHAIN_LOCK_KEY = 0x4155444954  # "AUDIT"
@@ -53,16 +57,95 @@ def audit_record(
     actor_obj = actor if getattr(actor, "pk", None) else None
     fields = {
         "occurred_at": timezone.now(),
-        "actor_label": actor_obj.email if actor_obj else "system",
+        # A person's email is in their personal row; the system is named here.
+        "actor_label": "" if actor_obj else "system",
         "action": action,
         "target_type": target._meta.label_lower if target is not None else "",
         "target_id": str(target.pk) if target is not None else "",
-        "target_repr": str(target)[:255] if target is not None else "",
-        "before": normalise(before),
-        "after": normalise(after),
-        "reason": reason or "",
-        "ip": request_ip.get(),
+        "target_repr": "",
+        "before": {},
+        "after": {},
+        "reason": "",
+        "ip": None,
+        "version": EVENT_VERSION,
     }
+    rows = _personal_rows(actor=actor_obj, target=target, before=before, after=after, reason=reason, fields=fields)
+    fields["personal_digest"] = personal.digest({row.role: row.commitment for row in rows})
     digest = event_hash(prev_hash=prev_hash, actor_id=actor_obj.pk if actor_obj else None, **fields)
     with transaction.atomic():
-        return AuditEvent.objects.create(actor=actor_obj, prev_hash=prev_hash, hash=digest, **fields)
+        event = AuditEvent.objects.create(actor=actor_obj, prev_hash=prev_hash, hash=digest, **fields)
+        for row in rows:
+            row.event = event
+        AuditPersonalData.objects.bulk_create(rows)
+        # The rows just written, so that whoever reads the event sees it as recorded.
+        event._prefetched_objects_cache = {"personal": rows}
+    return event
+
+
+def _personal_rows(*, actor, target, before, after, reason, fields: dict) -> list[AuditPersonalData]:
+    """Share the event's data out between the event (``fields``) and the personal rows."""
+    before_public, before_personal = personal.split(normalise(before))
+    after_public, after_personal = personal.split(normalise(after))
+    fields["before"], fields["after"] = before_public, after_public
+    target_repr = str(target)[:255] if target is not None else ""
+    subject = personal.subject_user_id(target)
+    actor_data: dict = {}
+    target_data: dict = {}
+    if actor is not None:
+        actor_data = {"actor_label": actor.email, "ip": request_ip.get()}
+    personal_data = {key: value for key, value in (("before", before_personal), ("after", after_personal)) if value}
+    if subject is not None:
+        target_data = {"target_repr": target_repr, "reason": reason or "", **personal_data}
+    else:
+        fields["target_repr"], fields["reason"] = target_repr, reason or ""
+        if actor is not None:
+            actor_data |= personal_data
+        else:
+            # Nobody's data by our reckoning: written by the system about no person.
+            fields["before"] = personal.merge(fields["before"], before_personal)
+            fields["after"] = personal.merge(fields["after"], after_personal)
+    if actor is None and request_ip.get():
+        # Someone not signed in (a sign-up, a password reset): their address is theirs.
+        if subject is not None:
+            target_data["ip"] = request_ip.get()
+        else:
+            fields["ip"] = request_ip.get()
+    rows = []
+    for role, who, data in (
+        (PersonalRole.ACTOR, actor.pk if actor else None, actor_data),
+        (PersonalRole.TARGET, subject, target_data),
+    ):
+        if data:
+            salt = personal.new_salt()
+            rows.append(
+                AuditPersonalData(
+                    role=role,
+                    subject_id=who,
+                    salt=salt,
+                    data=data,
+                    commitment=personal.commitment(salt=salt, data=data),
+                )
+            )
+    return rows
+
+
+ERASURE_ACTION = "audit.personal.erased"
+
+
+def audit_personal_erase(*, actor, subject_user_id: int, reason: str) -> int:
+    """Erase the personal data the trail holds about one person; returns how many rows.
+
+    Each row keeps its commitment, so every event's hash still holds; the event recording
+    the erasure names the person by account id only and is what ``audit_chain_verify``
+    accepts an erased row against. Runs in the caller's transaction (the erasure of the
+    rest of the person's data commits with it, or neither does).
+    """
+    if not connection.in_atomic_block:
+        raise AuditOutsideTransaction("audit_personal_erase must run inside the erasure's transaction")
+    rows = AuditPersonalData.objects.select_for_update().filter(subject_id=subject_user_id, erased_at__isnull=True)
+    count = rows.count()
+    event = audit_record(
+        actor=actor, action=ERASURE_ACTION, after={"subject_id": subject_user_id, "rows": count}, reason=reason
+    )
+    rows.exclude(event=event).update(data={}, salt="", erased_at=timezone.now(), erasure_event=event)
+    return count

@@ -84,3 +84,37 @@ def reporting_overview(*, year: int) -> dict:
         "missing": missing,
         "files": list(ReportFile.objects.filter(year=year).defer("content").select_related("created_by", "filed_by")),
     }
+
+
+@dataclass
+class RunOutcome:
+    """What a run from the page did, for operations to read: the counts, who is missing
+    what, and the files (kept, or with a dry run only named)."""
+
+    form: str
+    jurisdiction: str
+    year: int
+    dry_run: bool
+    new: int
+    corrected: int
+    unchanged: int
+    missing: list[Missing]
+    files: list[ReportFile]
+    filenames: list[str]
+
+
+def run_outcome(*, form: str, jurisdiction: str, result) -> RunOutcome:
+    """A ``Form1099Result`` or ``Dac7Result`` in the words of the tax reporting page."""
+    names = _names({cid for cid, _ in result.missing})
+    return RunOutcome(
+        form=form,
+        jurisdiction=jurisdiction,
+        year=result.year,
+        dry_run=result.dry_run,
+        new=len(result.new),
+        corrected=len(result.corrected),
+        unchanged=result.unchanged,
+        missing=[Missing(cid, names.get(cid, ""), form, jurisdiction, why) for cid, why in result.missing],
+        files=list(result.files),
+        filenames=[name for name, _ in result.contents],
+    )

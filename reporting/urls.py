@@ -20,6 +20,7 @@ urlpatterns = [
     path("expert/pay/tax-documents/<int:pk>.pdf", expert.expert_tax_document, name="expert-tax-document"),
     # operations
     path("ops/tax-reporting/", ops.ops_tax_reporting, name="ops-tax-reporting"),
+    path("ops/tax-reporting/run/", ops.ops_tax_reporting_run, name="ops-tax-reporting-run"),
     path("ops/tax-reporting/files/<int:pk>/", ops.ops_tax_report_file, name="ops-tax-report-file"),
     path("ops/tax-reporting/files/<int:pk>/filed/", ops.ops_tax_report_file_filed, name="ops-tax-report-file-filed"),
 ]

@@ -186,6 +186,16 @@ class ScreeningSubject(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.ref_id} {self.name}"
 
+    @property
+    def audit_subject_user_id(self) -> int | None:
+        """The person an audit event about this subject concerns (``audit/personal.py``): an
+        expert's account; a lab is no person."""
+        if self.kind != SubjectKind.EXPERT:
+            return None
+        from contributors.models import Contributor
+
+        return Contributor.objects.filter(pk=self.ref_id).values_list("user_id", flat=True).first()
+
 
 class ScreeningRecord(models.Model):
     """One screening of one subject: against which publications, when, why, and the outcome.

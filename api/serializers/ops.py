@@ -98,6 +98,16 @@ class CaseAppealDecisionInput(serializers.Serializer):
 
 
 class AuditEventOutput(serializers.ModelSerializer):
+    """An event as recorded: its personal data read from its rows (empty once erased)."""
+
+    actor_label = serializers.CharField(source="actor_shown")
+    target_repr = serializers.CharField(source="target_shown")
+    before = serializers.JSONField(source="before_shown")
+    after = serializers.JSONField(source="after_shown")
+    reason = serializers.CharField(source="reason_shown")
+    ip = serializers.IPAddressField(source="ip_shown", allow_null=True)
+    erased = serializers.BooleanField(help_text="Some of this event's personal data was erased at a person's request.")
+
     class Meta:
         model = AuditEvent
         fields = [
@@ -113,6 +123,7 @@ class AuditEventOutput(serializers.ModelSerializer):
             "reason",
             "ip",
             "hash",
+            "erased",
         ]
 
 

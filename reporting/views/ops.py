@@ -12,9 +12,13 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import is_ops_finance
 from config.decorators import ops_finance_required, ops_required
 from config.errors import ApplicationError
-from reporting.models import ReportFile
-from reporting.overview import reporting_overview
+from contributors.forms import add_service_error
+from reporting.forms import ReportRunForm
+from reporting.models import ReportFile, ReportForm
+from reporting.overview import reporting_overview, run_outcome
+from reporting.services.dac7 import dac7_report
 from reporting.services.files import report_file_mark_filed
+from reporting.services.form1099 import tax_forms_1099
 
 from .common import download
 
@@ -30,15 +34,50 @@ def _year(request) -> int:
     return year
 
 
-@ops_required
-def ops_tax_reporting(request):
-    year = _year(request)
+def _render(request, *, year: int, run_form=None, outcome=None, status: int = 200):
+    is_finance = is_ops_finance(request.user)
     context = {
         **reporting_overview(year=year),
-        "is_finance": is_ops_finance(request.user),
+        "is_finance": is_finance,
         "years": list(range(timezone.now().year, 2024, -1)),
+        "run_form": (run_form or ReportRunForm(initial={"year": year})) if is_finance else None,
+        "outcome": outcome,
     }
-    return render(request, "reporting/ops/tax_reporting.html", context)
+    return render(request, "reporting/ops/tax_reporting.html", context, status=status)
+
+
+@ops_required
+def ops_tax_reporting(request):
+    return _render(request, year=_year(request))
+
+
+@require_POST
+@ops_finance_required
+def ops_tax_reporting_run(request):
+    """Run (or dry-run) the year's 1099-NEC, or DAC7 for one jurisdiction, and show what it did."""
+    form = ReportRunForm(request.POST)
+    if not form.is_valid():
+        year = form.cleaned_data.get("year") or _year(request)
+        return _render(request, year=_page_year(year), run_form=form, status=400)
+    year, dry_run = form.cleaned_data["year"], form.cleaned_data["dry_run"]
+    report, jurisdiction = form.cleaned_data["form"], form.cleaned_data["jurisdiction"]
+    try:
+        if report == ReportForm.DAC7:
+            result = dac7_report(year=year, jurisdiction=jurisdiction, actor=request.user, dry_run=dry_run)
+        else:
+            jurisdiction = "US"
+            result = tax_forms_1099(year=year, actor=request.user, dry_run=dry_run)
+    except ApplicationError as error:
+        add_service_error(form, error)
+        return _render(request, year=_page_year(year), run_form=form, status=400)
+    outcome = run_outcome(form=report, jurisdiction=jurisdiction, result=result)
+    return _render(request, year=_page_year(year), run_form=ReportRunForm(initial=form.cleaned_data), outcome=outcome)
+
+
+def _page_year(year: int) -> int:
+    """The year the page shows after a run: the run's, when the page can show it."""
+    this_year = timezone.now().year
+    return year if 2020 <= year <= this_year else this_year
 
 
 @ops_finance_required

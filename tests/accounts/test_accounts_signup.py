@@ -35,15 +35,15 @@ def _sign_up_event(user: User) -> dict:
     event = AuditEvent.objects.get(action="accounts.user.signed_up", target_id=str(user.pk))
     return {
         "action": event.action,
-        "actor_is_the_new_account": event.actor_id == user.pk and event.actor_label == user.email,
+        "actor_is_the_new_account": event.actor_id == user.pk and event.actor_shown == user.email,
         "target_type": event.target_type,
-        "target_repr_is_the_address": event.target_repr == user.email,
-        "before": event.before,
-        "after_keys": sorted(event.after),
-        "after_email_is_the_address": event.after["email"] == user.email,
-        "role": event.after["role"],
-        "reason": event.reason,
-        "ip": event.ip,
+        "target_repr_is_the_address": event.target_shown == user.email,
+        "before": event.before_shown,
+        "after_keys": sorted(event.after_shown),
+        "after_email_is_the_address": event.after_shown["email"] == user.email,
+        "role": event.after_shown["role"],
+        "reason": event.reason_shown,
+        "ip": event.ip_shown,
     }
 
 

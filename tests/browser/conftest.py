@@ -72,3 +72,20 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def platform_webhooks(stripe_server, live_server, settings):
+    """The local Stripe server sends its platform events (Identity's among them) to the live server, as Stripe would."""
+    from stripe_local.server import register_webhook, reset, unregister_webhook, webhook_deliveries
+
+    reset()
+    webhook_deliveries.set(delay_seconds=0)
+    register_webhook(
+        name="browser-platform",
+        url=live_server.url + "/stripe/webhooks/platform/",
+        secret=settings.STRIPE_WEBHOOK_SECRET,
+    )
+    yield stripe_server
+    unregister_webhook(name="browser-platform")
+    reset()

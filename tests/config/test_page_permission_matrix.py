@@ -206,6 +206,7 @@ MATRIX = {
     ("ops-payout-hold-release", "post"): OPS_FINANCE,
     ("ops-revenue", "get"): OPS_READ,
     ("ops-tax-reporting", "get"): OPS_READ,
+    ("ops-tax-reporting-run", "post"): OPS_FINANCE,
     ("ops-tax-report-file", "get"): OPS_FINANCE,
     ("ops-tax-report-file-filed", "post"): OPS_FINANCE,
     ("ops-reference", "get"): OPS_READ,

@@ -75,6 +75,11 @@ def approved_pay_run_in_bulk(*, experts: int, period_start: date, prefix: str = 
         batch_size=2000,
     )
     verified_identities_in_bulk(contributors)
+    return approved_pay_run_of(contributors, period_start=period_start, prefix=prefix)
+
+
+def approved_pay_run_of(contributors, *, period_start: date, prefix: str = "run") -> PayRun:
+    """An approved pay run of one USD statement for each of ``contributors``, booked to the ledger."""
     # Unique addresses, so that the benchmark can run again in a database it keeps.
     preparer, _ = make_ops(Role.OPS_FINANCE, email=f"{prefix}.preparer.{uuid.uuid4().hex[:12]}@payouts.example")
     approver, _ = make_ops(Role.OPS_FINANCE, email=f"{prefix}.approver.{uuid.uuid4().hex[:12]}@payouts.example")

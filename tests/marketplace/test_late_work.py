@@ -175,7 +175,7 @@ def test_late_work_is_filed_approved_and_paid_as_an_adjustment_of_its_week_in_th
     entry = TimeEntry.objects.get(pk=body["id"])
     assert entry.late_evidence_type == "application/pdf"
     event = AuditEvent.objects.get(action="marketplace.time_entry.adjustment_requested", target_id=str(entry.pk))
-    assert event.reason == payload["late_reason"]
+    assert event.reason_shown == payload["late_reason"]
     # The lab's reviewers are told.
     assert any(owner.email in message.to and "Late work" in message.subject for message in mail.outbox)
     # The evidence is for the expert and the lab's reviewers only.

@@ -121,3 +121,23 @@ def test_only_finance_generate_reports():
     reviewer, _ = make_ops(Role.OPS_REVIEWER)
     with pytest.raises(NotPermitted):
         tax_forms_1099(year=2026, actor=reviewer)
+
+
+def test_finance_run_a_report_from_the_page_and_a_year_not_begun_is_refused_on_it(year_of_work, ops_finance):
+    anna, _ = year_of_work
+    browser = ops_browser(*ops_finance)
+    pay_expert(anna, amount_minor=2_000, paid_at="2026-05-13T10:00:00Z")
+
+    dry = browser.post(
+        reverse("ops-tax-reporting-run"), {"year": 2026, "form": "DAC7", "jurisdiction": "DE", "dry_run": "on"}
+    )
+    assert dry.status_code == 200
+    assert "Dry run of DAC7 2026 for DE" in text_of(dry)
+    assert ReportFile.objects.count() == 1
+    ran = browser.post(reverse("ops-tax-reporting-run"), {"year": 2026, "form": "DAC7", "jurisdiction": "DE"})
+    assert "Ran DAC7 2026 for DE" in text_of(ran)
+    assert ReportFile.objects.filter(message_type="DPI402").count() == 1
+
+    future = browser.post(reverse("ops-tax-reporting-run"), {"year": 2027, "form": "1099-NEC"})
+    assert future.status_code == 400
+    assert "2027 has not begun" in text_of(future)

@@ -226,7 +226,7 @@ def test_revealing_the_identifier_is_for_finance_or_the_system_and_is_audited():
     assert tin_reveal(form, actor=finance, purpose="1099-NEC for 2026") == "536904399"
     assert tin_reveal(form, actor=None, purpose="1099-NEC for 2026") == "536904399"
     events = AuditEvent.objects.filter(action="tax.tin.revealed").order_by("id")
-    assert [(e.actor_id, e.reason, e.after["tin"]) for e in events] == [
+    assert [(e.actor_id, e.reason_shown, e.after_shown["tin"]) for e in events] == [
         (finance.pk, "1099-NEC for 2026", "•••-••-4399"),
         (None, "1099-NEC for 2026", "•••-••-4399"),
     ]

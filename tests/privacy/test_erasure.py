@@ -1,0 +1,97 @@
+"""Erasing a person: their name and email leave every page and API answer, the ledger and
+their statements still reconcile, and the audit trail still verifies."""
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.urls import reverse
+
+from accounts.models import Role
+from config.errors import ApplicationError, NotPermitted
+from contributors.models import Contributor, ContributorStatus
+from payouts.ledger.services import Leg, journal_post, ledger_account
+from payouts.models import AccountKind, JournalKind, PayStatement
+from privacy.erasure import erasure_blocks, person_erase_now
+
+from tests.helpers.factories import make_credential, make_expert, make_ops
+from tests.helpers.pages import ops_browser
+from tests.helpers.reporting import pay_expert
+
+pytestmark = pytest.mark.django_db
+
+NAME, EMAIL = "Greta Lindqvist", "greta.lindqvist@example.org"
+
+
+def _expert_paid_in_full():
+    expert = make_expert(legal_name=NAME, display_name="Greta L.")
+    expert.user.email = EMAIL
+    expert.user.save(update_fields=["email"])
+    make_credential(expert, issuer="Karolinska Institutet", identifier="SE-998877")
+    pay_expert(expert, amount_minor=41_250, paid_at="2026-05-14T10:00:00Z")
+    return expert
+
+
+def test_after_erasure_pages_and_api_no_longer_name_the_person_and_the_books_still_hold(client_for, capsys):
+    expert = _expert_paid_in_full()
+    reviewer, secret = make_ops(Role.OPS_REVIEWER)
+    statements_before = list(PayStatement.objects.filter(contributor=expert).values_list("total_minor", "currency"))
+    assert erasure_blocks(user=expert.user) == []
+
+    counts = person_erase_now(actor=reviewer, user=expert.user, reason="Erasure request approved.")
+
+    assert counts["account"] == 1 and counts["credential_documents"] == 1 and counts["audit_personal_rows"] > 0
+    assert Contributor.objects.get(pk=expert.pk).status == ContributorStatus.DEACTIVATED
+    pages = ops_browser(reviewer, secret)
+    # A second person for the API: a TOTP code is accepted once.
+    api = client_for(*make_ops(Role.OPS_REVIEWER, email="second.reviewer@example.com"))
+    answers = [
+        pages.get(reverse("ops-contributors")),
+        pages.get(reverse("ops-contributor", args=[expert.pk])),
+        pages.get("/ops/audit/"),
+        api.get("/api/ops/contributors/"),
+        api.get(f"/api/ops/contributors/{expert.pk}/"),
+        api.get("/api/ops/audit/"),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200
+        text = answer.content.decode()
+        for personal in (NAME, "Greta L.", EMAIL, "Karolinska", "SE-998877"):
+            assert personal not in text, (answer.request["PATH_INFO"], personal)
+    # What was paid stays, to the cent, and the books still balance.
+    assert list(PayStatement.objects.filter(contributor=expert).values_list("total_minor", "currency")) == (
+        statements_before
+    )
+    call_command("ledger_reconcile")
+    call_command("audit_verify")
+    assert "audit chain intact" in capsys.readouterr().out
+    # The erased person cannot sign in.
+    assert not pages.login(email=EMAIL, password="whatever")
+
+
+def test_erasure_waits_while_money_is_owed():
+    expert = make_expert(legal_name=NAME)
+    reviewer, _ = make_ops(Role.OPS_REVIEWER)
+    # Pay approved (the payable credited) and not yet paid out.
+    with transaction.atomic():
+        journal_post(
+            actor=None,
+            kind=JournalKind.ACCRUAL,
+            reference=f"test-accrual:{expert.pk}",
+            description="A week's pay, approved",
+            legs=[
+                Leg(ledger_account(kind=AccountKind.PLATFORM_REVENUE, currency="EUR"), 5_000, "EUR"),
+                Leg(ledger_account(kind=AccountKind.EXPERT_PAYABLE, currency="EUR", contributor=expert), -5_000, "EUR"),
+            ],
+        )
+
+    assert erasure_blocks(user=expert.user) == ["€50.00 approved for them is not paid out yet."]
+    with pytest.raises(ApplicationError) as refused:
+        person_erase_now(actor=reviewer, user=expert.user, reason="Erasure request approved.")
+    assert refused.value.code == "erasure_blocked"
+    assert Contributor.objects.get(pk=expert.pk).legal_name == NAME
+
+
+def test_only_operations_other_than_the_person_erase():
+    expert = _expert_paid_in_full()
+    with pytest.raises(NotPermitted):
+        person_erase_now(actor=expert.user, user=expert.user, reason="Mine")
