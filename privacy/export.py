@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import ApiToken, User
 from audit.models import AuditEvent
+from audit.personal import merge
 from contributors.models import Contributor, JurisdictionPeriod
 from identity.models import AccountCaseAnswer, AccountReviewCase, IdentityVerification
 from marketplace.models import (
@@ -244,37 +246,71 @@ AUDIT_COLUMNS = (
 
 
 def audit_condition(user: User, contributor: Contributor | None) -> Q:
-    condition = Q(actor=user) | Q(target_type=User._meta.label_lower, target_id=str(user.pk))
+    """Events the person did, and events about them: whose personal rows are theirs (``audit/personal.py``),
+    or, for events written before personal rows existed, whose target is their account or profile."""
+    condition = Q(actor=user) | Q(personal__subject=user)
+    condition |= Q(target_type=User._meta.label_lower, target_id=str(user.pk))
     if contributor is not None:
         condition |= Q(target_type=Contributor._meta.label_lower, target_id=str(contributor.pk))
     return condition
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _others_hidden(value, own_email: str):
+    """``value`` with every email address but the person's own replaced: events name the
+    reviewers and lab members who acted by address (``{"reviewer": "..."}``)."""
+    if isinstance(value, dict):
+        return {key: _others_hidden(item, own_email) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_others_hidden(item, own_email) for item in value]
+    if isinstance(value, str) and _EMAIL.search(value):
+        return _EMAIL.sub(lambda m: m.group(0) if m.group(0).lower() == own_email.lower() else "another person", value)
+    return value
+
+
 def audit_rows(user: User, contributor) -> Rows:
-    columns = (
-        "id",
-        "occurred_at",
-        "action",
-        "actor_id",
-        "target_type",
-        "target_id",
-        "target_repr",
-        "before",
-        "after",
-        "reason",
-        "ip",
-    )
-    for row in _values(AuditEvent.objects.filter(audit_condition(user, contributor)), columns):
-        actor_id = row.pop("actor_id")
-        # Who else acted is another person's data: named by kind, never by address.
-        by = (
-            "you"
-            if actor_id == user.pk
-            else ("the system" if actor_id is None else "another person (operations or a lab)")
+    ids = AuditEvent.objects.filter(audit_condition(user, contributor)).values("pk")
+    events = AuditEvent.objects.filter(pk__in=ids).prefetch_related("personal").order_by("pk")
+    for event in events.iterator(chunk_size=CHUNK_SIZE):
+        # The event as recorded, with the personal data that is the person's own: never
+        # another person's (who else acted is named by kind, never by address or IP).
+        own = [row.data for row in event.personal.all() if row.subject_id == user.pk and not row.erased_at]
+        before, after = event.before, event.after
+        shown = {
+            "target_repr": event.target_repr,
+            "reason": event.reason,
+            "ip": event.ip if event.actor_id == user.pk else None,
+        }
+        for data in own:
+            before = merge(before, data.get("before", {}))
+            after = merge(after, data.get("after", {}))
+            for key in ("target_repr", "reason"):
+                if key in data:
+                    shown[key] = data[key]
+            if "ip" in data and event.actor_id == user.pk:
+                shown["ip"] = data["ip"]
+        if event.actor_id == user.pk:
+            by = "you"
+        elif event.actor_id is None:
+            by = "the system"
+        else:
+            by = "another person (operations or a lab)"
+        yield _others_hidden(
+            {
+                "id": event.pk,
+                "occurred_at": event.occurred_at,
+                "action": event.action,
+                "by": by,
+                "target_type": event.target_type,
+                "target_id": event.target_id,
+                "before": before,
+                "after": after,
+                **shown,
+            },
+            user.email,
         )
-        if actor_id != user.pk:
-            row["ip"] = None
-        yield {**row, "by": by}
 
 
 def _mine_as_member(user, _contributor):

@@ -64,6 +64,11 @@ class DataExport(models.Model):
     def __str__(self) -> str:
         return f"Data export #{self.pk}"
 
+    @property
+    def audit_subject_user_id(self) -> int:
+        # The audit trail keeps what its events say about this export with its person's data.
+        return self.user_id
+
 
 class LegalHold(models.Model):
     """Keeps everything about a person past its retention period (a claim, an inquiry, a court order).
@@ -87,3 +92,7 @@ class LegalHold(models.Model):
 
     def __str__(self) -> str:
         return f"Legal hold #{self.pk}"
+
+    @property
+    def audit_subject_user_id(self) -> int:
+        return self.user_id

@@ -214,3 +214,26 @@ def test_a_copy_that_cannot_be_prepared_is_marked_so_and_the_person_may_ask_agai
     assert AuditEvent.objects.filter(action="privacy.export.failed", target_id=str(export.pk)).exists()
     monkeypatch.undo()
     assert _request(expert.user, django_capture_on_commit_callbacks).status == ExportStatus.READY
+
+
+def test_decisions_about_the_person_are_in_their_audit_events_without_naming_who_decided(
+    django_capture_on_commit_callbacks,
+):
+    from accounts.models import Role
+    from vetting.services import credential_reject, credential_review_start
+
+    reviewer, _ = make_ops(Role.OPS_REVIEWER)
+    expert = make_expert()
+    credential = credential_review_start(actor=reviewer, credential=make_credential(expert))
+    credential_reject(actor=reviewer, credential=credential, reason="The licence number does not exist.")
+
+    export = _request(expert.user, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        export, handle = data_export_download(export_id=export.pk, actor=expert.user)
+    with handle, zipfile.ZipFile(handle) as archive:
+        events = json.loads(archive.read("audit_events.json"))
+        whole = b"".join(archive.read(name) for name in archive.namelist()).decode("utf-8", "replace")
+    rejected = [e for e in events if e["action"] == "vetting.credential.rejected"]
+    assert rejected and rejected[0]["reason"] == "The licence number does not exist."
+    assert rejected[0]["by"] == "another person (operations or a lab)" and rejected[0]["ip"] is None
+    assert reviewer.email not in whole
