@@ -14,6 +14,7 @@ from .views import (
     ops,
     pay,
     payouts,
+    privacy,
     reference,
     reporting,
     screening,
@@ -42,6 +43,13 @@ urlpatterns = [
     path("me/notices/<int:pk>/read/", inbox.NoticeReadView.as_view(), name="api-notice-read"),
     path("me/notices/read-all/", inbox.NoticesReadAllView.as_view(), name="api-notices-read-all"),
     path("me/notice-preferences/", inbox.NoticePreferencesView.as_view(), name="api-notice-preferences"),
+    # privacy: a person's copy of their data
+    path("me/data-exports/", privacy.MyDataExportsView.as_view(), name="api-data-exports"),
+    path(
+        "me/data-exports/<int:pk>/download/",
+        privacy.MyDataExportDownloadView.as_view(),
+        name="api-data-export-download",
+    ),
     # experts
     path("domains/", experts.DomainListView.as_view(), name="api-domains"),
     path("me/profile/", experts.ProfileView.as_view(), name="api-profile"),

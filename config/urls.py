@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("tax.urls")),
     path("", include("inbox.urls")),
     path("", include("conversations.urls")),
+    path("", include("privacy.urls")),
 ]
 
 handler400 = "config.error_views.bad_request"

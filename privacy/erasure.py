@@ -34,15 +34,19 @@ from payouts.models import AccountKind, Payout, PayoutStatus, Posting
 from screening.selectors import payout_blocks as screening_blocks
 from vetting.erasure import vetting_personal_data_erase
 
+from .models import OPEN_EXPORT_STATUSES, DataExport, ExportStatus, LegalHold
+
 ERASED_REASON = "Erased at the person's request."
 
 
 def erasure_blocks(*, user: User) -> list[str]:
     """Why this person cannot be erased yet, in plain words (empty when they can)."""
+    blocks = []
+    if LegalHold.objects.filter(user=user, released_at__isnull=True).exists():
+        blocks.append("A legal hold keeps their records until operations release it.")
     contributor = Contributor.objects.filter(user=user).first()
     if contributor is None:
-        return []
-    blocks = []
+        return blocks
     running = Engagement.objects.filter(
         contributor=contributor, status__in=[EngagementStatus.ACTIVE, EngagementStatus.PAUSED]
     ).count()
@@ -100,10 +104,27 @@ def person_erase(*, actor: User, user: User, reason: str) -> dict[str, int]:
         counts |= vetting_personal_data_erase(contributor=contributor)
         counts |= identity_personal_data_erase(contributor=contributor)
     counts |= user_personal_data_erase(user=user)
+    counts["data_exports"] = _data_exports_erase(user=user)
     # Last, so that the events the steps above wrote about the person are erased too.
     counts["audit_personal_rows"] = audit_personal_erase(actor=actor, subject_user_id=user.pk, reason=reason)
     audit_record(actor=actor, action="privacy.person.erased", after={"user_id": user.pk, "erased": counts})
     return counts
+
+
+def _data_exports_erase(*, user: User) -> int:
+    """A copy of their data still waiting to be downloaded goes with them (its file after commit)."""
+    waiting = list(
+        DataExport.objects.select_for_update()
+        .filter(user=user, status__in=OPEN_EXPORT_STATUSES)
+        .values_list("pk", "file")
+    )
+    if not waiting:
+        return 0
+    DataExport.objects.filter(pk__in=[pk for pk, _ in waiting]).update(status=ExportStatus.EXPIRED, file="")
+    storage = DataExport._meta.get_field("file").storage
+    names = [name for _, name in waiting if name]
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    return len(waiting)
 
 
 def person_erase_now(*, actor: User, user: User, reason: str) -> dict[str, int]:

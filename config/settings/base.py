@@ -277,6 +277,8 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# A person's copy of their data is offered for download this many days, once.
+DATA_EXPORT_DOWNLOAD_DAYS = env.int("DATA_EXPORT_DOWNLOAD_DAYS", default=7)
 CREDENTIAL_DOCUMENT_MAX_BYTES = env.int("CREDENTIAL_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # Messages in conversations one person may send in a window (conversations/services.py).
 CONVERSATION_MESSAGES_PER_WINDOW = env.int("CONVERSATION_MESSAGES_PER_WINDOW", default=20)
@@ -392,9 +394,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tax.tasks.tax_form_expiry_reminders_task",
         "schedule": crontab(minute=0, hour=8),
     },
-    # DAC7 sellers' copies are due by 31 January: every day of January, each seller of last
-    # year's records whose copy was not sent yet is mailed (once; the task does nothing in
-    # other months, should it run then).
     # People who chose the daily digest get the notices of the last day in one mail, in
     # the morning in Europe and overnight in the Americas. Notices mailed are marked, so a
     # second run sends nothing again.
@@ -402,6 +401,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.notice_digests_task",
         "schedule": crontab(minute=0, hour=7),
     },
+    # Copies of people's data not downloaded within DATA_EXPORT_DOWNLOAD_DAYS are deleted;
+    # requests whose task was lost are queued again.
+    "data-exports-sweep": {
+        "task": "privacy.tasks.data_exports_sweep_task",
+        "schedule": timedelta(hours=1),
+    },
+    # The retention schedule (privacy/retention.py, docs/retention.md), once a day.
+    "retention-schedule": {
+        "task": "privacy.tasks.retention_apply_task",
+        "schedule": crontab(minute=30, hour=3),
+    },
+    # DAC7 sellers' copies are due by 31 January: every day of January, each seller of last
+    # year's records whose copy was not sent yet is mailed (once; the task does nothing in
+    # other months, should it run then).
     "dac7-seller-copies": {
         "task": "reporting.tasks.dac7_seller_copies_task",
         "schedule": crontab(minute=0, hour=9, month_of_year=1),
@@ -430,9 +443,13 @@ CELERY_TASK_ROUTES = {
     "tax.tasks.tax_form_expiry_reminders_task": {"queue": _SWEEPS},
     "reporting.tasks.dac7_seller_copies_task": {"queue": _SWEEPS},
     "accounts.tasks.notice_digests_task": {"queue": _SWEEPS},
+    "privacy.tasks.data_exports_sweep_task": {"queue": _SWEEPS},
+    "privacy.tasks.retention_apply_task": {"queue": _SWEEPS},
     # Mail: a slow or failing SMTP server (retried with backoff) delays only mail, and a
     # burst of notifications (a batch's held payouts, a sweep's warnings) delays nothing else.
     "accounts.tasks.send_email_task": {"queue": _MAIL},
+    # A person's copy of their data reads their whole history: long and never urgent.
+    "privacy.tasks.data_export_prepare_task": {"queue": _REPORTS},
     # Pay runs hold one long transaction per run or shard; on a queue of their own they
     # never take the worker slots mail and sweeps need, and the shards of one run spread
     # over as many pay-run worker processes as there are.

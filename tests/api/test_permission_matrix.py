@@ -104,6 +104,10 @@ MATRIX = {
     ("api-notices-read-all", "post"): SIGNED_IN,
     ("api-notice-preferences", "get"): SIGNED_IN,
     ("api-notice-preferences", "put"): SIGNED_IN,
+    ("api-data-exports", "get"): SIGNED_IN,
+    ("api-data-exports", "post"): SIGNED_IN,
+    # A person's copy of their data is theirs alone.
+    ("api-data-export-download", "post"): {**dict.fromkeys(ROLES, HIDDEN), "anonymous": DENIED, "owner": OK},
     ("api-domains", "get"): SIGNED_IN,
     ("api-profile", "get"): EXPERT_SELF,
     ("api-profile", "put"): EXPERT_SELF,
@@ -424,6 +428,12 @@ def _a_screening_review():
     return ScreeningReview.objects.get(subject__kind="lab", subject__ref_id=lab.pk)
 
 
+def _a_copy_of_their_data(user):
+    from privacy.services import data_export_prepare, data_export_request
+
+    return data_export_prepare(export_id=data_export_request(actor=user).pk)
+
+
 @pytest.fixture
 def world(client_for, stripe_server):
     owner = make_vetted_expert()
@@ -475,6 +485,7 @@ def world(client_for, stripe_server):
         "ops_without_mfa": no_mfa_client,
     }
     pks = {
+        "api-data-export-download": _a_copy_of_their_data(owner.user).pk,
         "api-token-revoke": ApiToken.objects.filter(user=owner.user).latest("created_at").pk,
         # The invitation told the owner: a notice of theirs.
         "api-notice-read": Notice.objects.filter(recipient=owner.user).latest("pk").pk,

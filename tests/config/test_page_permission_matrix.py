@@ -71,10 +71,11 @@ THREAD = {
     "ops_finance": HIDDEN,
 }
 
-# Everyone signed in has an inbox and notice preferences of their own.
+# Everyone signed in, about themselves: their inbox, notice preferences and data.
 SIGNED_IN = {**dict.fromkeys(ROLES, OK), "anonymous": LOGIN, "ops_without_mfa": MFA}
-# One of the owner's notices: nobody else's exists for them.
-OWN_NOTICE = {**dict.fromkeys(ROLES, HIDDEN), "anonymous": LOGIN, "ops_without_mfa": MFA, "owner": OK}
+# One of the owner's notices, or their copy of their data: nobody else's exists for them.
+OWN_OBJECT = {**dict.fromkeys(ROLES, HIDDEN), "owner": OK, "anonymous": LOGIN, "ops_without_mfa": MFA}
+OWN_NOTICE = OWN_OBJECT
 
 # (route name, method) -> expected outcome per role
 MATRIX = {
@@ -84,6 +85,10 @@ MATRIX = {
     ("inbox-notices-read-all", "post"): SIGNED_IN,
     ("notice-preferences", "get"): SIGNED_IN,
     ("notice-preferences", "post"): SIGNED_IN,
+    # privacy: everyone's own data
+    ("your-data", "get"): SIGNED_IN,
+    ("your-data", "post"): SIGNED_IN,
+    ("your-data-download", "post"): OWN_OBJECT,
     ("home", "get"): HOME,
     ("account_login", "get"): HOME,
     ("account_login", "post"): HOME,

@@ -250,6 +250,13 @@ def _reporting_kwargs(owner, statement) -> dict:
     }
 
 
+def _a_copy_of_their_data(user):
+    """The person's copy of their data, prepared and waiting to be downloaded."""
+    from privacy.services import data_export_prepare, data_export_request
+
+    return data_export_prepare(export_id=data_export_request(actor=user).pk)
+
+
 def build_world() -> PageWorld:
     """Needs the database and the local Stripe server (projects are funded before they open)."""
     owner = make_vetted_expert()
@@ -464,6 +471,7 @@ def build_world() -> PageWorld:
         "ops-reference-change-withdraw": {"pk": own_change.pk},
         "inbox-notice-read": {"pk": notice.pk},
         **_reporting_kwargs(owner, statement),
+        "your-data-download": {"pk": _a_copy_of_their_data(owner.user).pk},
     }
     for route in page_routes():
         if route.params == ("pk",) and route.name.startswith(("lab-project", "lab-review", "lab-quality", "lab-gold")):

@@ -95,3 +95,26 @@ def test_only_operations_other_than_the_person_erase():
     expert = _expert_paid_in_full()
     with pytest.raises(NotPermitted):
         person_erase_now(actor=expert.user, user=expert.user, reason="Mine")
+
+
+def test_a_legal_hold_stops_erasure_and_a_waiting_copy_of_their_data_goes_with_them(django_capture_on_commit_callbacks):
+    from privacy.models import DataExport
+    from privacy.services import data_export_request, legal_hold_place, legal_hold_release
+
+    reviewer, _ = make_ops(Role.OPS_REVIEWER)
+    expert = make_expert()
+    hold = legal_hold_place(actor=reviewer, user=expert.user, reason="A claim is before a court.")
+    assert erasure_blocks(user=expert.user) == ["A legal hold keeps their records until operations release it."]
+    legal_hold_release(actor=reviewer, hold=hold, note="Settled.")
+    with django_capture_on_commit_callbacks(execute=True):
+        export = data_export_request(actor=expert.user)
+    export.refresh_from_db()
+    stored, storage = export.file.name, export.file.storage
+    assert storage.exists(stored)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = person_erase_now(actor=reviewer, user=expert.user, reason="Asked by the person.")
+
+    assert counts["data_exports"] == 1
+    assert DataExport.objects.get(pk=export.pk).status == "expired"
+    assert not storage.exists(stored)

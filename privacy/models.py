@@ -1,0 +1,98 @@
+"""A person's copy of their data (``DataExport``) and the legal holds that stop the retention schedule."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+
+from config.fields import BoundedTextField
+
+
+def _private_storage():
+    return storages["private"]
+
+
+def data_export_path(instance: DataExport, filename: str) -> str:
+    # A random name: nothing in the path says whose data it is, and it cannot be guessed.
+    return f"exports/{uuid.uuid4().hex}.zip"
+
+
+class ExportStatus(models.TextChoices):
+    REQUESTED = "requested", "Being prepared"
+    READY = "ready", "Ready to download"
+    DOWNLOADED = "downloaded", "Downloaded"
+    EXPIRED = "expired", "Expired before it was downloaded"
+    FAILED = "failed", "Could not be prepared"
+
+
+# An export a person is still waiting for or has not yet collected: at most one at a time.
+OPEN_EXPORT_STATUSES = (ExportStatus.REQUESTED, ExportStatus.READY)
+
+
+class DataExport(models.Model):
+    """One request for a copy of everything the product holds about a person.
+
+    The ZIP is written by a task to private storage and offered for download once; the file
+    is deleted when it is downloaded or when it expires, the row stays as the record.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="data_exports")
+    status = models.CharField(max_length=12, choices=ExportStatus.choices, default=ExportStatus.REQUESTED)
+    requested_at = models.DateTimeField()
+    prepared_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(storage=_private_storage, upload_to=data_export_path, max_length=200, blank=True)
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    failure = BoundedTextField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status__in=[s.value for s in OPEN_EXPORT_STATUSES]),
+                name="privacy_one_open_export_per_user",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"], name="privacy_export_status_exp")]
+
+    def __str__(self) -> str:
+        return f"Data export #{self.pk}"
+
+    @property
+    def audit_subject_user_id(self) -> int:
+        # The audit trail keeps what its events say about this export with its person's data.
+        return self.user_id
+
+
+class LegalHold(models.Model):
+    """Keeps everything about a person past its retention period (a claim, an inquiry, a court order).
+
+    While a hold is in force (not released) the retention schedule skips the person's records.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="legal_holds")
+    reason = BoundedTextField(max_length=1000)
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    placed_at = models.DateTimeField()
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user"], name="privacy_hold_user", condition=models.Q(released_at__isnull=True))
+        ]
+
+    def __str__(self) -> str:
+        return f"Legal hold #{self.pk}"
+
+    @property
+    def audit_subject_user_id(self) -> int:
+        return self.user_id
