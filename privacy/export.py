@@ -27,10 +27,12 @@ from allauth.mfa.models import Authenticator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q, QuerySet
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, Notice, NoticePreference, User
 from audit.models import AuditEvent
 from audit.personal import merge
 from contributors.models import Contributor, JurisdictionPeriod
+from conversations.models import Message
+from conversations.selectors import threads_for
 from identity.models import AccountCaseAnswer, AccountReviewCase, IdentityVerification
 from marketplace.models import (
     Engagement,
@@ -313,6 +315,56 @@ def audit_rows(user: User, contributor) -> Rows:
         )
 
 
+CONVERSATION_COLUMNS = ("thread", "subject", "about", "status", "created_at", "closed_at", "close_reason")
+MESSAGE_COLUMNS = (
+    "thread",
+    "created_at",
+    "written_by",
+    "body",
+    "attachment_name",
+    "attachment_type",
+    "attachment_size",
+)
+
+
+def conversation_rows(user: User, _contributor) -> Rows:
+    for thread in threads_for(user=user).order_by("pk").iterator(chunk_size=CHUNK_SIZE):
+        yield {
+            "thread": thread.pk,
+            "subject": thread.get_subject_kind_display(),
+            "about": thread.subject_label,
+            "status": thread.status,
+            "created_at": thread.created_at,
+            "closed_at": thread.closed_at,
+            "close_reason": thread.close_reason,
+        }
+
+
+def message_rows(user: User, _contributor) -> Rows:
+    """The messages of the person's conversations; whoever else wrote one is named by kind only."""
+    messages = (
+        Message.objects.filter(thread__in=threads_for(user=user).values("pk"))
+        .select_related("thread__contributor")
+        .order_by("thread_id", "created_at", "pk")
+    )
+    for message in messages.iterator(chunk_size=CHUNK_SIZE):
+        if message.author_id == user.pk:
+            written_by = "you"
+        elif message.thread.lab_id and message.author_id != message.thread.contributor.user_id:
+            written_by = "the lab"
+        else:
+            written_by = "another person"
+        yield {
+            "thread": message.thread_id,
+            "created_at": message.created_at,
+            "written_by": written_by,
+            "body": message.body,
+            "attachment_name": message.attachment_name,
+            "attachment_type": message.attachment_type,
+            "attachment_size": message.attachment_size,
+        }
+
+
 def _mine_as_member(user, _contributor):
     return Q(user=user)
 
@@ -474,6 +526,30 @@ SECTIONS: list[Section] = [
         "What was reported about you to tax authorities (1099-NEC, DAC7), by year.",
         ReportRecord,
         where=_of_expert(),
+    ),
+    _section(
+        "notices",
+        "Every notice the product sent you, in the inbox and by mail.",
+        Notice,
+        where=lambda user, _contributor: Q(recipient=user),
+    ),
+    _section(
+        "notice_preferences",
+        "Which notices you chose to receive by mail, and the daily digest.",
+        NoticePreference,
+        where=lambda user, _contributor: Q(user=user),
+    ),
+    Section(
+        "conversations",
+        "The conversations you are a party to: what each is about and whether it is closed.",
+        CONVERSATION_COLUMNS,
+        conversation_rows,
+    ),
+    Section(
+        "messages",
+        "The messages of your conversations. Anyone else who wrote is named by kind only.",
+        MESSAGE_COLUMNS,
+        message_rows,
     ),
     Section(
         "audit_events",

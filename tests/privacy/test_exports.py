@@ -12,11 +12,21 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from config.errors import Conflict
+from conversations.services import message_post, thread_open
+from marketplace.services import time_entry_log, work_reject
 from privacy.export import SECTIONS
 from privacy.models import DataExport, ExportStatus
 from privacy.services import data_export_download, data_export_request, data_exports_sweep
 
-from tests.helpers.factories import PDF_BYTES, UserFactory, make_credential, make_expert, make_lab, make_ops
+from tests.helpers.factories import (
+    PDF_BYTES,
+    UserFactory,
+    make_credential,
+    make_expert,
+    make_lab,
+    make_ops,
+    make_running_engagement,
+)
 from tests.helpers.pages import log_in, text_of
 from tests.helpers.tax import W9_DATA, sign_tax_form
 
@@ -237,3 +247,30 @@ def test_decisions_about_the_person_are_in_their_audit_events_without_naming_who
     assert rejected and rejected[0]["reason"] == "The licence number does not exist."
     assert rejected[0]["by"] == "another person (operations or a lab)" and rejected[0]["ip"] is None
     assert reviewer.email not in whole
+
+
+def test_the_copy_holds_the_persons_conversations_and_notices(stripe_server, django_capture_on_commit_callbacks):
+    engagement, owner = make_running_engagement()
+    expert = engagement.contributor.user
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = time_entry_log(
+            actor=expert, engagement=engagement, activity="task_work", work_date=timezone.now().date(), minutes=60
+        )
+        work_reject(actor=owner, item=entry, reason="Please correct the duration.")
+        thread, _ = thread_open(actor=expert, kind="time_entry", subject_id=entry.pk)
+        message_post(actor=expert, thread=thread, body="It was 60 minutes: the call ran over.")
+        message_post(actor=owner, thread=thread, body="Thanks, we will look again.")
+
+    export = _request(expert, django_capture_on_commit_callbacks)
+    archive = _zip_of(log_in(expert).post(reverse("your-data-download", kwargs={"pk": export.pk})))
+
+    [conversation] = json.loads(archive.read("conversations.json"))
+    assert conversation["thread"] == thread.pk and conversation["subject"]
+    messages = json.loads(archive.read("messages.json"))
+    assert [(m["written_by"], m["body"]) for m in messages] == [
+        ("you", "It was 60 minutes: the call ran over."),
+        ("the lab", "Thanks, we will look again."),
+    ]
+    notices = json.loads(archive.read("notices.json"))
+    assert any(n["kind"] == "messages" for n in notices) and any(n["kind"] == "reviews" for n in notices)
+    assert owner.email not in b"".join(archive.read(name) for name in archive.namelist()).decode("utf-8", "replace")
