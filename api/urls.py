@@ -10,6 +10,7 @@ from .views import (
     identity,
     labs,
     ops,
+    oversight,
     pay,
     payouts,
     reference,
@@ -114,7 +115,9 @@ urlpatterns = [
     path("ops/tier-decisions/", ops.TierDecisionListView.as_view(), name="api-ops-tier-decisions"),
     path("ops/screening/reviews/", screening.ScreeningReviewListView.as_view(), name="api-ops-screening-reviews"),
     path(
-        "ops/screening/reviews/<int:pk>/", screening.ScreeningReviewDetailView.as_view(), name="api-ops-screening-review"
+        "ops/screening/reviews/<int:pk>/",
+        screening.ScreeningReviewDetailView.as_view(),
+        name="api-ops-screening-review",
     ),
     path(
         "ops/screening/reviews/<int:pk>/propose/",
@@ -221,5 +224,15 @@ urlpatterns = [
         "ops/reference/changes/<int:pk>/withdraw/",
         reference.ReferenceChangeWithdrawView.as_view(),
         name="api-ops-reference-change-withdraw",
+    ),
+    # oversight
+    path("automated-systems/", oversight.SystemListView.as_view(), name="api-automated-systems"),
+    path("me/review-requests/", oversight.MyReviewRequestListView.as_view(), name="api-my-review-requests"),
+    path("me/review-requests/<int:pk>/", oversight.MyReviewRequestView.as_view(), name="api-my-review-request"),
+    path("ops/review-requests/", oversight.OpsReviewRequestListView.as_view(), name="api-ops-review-requests"),
+    path(
+        "ops/review-requests/<int:pk>/decision/",
+        oversight.OpsReviewRequestDecisionView.as_view(),
+        name="api-ops-review-request-decision",
     ),
 ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("payouts.urls")),
     path("", include("reporting.urls")),
     path("", include("tax.urls")),
+    path("", include("oversight.urls")),
 ]
 
 handler400 = "config.error_views.bad_request"
