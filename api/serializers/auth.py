@@ -44,9 +44,7 @@ class TokenInput(serializers.Serializer):
 class TokenOutput(serializers.Serializer):
     token = serializers.CharField(help_text="Shown only now; only its digest is kept.")
     role = serializers.CharField()
-    expires_at = serializers.DateTimeField(
-        help_text="If unused until then; each use moves it on, up to the longest life."
-    )
+    expires_at = serializers.DateTimeField(help_text="If unused until then; each use moves it on, up to the longest life.")
 
 
 class TokenListOutput(serializers.Serializer):

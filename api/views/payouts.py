@@ -95,7 +95,9 @@ class PayoutBatchListView(ListAPIView):
         if run is None:
             raise ApplicationError("No such pay run.", code="invalid", fields={"pay_run": ["No such pay run."]})
         batch = payout_batch_create(actor=request.user, run=run)
-        return Response(s.PayoutBatchOutput(payout_batches().get(pk=batch.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.PayoutBatchOutput(payout_batches().get(pk=batch.pk)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class PayoutBatchDetailView(APIView):
@@ -112,7 +114,9 @@ class PayoutBatchApproveView(APIView):
     @extend_schema(request=None, responses=s.PayoutBatchOutput, tags=["payouts"])
     @idempotent
     def post(self, request, pk: int):
-        batch = payout_batch_approve(actor=request.user, batch=get_object_or_404(payout_batches(), pk=pk))
+        batch = payout_batch_approve(
+            actor=request.user, batch=get_object_or_404(payout_batches(), pk=pk)
+        )
         return Response(s.PayoutBatchOutput(payout_batches().get(pk=batch.pk)).data)
 
 
