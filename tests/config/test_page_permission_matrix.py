@@ -51,8 +51,22 @@ OPS_READ = {**NOBODY, "ops_reviewer": OK, "ops_finance": OK}
 OPS_REVIEWER = {**NOBODY, "ops_reviewer": OK}
 OPS_FINANCE = {**NOBODY, "ops_finance": OK}
 
+# Experts and lab members, the people automated decisions are about.
+PERSON = {**NOBODY, "owner": OK, "other_expert": OK, "lab_member": OK, "other_lab_member": OK}
+# A decision about the owner, or their request about one: nobody else learns it exists.
+PERSON_OBJECT = {**PERSON, "other_expert": HIDDEN, "lab_member": HIDDEN, "other_lab_member": HIDDEN}
+
 # (route name, method) -> expected outcome per role
 MATRIX = {
+    # oversight: the public list of automated systems, a person's review requests, operations' queue
+    ("oversight-systems", "get"): HOME,
+    ("oversight-my-decisions", "get"): PERSON,
+    ("oversight-request-new", "get"): PERSON_OBJECT,
+    ("oversight-request-new", "post"): PERSON_OBJECT,
+    ("oversight-my-request", "get"): PERSON_OBJECT,
+    ("oversight-ops-queue", "get"): OPS_READ,
+    ("oversight-ops-request", "get"): OPS_READ,
+    ("oversight-ops-decide", "post"): OPS_REVIEWER,
     ("home", "get"): HOME,
     ("account_login", "get"): HOME,
     ("account_login", "post"): HOME,
