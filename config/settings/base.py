@@ -256,6 +256,8 @@ SPECTACULAR_SETTINGS = {
         "AccountCaseStatusEnum": "identity.models.CaseStatus",
         "ScreeningReviewStatusEnum": "screening.models.ReviewStatus",
         "ScreeningEvidenceEnum": "screening.models.Evidence",
+        "ReviewRequestStatusEnum": "oversight.models.RequestStatus",
+        "AutomatedSystemEnum": "oversight.systems.SYSTEM_CHOICES",
     },
 }
 
