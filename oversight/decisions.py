@@ -14,6 +14,9 @@ the decision followed, and that person never decides a review of it:
 - a payout hold for sanctions: the person of operations who proposed the screening
   review's outcome; for a duplicate account or a name: whoever decided the account case;
   for identity and tax forms: nobody (the rule is the law's, set in code);
+- an assessment's score: the person of operations who created the assessment (its
+  questions, answer key and pass mark), as the audit trail records it;
+- a credential's expiry: nobody (the date is the issuer's, read from the credential);
 - a rejection-rate alert: nobody (its thresholds are deployment settings, not recorded
   per person).
 """
@@ -28,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from audit.models import AuditEvent
 from contributors.selectors import contributor_for_user
 from identity.models import AccountReviewCase
 from marketplace.models import GoldAnswer, QualityScore, ReviewAlert, ReviewStatus, TaskSubmission
@@ -35,6 +39,7 @@ from marketplace.services import task_hold_lift
 from payouts.models import PayoutHoldReason
 from payouts.transfers.compliance import compliance_blocks
 from screening.models import ScreeningReview, SubjectKind
+from vetting.models import AssessmentAttempt, AttemptStatus, Credential, CredentialStatus
 
 from .systems import BY_KEY, System
 
@@ -207,6 +212,63 @@ def _review_alert(user: User, subject_id: int) -> Decision:
     )
 
 
+def _assessment_author(assessment_id: int) -> User | None:
+    """Who created the assessment, as the audit trail records it (the model keeps no author)."""
+    event = (
+        AuditEvent.objects.filter(action="vetting.assessment.created", target_id=str(assessment_id))
+        .select_related("actor")
+        .first()
+    )
+    return event.actor if event else None
+
+
+def _assessment_attempt(user: User, subject_id: int) -> Decision:
+    contributor = contributor_for_user(user=user)
+    attempt = (
+        AssessmentAttempt.objects.select_related("assessment")
+        .filter(pk=subject_id, contributor=contributor, status=AttemptStatus.SUBMITTED)
+        .first()
+        if contributor
+        else None
+    )
+    if attempt is None:
+        raise Http404("No such attempt of yours.")
+    outcome = "passed" if attempt.passed else "not passed"
+    return Decision(
+        system=BY_KEY["assessment_scoring"],
+        subject_id=attempt.pk,
+        owner=user,
+        words=(
+            f"Your attempt at “{attempt.assessment.title}” was scored {attempt.score_percent}% against the answer "
+            f"key: {outcome} (the pass mark is {attempt.assessment.pass_mark_percent}%)."
+        ),
+        configured_by=_assessment_author(attempt.assessment_id),
+        where=reverse("expert-attempt", args=[attempt.pk]),
+    )
+
+
+def _credential(user: User, subject_id: int) -> Decision:
+    contributor = contributor_for_user(user=user)
+    credential = (
+        Credential.objects.filter(pk=subject_id, contributor=contributor, status=CredentialStatus.EXPIRED).first()
+        if contributor
+        else None
+    )
+    if credential is None:
+        raise Http404("No expired credential of yours.")
+    return Decision(
+        system=BY_KEY["credential_expiry"],
+        subject_id=credential.pk,
+        owner=user,
+        words=(
+            f"Your credential “{credential.title}” was marked expired automatically: its expiry date, "
+            f"{credential.expires_on:%d %b %Y}, has passed."
+        ),
+        configured_by=None,
+        where=reverse("expert-credential", args=[credential.pk]),
+    )
+
+
 SUBJECTS: dict[str, Subject] = {
     "task": Subject(find=_task_hold, overturn=_task_hold_overturn),
     "task_routing": Subject(find=_task_routing),
@@ -214,6 +276,8 @@ SUBJECTS: dict[str, Subject] = {
     "quality_score": Subject(find=_quality_score),
     "payout_hold": Subject(find=_payout_hold),
     "review_alert": Subject(find=_review_alert),
+    "assessment_attempt": Subject(find=_assessment_attempt),
+    "credential": Subject(find=_credential),
 }
 
 # What a decision that cannot be undone by a review says when it is overturned.
@@ -223,6 +287,8 @@ NO_AUTOMATIC_EFFECT = {
     "quality_scores": "Operations will have the lab correct the answers behind the score; it is recomputed nightly.",
     "payout_holds": "The hold ends when the case or review behind it is decided; operations took it up.",
     "rejection_rate_alerts": "The alert is withdrawn from operations' attention; it never changed anything.",
+    "assessment_scoring": "The score stands as recorded; operations will correct the assessment and tell you.",
+    "credential_expiry": "Submit the renewed credential; operations review it first.",
 }
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from contributors.selectors import contributor_for_user
 from marketplace.models import QualityScore, ReviewAlert, ReviewStatus, TaskSubmission
+from vetting.models import AssessmentAttempt, AttemptStatus, Credential, CredentialStatus
 
 from .decisions import Decision, decision_find
 from .models import RequestStatus, ReviewRequest
@@ -75,6 +76,13 @@ def decisions_about(*, user: User) -> list[tuple[Decision, ReviewRequest | None]
             for pk in QualityScore.objects.filter(contributor=contributor).values_list("pk", flat=True)
         ]
         candidates.append(("payout_holds", contributor.pk))
+        attempts = AssessmentAttempt.objects.filter(contributor=contributor, status=AttemptStatus.SUBMITTED)
+        candidates += [
+            ("assessment_scoring", pk)
+            for pk in attempts.order_by("-submitted_at").values_list("pk", flat=True)[:RECENT]
+        ]
+        expired = Credential.objects.filter(contributor=contributor, status=CredentialStatus.EXPIRED)
+        candidates += [("credential_expiry", pk) for pk in expired.values_list("pk", flat=True)[:RECENT]]
     candidates += [
         ("rejection_rate_alerts", pk)
         for pk in ReviewAlert.objects.filter(reviewer=user).order_by("-raised_at").values_list("pk", flat=True)[:RECENT]

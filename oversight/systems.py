@@ -198,7 +198,10 @@ SYSTEMS: tuple[System, ...] = (
         ),
         data_used="The expiry date on the credential.",
         overridden_by="Operations, who verify a renewed credential you submit.",
-        how_to_review="Submit the renewed credential on your credentials page; operations review it.",
+        how_to_review=(
+            f"{ASK}: on the expired credential's page; or submit the renewed credential, which operations review."
+        ),
+        subject="credential",
     ),
     System(
         key="assessment_scoring",
@@ -207,7 +210,8 @@ SYSTEMS: tuple[System, ...] = (
         decides="An assessment attempt is scored against the answer key and marked passed or failed.",
         data_used="Your answers to the questions drawn for the attempt.",
         overridden_by="Operations, who set the assessments and their pass marks.",
-        how_to_review="Another attempt may start after the assessment's waiting time; write to operations otherwise.",
+        how_to_review=f"{ASK}: on the attempt's result. Another attempt may also start after the waiting time.",
+        subject="assessment_attempt",
     ),
 )
 

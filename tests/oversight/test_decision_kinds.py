@@ -110,3 +110,37 @@ def test_a_reviewer_named_in_a_rejection_rate_alert_sees_it_and_can_ask(engageme
         actor=reviewer, system="rejection_rate_alerts", subject_id=alert.pk, statement="The work was poor."
     )
     assert request.status == RequestStatus.OPEN
+
+
+def test_a_failed_assessment_is_reviewed_by_someone_other_than_its_author():
+    from config.errors import NotPermitted
+    from vetting.services import assessment_attempt_start, assessment_attempt_submit, assessment_create
+
+    expert = make_vetted_expert()
+    author, _ = make_ops(Role.OPS_REVIEWER)
+    assessment = assessment_create(
+        actor=author,
+        title="Basics",
+        domain=expert.credentials.get().field,
+        description="",
+        questions=[{"prompt": "Two and two?", "choices": ["4", "5"], "answer": 0}],
+        pass_mark_percent=50,
+        time_limit_minutes=10,
+    )
+    attempt = assessment_attempt_start(actor=expert.user, contributor=expert, assessment=assessment)
+    attempt = assessment_attempt_submit(actor=expert.user, attempt=attempt, answers=[1])
+    assert attempt.passed is False
+    page = sign_in(expert.user).get(reverse("expert-attempt", args=[attempt.pk])).content.decode()
+    assert reverse("oversight-request-new", args=["assessment_scoring", attempt.pk]) in page
+    request = review_request_open(
+        actor=expert.user, system="assessment_scoring", subject_id=attempt.pk, statement="Both answers are right."
+    )
+    assert "not passed" in request.decision
+    assert request.configured_by == author
+    with pytest.raises(NotPermitted):
+        review_request_decide(actor=author, request=request, outcome=RequestStatus.UPHELD, reason="My key is right.")
+    other, _ = make_ops(Role.OPS_REVIEWER)
+    decided = review_request_decide(
+        actor=other, request=request, outcome=RequestStatus.UPHELD, reason="Two and two is four; five is wrong."
+    )
+    assert decided.decided_by == other
