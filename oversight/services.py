@@ -16,7 +16,7 @@ from audit.services import audit_record
 from config.errors import ApplicationError, Conflict, NotPermitted
 
 from .decisions import decision_find, decision_overturn
-from .models import DECIDED_STATUSES, STATEMENT_MAX, RequestStatus, ReviewRequest
+from .models import DECIDED_STATUSES, REASON_MAX, STATEMENT_MAX, RequestStatus, ReviewRequest
 from .systems import REVIEW_DAYS
 
 __all__ = ["review_request_decide", "review_request_open"]
@@ -102,7 +102,7 @@ def review_request_decide(*, actor: User, request: ReviewRequest, outcome: str, 
         raise ApplicationError(
             "Choose uphold, overturn or partly change.", code="invalid", fields={"outcome": ["Choose an outcome."]}
         )
-    reason = _text(reason, field="reason", message="A decision needs reasons the person can read.", limit=4000)
+    reason = _text(reason, field="reason", message="A decision needs reasons the person can read.", limit=REASON_MAX)
     with transaction.atomic():
         request = ReviewRequest.objects.select_for_update().select_related("requester").get(pk=request.pk)
         if not request.is_open:
@@ -112,13 +112,16 @@ def review_request_decide(*, actor: User, request: ReviewRequest, outcome: str, 
                 "Someone other than whoever configured this decision, or asked for its review, decides it.",
                 code="four_eyes",
             )
+        try:
+            decision = decision_find(user=request.requester, system_key=request.system, subject_id=request.subject_id)
+        except Http404:
+            decision = None
+        # Whoever configures it now (a newer gold answer, say) is kept out too.
+        if decision is not None and decision.configured_by is not None and decision.configured_by.pk == actor.pk:
+            raise NotPermitted("Someone other than whoever configured this decision decides it.", code="four_eyes")
         effect = ""
         if outcome == RequestStatus.OVERTURNED:
-            try:
-                decision = decision_find(
-                    user=request.requester, system_key=request.system, subject_id=request.subject_id
-                )
-            except Http404:
+            if decision is None:
                 effect = "The decision no longer applied when this review was decided; nothing needed undoing."
             else:
                 effect = decision_overturn(actor=actor, decision=decision, reason=reason)
