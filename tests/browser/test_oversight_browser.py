@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -19,6 +20,17 @@ from tests.helpers.browser import UNLABELLED_CONTROLS_JS, log_in, log_in_ops, wa
 from tests.helpers.factories import make_lab, make_open_project, make_ops, make_vetted_expert
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def _serious_violations(page) -> list[str]:
+    results = Axe().run(page, options=WCAG)
+    return [
+        f"{page.url} {v['id']}: {v['help']}"
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
 
 
 def _held_task():
@@ -54,6 +66,7 @@ def test_an_expert_asks_a_person_to_review_an_automatic_hold_and_reads_the_reaso
     expect(page.get_by_role("heading", name="Holds on fast submissions")).to_be_visible()
     expect(page.get_by_text("emotional state")).to_be_visible()
     screenshot(page, "oversight-public-page")
+    problems = _serious_violations(page)
 
     log_in(page, task.contributor.user.email)
     page.goto(f"/expert/engagements/{task.engagement_id}/tasks/")
@@ -67,6 +80,7 @@ def test_an_expert_asks_a_person_to_review_an_automatic_hold_and_reads_the_reaso
         "I label these every day; four minutes is my usual pace and the labels are right."
     )
     screenshot(page, "oversight-ask")
+    problems += _serious_violations(page)
     page.get_by_role("button", name="Send to a person").click()
     expect(page.get_by_text("Answer due by")).to_be_visible()
     expect(page.get_by_text("Your request is with operations. They answer by")).to_be_visible()
@@ -82,8 +96,10 @@ def test_an_expert_asks_a_person_to_review_an_automatic_hold_and_reads_the_reaso
     ops.get_by_role("link", name="Reviews of automated decisions").click()
     expect(ops.get_by_role("cell", name="0 days")).to_be_visible()
     screenshot(ops, "oversight-ops-queue")
+    problems += _serious_violations(ops)
     ops.get_by_role("link", name=f"Request #{request.pk}").click()
     expect(ops.get_by_text("four minutes is my usual pace")).to_be_visible()
+    problems += _serious_violations(ops)
     ops.get_by_label("Decision overturned").check()
     ops.get_by_label("Reasons the person will read").fill(
         "This expert's earlier labels on the project were all approved; four minutes is plausible. "
@@ -101,6 +117,8 @@ def test_an_expert_asks_a_person_to_review_an_automatic_hold_and_reads_the_reaso
     expect(page.get_by_text("four minutes is plausible")).to_be_visible()
     expect(page.get_by_text("The hold on task RX-7 was lifted")).to_be_visible()
     screenshot(page, "oversight-reasons")
+    problems += _serious_violations(page)
     page.goto(f"/expert/engagements/{task.engagement_id}/tasks/")
     expect(page.locator(f"#task-{task.pk}").get_by_text("Waiting for review")).to_be_visible()
     assert errors == [] and ops_errors == []
+    assert problems == []
