@@ -29,6 +29,15 @@ class IsLabMember(BasePermission):
         return is_lab_member(request.user)
 
 
+class IsExpertOrLabMember(BasePermission):
+    """The people automated decisions are about: experts and lab members."""
+
+    message = "This is for experts and lab members."
+
+    def has_permission(self, request, view):
+        return is_expert(request.user) or is_lab_member(request.user)
+
+
 def _second_factor_used(request) -> bool:
     # Tokens for operations staff are issued only against a valid TOTP code and last a few
     # hours (accounts.tokens); a session counts only if its login used the second factor.

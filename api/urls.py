@@ -12,6 +12,7 @@ from .views import (
     inbox,
     labs,
     ops,
+    oversight,
     pay,
     payouts,
     privacy,
@@ -257,5 +258,15 @@ urlpatterns = [
         "ops/reference/changes/<int:pk>/withdraw/",
         reference.ReferenceChangeWithdrawView.as_view(),
         name="api-ops-reference-change-withdraw",
+    ),
+    # oversight
+    path("automated-systems/", oversight.SystemListView.as_view(), name="api-automated-systems"),
+    path("me/review-requests/", oversight.MyReviewRequestListView.as_view(), name="api-my-review-requests"),
+    path("me/review-requests/<int:pk>/", oversight.MyReviewRequestView.as_view(), name="api-my-review-request"),
+    path("ops/review-requests/", oversight.OpsReviewRequestListView.as_view(), name="api-ops-review-requests"),
+    path(
+        "ops/review-requests/<int:pk>/decision/",
+        oversight.OpsReviewRequestDecisionView.as_view(),
+        name="api-ops-review-request-decision",
     ),
 ]

@@ -41,6 +41,12 @@ expert_required = _allowed_if(lambda request: is_expert(request.user), "This pag
 # object by the views (another lab's pages answer 404), and roles inside a lab by services.
 lab_member_required = _allowed_if(lambda request: is_lab_member(request.user), "This page is for lab members.")
 
+# Experts and lab members: the people automated decisions are about (oversight's pages).
+expert_or_lab_member_required = _allowed_if(
+    lambda request: is_expert(request.user) or is_lab_member(request.user),
+    "This page is for experts and lab members.",
+)
+
 ops_required = _allowed_if(_ops_signed_in_with_mfa, "This page is for operations staff.")
 
 ops_reviewer_required = _allowed_if(

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("inbox.urls")),
     path("", include("conversations.urls")),
     path("", include("privacy.urls")),
+    path("", include("oversight.urls")),
 ]
 
 handler400 = "config.error_views.bad_request"

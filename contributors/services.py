@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.permissions import is_expert
+from accounts.permissions import is_expert, is_ops_reviewer
 from audit.services import audit_record, snapshot
 from config.errors import ApplicationError, NotPermitted
 from config.payweek import next_pay_week_start
@@ -17,6 +17,9 @@ from screening.services import screening_subject_refusal, screening_subject_upda
 from .models import Contributor, ContributorStatus, Domain, JurisdictionPeriod
 from .reference import is_country, is_language, subdivision_of
 from .signals import contributor_status_changed
+
+# The standings that restrict what an expert may do: only a person decides them.
+RESTRICTING_STATUSES = (ContributorStatus.SUSPENDED, ContributorStatus.DEACTIVATED)
 
 PROFILE_FIELDS = (
     "legal_name",
@@ -145,6 +148,10 @@ def contributor_status_set(*, actor: User, contributor: Contributor, status: str
     """Change an expert's standing; called by vetting decisions, always with a reason."""
     if status not in ContributorStatus.values:
         raise ApplicationError(f"Unknown status '{status}'.", code="invalid_status")
+    # Restrictions are only ever decided by a person: never by a scheduled task or a sweep
+    # (actor None), and only by operations reviewers (docs/automated-decisions.md).
+    if status in RESTRICTING_STATUSES and (actor is None or not is_ops_reviewer(actor)):
+        raise NotPermitted("Only a person of operations suspends or deactivates an account.", code="a_person_decides")
     with transaction.atomic():
         contributor = Contributor.objects.select_for_update().get(pk=contributor.pk)
         if contributor.status == status:

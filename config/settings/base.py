@@ -260,6 +260,8 @@ SPECTACULAR_SETTINGS = {
         "ScreeningReviewStatusEnum": "screening.models.ReviewStatus",
         "ScreeningEvidenceEnum": "screening.models.Evidence",
         "NoticeKindEnum": "accounts.models.NoticeKind",
+        "ReviewRequestStatusEnum": "oversight.models.RequestStatus",
+        "AutomatedSystemEnum": "oversight.systems.SYSTEM_CHOICES",
     },
 }
 

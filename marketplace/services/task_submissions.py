@@ -10,14 +10,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import require_ops_reviewer
 from audit.services import audit_record
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Conflict
 
 from ..models import Engagement, PayModel, ReviewStatus, TaskSubmission
 from .checks import TASK_CANDIDATE, _local_date, _refuse
 from .time_entries import _check_work, _own_active_engagement
 
-__all__ = ["task_submit"]
+__all__ = ["task_hold_lift", "task_submit"]
 
 
 def _hold_reason(*, minutes: int, estimate: int) -> str:
@@ -102,5 +103,34 @@ def task_submit(
                 "judge_confidence": judge_confidence,
                 "needs_expert_review": submission.needs_expert_review,
             },
+        )
+    return submission
+
+
+def task_hold_lift(*, actor: User, submission: TaskSubmission, reason: str) -> TaskSubmission:
+    """Operations lift a fast-submission hold: the task waits for the lab's review like any other.
+
+    Only the hold is undone; the lab still approves or rejects the task, and its review
+    window runs from when it was submitted, as before.
+    """
+    require_ops_reviewer(actor, to="can lift a hold on a task")
+    reason = (reason or "").strip()
+    if not reason:
+        _refuse("Say why the hold is lifted.", reason="This field is required.")
+    with transaction.atomic():
+        submission = TaskSubmission.objects.select_for_update().get(pk=submission.pk)
+        if submission.status != ReviewStatus.HELD:
+            raise Conflict("This task is not held any more.", code="not_held")
+        before = {"status": submission.status, "hold_reason": submission.hold_reason}
+        submission.status = ReviewStatus.SUBMITTED
+        submission.hold_reason = ""
+        submission.save(update_fields=["status", "hold_reason"])
+        audit_record(
+            actor=actor,
+            action="marketplace.task.hold_lifted",
+            target=submission,
+            before=before,
+            after={"status": submission.status},
+            reason=reason,
         )
     return submission

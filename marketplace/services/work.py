@@ -14,6 +14,7 @@ from .reviews import LAB_REVIEWERS as LAB_REVIEWERS
 from .reviews import work_approve as work_approve
 from .reviews import work_auto_approve_sweep as work_auto_approve_sweep
 from .reviews import work_reject as work_reject
+from .task_submissions import task_hold_lift as task_hold_lift
 from .task_submissions import task_submit as task_submit
 from .time_entries import time_entry_log as time_entry_log
 from .time_entries import time_entry_revise as time_entry_revise
@@ -21,6 +22,7 @@ from .time_entries import time_entry_revise as time_entry_revise
 __all__ = [
     "ImportRefused",
     "ImportResult",
+    "task_hold_lift",
     "task_submit",
     "time_entries_import",
     "time_entry_log",

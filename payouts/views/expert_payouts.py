@@ -10,13 +10,16 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from config.decorators import expert_required
 from config.errors import ApplicationError
 from contributors.selectors import contributor_for_user
+from payouts.models import PayoutHoldReason
 from payouts.presenters.payouts import ACCOUNT_STATUS_LABEL, ONBOARDING_BUTTON, payout_rows
 from payouts.transfers.accounts import payout_account_onboarding_link
+from payouts.transfers.compliance import compliance_blocks
 from payouts.transfers.selectors import (
     carried_forward_of_expert,
     payout_account_of_expert,
@@ -25,6 +28,18 @@ from payouts.transfers.selectors import (
 )
 
 PAYOUT_PAGE_SIZE = 50
+
+
+def _compliance_hold(user) -> dict | None:
+    """The legal requirement holding this expert's payouts today, if any, in their words."""
+    contributor = contributor_for_user(user=user)
+    if contributor is None:
+        return None
+    found = compliance_blocks(contributor_ids=[contributor.pk], on=timezone.now().date()).get(contributor.pk)
+    if found is None:
+        return None
+    reason, words = found
+    return {"label": PayoutHoldReason(reason).label, "words": words, "contributor_id": contributor.pk}
 
 
 def _render_expert_payouts(request, *, error: str = "", status: int = 200):
@@ -37,6 +52,7 @@ def _render_expert_payouts(request, *, error: str = "", status: int = 200):
         "button": ONBOARDING_BUTTON[account.status],
         "has_profile": contributor_for_user(user=user) is not None,
         "hold": payout_hold_of_expert(user=user),
+        "compliance_hold": _compliance_hold(user),
         # (currency, minor units) pairs.
         "carried": list(carried_forward_of_expert(user=user).items()),
         "page": page,

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken, Notice, Role
 from identity.services import account_case_open_duplicate
 from marketplace.services import invitation_send
+from oversight.services import review_request_open
 from vetting.services import (
     assessment_attempt_start,
     assessment_create,
@@ -83,8 +84,24 @@ THREAD = {
 }
 INVITATION_ANSWER = {**dict.fromkeys(ROLES, DENIED), "owner": OK, "other_expert": HIDDEN, "other_lab_member": HIDDEN}
 
+# Experts and lab members, the people automated decisions are about.
+PERSON = {**dict.fromkeys(ROLES, DENIED), **dict.fromkeys(("owner", "other_expert"), OK)}
+PERSON = {**PERSON, **dict.fromkeys(("lab_member", "other_lab_member", "lab_viewer", "lab_reviewer"), OK)}
+# The owner's review request: nobody else learns it exists.
+PERSON_OBJECT = {
+    **PERSON,
+    **dict.fromkeys(("other_expert", "lab_member", "other_lab_member", "lab_viewer", "lab_reviewer"), HIDDEN),
+}
+
 # (route name, method) -> expected outcome per role
 MATRIX = {
+    # oversight
+    ("api-automated-systems", "get"): PUBLIC,
+    ("api-my-review-requests", "get"): PERSON,
+    ("api-my-review-requests", "post"): PERSON,
+    ("api-my-review-request", "get"): PERSON_OBJECT,
+    ("api-ops-review-requests", "get"): OPS_READ,
+    ("api-ops-review-request-decision", "post"): OPS_REVIEWER,
     ("api-schema", "get"): PUBLIC,
     ("api-docs", "get"): PUBLIC,
     ("api-redoc", "get"): PUBLIC,
@@ -470,6 +487,9 @@ def world(client_for, stripe_server):
     own_change, other_change = _reference_changes(finance)
     screening_review = _a_screening_review()
     thread, message, _ = conversation_objects(entry=entry, lab_owner=lab_owner, dispute=dispute)
+    review_request = review_request_open(
+        actor=owner.user, system="payout_holds", subject_id=owner.pk, statement="My documents are on their way."
+    )
     no_mfa_client = APIClient()
     no_mfa_client.force_login(make_ops(Role.OPS_REVIEWER)[0])
     clients = {
@@ -538,6 +558,8 @@ def world(client_for, stripe_server):
         "api-ops-reference-change-approve": other_change.pk,
         "api-ops-reference-change-reject": other_change.pk,
         "api-ops-reference-change-withdraw": own_change.pk,
+        "api-my-review-request": review_request.pk,
+        "api-ops-review-request-decision": review_request.pk,
         "api-ops-screening-review": screening_review.pk,
         "api-conversation": thread.pk,
         "api-conversation-messages": thread.pk,

@@ -77,6 +77,11 @@ SIGNED_IN = {**dict.fromkeys(ROLES, OK), "anonymous": LOGIN, "ops_without_mfa": 
 OWN_OBJECT = {**dict.fromkeys(ROLES, HIDDEN), "owner": OK, "anonymous": LOGIN, "ops_without_mfa": MFA}
 OWN_NOTICE = OWN_OBJECT
 
+# Experts and lab members, the people automated decisions are about.
+PERSON = {**NOBODY, "owner": OK, "other_expert": OK, "lab_member": OK, "other_lab_member": OK}
+# A decision about the owner, or their request about one: nobody else learns it exists.
+PERSON_OBJECT = {**PERSON, "other_expert": HIDDEN, "lab_member": HIDDEN, "other_lab_member": HIDDEN}
+
 # (route name, method) -> expected outcome per role
 MATRIX = {
     # the inbox and notices, every role
@@ -89,6 +94,15 @@ MATRIX = {
     ("your-data", "get"): SIGNED_IN,
     ("your-data", "post"): SIGNED_IN,
     ("your-data-download", "post"): OWN_OBJECT,
+    # oversight: the public list of automated systems, a person's review requests, operations' queue
+    ("oversight-systems", "get"): HOME,
+    ("oversight-my-decisions", "get"): PERSON,
+    ("oversight-request-new", "get"): PERSON_OBJECT,
+    ("oversight-request-new", "post"): PERSON_OBJECT,
+    ("oversight-my-request", "get"): PERSON_OBJECT,
+    ("oversight-ops-queue", "get"): OPS_READ,
+    ("oversight-ops-request", "get"): OPS_READ,
+    ("oversight-ops-decide", "post"): OPS_REVIEWER,
     ("home", "get"): HOME,
     ("account_login", "get"): HOME,
     ("account_login", "post"): HOME,

@@ -33,6 +33,7 @@ from marketplace.services import (
     time_entry_adjustment_request,
     time_entry_log,
 )
+from oversight.services import review_request_open
 from payouts.models import FxRate, MinimumWage
 from payouts.payruns.services import pay_run_approve, pay_run_compute, pay_run_start
 from payouts.reference.services import (
@@ -360,6 +361,10 @@ def build_world() -> PageWorld:
         signal="bank_account", contributor_ids=(owner.pk, make_expert().pk), evidence={"bank_last4": "6789"}
     )
     decision = tier_decision_propose(actor=colleague, contributor=other, tier="expert", reason="Strong")
+    # The owner's payouts are held automatically (no verified identity yet): they asked a person to review it.
+    review_request = review_request_open(
+        actor=owner.user, system="payout_holds", subject_id=owner.pk, statement="My documents are on their way."
+    )
 
     # A change proposed by the matrix's finance user (only they withdraw it), and one by a colleague.
     wage = MinimumWage.in_force.filter(country="DE").latest("effective_from")
@@ -470,6 +475,10 @@ def build_world() -> PageWorld:
         "ops-reference-change-reject": {"pk": other_change.pk},
         "ops-reference-change-withdraw": {"pk": own_change.pk},
         "inbox-notice-read": {"pk": notice.pk},
+        "oversight-request-new": {"system": "payout_holds", "subject_id": owner.pk},
+        "oversight-my-request": {"pk": review_request.pk},
+        "oversight-ops-request": {"pk": review_request.pk},
+        "oversight-ops-decide": {"pk": review_request.pk},
         **_reporting_kwargs(owner, statement),
         "your-data-download": {"pk": _a_copy_of_their_data(owner.user).pk},
     }
