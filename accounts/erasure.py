@@ -4,7 +4,8 @@ The account row stays (payouts, statements, tax records and the audit trail refe
 by id) but nothing on it names the person any more: the email becomes an address of the
 reserved ``.invalid`` domain made from the id, the name is emptied, the password can no
 longer be used (which also ends every session, whose hash is derived from it), and the
-account is switched off. Sign-in addresses, API tokens and second factors are deleted.
+account is switched off. Sign-in addresses, API tokens, second factors, notices and
+notice preferences are deleted.
 Called only inside the erasure's transaction, which writes its audit event.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 
-from .models import ApiToken, User
+from .models import ApiToken, Notice, NoticePreference, User
 
 ERASED_EMAIL_DOMAIN = "erased.invalid"
 
@@ -33,6 +34,9 @@ def user_personal_data_erase(*, user: User) -> dict[str, int]:
         "sign_in_addresses": EmailAddress.objects.filter(user=user).delete()[0],
         "api_tokens": ApiToken.objects.filter(user=user).delete()[0],
         "second_factors": Authenticator.objects.filter(user=user).delete()[0],
+        # Notices quote what happened to the person, often by name.
+        "notices": Notice.objects.filter(recipient=user).delete()[0],
+        "notice_preferences": NoticePreference.objects.filter(user=user).delete()[0],
     }
     user.email = erased_email(user.pk)
     user.full_name = ""

@@ -467,7 +467,57 @@ def unread_conversations(user: User) -> list[InboxItem]:
     ]
 
 
+# Reviews by a person of automated decisions (oversight)
+
+# A decided review stays in its requester's inbox this long.
+REVIEW_ANSWERED_DAYS = 14
+
+
+def own_review_requests(user: User) -> list[InboxItem]:
+    """The person's requests for a review: open ones with their due date, answered ones for a while."""
+    from oversight.models import RequestStatus
+    from oversight.selectors import review_requests_of
+
+    answered_since = timezone.now() - timedelta(days=REVIEW_ANSWERED_DAYS)
+    rows = review_requests_of(user=user).filter(Q(status=RequestStatus.OPEN) | Q(decided_at__gte=answered_since))[
+        :ITEMS_PER_SOURCE
+    ]
+    return [
+        InboxItem(
+            "review_requests",
+            (
+                f"Your request for a person's review: {row.get_system_display()}"
+                if row.status == RequestStatus.OPEN
+                else f"Answered: your request for a review of {row.get_system_display()}"
+            ),
+            reverse("oversight-my-request", args=[row.pk]),
+            row.opened_at if row.status == RequestStatus.OPEN else row.decided_at,
+            detail=(
+                f"Answer due by {timezone.localtime(row.due_at):%d %b %Y}"
+                if row.status == RequestStatus.OPEN
+                else row.get_status_display()
+            ),
+        )
+        for row in rows
+    ]
+
+
+def ops_review_requests(user: User) -> list[InboxItem]:
+    from oversight.selectors import review_queue
+
+    return _queue(
+        "review_requests",
+        "Requests for a person's review of an automated decision",
+        reverse("oversight-ops-queue"),
+        review_queue(),
+        "opened_at",
+    )
+
+
 SOURCES: list[Source] = [
+    Source("review_requests", "Reviews you asked for", Audience.EXPERT, own_review_requests),
+    Source("review_requests", "Reviews you asked for", Audience.LAB, own_review_requests),
+    Source("review_requests", "Reviews of automated decisions", Audience.OPS, ops_review_requests, is_ops_reviewer),
     Source("messages", "Messages", Audience.EXPERT, unread_conversations),
     Source("messages", "Messages", Audience.LAB, unread_conversations),
     Source("messages", "Messages", Audience.OPS, unread_conversations),

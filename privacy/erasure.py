@@ -21,14 +21,16 @@ from django.utils import timezone
 
 from accounts.erasure import user_personal_data_erase
 from accounts.models import User
-from accounts.permissions import is_ops
+from accounts.permissions import is_ops_reviewer
 from audit.services import AuditOutsideTransaction, audit_personal_erase, audit_record
 from config.errors import ApplicationError, NotPermitted
 from contributors.erasure import contributor_personal_data_erase
 from contributors.models import Contributor, ContributorStatus
 from contributors.services import contributor_status_set
+from conversations.erasure import messages_personal_data_erase
 from identity.erasure import identity_personal_data_erase
 from marketplace.models import Engagement, EngagementStatus
+from oversight.erasure import review_requests_personal_data_erase
 from payouts import money
 from payouts.models import AccountKind, Payout, PayoutStatus, Posting
 from screening.selectors import payout_blocks as screening_blocks
@@ -85,8 +87,8 @@ def person_erase(*, actor: User, user: User, reason: str) -> dict[str, int]:
     ``privacy.person.erased`` event that names them by account id only."""
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction("person_erase must run inside the erasure decision's transaction")
-    if actor is None or not is_ops(actor) or actor.pk == user.pk:
-        raise NotPermitted("Only someone in operations, other than the person, can carry out an erasure.")
+    if actor is None or not is_ops_reviewer(actor) or actor.pk == user.pk:
+        raise NotPermitted("Only an operations reviewer, other than the person, can carry out an erasure.")
     blocks = erasure_blocks(user=user)
     if blocks:
         raise ApplicationError(
@@ -103,6 +105,8 @@ def person_erase(*, actor: User, user: User, reason: str) -> dict[str, int]:
         counts |= contributor_personal_data_erase(contributor=contributor)
         counts |= vetting_personal_data_erase(contributor=contributor)
         counts |= identity_personal_data_erase(contributor=contributor)
+    counts |= messages_personal_data_erase(user=user)
+    counts |= review_requests_personal_data_erase(user=user)
     counts |= user_personal_data_erase(user=user)
     counts["data_exports"] = _data_exports_erase(user=user)
     # Last, so that the events the steps above wrote about the person are erased too.

@@ -43,6 +43,7 @@ from marketplace.models import (
     TimeDispute,
     TimeEntry,
 )
+from oversight.models import ReviewRequest
 from payouts.models import PayLine, Payout, PayoutAccount, PayoutHold, PayStatement
 from reporting.models import ReportRecord
 from screening.models import ScreeningRecord, ScreeningReview, SubjectKind
@@ -550,6 +551,13 @@ SECTIONS: list[Section] = [
         "The messages of your conversations. Anyone else who wrote is named by kind only.",
         MESSAGE_COLUMNS,
         message_rows,
+    ),
+    _section(
+        "review_requests",
+        "Your requests for a person to review an automated decision, and their answers with reasons.",
+        ReviewRequest,
+        exclude=("configured_by", "decided_by"),
+        where=lambda user, _contributor: Q(requester=user),
     ),
     Section(
         "audit_events",

@@ -212,3 +212,23 @@ def test_the_public_page_lists_every_system_without_signing_in(client):
         assert system.name in page
     assert "emotional state" in page and "private messages" in page
     assert "emotional state" in NOT_PROCESSED
+
+
+def test_a_request_waits_in_the_operations_inbox_and_its_answer_in_the_persons(held_task):
+    from inbox.selectors import inbox_for
+
+    def section(user):
+        return next(s for s in inbox_for(user=user).sections if s.name == "review_requests")
+
+    request = _ask(held_task)
+    reviewer, _ = make_ops(Role.OPS_REVIEWER)
+    [queue] = section(reviewer).items
+    assert (queue.count, queue.link) == (1, reverse("oversight-ops-queue"))
+    [mine] = section(held_task.contributor.user).items
+    assert mine.link == reverse("oversight-my-request", args=[request.pk]) and mine.detail.startswith("Answer due by")
+
+    review_request_decide(actor=reviewer, request=request, outcome="overturned", reason="The answer was right.")
+
+    assert section(reviewer).items[0].count == 0
+    [answered] = section(held_task.contributor.user).items
+    assert answered.title.startswith("Answered:")

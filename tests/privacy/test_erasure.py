@@ -5,15 +5,22 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Notice, Role
 from config.errors import ApplicationError, NotPermitted
 from contributors.models import Contributor, ContributorStatus
+from conversations.erasure import ERASED_MESSAGE
+from conversations.models import Message
+from conversations.services import message_post, thread_open
+from marketplace.models import Engagement
+from marketplace.services import time_entry_log, work_reject
+from marketplace.services.engagements import engagements_end
 from payouts.ledger.services import Leg, journal_post, ledger_account
 from payouts.models import AccountKind, JournalKind, PayStatement
 from privacy.erasure import erasure_blocks, person_erase_now
 
-from tests.helpers.factories import make_credential, make_expert, make_ops
+from tests.helpers.factories import make_credential, make_expert, make_ops, make_running_engagement
 from tests.helpers.pages import ops_browser
 from tests.helpers.reporting import pay_expert
 
@@ -118,3 +125,31 @@ def test_a_legal_hold_stops_erasure_and_a_waiting_copy_of_their_data_goes_with_t
     assert counts["data_exports"] == 1
     assert DataExport.objects.get(pk=export.pk).status == "expired"
     assert not storage.exists(stored)
+
+
+def test_what_the_person_wrote_goes_and_the_other_sides_record_stays(stripe_server):
+    engagement, owner = make_running_engagement()
+    expert = engagement.contributor.user
+    entry = time_entry_log(
+        actor=expert, engagement=engagement, activity="task_work", work_date=timezone.now().date(), minutes=60
+    )
+    work_reject(actor=owner, item=entry, reason="Please correct the duration.")
+    thread, _ = thread_open(actor=expert, kind="time_entry", subject_id=entry.pk)
+    message_post(actor=expert, thread=thread, body="Greta here: it was 60 minutes.")
+    message_post(actor=owner, thread=thread, body="Thanks, we will look again.")
+    reviewer, _ = make_ops(Role.OPS_REVIEWER)
+    finance, _ = make_ops(Role.OPS_FINANCE)
+    assert erasure_blocks(user=expert) == ["1 engagement is still running: ending it pays the last week worked."]
+    with transaction.atomic():
+        engagements_end(actor=owner, engagements=Engagement.objects.filter(pk=engagement.pk), cause="project_closed")
+    with pytest.raises(NotPermitted):
+        person_erase_now(actor=finance, user=expert, reason="Erasure request approved.")
+
+    counts = person_erase_now(actor=reviewer, user=expert, reason="Erasure request approved.")
+
+    assert counts["messages"] == 1 and counts["notices"] >= 1
+    assert [m.body for m in Message.objects.filter(thread=thread).order_by("created_at", "pk")] == [
+        ERASED_MESSAGE,
+        "Thanks, we will look again.",
+    ]
+    assert not Notice.objects.filter(recipient=expert).exists()
