@@ -51,6 +51,18 @@ urlpatterns = [
         privacy.MyDataExportDownloadView.as_view(),
         name="api-data-export-download",
     ),
+    path("me/erasure-requests/", privacy.MyErasureRequestsView.as_view(), name="api-erasure-requests"),
+    path(
+        "me/erasure-requests/<int:pk>/withdraw/",
+        privacy.MyErasureRequestWithdrawView.as_view(),
+        name="api-erasure-request-withdraw",
+    ),
+    path("ops/erasure-requests/", privacy.OpsErasureRequestListView.as_view(), name="api-ops-erasure-requests"),
+    path(
+        "ops/erasure-requests/<int:pk>/decision/",
+        privacy.OpsErasureRequestDecisionView.as_view(),
+        name="api-ops-erasure-request-decision",
+    ),
     # experts
     path("domains/", experts.DomainListView.as_view(), name="api-domains"),
     path("me/profile/", experts.ProfileView.as_view(), name="api-profile"),

@@ -123,9 +123,9 @@ def digest(commitments: dict[str, str]) -> str:
 
 
 def subject_user_id(target) -> int | None:
-    """The person a target belongs to: a user account itself, the owner of a profile or of
-    anything that belongs to a profile (``contributor``), or whoever a model names through
-    its ``audit_subject_user_id`` property. None for anything else."""
+    """The person a target belongs to: a user account itself, the owner of a profile, of
+    anything that belongs to an account (``user``) or to a profile (``contributor``), or
+    whoever a model names through its ``audit_subject_user_id`` property. None for anything else."""
     if target is None:
         return None
     if hasattr(type(target), "audit_subject_user_id"):
@@ -135,7 +135,11 @@ def subject_user_id(target) -> int | None:
         return target.pk
     if target._meta.label_lower == "contributors.contributor":
         return target.user_id
-    if any(field.name == "contributor" and field.is_relation for field in target._meta.fields):
+    names = {field.name for field in target._meta.fields if field.is_relation}
+    if "user" in names:
+        # Anything that belongs to an account: a copy of someone's data, a legal hold, a membership.
+        return target.user_id
+    if "contributor" in names:
         contributor = getattr(target, "contributor", None)
         return getattr(contributor, "user_id", None)
     return None

@@ -514,10 +514,23 @@ def ops_review_requests(user: User) -> list[InboxItem]:
     )
 
 
+def ops_erasure_requests(user: User) -> list[InboxItem]:
+    from privacy.selectors import erasure_queue
+
+    return _queue(
+        "erasure_requests",
+        "Requests to erase a person's data (answer within a month)",
+        reverse("ops-erasure-requests"),
+        erasure_queue(),
+        "requested_at",
+    )
+
+
 SOURCES: list[Source] = [
     Source("review_requests", "Reviews you asked for", Audience.EXPERT, own_review_requests),
     Source("review_requests", "Reviews you asked for", Audience.LAB, own_review_requests),
     Source("review_requests", "Reviews of automated decisions", Audience.OPS, ops_review_requests, is_ops_reviewer),
+    Source("erasure_requests", "Erasure requests", Audience.OPS, ops_erasure_requests, is_ops_reviewer),
     Source("messages", "Messages", Audience.EXPERT, unread_conversations),
     Source("messages", "Messages", Audience.LAB, unread_conversations),
     Source("messages", "Messages", Audience.OPS, unread_conversations),

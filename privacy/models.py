@@ -96,3 +96,59 @@ class LegalHold(models.Model):
     @property
     def audit_subject_user_id(self) -> int:
         return self.user_id
+
+
+class ErasureStatus(models.TextChoices):
+    OPEN = "open", "Waiting for operations"
+    ERASED = "erased", "Erased"
+    REFUSED = "refused", "Refused, with reasons"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# The law's deadline to answer a request (GDPR Art. 12(3): one month).
+ERASURE_ANSWER_DAYS = 30
+
+
+class ErasureRequest(models.Model):
+    """A person's request to have their data erased, and operations' decision on it.
+
+    Decided within ERASURE_ANSWER_DAYS by an operations reviewer other than the person:
+    erased (``privacy.erasure.person_erase``, in the same transaction) or refused with
+    written reasons. At most one open request per person."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="erasure_requests")
+    statement = BoundedTextField(max_length=2000, blank=True)
+    status = models.CharField(max_length=12, choices=ErasureStatus.choices, default=ErasureStatus.OPEN)
+    requested_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = BoundedTextField(max_length=5000, blank=True)
+    # What the erasure removed, by kind (no personal data: counts only).
+    erased = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(status=ErasureStatus.OPEN), name="privacy_one_open_erasure_request"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("user")),
+                name="privacy_erasure_not_decided_by_the_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[ErasureStatus.OPEN, ErasureStatus.WITHDRAWN])
+                | (models.Q(decided_at__isnull=False) & ~models.Q(decision_reason="")),
+                name="privacy_erasure_decided_with_reasons",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"], name="privacy_erasure_queue")]
+
+    def __str__(self) -> str:
+        return f"Erasure request #{self.pk}"
+
+    @property
+    def audit_subject_user_id(self) -> int:
+        return self.user_id

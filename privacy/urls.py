@@ -1,8 +1,16 @@
 from django.urls import path
 
-from .views import exports
+from .views import erasure, exports
 
 urlpatterns = [
     path("account/your-data/", exports.your_data, name="your-data"),
     path("account/your-data/<int:pk>/download/", exports.your_data_download, name="your-data-download"),
+    path("account/your-data/erase/", erasure.your_data_erase, name="your-data-erase"),
+    path(
+        "account/your-data/erase/<int:pk>/withdraw/",
+        erasure.your_data_erase_withdraw,
+        name="your-data-erase-withdraw",
+    ),
+    path("ops/erasure-requests/", erasure.ops_erasure_requests, name="ops-erasure-requests"),
+    path("ops/erasure-requests/<int:pk>/", erasure.ops_erasure_request, name="ops-erasure-request"),
 ]

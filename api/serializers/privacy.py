@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from privacy.models import DataExport
+from privacy.models import DataExport, ErasureRequest, ErasureStatus
 
 
 class DataExportOutput(serializers.ModelSerializer):
@@ -22,3 +22,47 @@ class DataExportOutput(serializers.ModelSerializer):
             "sha256",
         ]
         read_only_fields = fields
+
+
+class ErasureRequestOutput(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = ErasureRequest
+        fields = [
+            "id",
+            "status",
+            "status_label",
+            "statement",
+            "requested_at",
+            "due_at",
+            "decided_at",
+            "decision_reason",
+        ]
+        read_only_fields = fields
+
+
+class ErasureRequestInput(serializers.Serializer):
+    statement = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=ErasureRequest._meta.get_field("statement").max_length
+    )
+
+
+class OpsErasureRequestOutput(ErasureRequestOutput):
+    email = serializers.EmailField(source="user.email", read_only=True)
+    blocks = serializers.SerializerMethodField(help_text="Why the person cannot be erased yet, in plain words.")
+    erased = serializers.JSONField(read_only=True, help_text="What the erasure removed, by kind (counts).")
+
+    class Meta(ErasureRequestOutput.Meta):
+        fields = [*ErasureRequestOutput.Meta.fields, "email", "blocks", "erased"]
+        read_only_fields = fields
+
+    def get_blocks(self, erasure) -> list[str]:
+        from privacy.erasure import erasure_blocks
+
+        return erasure_blocks(user=erasure.user) if erasure.status == ErasureStatus.OPEN else []
+
+
+class ErasureDecisionInput(serializers.Serializer):
+    erase = serializers.BooleanField(help_text="True erases the person now; false refuses, with reasons.")
+    reason = serializers.CharField(max_length=ErasureRequest._meta.get_field("decision_reason").max_length)

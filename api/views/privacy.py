@@ -8,10 +8,17 @@ from rest_framework.views import APIView
 
 from privacy.export import download_filename
 from privacy.models import DataExport
-from privacy.selectors import data_exports_of
-from privacy.services import data_export_download, data_export_request
+from privacy.selectors import data_exports_of, erasure_queue, erasure_request_get, erasure_requests_of
+from privacy.services import (
+    data_export_download,
+    data_export_request,
+    erasure_request_decide,
+    erasure_request_open,
+    erasure_request_withdraw,
+)
 
 from ..idempotency import idempotent, not_idempotent
+from ..permissions import IsOpsReviewer
 from ..serializers import privacy as s
 
 
@@ -42,3 +49,61 @@ class MyDataExportDownloadView(APIView):
         return FileResponse(
             handle, as_attachment=True, filename=download_filename(export), content_type="application/zip"
         )
+
+
+class MyErasureRequestsView(APIView):
+    """Any signed-in person: their requests to have their data erased, and asking (409 while one is open)."""
+
+    @extend_schema(responses=s.ErasureRequestOutput(many=True), tags=["privacy"])
+    def get(self, request):
+        return Response(s.ErasureRequestOutput(erasure_requests_of(user=request.user), many=True).data)
+
+    @extend_schema(request=s.ErasureRequestInput, responses={201: s.ErasureRequestOutput}, tags=["privacy"])
+    @idempotent
+    def post(self, request):
+        data = s.ErasureRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        erasure = erasure_request_open(actor=request.user, statement=data.validated_data["statement"])
+        return Response(s.ErasureRequestOutput(erasure).data, status=status.HTTP_201_CREATED)
+
+
+class MyErasureRequestWithdrawView(APIView):
+    @extend_schema(request=None, responses=s.ErasureRequestOutput, tags=["privacy"])
+    @idempotent
+    def post(self, request, pk: int):
+        own = erasure_requests_of(user=request.user).filter(pk=pk).first()
+        if own is None:
+            raise Http404
+        return Response(s.ErasureRequestOutput(erasure_request_withdraw(actor=request.user, request=own)).data)
+
+
+class OpsErasureRequestListView(APIView):
+    """Operations reviewers: open requests, oldest first, each with what still stops it."""
+
+    permission_classes = [IsOpsReviewer]
+
+    @extend_schema(responses=s.OpsErasureRequestOutput(many=True), tags=["privacy"])
+    def get(self, request):
+        return Response(s.OpsErasureRequestOutput(erasure_queue(), many=True).data)
+
+
+class OpsErasureRequestDecisionView(APIView):
+    """Erase the person (400 with the reasons while something stops it) or refuse with reasons."""
+
+    permission_classes = [IsOpsReviewer]
+
+    @extend_schema(request=s.ErasureDecisionInput, responses=s.OpsErasureRequestOutput, tags=["privacy"])
+    @idempotent
+    def post(self, request, pk: int):
+        erasure = erasure_request_get(pk=pk)
+        if erasure is None:
+            raise Http404
+        data = s.ErasureDecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        decided = erasure_request_decide(
+            actor=request.user,
+            request=erasure,
+            erase=data.validated_data["erase"],
+            reason=data.validated_data["reason"],
+        )
+        return Response(s.OpsErasureRequestOutput(decided).data)

@@ -1,5 +1,8 @@
 """People's rights over their data: their copy (``exports``), legal holds (``holds``) and the retention schedule (``retention``)."""
 
+from .erasure_requests import erasure_request_decide as erasure_request_decide
+from .erasure_requests import erasure_request_open as erasure_request_open
+from .erasure_requests import erasure_request_withdraw as erasure_request_withdraw
 from .exports import (
     data_export_download as data_export_download,
 )

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from config.errors import ApplicationError
 
 from ..export import SECTIONS, download_filename
-from ..models import OPEN_EXPORT_STATUSES, DataExport
+from ..forms import ErasureRequestForm
+from ..models import OPEN_EXPORT_STATUSES, DataExport, ErasureStatus
 from ..retention import RULES
-from ..selectors import data_exports_of
+from ..selectors import data_exports_of, erasure_requests_of
 from ..services import data_export_download, data_export_request
 from ..services.exports import download_days
 
@@ -39,6 +40,9 @@ def your_data(request):
             "sections": SECTIONS,
             "download_days": download_days(),
             "rules": RULES,
+            "erasure_requests": list(erasure_requests_of(user=request.user)[:5]),
+            "open_erasure": erasure_requests_of(user=request.user).filter(status=ErasureStatus.OPEN).first(),
+            "erasure_form": ErasureRequestForm(),
         },
     )
 

@@ -23,7 +23,7 @@ from vetting.services import (
 
 from tests.helpers.api import api_routes as _api_routes
 from tests.helpers.factories import make_expert, make_lab, make_open_project, make_ops, make_vetted_expert
-from tests.helpers.page_world import conversation_objects
+from tests.helpers.page_world import an_erasure_request, conversation_objects
 
 ROLES = [
     "anonymous",
@@ -125,6 +125,12 @@ MATRIX = {
     ("api-data-exports", "post"): SIGNED_IN,
     # A person's copy of their data is theirs alone.
     ("api-data-export-download", "post"): {**dict.fromkeys(ROLES, HIDDEN), "anonymous": DENIED, "owner": OK},
+    ("api-erasure-requests", "get"): SIGNED_IN,
+    ("api-erasure-requests", "post"): SIGNED_IN,
+    # A request to be erased is withdrawn by the person who made it; for anyone else it does not exist.
+    ("api-erasure-request-withdraw", "post"): {**dict.fromkeys(ROLES, HIDDEN), "anonymous": DENIED, "owner": OK},
+    ("api-ops-erasure-requests", "get"): OPS_REVIEWER,
+    ("api-ops-erasure-request-decision", "post"): OPS_REVIEWER,
     ("api-domains", "get"): SIGNED_IN,
     ("api-profile", "get"): EXPERT_SELF,
     ("api-profile", "put"): EXPERT_SELF,
@@ -504,8 +510,11 @@ def world(client_for, stripe_server):
         "ops_finance": client_for(finance, finance_secret),
         "ops_without_mfa": no_mfa_client,
     }
+    erasure = an_erasure_request(owner.user)
     pks = {
         "api-data-export-download": _a_copy_of_their_data(owner.user).pk,
+        "api-erasure-request-withdraw": erasure.pk,
+        "api-ops-erasure-request-decision": erasure.pk,
         "api-token-revoke": ApiToken.objects.filter(user=owner.user).latest("created_at").pk,
         # The invitation told the owner: a notice of theirs.
         "api-notice-read": Notice.objects.filter(recipient=owner.user).latest("pk").pk,

@@ -94,6 +94,13 @@ MATRIX = {
     ("your-data", "get"): SIGNED_IN,
     ("your-data", "post"): SIGNED_IN,
     ("your-data-download", "post"): OWN_OBJECT,
+    # Asking to be erased: everyone about themselves; withdrawing: only the person who asked.
+    ("your-data-erase", "post"): SIGNED_IN,
+    ("your-data-erase-withdraw", "post"): OWN_OBJECT,
+    # Erasure requests are decided by operations reviewers.
+    ("ops-erasure-requests", "get"): OPS_REVIEWER,
+    ("ops-erasure-request", "get"): OPS_REVIEWER,
+    ("ops-erasure-request", "post"): OPS_REVIEWER,
     # oversight: the public list of automated systems, a person's review requests, operations' queue
     ("oversight-systems", "get"): HOME,
     ("oversight-my-decisions", "get"): PERSON,

@@ -251,6 +251,13 @@ def _reporting_kwargs(owner, statement) -> dict:
     }
 
 
+def an_erasure_request(user):
+    """The person's open request to have their data erased."""
+    from privacy.services import erasure_request_open
+
+    return erasure_request_open(actor=user, statement="Please erase my data.")
+
+
 def _a_copy_of_their_data(user):
     """The person's copy of their data, prepared and waiting to be downloaded."""
     from privacy.services import data_export_prepare, data_export_request
@@ -391,6 +398,7 @@ def build_world() -> PageWorld:
         link=reverse("expert-credential", args=[credential.pk]),
     )
     notice = Notice.objects.filter(recipient=owner.user).latest("pk")
+    erasure = an_erasure_request(owner.user)
 
     time_entry = {"kind": "time-entries", "pk": entry.pk}
     review = {"pk": project.pk, "kind": "tasks", "item_pk": task.pk}
@@ -481,6 +489,8 @@ def build_world() -> PageWorld:
         "oversight-ops-decide": {"pk": review_request.pk},
         **_reporting_kwargs(owner, statement),
         "your-data-download": {"pk": _a_copy_of_their_data(owner.user).pk},
+        "your-data-erase-withdraw": {"pk": erasure.pk},
+        "ops-erasure-request": {"pk": erasure.pk},
     }
     for route in page_routes():
         if route.params == ("pk",) and route.name.startswith(("lab-project", "lab-review", "lab-quality", "lab-gold")):
