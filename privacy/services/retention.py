@@ -17,8 +17,10 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from accounts.models import Notice
 from audit.services import audit_record
 from contributors.models import Contributor
+from conversations.models import Message, ThreadStatus
 from identity.models import OPEN_VERIFICATION_STATUSES, IdentityVerification, VerificationStatus
 from screening.models import ScreeningMatch, ScreeningRecord, ScreeningReview, SubjectKind
 from vetting.models import CredentialDocument, CredentialStatus
@@ -99,6 +101,31 @@ def apply_data_export_requests(now: datetime) -> int:
     return deleted
 
 
+RETENTION_NOTE = "(Removed under the retention schedule, 3 years after the conversation closed.)"
+
+
+def apply_messages(now: datetime) -> int:
+    cutoff = _cutoff("messages", now)
+    messages = (
+        Message.objects.filter(thread__status=ThreadStatus.CLOSED, thread__closed_at__lt=cutoff)
+        .exclude(thread__contributor__in=Subquery(_held_contributors()))
+        .exclude(body=RETENTION_NOTE, attachment="")
+    )
+    names = list(messages.exclude(attachment="").values_list("attachment", flat=True))
+    cleared = messages.update(
+        body=RETENTION_NOTE, attachment="", attachment_name="", attachment_type="", attachment_size=None
+    )
+    storage = Message._meta.get_field("attachment").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    return cleared
+
+
+def apply_notices(now: datetime) -> int:
+    cutoff = _cutoff("notices", now)
+    deleted, _ = Notice.objects.filter(read_at__lt=cutoff).exclude(recipient_id__in=_held_users()).delete()
+    return deleted
+
+
 def apply_sessions(now: datetime) -> int:
     deleted, _ = Session.objects.filter(expire_date__lt=now).delete()
     return deleted
@@ -110,6 +137,8 @@ APPLIERS: dict[str, Callable[[datetime], int]] = {
     "identity_unfinished": apply_identity_unfinished,
     "data_export_requests": apply_data_export_requests,
     "sessions": apply_sessions,
+    "messages": apply_messages,
+    "notices": apply_notices,
 }
 
 

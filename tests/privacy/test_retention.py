@@ -169,3 +169,36 @@ def test_the_schedule_never_deletes_the_audit_trail_or_the_ledger():
     kept = {rule.kind for rule in RULES if rule.action == KEEP}
     assert {"audit_trail", "ledger_and_statements", "tax_forms", "tax_reports"} <= kept
     assert all(rule.action in (DELETE, KEEP, "anonymise") for rule in RULES)
+
+
+def test_messages_of_threads_closed_three_years_ago_and_notices_read_a_year_ago_go(
+    stripe_server, django_capture_on_commit_callbacks
+):
+    from accounts.models import Notice
+    from conversations.models import Message, Thread
+    from conversations.services import message_post, thread_close, thread_open
+    from marketplace.services import time_entry_log, work_reject
+
+    from tests.helpers.factories import make_running_engagement
+
+    engagement, owner = make_running_engagement()
+    expert = engagement.contributor.user
+    entry = time_entry_log(
+        actor=expert, engagement=engagement, activity="task_work", work_date=timezone.now().date(), minutes=60
+    )
+    work_reject(actor=owner, item=entry, reason="Please correct the duration.")
+    thread, _ = thread_open(actor=expert, kind="time_entry", subject_id=entry.pk)
+    message_post(actor=expert, thread=thread, body="It was 60 minutes.")
+    thread_close(actor=owner, thread=thread, reason="Corrected.")
+    Notice.objects.filter(recipient=expert).update(read_at=timezone.now())
+
+    assert _run(django_capture_on_commit_callbacks)["messages"] == 0
+    Thread.objects.filter(pk=thread.pk).update(closed_at=timezone.now() - timedelta(days=3 * 366))
+    Notice.objects.filter(recipient=expert).update(read_at=timezone.now() - timedelta(days=367))
+
+    done = _run(django_capture_on_commit_callbacks)
+
+    assert done["messages"] == 1 and done["notices"] >= 1
+    assert "It was 60 minutes." not in Message.objects.get(thread=thread).body
+    assert not Notice.objects.filter(recipient=expert).exists()
+    assert _run(django_capture_on_commit_callbacks)["messages"] == 0
