@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from config.errors import ApplicationError
 from contributors.models import Contributor
 
 from .identities import DAC7_JURISDICTIONS, experts_resident_in
@@ -43,7 +44,15 @@ def reporting_overview(*, year: int) -> dict:
     deadline = date(year + 1, 1, 31)
     dues: list[Due] = []
     missing: list[Missing] = []
-    threshold, due_1099, missing_1099 = form_1099_due(year=year)
+    try:
+        threshold, due_1099, missing_1099 = form_1099_due(year=year)
+    except ApplicationError as error:
+        # A year with no threshold on file: the page says so instead of failing.
+        if error.code != "no_threshold":
+            raise
+        threshold, due_1099, missing_1099, no_threshold = None, [], [], error.message
+    else:
+        no_threshold = ""
     reported = ReportRecord.objects.filter(year=year).exclude(status="corrected")
     reported_1099 = set(reported.filter(form="1099-NEC").values_list("contributor_id", flat=True))
     dues.append(
@@ -80,6 +89,7 @@ def reporting_overview(*, year: int) -> dict:
     return {
         "year": year,
         "threshold_minor": threshold,
+        "no_threshold": no_threshold,
         "dues": dues,
         "missing": missing,
         "files": list(ReportFile.objects.filter(year=year).defer("content").select_related("created_by", "filed_by")),

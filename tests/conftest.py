@@ -64,10 +64,11 @@ def _clock_restored():
         clock.travel_back()
 
 
-# Rows that data migrations load: (model label, migration module) pairs.
+# Rows that data migrations load: (model label, migration module, its loading function).
 _MIGRATION_DATA = [
-    ("contributors.Domain", "contributors.migrations.0002_domain_taxonomy"),
-    ("payouts.MinimumWage", "payouts.migrations.0002_reference_data"),
+    ("contributors.Domain", "contributors.migrations.0002_domain_taxonomy", "load"),
+    ("payouts.MinimumWage", "payouts.migrations.0002_reference_data", "load"),
+    ("reporting.ReportingThreshold", "reporting.migrations.0002_seed_thresholds", "seed"),
 ]
 
 
@@ -82,9 +83,9 @@ def _migration_data(request):
     from django.apps import apps
 
     request.getfixturevalue("_django_db_helper")
-    for label, module in _MIGRATION_DATA:
+    for label, module, function in _MIGRATION_DATA:
         if not apps.get_model(label).objects.exists():
-            importlib.import_module(module).load(apps, None)
+            getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture(autouse=True)

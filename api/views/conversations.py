@@ -11,7 +11,7 @@ from conversations import selectors, services
 from conversations.attachments import attachment_response
 from conversations.subjects import subject_for
 
-from ..idempotency import idempotent
+from ..idempotency import idempotent, not_idempotent
 from ..permissions import ExpertLabMemberOrOps, IsOps
 from ..serializers import conversations as s
 
@@ -92,6 +92,7 @@ class ThreadReadView(APIView):
     permission_classes = [ExpertLabMemberOrOps]
 
     @extend_schema(request=None, responses={204: None}, tags=["conversations"])
+    @not_idempotent("marks what was read; repeating it changes nothing")
     def post(self, request, pk: int):
         services.thread_mark_read(actor=request.user, thread=_thread(request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from accounts.notices import notice_mark_all_read, notice_mark_read, notice_preferences_for, notice_preferences_set
 from inbox.selectors import inbox_for, notices_for
 
+from ..idempotency import not_idempotent
 from ..permissions import SignedInOpsWithMfa
 from ..serializers import inbox as s
 
@@ -38,6 +39,7 @@ class NoticeReadView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses=s.NoticeOutput, tags=["inbox"])
+    @not_idempotent("marks what was read; repeating it changes nothing")
     def post(self, request, pk: int):
         notice = notice_mark_read(actor=request.user, notice_id=pk)
         if notice is None:
@@ -49,6 +51,7 @@ class NoticesReadAllView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses=s.NoticesReadOutput, tags=["inbox"])
+    @not_idempotent("marks what was read; repeating it changes nothing")
     def post(self, request):
         return Response(s.NoticesReadOutput({"marked": notice_mark_all_read(actor=request.user)}).data)
 

@@ -250,6 +250,7 @@ SPECTACULAR_SETTINGS = {
         "api.schema.document_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
+        "ErasureRequestStatusEnum": "privacy.models.ErasureStatus",
         "TierEnum": "contributors.models.Tier",
         "CredentialKindEnum": "vetting.models.CredentialKind",
         "SensitiveContentEnum": "contributors.reference.SensitiveContent",

@@ -141,3 +141,12 @@ def test_finance_run_a_report_from_the_page_and_a_year_not_begun_is_refused_on_i
     future = browser.post(reverse("ops-tax-reporting-run"), {"year": 2027, "form": "1099-NEC"})
     assert future.status_code == 400
     assert "2027 has not begun" in text_of(future)
+
+
+def test_a_year_without_a_1099_threshold_on_file_is_said_so_not_a_server_error(ops_finance):
+    from reporting.models import ReportingThreshold
+
+    ReportingThreshold.objects.all().delete()
+    page = ops_browser(*ops_finance).get(reverse("ops-tax-reporting"), {"year": 2025})
+    assert page.status_code == 200
+    assert "No 1099-NEC threshold is known for 2025." in text_of(page)
