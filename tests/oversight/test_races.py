@@ -1,9 +1,7 @@
 """Two requests at the same moment: one review request per decision, one decision per request."""
 
-import threading
 
 import pytest
-from django.db import connection
 
 from accounts.models import Role
 from config.errors import ApplicationError
@@ -12,29 +10,9 @@ from oversight.services import review_request_decide, review_request_open
 from vetting.services import assessment_attempt_start, assessment_attempt_submit, assessment_create
 
 from tests.helpers.factories import make_ops, make_vetted_expert
+from tests.helpers.races import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _at_once(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait()
-        try:
-            outcomes[index] = call()
-        except ApplicationError as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def _failed_attempt():
@@ -62,7 +40,7 @@ def test_asking_twice_at_once_opens_one_request():
             actor=user, system="assessment_scoring", subject_id=attempt.pk, statement="Please look again."
         )
 
-    outcomes = _at_once(ask, ask)
+    outcomes = at_once(ask, ask)
     refused = [o for o in outcomes if isinstance(o, ApplicationError)]
     assert len(refused) == 1 and refused[0].code == "already_asked"
     assert ReviewRequest.objects.count() == 1
@@ -75,7 +53,7 @@ def test_two_reviewers_deciding_at_once_decide_once():
     )
     first, _ = make_ops(Role.OPS_REVIEWER)
     second, _ = make_ops(Role.OPS_REVIEWER)
-    outcomes = _at_once(
+    outcomes = at_once(
         lambda: review_request_decide(actor=first, request=request, outcome=RequestStatus.UPHELD, reason="Right."),
         lambda: review_request_decide(actor=second, request=request, outcome=RequestStatus.OVERTURNED, reason="No."),
     )

@@ -1,9 +1,7 @@
 """Two people acting on the same record at the same moment: one wins, the other is told why."""
 
-import threading
 
 import pytest
-from django.db import connection
 
 from accounts.models import Role
 from config.errors import ApplicationError
@@ -12,27 +10,7 @@ from vetting.models import Credential, CredentialStatus, TierDecision
 from vetting.services import credential_review_start, credential_verify, tier_decision_approve, tier_decision_propose
 
 from tests.helpers.factories import make_credential, make_expert, make_ops
-
-
-def _at_once(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait()
-        try:
-            outcomes[index] = call()
-        except ApplicationError as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+from tests.helpers.races import at_once
 
 
 @pytest.mark.django_db(transaction=True)
@@ -40,7 +18,7 @@ def test_two_reviewers_starting_the_same_review_one_gets_it():
     first, _ = make_ops(Role.OPS_REVIEWER)
     second, _ = make_ops(Role.OPS_REVIEWER)
     credential = make_credential(make_expert())
-    outcomes = _at_once(
+    outcomes = at_once(
         lambda: credential_review_start(actor=first, credential=credential),
         lambda: credential_review_start(actor=second, credential=credential),
     )
@@ -57,7 +35,7 @@ def test_two_second_approvers_at_once_apply_the_tier_once():
     approver_b, _ = make_ops(Role.OPS_REVIEWER)
     contributor = make_expert()
     decision = tier_decision_propose(actor=proposer, contributor=contributor, tier="expert", reason="Strong record")
-    outcomes = _at_once(
+    outcomes = at_once(
         lambda: tier_decision_approve(actor=approver_a, decision=decision),
         lambda: tier_decision_approve(actor=approver_b, decision=decision),
     )
@@ -73,7 +51,7 @@ def test_verifying_twice_at_once_verifies_once():
     reviewer, _ = make_ops(Role.OPS_REVIEWER)
     credential = make_credential(make_expert())
     credential_review_start(actor=reviewer, credential=credential)
-    outcomes = _at_once(
+    outcomes = at_once(
         lambda: credential_verify(actor=reviewer, credential=credential),
         lambda: credential_verify(actor=reviewer, credential=credential),
     )

@@ -1,10 +1,8 @@
 """Two people deciding reference changes at the same moment: the data gets one row, the other is told why."""
 
-import threading
 from datetime import date
 
 import pytest
-from django.db import connection
 
 from accounts.models import Role
 from config.errors import ApplicationError
@@ -12,6 +10,7 @@ from payouts.models import MinimumWage, ReferenceChange, ReferenceChangeKind
 from payouts.reference.services import reference_change_approve, reference_change_propose_minimum_wage
 
 from tests.helpers.factories import make_ops
+from tests.helpers.races import at_once
 
 FIGURES = {
     "country": "US",
@@ -24,27 +23,6 @@ FIGURES = {
 }
 
 
-def _at_once(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait()
-        try:
-            outcomes[index] = call()
-        except ApplicationError as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 def _new_rows():
     return MinimumWage.in_force.filter(subdivision="US-CA", effective_from=date(2027, 1, 1))
 
@@ -53,7 +31,7 @@ def _new_rows():
 def test_two_approvers_at_once_write_the_row_once():
     proposer, first, second = (make_ops(Role.OPS_FINANCE)[0] for _ in range(3))
     change = reference_change_propose_minimum_wage(actor=proposer, **FIGURES)
-    outcomes = _at_once(
+    outcomes = at_once(
         lambda: reference_change_approve(actor=first, change=change),
         lambda: reference_change_approve(actor=second, change=change),
     )
@@ -70,7 +48,7 @@ def test_two_changes_for_one_place_and_day_approved_at_once_write_one_row():
     other = ReferenceChange.objects.create(
         kind=ReferenceChangeKind.MINIMUM_WAGE_ADD, proposed_by=proposer, **{**FIGURES, "hourly_minor": 1810}
     )
-    outcomes = _at_once(
+    outcomes = at_once(
         lambda: reference_change_approve(actor=first, change=one),
         lambda: reference_change_approve(actor=second, change=other),
     )
@@ -92,7 +70,7 @@ def test_two_warning_runs_at_once_warn_a_project_once(stripe_server):
     )
     Project.objects.filter(pk=project.pk).update(rate_minor=1700)
     row = MinimumWage.objects.create(**FIGURES)
-    outcomes = _at_once(
+    outcomes = at_once(
         lambda: floor_warnings_for_minimum_wage(actor=None, minimum_wage_id=row.pk),
         lambda: floor_warnings_for_minimum_wage(actor=None, minimum_wage_id=row.pk),
     )

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from datetime import date, timedelta
@@ -33,6 +32,7 @@ from stripe_local.server import faults, reset, webhook_deliveries
 
 from tests.helpers.factories import make_ops
 from tests.helpers.payouts import approved_pay_run_in_bulk, onboarded_accounts_in_bulk, stripe_client
+from tests.helpers.races import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -315,27 +315,6 @@ def test_webhooks_repeated_late_out_of_order_and_forged_settle_each_payout_once(
 # --- 4. two approvals at the same moment, the batch task queued twice ----------------
 
 
-def _at_once(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait()
-        try:
-            outcomes[index] = call()
-        except ApplicationError as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_approvals_at_once_approve_once_and_a_batch_dispatched_twice_pays_once(stripe_server):
     batch = batch_of(stripe_server, 20, approve=False)
@@ -344,7 +323,7 @@ def test_two_approvals_at_once_approve_once_and_a_batch_dispatched_twice_pays_on
     # dispatches below stand for that task delivered twice, at the same moment.
     app.conf.task_always_eager = False
     try:
-        outcomes = _at_once(
+        outcomes = at_once(
             lambda: payout_batch_approve(actor=first, batch=batch),
             lambda: payout_batch_approve(actor=second, batch=batch),
         )
@@ -358,7 +337,7 @@ def test_two_approvals_at_once_approve_once_and_a_batch_dispatched_twice_pays_on
 
     assert AuditEvent.objects.filter(action="payouts.batch.approved").count() == 1
     assert batch.payouts.filter(status=PayoutStatus.PENDING).count() == 20
-    sent = _at_once(lambda: payout_batch_dispatch(batch_id=batch.pk), lambda: payout_batch_dispatch(batch_id=batch.pk))
+    sent = at_once(lambda: payout_batch_dispatch(batch_id=batch.pk), lambda: payout_batch_dispatch(batch_id=batch.pk))
     assert sum(sent) == 20  # each payout queued by one of them
     assert_paid_exactly_once(PayoutBatch.objects.get(pk=batch.pk))
 
@@ -389,7 +368,7 @@ def test_the_rate_limit_spaces_requests_across_callers():
 
     with override_settings(PAYOUT_RATE_LIMIT_PER_SECOND=40):
         started = time.monotonic()
-        waits = _at_once(*(lambda: [stripe_request_slot() for _ in range(10)] for _ in range(2)))
+        waits = at_once(*(lambda: [stripe_request_slot() for _ in range(10)] for _ in range(2)))
         elapsed = time.monotonic() - started
     # 20 requests at 40 a second: the last one goes out about half a second after the first.
     assert 0.4 <= elapsed < 2, elapsed
