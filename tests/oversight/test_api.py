@@ -1,38 +1,14 @@
 """The oversight API: the systems, a person's review requests, operations' queue and decisions."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from accounts.models import Role
-from marketplace.services import invitation_send, staffing_request_accept, task_submit
 from oversight.models import STATEMENT_MAX
 from oversight.systems import SYSTEMS
 
-from tests.helpers.factories import make_expert, make_lab, make_open_project, make_ops, make_vetted_expert
+from tests.helpers.factories import make_expert, make_ops
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def held_task(stripe_server):
-    lab, owner = make_lab()
-    project = make_open_project(
-        lab,
-        owner,
-        pay_model="per_task",
-        rate_minor=300,
-        task_estimate_minutes=10,
-        min_tier="bulk",
-        required_credential_kinds=[],
-    )
-    type(project).objects.filter(pk=project.pk).update(starts_on=timezone.now().date() - timedelta(days=3))
-    expert = make_vetted_expert()
-    engagement = staffing_request_accept(
-        actor=expert.user, request=invitation_send(actor=owner, project=project, contributor=expert)
-    )
-    return task_submit(actor=expert.user, engagement=engagement, task_reference="T-9", minutes=2)
 
 
 def test_anyone_reads_the_systems_without_signing_in(client):
@@ -69,7 +45,7 @@ def test_an_expert_asks_and_operations_decide_through_the_api(held_task, client_
     )
     assert created.status_code == 201, created.json()
     request = created.json()
-    assert request["status"] == "open" and "Done in 2 of an estimated 10 minutes" in request["decision"]
+    assert request["status"] == "open" and "Done in 3 of an estimated 10 minutes" in request["decision"]
     again = expert.post(
         "/api/me/review-requests/",
         {"system": "fast_submission_hold", "subject_id": held_task.pk, "statement": "Again."},

@@ -1,6 +1,5 @@
 """Each kind of automated decision about a person is shown where it happens, with a way to ask for a review."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,35 +8,16 @@ from django.utils import timezone
 
 from accounts.models import Role
 from marketplace.models import QualityScore, ReviewAlert, TaskSubmission
-from marketplace.services import invitation_send, staffing_request_accept, task_submit
+from marketplace.services import task_submit
 from oversight.models import RequestStatus
 from oversight.selectors import decisions_about
 from oversight.services import review_request_decide, review_request_open
 from payouts.transfers.compliance import compliance_blocks
 
-from tests.helpers.factories import make_lab, make_open_project, make_ops, make_vetted_expert
+from tests.helpers.factories import make_ops, make_vetted_expert
 from tests.helpers.page_world import sign_in
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def engagement(stripe_server):
-    lab, owner = make_lab()
-    project = make_open_project(
-        lab,
-        owner,
-        pay_model="per_task",
-        rate_minor=300,
-        task_estimate_minutes=10,
-        min_tier="bulk",
-        required_credential_kinds=[],
-    )
-    type(project).objects.filter(pk=project.pk).update(starts_on=timezone.now().date() - timedelta(days=3))
-    expert = make_vetted_expert()
-    return staffing_request_accept(
-        actor=expert.user, request=invitation_send(actor=owner, project=project, contributor=expert)
-    )
 
 
 def test_an_automatic_payout_hold_is_shown_with_its_reason_and_can_be_reviewed(engagement):

@@ -1,6 +1,5 @@
 """Two requests at the same moment: one review request per decision, one decision per request."""
 
-
 import pytest
 
 from accounts.models import Role

@@ -13,37 +13,13 @@ from accounts.models import Role
 from audit.models import AuditEvent
 from config.errors import Conflict, NotPermitted
 from marketplace.models import ReviewStatus
-from marketplace.services import invitation_send, staffing_request_accept, task_submit
 from oversight.models import RequestStatus, ReviewRequest
 from oversight.selectors import decisions_about, queue_rows, review_queue
 from oversight.services import review_request_decide, review_request_open
 
-from tests.helpers.factories import make_expert, make_lab, make_open_project, make_ops, make_vetted_expert
+from tests.helpers.factories import make_expert, make_ops
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def held_task(stripe_server):
-    """An expert's task done in 3 of an estimated 10 minutes: held automatically for a person."""
-    lab, owner = make_lab()
-    project = make_open_project(
-        lab,
-        owner,
-        pay_model="per_task",
-        rate_minor=300,
-        task_estimate_minutes=10,
-        min_tier="bulk",
-        required_credential_kinds=[],
-    )
-    type(project).objects.filter(pk=project.pk).update(starts_on=timezone.now().date() - timedelta(days=3))
-    expert = make_vetted_expert()
-    engagement = staffing_request_accept(
-        actor=expert.user, request=invitation_send(actor=owner, project=project, contributor=expert)
-    )
-    task = task_submit(actor=expert.user, engagement=engagement, task_reference="T-1", minutes=3)
-    assert task.status == ReviewStatus.HELD
-    return task
 
 
 def _ask(task, statement="I am quick at these; the answer was right."):
