@@ -31,6 +31,7 @@ browser:
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py audit_reseal
 
 # Serves the site and the API on http://127.0.0.1:8000 with a Celery worker (and beat),
 # after loading the demo data; without a Stripe key, a local Stripe test server too.

@@ -35,6 +35,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 ACTOR, TARGET = "actor", "target"
 
+# The action of the event that erases a person's rows; what an erased row is checked against.
+ERASURE_ACTION = "audit.personal.erased"
+
 # Keys of before/after data whose values identify or describe a person.
 PERSONAL_KEYS = frozenset(
     {

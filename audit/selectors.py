@@ -28,6 +28,12 @@ def audit_event_list(
     return events
 
 
+def audit_sealed() -> bool:
+    """Whether every event keeps its personal data out of what is hashed (no version 1 event
+    is left; ``audit.reseal``), which is what lets a person's data be erased from the trail."""
+    return not AuditEvent.objects.filter(version__lt=2).exists()
+
+
 @dataclass(frozen=True)
 class ChainReport:
     checked: int
@@ -45,8 +51,6 @@ def audit_chain_verify(*, chunk_size: int = 5000) -> ChainReport:
     An event's hash covers its content and, from version 2, the commitments of its
     personal rows; each row not erased must still match its commitment, and each erased
     one must have been emptied by an erasure event about its person."""
-    from .services import ERASURE_ACTION
-
     expected_prev = GENESIS_HASH
     checked = 0
     last_id = 0
@@ -75,7 +79,7 @@ def audit_chain_verify(*, chunk_size: int = 5000) -> ChainReport:
             if hash_of(event) != event.hash:
                 return ChainReport(checked, event.pk, "its content does not match its hash (the row was altered)")
             if event.version >= 2:
-                problem = _personal_problem(event, rows.get(event.pk, []), erasures, ERASURE_ACTION)
+                problem = _personal_problem(event, rows.get(event.pk, []), erasures, personal.ERASURE_ACTION)
                 if problem:
                     return ChainReport(checked, event.pk, problem)
             expected_prev = event.hash

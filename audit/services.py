@@ -6,10 +6,13 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from config.errors import ApplicationError
+
 from . import personal
 from .chain import GENESIS_HASH, event_hash, normalise
 from .context import request_ip
 from .models import AuditEvent, AuditPersonalData, PersonalRole
+from .selectors import audit_sealed
 
 # Version 2 keeps personal data out of what is hashed (audit/personal.py).
 EVENT_VERSION = 2
@@ -19,6 +22,10 @@ _CHAIN_LOCK_KEY = 0x4155444954  # "AUDIT"
 
 
 class AuditOutsideTransaction(RuntimeError):
+    pass
+
+
+class AuditNotSealed(ApplicationError):
     pass
 
 
@@ -69,7 +76,17 @@ def audit_record(
         "ip": None,
         "version": EVENT_VERSION,
     }
-    rows = _personal_rows(actor=actor_obj, target=target, before=before, after=after, reason=reason, fields=fields)
+    rows = personal_rows(
+        actor_id=actor_obj.pk if actor_obj else None,
+        actor_email=actor_obj.email if actor_obj else "",
+        ip=request_ip.get(),
+        subject=personal.subject_user_id(target),
+        target_repr=str(target)[:255] if target is not None else "",
+        before=normalise(before),
+        after=normalise(after),
+        reason=reason or "",
+        fields=fields,
+    )
     fields["personal_digest"] = personal.digest({row.role: row.commitment for row in rows})
     digest = event_hash(prev_hash=prev_hash, actor_id=actor_obj.pk if actor_obj else None, **fields)
     with transaction.atomic():
@@ -82,39 +99,49 @@ def audit_record(
     return event
 
 
-def _personal_rows(*, actor, target, before, after, reason, fields: dict) -> list[AuditPersonalData]:
-    """Share the event's data out between the event (``fields``) and the personal rows."""
-    before_public, before_personal = personal.split(normalise(before))
-    after_public, after_personal = personal.split(normalise(after))
+def personal_rows(
+    *,
+    actor_id: int | None,
+    actor_email: str,
+    ip: str | None,
+    subject: int | None,
+    target_repr: str,
+    before: dict,
+    after: dict,
+    reason: str,
+    fields: dict,
+) -> list[AuditPersonalData]:
+    """Share an event's data out between the event (``fields``) and its personal rows.
+
+    The one rule for what is personal in an event and whose it is: ``audit_record`` applies
+    it to each new event and ``audit_reseal`` to each event recorded before it existed.
+    """
+    before_public, before_personal = personal.split(before)
+    after_public, after_personal = personal.split(after)
     fields["before"], fields["after"] = before_public, after_public
-    target_repr = str(target)[:255] if target is not None else ""
-    subject = personal.subject_user_id(target)
     actor_data: dict = {}
     target_data: dict = {}
-    if actor is not None:
-        actor_data = {"actor_label": actor.email, "ip": request_ip.get()}
+    if actor_id is not None:
+        actor_data = {"actor_label": actor_email, "ip": ip}
     personal_data = {key: value for key, value in (("before", before_personal), ("after", after_personal)) if value}
     if subject is not None:
-        target_data = {"target_repr": target_repr, "reason": reason or "", **personal_data}
+        target_data = {"target_repr": target_repr, "reason": reason, **personal_data}
     else:
-        fields["target_repr"], fields["reason"] = target_repr, reason or ""
-        if actor is not None:
+        fields["target_repr"], fields["reason"] = target_repr, reason
+        if actor_id is not None:
             actor_data |= personal_data
         else:
             # Nobody's data by our reckoning: written by the system about no person.
             fields["before"] = personal.merge(fields["before"], before_personal)
             fields["after"] = personal.merge(fields["after"], after_personal)
-    if actor is None and request_ip.get():
+    if actor_id is None and ip:
         # Someone not signed in (a sign-up, a password reset): their address is theirs.
         if subject is not None:
-            target_data["ip"] = request_ip.get()
+            target_data["ip"] = ip
         else:
-            fields["ip"] = request_ip.get()
+            fields["ip"] = ip
     rows = []
-    for role, who, data in (
-        (PersonalRole.ACTOR, actor.pk if actor else None, actor_data),
-        (PersonalRole.TARGET, subject, target_data),
-    ):
+    for role, who, data in ((PersonalRole.ACTOR, actor_id, actor_data), (PersonalRole.TARGET, subject, target_data)):
         if data:
             salt = personal.new_salt()
             rows.append(
@@ -129,7 +156,7 @@ def _personal_rows(*, actor, target, before, after, reason, fields: dict) -> lis
     return rows
 
 
-ERASURE_ACTION = "audit.personal.erased"
+ERASURE_ACTION = personal.ERASURE_ACTION
 
 
 def audit_personal_erase(*, actor, subject_user_id: int, reason: str) -> int:
@@ -142,6 +169,13 @@ def audit_personal_erase(*, actor, subject_user_id: int, reason: str) -> int:
     """
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction("audit_personal_erase must run inside the erasure's transaction")
+    if not audit_sealed():
+        # Their data may still be inside what version 1 events hash: erasing it there would break the chain.
+        raise AuditNotSealed(
+            "The audit trail still holds events recorded before personal data was kept apart; "
+            "run `manage.py audit_reseal` before erasing anyone.",
+            code="audit_not_sealed",
+        )
     rows = AuditPersonalData.objects.select_for_update().filter(subject_id=subject_user_id, erased_at__isnull=True)
     count = rows.count()
     event = audit_record(

@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.erasure import user_personal_data_erase
 from accounts.models import User
 from accounts.permissions import is_ops_reviewer
+from audit.selectors import audit_sealed
 from audit.services import AuditOutsideTransaction, audit_personal_erase, audit_record
 from config.errors import ApplicationError, NotPermitted
 from contributors.erasure import contributor_personal_data_erase
@@ -44,6 +45,11 @@ ERASED_REASON = "Erased at the person's request."
 def erasure_blocks(*, user: User) -> list[str]:
     """Why this person cannot be erased yet, in plain words (empty when they can)."""
     blocks = []
+    if not audit_sealed():
+        blocks.append(
+            "The audit trail still holds events recorded before personal data was kept apart: "
+            "operations must run `manage.py audit_reseal` first."
+        )
     if LegalHold.objects.filter(user=user, released_at__isnull=True).exists():
         blocks.append("A legal hold keeps their records until operations release it.")
     contributor = Contributor.objects.filter(user=user).first()
