@@ -13,7 +13,10 @@ Score, out of 100:
 - domain fit, up to 40: 30 for an exact sub-specialty match (+5 for each further one, up
   to two), 15 for a specialty in the same family only;
 - quality, up to 25: the expert's quality score (0-1); 0.5 when there is none yet;
-- availability, up to 15: weekly availability against the hours the project needs;
+- availability, up to 15: the hours a week the expert has free against the hours the
+  project needs; free is their stated availability less the weekly hours of every project
+  they are actively engaged on (a paused engagement commits none). An expert with no hour
+  free stays eligible, with no points for it: the lab may still ask, they may still agree;
 - tier, up to 10: 5 for each tier above the minimum, up to two;
 - credentials, up to 10: a verified credential in the project's domain family.
 """
@@ -28,7 +31,7 @@ from django.db import connection
 from config.sql import sql_list, sql_literal
 from contributors.models import ContributorStatus, Domain, Tier
 
-from .models import CURRENT_ENGAGEMENT
+from .models import CURRENT_ENGAGEMENT, EngagementStatus
 
 TIER_RANK = {tier: rank for rank, tier in enumerate(Tier.values, start=1)}
 _TIER_CASE = "CASE {col} " + " ".join(f"WHEN {sql_literal(tier)} THEN {rank}" for tier, rank in TIER_RANK.items()) + " ELSE 0 END"
@@ -59,13 +62,16 @@ ELIGIBILITY = {
 
 MATCH_SQL = f"""
 WITH busy AS (
-    SELECT e.contributor_id, bool_or(pr.exclusive) AS in_exclusive, count(*) AS active
+    SELECT e.contributor_id, bool_or(pr.exclusive) AS in_exclusive, count(*) AS active,
+           COALESCE(sum(pr.weekly_hours) FILTER (WHERE e.status = %(engaged_status)s), 0) AS committed_hours
     FROM marketplace_engagement e JOIN marketplace_project pr ON pr.id = e.project_id
     WHERE e.status IN ({_CURRENT_ENGAGEMENT}) AND e.project_id <> %(project)s
     GROUP BY e.contributor_id
 ),
 scored AS (
     SELECT c.id, c.display_name, c.country, c.subdivision, c.tier, c.quality_score, c.weekly_availability_hours,
+           COALESCE(b.committed_hours, 0) AS committed_hours,
+           GREATEST(c.weekly_availability_hours - COALESCE(b.committed_hours, 0), 0) AS free_hours,
            c.specialty_ids,
            {{exact_matches}} AS exact_matches,
            c.verified_credential_families && %(families)s::int[] AS credential_in_field,
@@ -80,7 +86,7 @@ points AS (
            -- Points in tenths, as integers: cheaper to sum and sort than numerics.
            CASE WHEN exact_matches > 0 THEN 300 + 50 * LEAST(exact_matches - 1, 2) ELSE 150 END AS domain_points,
            (COALESCE(quality_score, 0.5) * 250)::int AS quality_points,
-           LEAST(weekly_availability_hours * 150 / %(weekly_hours)s, 150) AS availability_points,
+           LEAST(free_hours * 150 / %(weekly_hours)s, 150) AS availability_points,
            50 * LEAST(tier_rank - %(min_rank)s, 2) AS tier_points,
            CASE WHEN credential_in_field THEN 100 ELSE 0 END AS credential_points
     FROM scored
@@ -118,13 +124,23 @@ def _reasons(row: dict, names: dict[int, tuple[str, int]], families: set[int]) -
         else f"Related specialty ({matched}): +{_points(row['domain_points'])}",
         f"Quality score {row['quality_score'] if row['quality_score'] is not None else 'not yet measured (neutral)'}: "
         f"+{_points(row['quality_points'])}",
-        f"Available {row['weekly_availability_hours']} h a week: +{_points(row['availability_points'])}",
+        _availability_reason(row),
     ]
     if row["tier_points"]:
         reasons.append(f"{Tier(row['tier']).label} tier, above the minimum: +{_points(row['tier_points'])}")
     if row["credential_points"]:
         reasons.append(f"Verified credential in the project's field: +{_points(row['credential_points'])}")
     return reasons
+
+
+def _availability_reason(row: dict) -> str:
+    points = _points(row["availability_points"])
+    if not row["committed_hours"]:
+        return f"Available {row['weekly_availability_hours']} h a week: +{points}"
+    return (
+        f"Available {row['weekly_availability_hours']} h a week, {row['committed_hours']} h of it committed to other "
+        f"projects ({row['free_hours']} h free): +{points}"
+    )
 
 
 def match_sql(params: dict) -> str:
@@ -153,6 +169,7 @@ def match_parameters(*, project_id: int, limit: int = 50, contributor_id: int | 
         "sensitive": list(project.sensitive_categories),
         "required_kinds": list(project.required_credential_kinds),
         "exclusive": project.exclusive,
+        "engaged_status": EngagementStatus.ACTIVE,
         "weekly_hours": max(project.weekly_hours, 1),
         "domains": [domain_id for domain_id, _ in domains],
         "families": sorted({parent_id or domain_id for domain_id, parent_id in domains}),
