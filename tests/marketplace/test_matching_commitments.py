@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def _availability(project, expert):
     [candidate] = ranked_candidates(project_id=project.pk, contributor_id=expert.pk)
-    return candidate.components["availability"], [r for r in candidate.reasons if r.startswith("Available")][0]
+    return candidate.components["availability"], next(r for r in candidate.reasons if r.startswith("Available"))
 
 
 def test_an_expert_whose_hours_are_all_committed_scores_nothing_for_availability(stripe_server):
