@@ -34,7 +34,11 @@ from contributors.models import ContributorStatus, Domain, Tier
 from .models import CURRENT_ENGAGEMENT, EngagementStatus
 
 TIER_RANK = {tier: rank for rank, tier in enumerate(Tier.values, start=1)}
-_TIER_CASE = "CASE {col} " + " ".join(f"WHEN {sql_literal(tier)} THEN {rank}" for tier, rank in TIER_RANK.items()) + " ELSE 0 END"
+_TIER_CASE = (
+    "CASE {col} "
+    + " ".join(f"WHEN {sql_literal(tier)} THEN {rank}" for tier, rank in TIER_RANK.items())
+    + " ELSE 0 END"
+)
 # A paused engagement still holds the expert's place (it may resume).
 _CURRENT_ENGAGEMENT = sql_list(CURRENT_ENGAGEMENT)
 _ACTIVE_EXPERT = sql_literal(ContributorStatus.ACTIVE)

@@ -393,8 +393,15 @@ def _a_report_file():
     from reporting.models import ReportFile
 
     return ReportFile.objects.create(
-        kind="dac7", year=2026, jurisdiction="DE", message_type="DPI401", message_ref_id="IE2026API",
-        filename="dac7-api.xml", content=b"<x/>", size_bytes=4, sha256="0" * 64,
+        kind="dac7",
+        year=2026,
+        jurisdiction="DE",
+        message_type="DPI401",
+        message_ref_id="IE2026API",
+        filename="dac7-api.xml",
+        content=b"<x/>",
+        size_bytes=4,
+        sha256="0" * 64,
     )
 
 

@@ -4,8 +4,8 @@ that a person's data can be erased from them without breaking the chain."""
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
-from django.db.utils import InternalError, ProgrammingError
 from django.db.utils import IntegrityError as DbIntegrityError
+from django.db.utils import InternalError, ProgrammingError
 
 from audit.chain import GENESIS_HASH, event_hash, normalise
 from audit.models import AuditEvent, AuditPersonalData
@@ -74,7 +74,7 @@ def old_trail():
 
 
 def test_resealing_moves_personal_data_out_of_the_hash_and_every_event_reads_as_before(old_trail):
-    expert, ops, events = old_trail
+    _, ops, events = old_trail
     ids = [e.pk for e in events]
     before = _as_shown(ids)
     assert audit_chain_verify().intact and not audit_sealed()
@@ -145,6 +145,9 @@ def test_a_dry_run_counts_and_a_second_run_finds_nothing(old_trail, capsys):
 def test_the_trail_is_append_only_again_after_resealing(old_trail):
     _, _, events = old_trail
     call_command("audit_reseal")
-    with pytest.raises((DbIntegrityError, InternalError, ProgrammingError)), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE audit_auditevent SET reason = 'x' WHERE id = %s", [events[1].pk])
+    with (
+        pytest.raises((DbIntegrityError, InternalError, ProgrammingError)),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_auditevent SET reason = 'x' WHERE id = %s", [events[1].pk])

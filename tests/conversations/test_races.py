@@ -1,6 +1,5 @@
 """Two people at the same moment: one thread per subject, and the rate limit counts both posts."""
 
-
 import pytest
 
 from config.errors import ApplicationError

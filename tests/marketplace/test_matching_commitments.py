@@ -39,7 +39,10 @@ def test_part_of_the_week_committed_leaves_the_rest_and_a_paused_engagement_comm
 
     points, reason = _availability(new_project, engagement.contributor)
     # 20 free hours of the 40 the project asks: half the 15 points.
-    assert (points, reason) == (Decimal("7.5"), "Available 30 h a week, 10 h of it committed to other projects (20 h free): +7.5")
+    assert (points, reason) == (
+        Decimal("7.5"),
+        "Available 30 h a week, 10 h of it committed to other projects (20 h free): +7.5",
+    )
 
     type(engagement).objects.filter(pk=engagement.pk).update(status=EngagementStatus.PAUSED)
     assert _availability(new_project, engagement.contributor) == (Decimal("11.2"), "Available 30 h a week: +11.2")

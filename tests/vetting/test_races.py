@@ -1,6 +1,5 @@
 """Two people acting on the same record at the same moment: one wins, the other is told why."""
 
-
 import pytest
 
 from accounts.models import Role
