@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "reporting",
     "conversations",
     "oversight",
+    "ratings",
     "privacy",
     "inbox",
     "api",
