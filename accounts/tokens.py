@@ -80,10 +80,7 @@ def api_token_issue(*, actor: User, second_factor: bool) -> tuple[ApiToken, str]
     with transaction.atomic():
         token.save()
         audit_record(
-            actor=actor,
-            action="accounts.token.issued",
-            target=actor,
-            after={"token": token.prefix, "mfa": second_factor},
+            actor=actor, action="accounts.token.issued", target=actor, after={"token": token.prefix, "mfa": second_factor}
         )
         # A security notice: always mailed, so someone who got hold of the password is noticed.
         notify_after_commit(
@@ -115,11 +112,7 @@ def api_token_authenticate(key: str) -> ApiToken | None:
 def api_tokens_of(*, user: User) -> list[ApiToken]:
     """The user's tokens that still work, newest first."""
     now = timezone.now()
-    return [
-        token
-        for token in ApiToken.objects.filter(user=user).select_related("user").order_by("-created_at", "-id")
-        if _alive(token, now)
-    ]
+    return [token for token in ApiToken.objects.filter(user=user).select_related("user").order_by("-created_at", "-id") if _alive(token, now)]
 
 
 def api_token_revoke(*, actor: User, token_id: int) -> None:

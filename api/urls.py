@@ -103,6 +103,7 @@ urlpatterns = [
     path("projects/<int:pk>/invitations/", labs.InvitationView.as_view(), name="api-project-invitations"),
     path("projects/<int:pk>/engagements/", labs.ProjectEngagementListView.as_view(), name="api-project-engagements"),
     path("projects/open/", labs.OpenProjectListView.as_view(), name="api-projects-open"),
+    path("projects/search/", labs.ProjectSearchView.as_view(), name="api-projects-search"),
     path("projects/<int:pk>/applications/", labs.ApplicationView.as_view(), name="api-project-apply"),
     path("me/staffing-requests/", labs.MyStaffingRequestListView.as_view(), name="api-my-staffing-requests"),
     path("me/engagements/", labs.MyEngagementListView.as_view(), name="api-my-engagements"),

@@ -117,10 +117,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=_django.size(200_000, 400))
     parser.add_argument("--experts", type=int, default=_django.size(200, 4))
     parser.add_argument(
-        "--largest-file",
-        type=int,
-        default=_django.size(None, 200),
-        help="entries in the single large file (default: the limit)",
+        "--largest-file", type=int, default=_django.size(None, 200), help="entries in the single large file (default: the limit)"
     )
     args = parser.parse_args()
     _django.setup()

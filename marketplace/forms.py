@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.core.validators import MaxValueValidator
 
 from config.errors import ApplicationError
 from contributors.forms import BoundedMultipleChoiceField, add_service_error, domain_choice_groups
-from contributors.models import Tier
+from contributors.models import Domain, Tier
 from contributors.reference import SensitiveContent, country_choices, language_choices
 from contributors.selectors import domain_tree
 from payouts import money
@@ -23,6 +24,7 @@ from vetting.forms import DOCUMENT_ACCEPT, DateInput
 from vetting.models import CredentialKind
 
 from .models import DISPUTE_TEXT_MAX, LATE_REASON_MAX, WEEKLY_CAP_HOURS_MAX, ActivityKind, LabRole, PayModel, Project
+from .search import PAGE_MAX, Criteria, Sort
 from .selectors import project_currencies
 
 BIGINT_MAX = 2**63 - 1
@@ -631,3 +633,57 @@ class DisputeDecisionForm(forms.Form):
         help_text="Both the expert and the lab read them.",
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+
+
+class ProjectSearchForm(forms.Form):
+    """An expert's search of open projects (a GET form: the address can be kept and shared)."""
+
+    q = forms.CharField(required=False, max_length=200, label="Search projects", strip=True)
+    domain = forms.ChoiceField(required=False, label="Domain")
+    pay_model = forms.ChoiceField(required=False, label="Paid", choices=[("", "Any way"), *PayModel.choices])
+    min_hourly = forms.DecimalField(
+        required=False,
+        label="Paying at least, an hour",
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+    )
+    max_hours = forms.IntegerField(required=False, label="At most, hours a week", min_value=1, max_value=60)
+    starts_by = forms.DateField(required=False, label="Starting by", widget=DateInput())
+    ends_after = forms.DateField(required=False, label="Still running on", widget=DateInput())
+    without = BoundedMultipleChoiceField(
+        required=False,
+        label="Leave out projects with",
+        choices=SensitiveContent.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    eligible_only = forms.BooleanField(required=False, label="Only projects I can take part in")
+    sort = forms.ChoiceField(required=False, label="Order", choices=Sort.CHOICES)
+    page = forms.IntegerField(required=False, min_value=1, max_value=PAGE_MAX, widget=forms.HiddenInput)
+
+    def __init__(self, *args, currency: str = "USD", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        self.fields["domain"].choices = [("", "Any domain"), *domain_choice_groups()]
+        self.fields["min_hourly"].label = f"Paying at least, an hour ({currency})"
+        self.fields["min_hourly"].max_value = money.from_minor(money.RATE_MINOR_MAX, currency)
+        self.fields["min_hourly"].validators.append(MaxValueValidator(self.fields["min_hourly"].max_value))
+
+    def criteria(self) -> Criteria:
+        data = self.cleaned_data
+        domain = (
+            Domain.objects.filter(slug=data["domain"]).values_list("pk", flat=True).first() if data["domain"] else None
+        )
+        return Criteria(
+            words=data["q"],
+            domain_id=domain,
+            pay_model=data["pay_model"],
+            min_hourly_minor=money.to_minor(data["min_hourly"], self.currency) if data["min_hourly"] else None,
+            max_weekly_hours=data["max_hours"],
+            starts_by=data["starts_by"],
+            ends_after=data["ends_after"],
+            without_content=tuple(data["without"]),
+            eligible_only=data["eligible_only"],
+            sort=data["sort"] or Sort.RELEVANCE,
+            page=data["page"] or 1,
+        )

@@ -23,6 +23,8 @@ Score, out of 100:
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -63,6 +65,42 @@ ELIGIBILITY = {
           WHERE e.project_id = %(project)s AND e.contributor_id = c.id AND e.status IN ({_CURRENT_ENGAGEMENT})
       )""",
 }
+
+
+def tiers_at_least(min_tier: str) -> list[str]:
+    """The tiers a project with this lowest tier admits."""
+    return [tier for tier, rank in TIER_RANK.items() if rank >= TIER_RANK[min_tier]]
+
+
+# --- the same requirements over many projects, for one expert (``marketplace/search.py``) --
+# Each parameter of ``ELIGIBILITY`` becomes a column of the project's row ``pp``, computed
+# by ``PROJECT_REQUIREMENTS_SQL`` as ``match_parameters`` computes it for one project; the
+# expert's other engagements ``b`` exclude the project at hand, as the ``busy`` CTE does.
+ELIGIBILITY_OVER_PROJECTS = {
+    name: re.sub(r"%\((\w+)\)s", r"pp.\1", condition) for name, condition in ELIGIBILITY.items()
+}
+_TIERS_OF = (
+    "CASE p.min_tier "
+    + " ".join(
+        f"WHEN {sql_literal(tier)} THEN ARRAY[{', '.join(sql_literal(t) for t in tiers_at_least(tier))}]::varchar[]"
+        for tier in TIER_RANK
+    )
+    + " END"
+)
+PROJECT_REQUIREMENTS_SQL = f"""p.id AS project, {_TIERS_OF} AS tiers, p.allowed_countries AS countries,
+       p.languages AS languages, p.sensitive_categories AS sensitive,
+       p.required_credential_kinds AS required_kinds, p.exclusive AS exclusive,
+       ARRAY(SELECT DISTINCT COALESCE(d.parent_id, d.id) FROM marketplace_project_domains pd
+             JOIN contributors_domain d ON d.id = pd.domain_id WHERE pd.project_id = p.id) AS families"""
+# The expert's current engagements, once (``bb``), and those other than project ``pp`` (``b``).
+EXPERT_ENGAGEMENTS_SQL = f"""
+    SELECT COALESCE(array_agg(e.project_id) FILTER (WHERE pr.exclusive), '{{}}') AS exclusive_projects,
+           COALESCE(array_agg(e.project_id), '{{}}') AS projects
+    FROM marketplace_engagement e JOIN marketplace_project pr ON pr.id = e.project_id
+    WHERE e.contributor_id = %(me)s AND e.status IN ({_CURRENT_ENGAGEMENT})"""
+OTHER_ENGAGEMENTS_SQL = """
+    SELECT cardinality(array_remove(bb.exclusive_projects, pp.project)) > 0 AS in_exclusive,
+           cardinality(array_remove(bb.projects, pp.project)) AS active"""
 
 MATCH_SQL = f"""
 WITH busy AS (
@@ -166,7 +204,7 @@ def match_parameters(*, project_id: int, limit: int = 50, contributor_id: int | 
     min_rank = TIER_RANK[project.min_tier]
     return {
         "project": project.pk,
-        "tiers": [tier for tier, rank in TIER_RANK.items() if rank >= min_rank],
+        "tiers": tiers_at_least(project.min_tier),
         "min_rank": min_rank,
         "countries": list(project.allowed_countries),
         "languages": list(project.languages),
@@ -215,7 +253,7 @@ def is_eligible(*, project_id: int, contributor_id: int) -> bool:
     return bool(ranked_candidates(project_id=project_id, limit=1, contributor_id=contributor_id))
 
 
-def _requirement_sentences(project, contributor, *, you: bool) -> dict[str, str]:
+def _requirement_sentences(project, contributor, *, you: bool) -> dict[str, Callable[[], str]]:
     """What each requirement of ``ELIGIBILITY`` asks, said to the expert (``you``) or about them."""
     from contributors.forms import country_label, language_labels
     from vetting.models import CredentialKind
@@ -223,24 +261,41 @@ def _requirement_sentences(project, contributor, *, you: bool) -> dict[str, str]
     subject, has, your = ("you", "have", "your") if you else ("this expert", "has", "their")
     domains = ", ".join(sorted(domain.name for domain in project.domains.all()))
     tier = Tier(project.min_tier).label
+    # Each sentence is built only when asked for: most name only a few of them.
     return {
-        "active": f"{your.capitalize()} account is not active.",
-        "tier": f"The project needs the {tier} tier or above; {subject} {'are' if you else 'is'} "
-        f"{Tier(contributor.tier).label if contributor.tier else 'not yet in a tier'}.",
-        "country": f"The project takes experts working from {', '.join(map(country_label, project.allowed_countries))}; "
-        f"{your} profile says {country_label(contributor.country)}.",
-        "domain": f"The project needs a specialty in {domains}.",
-        "languages": f"The project needs {', '.join(language_labels(project.languages))}; "
-        f"{your} profile does not list {'them all' if len(project.languages) > 1 else 'it'}.",
-        "credentials": f"The project needs a verified, unexpired credential of each kind: "
-        f"{', '.join(CredentialKind(kind).label.lower() for kind in project.required_credential_kinds)}.",
-        "opt_outs": f"The project has content {subject} opted out of ({', '.join(project.sensitive_categories)}).",
-        "exposure_cap": f"The project has sensitive content and {your} weekly exposure cap is 0 minutes.",
-        "availability": f"{your.capitalize()} weekly availability is 0 hours.",
-        "in_exclusive": f"{subject.capitalize()} already {'work' if you else 'works'} on an exclusive project.",
-        "exclusive_busy": f"The project is exclusive and {subject} already {has} other work.",
-        "engaged": f"{subject.capitalize()} already {'work' if you else 'works'} on this project.",
+        "active": lambda: f"{your.capitalize()} account is not active.",
+        "tier": lambda: (
+            f"The project needs the {tier} tier or above; {subject} {'are' if you else 'is'} "
+            f"{Tier(contributor.tier).label if contributor.tier else 'not yet in a tier'}."
+        ),
+        "country": lambda: (
+            f"The project takes experts working from {', '.join(map(country_label, project.allowed_countries))}; "
+            f"{your} profile says {country_label(contributor.country)}."
+        ),
+        "domain": lambda: f"The project needs a specialty in {domains}.",
+        "languages": lambda: (
+            f"The project needs {', '.join(language_labels(project.languages))}; "
+            f"{your} profile does not list {'them all' if len(project.languages) > 1 else 'it'}."
+        ),
+        "credentials": lambda: (
+            f"The project needs a verified, unexpired credential of each kind: "
+            f"{', '.join(CredentialKind(kind).label.lower() for kind in project.required_credential_kinds)}."
+        ),
+        "opt_outs": lambda: (
+            f"The project has content {subject} opted out of ({', '.join(project.sensitive_categories)})."
+        ),
+        "exposure_cap": lambda: f"The project has sensitive content and {your} weekly exposure cap is 0 minutes.",
+        "availability": lambda: f"{your.capitalize()} weekly availability is 0 hours.",
+        "in_exclusive": lambda: f"{subject.capitalize()} already {'work' if you else 'works'} on an exclusive project.",
+        "exclusive_busy": lambda: f"The project is exclusive and {subject} already {has} other work.",
+        "engaged": lambda: f"{subject.capitalize()} already {'work' if you else 'works'} on this project.",
     }
+
+
+def missing_requirements(*, project, contributor, failed: list[str]) -> list[str]:
+    """The sentences, said to the expert, for the requirements of ``ELIGIBILITY`` named in ``failed``."""
+    sentences = _requirement_sentences(project, contributor, you=True)
+    return [sentences[name]() for name in ELIGIBILITY if name in failed]
 
 
 def ineligibility_reasons(*, project, contributor, you: bool) -> list[str]:
@@ -259,4 +314,4 @@ def ineligibility_reasons(*, project, contributor, you: bool) -> list[str]:
         columns = [col.name for col in cursor.description]
         row = dict(zip(columns, cursor.fetchone(), strict=True))
     sentences = _requirement_sentences(project, contributor, you=you)
-    return [sentences[name] for name, met in row.items() if not met]
+    return [sentences[name]() for name, met in row.items() if not met]

@@ -49,6 +49,7 @@ APPROVED_SQL = sql_list(APPROVED_STATUSES)
 PENDING_REVIEW_SQL = sql_list(PENDING_REVIEW)
 AUTO_APPROVED_SQL = sql_literal(ReviewStatus.AUTO_APPROVED)
 HOURLY_PAY_MODEL_SQL = sql_literal(PayModel.HOURLY)
+PER_TASK_PAY_MODEL_SQL = sql_literal(PayModel.PER_TASK)
 
 
 # The kinds of pay work is paid as: the statement's lines of work (the other line kinds,
@@ -157,12 +158,27 @@ def effective_hourly_minor(*, pay_model: str, rate_minor: int, task_estimate_min
     return rate_minor
 
 
+def effective_hourly_sql(alias: str) -> str:
+    """``effective_hourly_minor`` of the project (or engagement) ``alias``, as SQL: the same
+    rounding, half up (PostgreSQL's ``round`` of a positive numeric rounds half away from zero)."""
+    return (
+        f"(CASE WHEN {alias}.pay_model = {PER_TASK_PAY_MODEL_SQL} "
+        f"THEN round({alias}.rate_minor::numeric * 60 / {alias}.task_estimate_minutes)::bigint "
+        f"ELSE {alias}.rate_minor END)"
+    )
+
+
+def hourly_in(*, hourly_minor: int, from_currency: str, currency: str, rate) -> int:
+    """An effective hourly pay in another currency at ``rate`` (units of ``currency`` per one
+    of ``from_currency``), rounded down as the rate preview rounds it: against the lab."""
+    return money.convert(
+        hourly_minor, from_currency=from_currency, to_currency=currency, rate=rate, rounding="ROUND_FLOOR"
+    )
+
+
 def project_hourly_in(project, *, currency: str, rate) -> int:
-    """A project's effective hourly pay in another currency at ``rate`` (units of ``currency``
-    per one of the project's), rounded down as the rate preview rounds it: against the lab."""
+    """A project's effective hourly pay in another currency at ``rate``."""
     hourly = effective_hourly_minor(
         pay_model=project.pay_model, rate_minor=project.rate_minor, task_estimate_minutes=project.task_estimate_minutes
     )
-    return money.convert(
-        hourly, from_currency=project.currency, to_currency=currency, rate=rate, rounding="ROUND_FLOOR"
-    )
+    return hourly_in(hourly_minor=hourly, from_currency=project.currency, currency=currency, rate=rate)

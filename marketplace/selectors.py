@@ -83,8 +83,24 @@ def project_for_expert(*, contributor: Contributor, pk: int) -> Project | None:
     )
 
 
+# ``project_rate_on`` for the project ``p`` as SQL over many projects at once: a lateral row
+# ``locked`` with the pay model, rate and estimate a new engagement starting on ``%(on)s``
+# locks in (``payable.effective_hourly_sql('locked')`` reads it). Tested against the Python.
+PROJECT_RATE_ON_SQL = """
+    LEFT JOIN LATERAL (
+        SELECT rc.old_rate_minor, rc.old_task_estimate_minutes FROM marketplace_projectratechange rc
+        WHERE rc.project_id = p.id AND rc.effective_on > %(on)s ORDER BY rc.effective_on LIMIT 1
+    ) pending ON true
+    CROSS JOIN LATERAL (
+        SELECT p.pay_model,
+               COALESCE(pending.old_rate_minor, p.rate_minor) AS rate_minor,
+               CASE WHEN pending.old_rate_minor IS NULL THEN p.task_estimate_minutes
+                    ELSE pending.old_task_estimate_minutes END AS task_estimate_minutes
+    ) locked"""
+
+
 def project_rate_on(*, project: Project, on: date) -> tuple[int, int | None]:
-    """The (rate, task estimate) a new engagement starting on ``on`` locks in."""
+    """The (rate, task estimate) a new engagement starting on ``on`` locks in (also ``PROJECT_RATE_ON_SQL``)."""
     pending = project.rate_changes.filter(effective_on__gt=on).order_by("effective_on").first()
     if pending is not None:
         return pending.old_rate_minor, pending.old_task_estimate_minutes

@@ -136,6 +136,26 @@ class ProjectOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class ProjectSearchResultOutput(serializers.Serializer):
+    project = ProjectOutput()
+    hourly_in_currency_minor = serializers.IntegerField(
+        source="hourly_in_currency", allow_null=True, help_text="Effective hourly pay in the page's currency."
+    )
+    eligible = serializers.BooleanField(allow_null=True, help_text="Null for an expert without a profile.")
+    missing = serializers.ListField(child=serializers.CharField(), help_text="Each requirement not met, in a sentence.")
+
+
+class ProjectSearchOutput(serializers.Serializer):
+    count = serializers.IntegerField(source="total")
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    currency = serializers.CharField(help_text="The expert's currency, in which pay is compared and shown.")
+    not_compared = serializers.ListField(
+        child=serializers.CharField(), help_text="Currencies a pay filter could not compare (no exchange rate)."
+    )
+    results = ProjectSearchResultOutput(many=True)
+
+
 class ProjectTransitionInput(serializers.Serializer):
     action = serializers.ChoiceField(choices=list(PROJECT_TRANSITIONS))
     # Kept in the audit trail with the change.

@@ -4,8 +4,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,9 +15,11 @@ from accounts.permissions import is_expert, is_lab_member
 from config.errors import ApplicationError
 from contributors.selectors import contributor_for_user
 from marketplace import permissions, selectors, services
+from marketplace.forms import ProjectSearchForm
 from marketplace.matching import ranked_candidates
 from marketplace.models import StaffingRequest
 from marketplace.payable import effective_hourly_minor
+from marketplace.search import expert_currency, project_search
 from payouts.floors import rate_preview
 from payouts.gateway.stripe_api import TEST_PAYMENT_METHODS
 
@@ -265,6 +268,38 @@ class OpenProjectListView(APIView):
     @extend_schema(responses=s.ProjectOutput(many=True), tags=["experts"])
     def get(self, request):
         return Response(s.ProjectOutput(selectors.open_projects().prefetch_related("domains__parent"), many=True).data)
+
+
+def _search_parameters() -> list[OpenApiParameter]:
+    form = ProjectSearchForm()
+    kinds = {"max_hours": int, "page": int, "eligible_only": bool}
+    return [
+        OpenApiParameter(
+            name,
+            kinds.get(name, str),
+            many=name == "without",
+            description=str(field.label),
+            enum=[value for value, _ in field.choices if value] if name in ("pay_model", "sort", "without") else None,
+        )
+        for name, field in form.fields.items()
+    ]
+
+
+class ProjectSearchView(APIView):
+    """Open projects matching words and filters, a page at a time, each with whether the expert may take part
+    and, if not, which requirements they miss. The filters and their limits are those of the projects page."""
+
+    permission_classes = [IsExpert]
+
+    @extend_schema(parameters=_search_parameters(), responses=s.ProjectSearchOutput, tags=["experts"])
+    def get(self, request):
+        contributor = contributor_for_user(user=request.user)
+        on = timezone.now().date()
+        form = ProjectSearchForm(request.query_params, currency=expert_currency(contributor=contributor, on=on))
+        if not form.is_valid():
+            raise ValidationError({name: [str(message) for message in errors] for name, errors in form.errors.items()})
+        page = project_search(contributor=contributor, criteria=form.criteria(), on=on)
+        return Response(s.ProjectSearchOutput(page).data)
 
 
 class ApplicationView(APIView):

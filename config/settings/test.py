@@ -76,8 +76,6 @@ REPORTING_PAYER_TIN = "12-3456789"
 REPORTING_PAYER_PHONE = "4155550100"
 REPORTING_IRIS_TCC = "DG5BW"
 REPORTING_DPI_OPERATOR_TIN = "IE1234567T"
-
-
 # The schema is not shipped with the product: it sits in the shared reference folder beside
 # the project's checkout. A clone made elsewhere (for a clean run) finds it beside the
 # checkout it was cloned from; DPI_SCHEMA_DIR in the environment overrides both.

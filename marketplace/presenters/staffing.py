@@ -11,12 +11,16 @@ from payouts.templatetags.money import money
 from .. import selectors
 from ..forms import ApplyForm, DeclineForm
 from ..models import EngagementStatus, RequestKind, RequestStatus
+from ..search import Result
 from .pay import Pay
 from .projects import labels, requirements
 
 
-def open_project_rows(contributor: Contributor | None, today: date, apply: tuple[int, ApplyForm] | None) -> list[dict]:
-    """Every open project with its pay and requirements, and whether the expert already asked or works on it."""
+def open_project_rows(
+    contributor: Contributor | None, today: date, apply: tuple[int, ApplyForm] | None, results: list[Result]
+) -> list[dict]:
+    """The projects of a page of search results with their pay and requirements, whether the
+    expert may take part (and what they miss), and whether they already asked or work on it."""
     pending, engaged = set(), set()
     if contributor is not None:
         pending = {
@@ -30,15 +34,20 @@ def open_project_rows(contributor: Contributor | None, today: date, apply: tuple
             if e.status == EngagementStatus.ACTIVE
         }
     rows = []
-    for project in selectors.open_projects().prefetch_related("domains__parent"):
+    for result in results:
+        project = result.project
         form = ApplyForm(auto_id=f"id_apply_{project.pk}_%s")
         if apply and apply[0] == project.pk:
             form = apply[1]
         rows.append(
             {
                 "project": project,
-                "pay": Pay.of_project(project, today),
+                # The rate a new engagement would lock in, as the search read it.
+                "pay": Pay(project.pay_model, project.currency, result.rate_minor, result.task_estimate_minutes),
+                "hourly_in_currency": result.hourly_in_currency,
                 "requirements": requirements(project),
+                "eligible": result.eligible,
+                "missing": result.missing,
                 "pending": project.pk in pending,
                 "engaged": project.pk in engaged,
                 "form": form,

@@ -4,6 +4,7 @@ projects, apply, and answer invitations. An accepted request becomes an engageme
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from django.contrib import messages
 from django.http import Http404
@@ -17,9 +18,10 @@ from contributors.models import Contributor
 from contributors.selectors import contributor_for_user
 
 from .. import selectors, services
-from ..forms import ApplyForm, DeclineForm, InviteForm, place_service_error
+from ..forms import ApplyForm, DeclineForm, InviteForm, ProjectSearchForm, place_service_error
 from ..models import Project, RequestKind, StaffingRequest
 from ..presenters.staffing import invitations_page, joined_message, open_project_rows
+from ..search import Criteria, expert_currency, project_search
 from .common import error_text, member_project, raise_if_forbidden, today
 from .projects import render_project
 
@@ -116,8 +118,32 @@ def project_request_decline(request, pk: int, request_pk: int):
 def _render_expert_projects(
     request, contributor: Contributor | None, *, apply: tuple[int, ApplyForm] | None = None, status: int = 200
 ):
-    context = {"contributor": contributor, "rows": open_project_rows(contributor, today(), apply)}
+    on = today()
+    currency = expert_currency(contributor=contributor, on=on)
+    form = ProjectSearchForm(request.GET or None, currency=currency)
+    page = None
+    if form.is_bound and not form.is_valid():
+        status = 400
+    else:
+        criteria = form.criteria() if form.is_bound else Criteria()
+        if apply:
+            # The project applied to comes first, so that the reason its form was refused shows.
+            criteria = replace(criteria, project_id=apply[0], page=1)
+        page = project_search(contributor=contributor, criteria=criteria, on=on)
+    context = {
+        "contributor": contributor,
+        "form": form,
+        "page": page,
+        "rows": open_project_rows(contributor, on, apply, page.results if page else []),
+        "query": _query_without_page(request),
+    }
     return render(request, "marketplace/expert_projects.html", context, status=status)
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 @expert_required

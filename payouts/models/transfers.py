@@ -97,8 +97,7 @@ class PayoutBatch(models.Model):
                 name="payout_batch_approver_differs",
             ),
             models.CheckConstraint(
-                condition=models.Q(status=PayoutBatchStatus.DRAFT)
-                | models.Q(approved_by__isnull=False, approved_at__isnull=False),
+                condition=models.Q(status=PayoutBatchStatus.DRAFT) | models.Q(approved_by__isnull=False, approved_at__isnull=False),
                 name="payout_batch_approval_recorded",
             ),
         ]
@@ -190,17 +189,14 @@ class Payout(models.Model):
                 name="payout_reversal_within_amount",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status=PayoutStatus.HELD) | ~models.Q(hold_reason=""),
-                name="held_payout_has_a_reason",
+                condition=~models.Q(status=PayoutStatus.HELD) | ~models.Q(hold_reason=""), name="held_payout_has_a_reason"
             ),
             models.CheckConstraint(
-                condition=~models.Q(status__in=[PayoutStatus.PAID, PayoutStatus.REVERSED])
-                | models.Q(stripe_transfer_id__isnull=False),
+                condition=~models.Q(status__in=[PayoutStatus.PAID, PayoutStatus.REVERSED]) | models.Q(stripe_transfer_id__isnull=False),
                 name="paid_payout_has_a_transfer",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=[PayoutStatus.HELD, PayoutStatus.PENDING])
-                | models.Q(submitted_at__isnull=False),
+                condition=models.Q(status__in=[PayoutStatus.HELD, PayoutStatus.PENDING]) | models.Q(submitted_at__isnull=False),
                 name="sent_payout_was_submitted",
             ),
         ]

@@ -66,9 +66,7 @@ def failed_pay(
         allowance[0] -= 1
         try:
             with transaction.atomic():
-                compute_statements(
-                    run_id=run_id, start=start, end=end, read_at=read_at, contributors=(ids[lo], ids[hi])
-                )
+                compute_statements(run_id=run_id, start=start, end=end, read_at=read_at, contributors=(ids[lo], ids[hi]))
                 raise _Undo
         except _Undo:
             return ""
@@ -101,9 +99,7 @@ def failed_pay(
 
 def _described(contributor_id: int, reason: str, *, start: date, end: date) -> FailedPay:
     in_week = Q(work_date__gte=start, work_date__lte=end)
-    worked = set(
-        TimeEntry.objects.filter(in_week, contributor_id=contributor_id).values_list("engagement_id", flat=True)
-    )
+    worked = set(TimeEntry.objects.filter(in_week, contributor_id=contributor_id).values_list("engagement_id", flat=True))
     worked |= set(
         TaskSubmission.objects.filter(in_week, contributor_id=contributor_id).values_list("engagement_id", flat=True)
     )

@@ -16,12 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _signup(client, **overrides):
-    payload = {
-        "email": "New.Expert@Example.test",
-        "password": "a long enough passphrase",
-        "full_name": "N E",
-        "role": "expert",
-    }
+    payload = {"email": "New.Expert@Example.test", "password": "a long enough passphrase", "full_name": "N E", "role": "expert"}
     payload.update(overrides)
     return client.post("/api/auth/signup/", payload, format="json")
 
@@ -34,18 +29,14 @@ def test_signup_sends_a_verification_email_and_token_waits_for_it(django_capture
     assert response.json()["email"] == "new.expert@example.test"
     assert "check your email" in response.json()["message"].lower()
 
-    early = client.post(
-        "/api/auth/token/", {"email": "new.expert@example.test", "password": "a long enough passphrase"}, format="json"
-    )
+    early = client.post("/api/auth/token/", {"email": "new.expert@example.test", "password": "a long enough passphrase"}, format="json")
     assert early.status_code == 400 and early.json()["code"] == "email_unverified"
 
     key = re.search(r"/accounts/confirm-email/([^/\s]+)/", mail.outbox[0].body).group(1)
     verified = client.post("/api/auth/verify-email/", {"key": key}, format="json")
     assert verified.status_code == 200 and verified.json()["email_verified"] is True
 
-    token = client.post(
-        "/api/auth/token/", {"email": "NEW.EXPERT@example.test", "password": "a long enough passphrase"}, format="json"
-    )
+    token = client.post("/api/auth/token/", {"email": "NEW.EXPERT@example.test", "password": "a long enough passphrase"}, format="json")
     assert token.status_code == 200 and token.json()["role"] == "expert"
     assert list(AuditEvent.objects.order_by("id").values_list("action", flat=True)) == [
         "accounts.user.signed_up",
@@ -122,13 +113,9 @@ def test_ops_token_needs_a_valid_totp_code():
     client = APIClient()
     missing = client.post("/api/auth/token/", {"email": user.email, "password": PASSWORD}, format="json")
     assert missing.status_code == 400 and missing.json()["code"] == "invalid_credentials"
-    wrong = client.post(
-        "/api/auth/token/", {"email": user.email, "password": PASSWORD, "otp_code": "000000"}, format="json"
-    )
+    wrong = client.post("/api/auth/token/", {"email": user.email, "password": PASSWORD, "otp_code": "000000"}, format="json")
     assert wrong.status_code == 400 and wrong.json()["code"] == "invalid_credentials"
-    good = client.post(
-        "/api/auth/token/", {"email": user.email, "password": PASSWORD, "otp_code": totp_code(secret)}, format="json"
-    )
+    good = client.post("/api/auth/token/", {"email": user.email, "password": PASSWORD, "otp_code": totp_code(secret)}, format="json")
     assert good.status_code == 200
 
 

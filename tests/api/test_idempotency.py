@@ -62,9 +62,7 @@ def test_keys_are_per_user(client_for):
 def test_a_refused_request_stores_nothing_so_a_corrected_retry_works(reviewer_client):
     contributor = make_expert()
     url = "/api/ops/tier-decisions/"
-    bad = reviewer_client.post(
-        url, {"contributor": contributor.pk, "tier": "crowd"}, format="json", HTTP_IDEMPOTENCY_KEY="x"
-    )
+    bad = reviewer_client.post(url, {"contributor": contributor.pk, "tier": "crowd"}, format="json", HTTP_IDEMPOTENCY_KEY="x")
     assert bad.status_code == 400
     assert not IdempotentRequest.objects.exists()
 

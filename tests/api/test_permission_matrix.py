@@ -194,6 +194,7 @@ MATRIX = {
     ("api-project-invitations", "post"): LAB_OBJECT,
     ("api-project-engagements", "get"): LAB_OBJECT,
     ("api-projects-open", "get"): EXPERT_SELF,
+    ("api-projects-search", "get"): EXPERT_SELF,
     ("api-project-apply", "post"): EXPERT_SELF,
     ("api-my-staffing-requests", "get"): EXPERT_SELF,
     ("api-my-engagements", "get"): EXPERT_SELF,
@@ -393,15 +394,8 @@ def _a_report_file():
     from reporting.models import ReportFile
 
     return ReportFile.objects.create(
-        kind="dac7",
-        year=2026,
-        jurisdiction="DE",
-        message_type="DPI401",
-        message_ref_id="IE2026API",
-        filename="dac7-api.xml",
-        content=b"<x/>",
-        size_bytes=4,
-        sha256="0" * 64,
+        kind="dac7", year=2026, jurisdiction="DE", message_type="DPI401", message_ref_id="IE2026API",
+        filename="dac7-api.xml", content=b"<x/>", size_bytes=4, sha256="0" * 64,
     )
 
 

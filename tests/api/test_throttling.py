@@ -11,9 +11,7 @@ pytestmark = pytest.mark.django_db
 def _attempts(headers_per_request: list[dict]) -> list[int]:
     client = APIClient()
     return [
-        client.post(
-            "/api/auth/token/", {"email": f"x{i}@example.test", "password": "y"}, format="json", **headers
-        ).status_code
+        client.post("/api/auth/token/", {"email": f"x{i}@example.test", "password": "y"}, format="json", **headers).status_code
         for i, headers in enumerate(headers_per_request)
     ]
 

@@ -66,7 +66,9 @@ LEGAL = {
 
 @pytest.mark.parametrize("start", list(LEGAL))
 @pytest.mark.parametrize("action", list(ACTIONS))
-def test_every_transition_is_allowed_or_refused_as_the_state_machine_says(start, action, client_for, reviewer_client):
+def test_every_transition_is_allowed_or_refused_as_the_state_machine_says(
+    start, action, client_for, reviewer_client
+):
     contributor = make_expert()
     expert = _expert_client(client_for, contributor)
     credential = make_credential(contributor)
@@ -214,9 +216,7 @@ def test_oversize_upload_is_refused_with_the_limit(client_for, settings):
     contributor = make_expert()
     expert = client_for(contributor.user)
     big = PDF_BYTES + b"0" * 2048
-    response = expert.post(
-        "/api/me/credentials/", _credential_form(document=pdf_upload("big.pdf", big)), format="multipart"
-    )
+    response = expert.post("/api/me/credentials/", _credential_form(document=pdf_upload("big.pdf", big)), format="multipart")
     assert response.status_code == 400
     assert "limit is 1,024 bytes" in response.json()["fields"]["document"][0]
     assert not Credential.objects.exists()

@@ -54,12 +54,7 @@ def test_a_week_of_work_reviewed_appealed_and_auto_approved(client_for, stripe_s
     for days_ago, kind in enumerate(kinds, start=1):
         response = me.post(
             "/api/me/time-entries/",
-            {
-                "engagement": hourly_engagement.pk,
-                "activity": kind,
-                "started_at": _iso(days_ago, 9),
-                "ended_at": _iso(days_ago, 12),
-            },
+            {"engagement": hourly_engagement.pk, "activity": kind, "started_at": _iso(days_ago, 9), "ended_at": _iso(days_ago, 12)},
         )
         assert response.status_code == 201, response.json()
     overlap = me.post(
@@ -91,9 +86,7 @@ def test_a_week_of_work_reviewed_appealed_and_auto_approved(client_for, stripe_s
     assert rejected.json()["status"] == "rejected"
     appealed = me.post(f"/api/work/time-entries/{entry_ids[3]}/appeal/", {"reason": "Agenda is in the note"})
     assert appealed.json()["status"] == "appealed"
-    same_reviewer = lab_client.post(
-        f"/api/work/time-entries/{entry_ids[3]}/decide-appeal/", {"approve": True, "reason": "ok"}
-    )
+    same_reviewer = lab_client.post(f"/api/work/time-entries/{entry_ids[3]}/decide-appeal/", {"approve": True, "reason": "ok"})
     assert same_reviewer.status_code == 403
 
     colleague = UserFactory(role="lab_member")
@@ -118,28 +111,25 @@ def test_another_lab_cannot_see_or_review_the_work(client_for, stripe_server):
     project = _running(lab, owner)
     expert = make_vetted_expert()
     engagement = _engage(owner, project, expert)
-    entry = (
-        client_for(expert.user)
-        .post(
-            "/api/me/time-entries/",
-            {"engagement": engagement.pk, "activity": "training", "started_at": _iso(1, 9), "ended_at": _iso(1, 10)},
-        )
-        .json()
-    )
+    entry = client_for(expert.user).post(
+        "/api/me/time-entries/",
+        {"engagement": engagement.pk, "activity": "training", "started_at": _iso(1, 9), "ended_at": _iso(1, 10)},
+    ).json()
     intruder = client_for(stranger)
     assert intruder.get(f"/api/projects/{project.pk}/review-queue/").status_code == 404
     assert intruder.post(f"/api/work/time-entries/{entry['id']}/approve/").status_code == 404
     other_expert = client_for(make_vetted_expert().user)
     assert other_expert.post(f"/api/time-entries/{entry['id']}/revise/", {"reason": "mine"}).status_code == 404
     logged_on_theirs = other_expert.post(
-        "/api/me/time-entries/",
-        {"engagement": engagement.pk, "activity": "training", "work_date": _iso(1, 9)[:10], "minutes": 30},
+        "/api/me/time-entries/", {"engagement": engagement.pk, "activity": "training", "work_date": _iso(1, 9)[:10], "minutes": 30}
     )
     assert logged_on_theirs.status_code == 400
     assert "engagement" in logged_on_theirs.json()["fields"]
 
 
-def test_a_note_longer_than_the_limit_is_refused_with_a_field_message_and_nothing_is_written(client_for, stripe_server):
+def test_a_note_longer_than_the_limit_is_refused_with_a_field_message_and_nothing_is_written(
+    client_for, stripe_server
+):
     engagement, _ = make_running_engagement()
     me = client_for(engagement.contributor.user)
     limit = TimeEntry._meta.get_field("note").max_length

@@ -12,14 +12,10 @@ BOUNDARY = "form-boundary"
 
 def _multipart_document() -> bytes:
     return (
-        (
-            f"--{BOUNDARY}\r\n"
-            'Content-Disposition: form-data; name="document"; filename="license.pdf"\r\n'
-            "Content-Type: application/pdf\r\n\r\n"
-        ).encode()
-        + PDF_BYTES
-        + f"\r\n--{BOUNDARY}--\r\n".encode()
-    )
+        f"--{BOUNDARY}\r\n"
+        'Content-Disposition: form-data; name="document"; filename="license.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode() + PDF_BYTES + f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
 def test_an_api_upload_declaring_more_than_the_limit_is_refused_before_its_body_is_read(client, settings):

@@ -1,5 +1,6 @@
 """Two people at the same moment: one thread per subject, and the rate limit counts both posts."""
 
+
 import pytest
 
 from config.errors import ApplicationError

@@ -232,26 +232,12 @@ def _reporting_kwargs(owner, statement) -> dict:
     from reporting.models import ReportFile, ReportRecord
 
     report = ReportFile.objects.create(
-        kind="dac7",
-        year=2026,
-        jurisdiction="DE",
-        message_type="DPI401",
-        message_ref_id="IE2026WORLD",
-        filename="dac7-world.xml",
-        content=b"<x/>",
-        size_bytes=4,
-        sha256="0" * 64,
-        records_count=1,
+        kind="dac7", year=2026, jurisdiction="DE", message_type="DPI401", message_ref_id="IE2026WORLD",
+        filename="dac7-world.xml", content=b"<x/>", size_bytes=4, sha256="0" * 64, records_count=1,
     )
     record = ReportRecord.objects.create(
-        form="DAC7",
-        contributor=owner,
-        year=2026,
-        jurisdiction="DE",
-        file=report,
-        record_ref="IE2026WORLDS1",
-        currency="EUR",
-        total_minor=0,
+        form="DAC7", contributor=owner, year=2026, jurisdiction="DE", file=report, record_ref="IE2026WORLDS1",
+        currency="EUR", total_minor=0,
         amounts={"consideration_minor": [0] * 4, "activities": [0] * 4, "fees_minor": [0] * 4, "taxes_minor": [0] * 4},
     )
     return {

@@ -1,5 +1,6 @@
 """Two people acting on the same record at the same moment: one wins, the other is told why."""
 
+
 import pytest
 
 from accounts.models import Role
