@@ -127,6 +127,12 @@ class NoticeKind(models.TextChoices):
 # Kinds that are always mailed, whatever a person's preferences say.
 NOTICE_KINDS_ALWAYS_MAILED = frozenset({NoticeKind.SECURITY})
 
+# Kinds whose inbox item is the thing itself, not the notice: a conversation waits in the
+# inbox, unread, until it is read. Their notices are mailed as the person chose, but neither
+# listed nor counted beside it (a message would show twice), and reading the thing marks
+# them read (``accounts.notices.notices_mark_read_about``).
+NOTICE_KINDS_SHOWN_BY_THEIR_PAGE = frozenset({NoticeKind.MESSAGES})
+
 NOTICE_TITLE_MAX_LENGTH = 200
 NOTICE_BODY_MAX_LENGTH = 5000
 

@@ -18,7 +18,15 @@ from django.utils import timezone
 from audit.services import audit_record
 from config.errors import ApplicationError
 
-from .models import NOTICE_KINDS_ALWAYS_MAILED, Notice, NoticeKind, NoticeMail, NoticePreference, User
+from .models import (
+    NOTICE_KINDS_ALWAYS_MAILED,
+    NOTICE_KINDS_SHOWN_BY_THEIR_PAGE,
+    Notice,
+    NoticeKind,
+    NoticeMail,
+    NoticePreference,
+    User,
+)
 from .notifications import absolute_link, mail_queue, mail_subject
 
 # Kinds a person may turn off for mail, in the order the settings page lists them.
@@ -28,16 +36,21 @@ NOTICE_KINDS_SWITCHABLE = [kind for kind in NoticeKind if kind not in NOTICE_KIN
 # Selectors
 
 
+def _listed(user: User) -> QuerySet[Notice]:
+    """The person's notices the inbox lists: not those whose thing waits there itself (a conversation)."""
+    return Notice.objects.filter(recipient=user).exclude(kind__in=NOTICE_KINDS_SHOWN_BY_THEIR_PAGE)
+
+
 def notices_for(*, user: User) -> QuerySet[Notice]:
     """The person's notices, newest first."""
-    return Notice.objects.filter(recipient=user).order_by("-created_at", "-pk")
+    return _listed(user).order_by("-created_at", "-pk")
 
 
 def notice_unread_count(*, user: User) -> int:
-    """How many of the person's notices are unread: one count over a partial index."""
+    """How many of the person's listed notices are unread: one count over a partial index."""
     if not user.is_authenticated:
         return 0
-    return Notice.objects.filter(recipient=user, read_at__isnull=True).count()
+    return _listed(user).filter(read_at__isnull=True).count()
 
 
 def notice_preferences_for(*, user: User) -> dict:
@@ -75,9 +88,21 @@ def notice_mark_read(*, actor: User, notice_id: int) -> Notice | None:
 
 
 def notice_mark_all_read(*, actor: User) -> int:
-    """Mark every unread notice of the actor read; returns how many were."""
+    """Mark every unread notice the actor's inbox lists read; returns how many were.
+
+    A message's notice stays until its conversation is read: the conversation still waits.
+    """
     with transaction.atomic():
-        return Notice.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+        return _listed(actor).filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notices_mark_read_about(*, actor: User, link: str) -> int:
+    """The actor read the page ``link`` is the path of: their unread notices about it are read.
+
+    Called inside the caller's transaction (reading a conversation marks its messages'
+    notices read with it); returns how many were.
+    """
+    return Notice.objects.filter(recipient=actor, link=link, read_at__isnull=True).update(read_at=timezone.now())
 
 
 def notice_preferences_set(*, actor: User, email_off: list[str], daily_digest: bool) -> NoticePreference:

@@ -38,6 +38,12 @@ class SubjectKind(models.TextChoices):
     DEACTIVATION_CASE = "deactivation_case", "Deactivation case or appeal"
     PAYOUT_HOLD = "payout_hold", "Payout hold"
     TAX_FORM = "tax_form", "Tax form"
+    # An identity case (a verified name that differs, a possible duplicate account). A duplicate
+    # is about two accounts that may be two different people: each talks with operations in a
+    # thread of its own, as each reads only their own answers on the case. ``account_case`` is
+    # the case's first account (a name case's only one), ``account_case_other`` its second.
+    ACCOUNT_CASE = "account_case", "Case about an account"
+    ACCOUNT_CASE_OTHER = "account_case_other", "Case about an account"
 
 
 class ThreadStatus(models.TextChoices):

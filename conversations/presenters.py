@@ -29,6 +29,8 @@ def subject_link(*, subject: Subject, user: User) -> str:
             K.DEACTIVATION_CASE: lambda: reverse("expert-case", args=[obj.pk]),
             K.PAYOUT_HOLD: lambda: reverse("expert-payouts"),
             K.TAX_FORM: lambda: reverse("expert-tax-form"),
+            K.ACCOUNT_CASE: lambda: reverse("expert-account-case", args=[obj.pk]),
+            K.ACCOUNT_CASE_OTHER: lambda: reverse("expert-account-case", args=[obj.pk]),
         }
     elif is_lab_member(user):
         links = {
@@ -43,6 +45,8 @@ def subject_link(*, subject: Subject, user: User) -> str:
             K.DEACTIVATION_CASE: lambda: reverse("ops-case", args=[obj.pk]),
             K.PAYOUT_HOLD: lambda: reverse("ops-payout-holds"),
             K.TAX_FORM: lambda: reverse("ops-tax-forms"),
+            K.ACCOUNT_CASE: lambda: reverse("ops-account-case", args=[obj.pk]),
+            K.ACCOUNT_CASE_OTHER: lambda: reverse("ops-account-case", args=[obj.pk]),
         }
     link = links.get(kind)
     return link() if link else ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from accounts.permissions import can_read_credential_documents, is_expert, is_lab_member, is_ops
@@ -33,22 +33,26 @@ def threads_for(*, user: User) -> QuerySet[Thread]:
     elif is_ops(user):
         threads = threads.filter(lab__isnull=True, subject_kind__in=_ops_kinds_of(user))
     else:
-        return Thread.objects.none()
-    return threads.annotate(unread=Exists(_unread_messages(user))).order_by(
+        threads = Thread.objects.none()
+    return threads.annotate(unread=_unread(user)).order_by(
         F("last_message_at").desc(nulls_last=True), "-created_at", "-pk"
     )
 
 
-def _unread_messages(user: User) -> QuerySet[Message]:
-    """The thread's messages by someone else that ``user`` has not read (their read mark is older)."""
+def _unread(user: User) -> ExpressionWrapper:
+    """Something someone else did in the thread that ``user`` has not read (their read mark is older):
+    a message, or closing it."""
     read_since = ThreadRead.objects.filter(
         thread=OuterRef("thread"), user=user, last_read_at__gte=OuterRef("created_at")
     )
-    return Message.objects.filter(thread=OuterRef("pk")).exclude(author=user).exclude(Exists(read_since))
+    messages = Message.objects.filter(thread=OuterRef("pk")).exclude(author=user).exclude(Exists(read_since))
+    closure_read = ThreadRead.objects.filter(thread=OuterRef("pk"), user=user, last_read_at__gte=OuterRef("closed_at"))
+    closed_by_another = Q(closed_at__isnull=False) & ~Q(closed_by=user) & ~Exists(closure_read)
+    return ExpressionWrapper(Q(Exists(messages)) | closed_by_another, output_field=BooleanField())
 
 
 def unread_count(*, user: User) -> int:
-    """How many of ``user``'s threads have a message from someone else they have not read."""
+    """How many of ``user``'s threads have a message from someone else, or a closing, they have not read."""
     return threads_for(user=user).filter(unread=True).count()
 
 

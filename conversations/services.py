@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import NoticeKind, User
+from accounts.notices import notices_mark_read_about
 from accounts.notifications import notify_after_commit
 from accounts.permissions import is_ops, is_ops_reviewer
 from audit.services import audit_record
@@ -92,6 +93,16 @@ def _rate_limit(actor: User, now) -> None:
         )
 
 
+def _thread_link(thread: Thread) -> str:
+    return reverse("conversation", args=[thread.pk])
+
+
+def _read(*, actor: User, thread: Thread, at) -> None:
+    """``actor`` has read the thread up to ``at``: the inbox's item for it and its notices are done."""
+    ThreadRead.objects.update_or_create(thread=thread, user=actor, defaults={"last_read_at": at})
+    notices_mark_read_about(actor=actor, link=_thread_link(thread))
+
+
 def _notify(*, actor: User, thread: Thread, message: Message) -> None:
     if actor.pk == thread.contributor.user_id:
         recipients = lab_recipients(thread.lab) if thread.lab_id else ops_recipients(thread.subject_kind)
@@ -110,7 +121,7 @@ def _notify(*, actor: User, thread: Thread, message: Message) -> None:
             + ("\n\nThe message has an attachment." if message.attachment else "")
         ),
         kind=NoticeKind.MESSAGES,
-        link=reverse("conversation", args=[thread.pk]),
+        link=_thread_link(thread),
     )
 
 
@@ -146,7 +157,7 @@ def message_post(*, actor: User, thread: Thread, body: str, attachment: Uploaded
         thread.last_message_at = now
         thread.save(update_fields=["last_message_at"])
         # Writing is reading: the author has seen everything up to their own message.
-        ThreadRead.objects.update_or_create(thread=thread, user=actor, defaults={"last_read_at": now})
+        _read(actor=actor, thread=thread, at=now)
         audit_record(
             actor=actor,
             action="conversations.message.posted",
@@ -159,9 +170,9 @@ def message_post(*, actor: User, thread: Thread, body: str, attachment: Uploaded
 
 
 def thread_mark_read(*, actor: User, thread: Thread) -> None:
-    """Everything in the thread up to now is read by ``actor``."""
+    """Everything in the thread up to now is read by ``actor``, and so are their notices of it."""
     with transaction.atomic():
-        ThreadRead.objects.update_or_create(thread=thread, user=actor, defaults={"last_read_at": timezone.now()})
+        _read(actor=actor, thread=thread, at=timezone.now())
 
 
 def _may_close_through_case(actor: User, thread: Thread) -> bool:
@@ -205,7 +216,7 @@ def thread_close(*, actor: User, thread: Thread, reason: str) -> Thread:
             subject=f"Conversation closed: “{thread.subject_label}”",
             body=f"The conversation about “{thread.subject_label}” was closed:\n\n{reason}",
             kind=NoticeKind.MESSAGES,
-            link=reverse("conversation", args=[thread.pk]),
+            link=_thread_link(thread),
         )
     return thread
 

@@ -21,6 +21,7 @@ from accounts.notifications import ops_reviewers
 from accounts.permissions import is_expert, is_lab_member, is_ops, is_ops_reviewer
 from contributors.models import Contributor
 from contributors.selectors import contributor_for_user
+from identity import selectors as identity_selectors
 from marketplace import selectors as marketplace_selectors
 from marketplace.models import Engagement, Lab, StaffingRequest, TaskSubmission, TimeEntry
 from marketplace.permissions import LAB_REVIEWERS
@@ -34,7 +35,9 @@ from .models import SubjectKind
 K = SubjectKind
 
 LAB_KINDS = frozenset({K.STAFFING_REQUEST, K.ENGAGEMENT, K.TIME_ENTRY, K.TASK})
-OPS_KINDS = frozenset({K.CREDENTIAL, K.DEACTIVATION_CASE, K.PAYOUT_HOLD, K.TAX_FORM})
+OPS_KINDS = frozenset(
+    {K.CREDENTIAL, K.DEACTIVATION_CASE, K.PAYOUT_HOLD, K.TAX_FORM, K.ACCOUNT_CASE, K.ACCOUNT_CASE_OTHER}
+)
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,40 @@ def _tax_form(user: User, pk: int):
     return None
 
 
+def _account_case_side(user: User, pk: int, *, other: bool):
+    """An identity case, for one of its accounts: that account's expert, or operations.
+
+    The expert through the case page's own selector, and only for their side of it (the other
+    account of a duplicate never reads this one's thread); every member of operations, as the
+    case pages are theirs (identity/views/ops.py), for a side the case has.
+    """
+    if is_expert(user):
+        found = identity_selectors.account_case_of_expert(user=user, pk=pk)
+        if found is None:
+            return None
+        case, contributor = found
+        side = case.other_contributor_id if other else case.contributor_id
+        return case if side == contributor.pk else None
+    if is_ops(user):
+        case = identity_selectors.account_case_for_ops(pk=pk)
+        if case is None or (other and case.other_contributor_id is None):
+            return None
+        return case
+    return None
+
+
+def _account_case(user: User, pk: int):
+    return _account_case_side(user, pk, other=False)
+
+
+def _account_case_other(user: User, pk: int):
+    return _account_case_side(user, pk, other=True)
+
+
+def _account_case_label(case) -> str:
+    return f"Account case #{case.pk}: {case.get_kind_display().lower()}"
+
+
 @dataclass(frozen=True)
 class _Kind:
     find: Callable[[User, int], object | None]
@@ -139,6 +176,8 @@ class _Kind:
     ops_roles: tuple[str, ...] = ()
     # Which members of operations read this kind of subject (the role its pages ask for).
     ops_read: Callable[[User], bool] = is_ops
+    # The expert the subject is about (an identity case names two on a duplicate).
+    contributor: Callable[[object], Contributor] = lambda obj: obj.contributor
 
 
 KINDS: dict[str, _Kind] = {
@@ -165,6 +204,14 @@ KINDS: dict[str, _Kind] = {
     K.TAX_FORM: _Kind(
         _tax_form, lambda f: f"{f.get_kind_display()} signed {f.signed_at:%d %b %Y}", ops_roles=(Role.OPS_REVIEWER,)
     ),
+    # Reviewers decide identity cases and are told of them (identity/services/cases.py).
+    K.ACCOUNT_CASE: _Kind(_account_case, _account_case_label, ops_roles=(Role.OPS_REVIEWER,)),
+    K.ACCOUNT_CASE_OTHER: _Kind(
+        _account_case_other,
+        _account_case_label,
+        ops_roles=(Role.OPS_REVIEWER,),
+        contributor=lambda case: case.other_contributor,
+    ),
 }
 
 
@@ -182,7 +229,7 @@ def subject_for(*, user: User, kind: str, pk: int) -> Subject | None:
     return Subject(
         kind=kind,
         pk=pk,
-        contributor=obj.contributor,
+        contributor=spec.contributor(obj),
         lab=spec.lab(obj),
         label=spec.label(obj)[:200],
         obj=obj,

@@ -1,6 +1,6 @@
-"""The unread count in the navigation of every page a signed-in person sees."""
+"""The unread count in the navigation of every page a signed-in person sees: unread notices and conversations."""
 
-from accounts.notices import notice_unread_count
+from .selectors import inbox_unread_count
 
 
 def inbox_unread(request) -> dict:
@@ -8,4 +8,4 @@ def inbox_unread(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     # Lazily: pages that never show the navigation (files, JSON) do not pay for the count.
-    return {"inbox_unread": lambda: notice_unread_count(user=user)}
+    return {"inbox_unread": lambda: inbox_unread_count(user=user)}

@@ -1,4 +1,9 @@
-"""What a person's inbox holds: the items of every source for their role, and their notices."""
+"""What a person's inbox holds: the items of every source for their role, and their notices.
+
+What is new for a person is counted once: a notice, or a conversation with something unread
+(its messages' notices are not listed beside it, ``accounts.models.NOTICE_KINDS_SHOWN_BY_THEIR_PAGE``).
+The navigation's count (``inbox_unread_count``) is the inbox's ``unread``.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,12 @@ from dataclasses import dataclass, field
 
 from accounts.models import User
 from accounts.notices import notice_unread_count, notices_for
+from conversations.selectors import unread_count as conversations_unread_count
 
 from .sources import SOURCES, InboxItem, audience_of
+
+# The source of conversations with something unread.
+MESSAGES = "messages"
 
 
 @dataclass
@@ -31,6 +40,15 @@ class Inbox:
     def waiting(self) -> int:
         return sum(section.count for section in self.sections)
 
+    @property
+    def unread_conversations(self) -> int:
+        return sum(section.count for section in self.sections if section.name == MESSAGES)
+
+    @property
+    def unread(self) -> int:
+        """What is new: unread notices and conversations with something unread (the navigation's count)."""
+        return self.unread_notices + self.unread_conversations
+
 
 def inbox_sections(*, user: User) -> list[InboxSection]:
     """The sources for the person's role, in the order ``SOURCES`` lists them, each asked once."""
@@ -51,4 +69,19 @@ def inbox_for(*, user: User) -> Inbox:
     )
 
 
-__all__ = ["Inbox", "InboxSection", "inbox_for", "inbox_sections", "notice_unread_count", "notices_for"]
+def inbox_unread_count(*, user: User) -> int:
+    """The count the navigation shows: the same as ``Inbox.unread``, without gathering the rest."""
+    if not user.is_authenticated:
+        return 0
+    return notice_unread_count(user=user) + conversations_unread_count(user=user)
+
+
+__all__ = [
+    "Inbox",
+    "InboxSection",
+    "inbox_for",
+    "inbox_sections",
+    "inbox_unread_count",
+    "notice_unread_count",
+    "notices_for",
+]

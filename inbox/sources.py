@@ -452,19 +452,40 @@ def ops_fundings_held(user: User) -> list[InboxItem]:
 
 
 def unread_conversations(user: User) -> list[InboxItem]:
-    """Threads with a message from someone else the person has not read, newest first."""
+    """Threads with something from someone else the person has not read (a message, a closing), newest first.
+
+    Each thread is one item however many messages wait in it; past ``ITEMS_PER_SOURCE`` the
+    rest are one item for the list of conversations, so the section counts every one.
+    """
     from conversations.selectors import threads_for
 
-    rows = threads_for(user=user).filter(unread=True)[:ITEMS_PER_SOURCE]
-    return [
+    unread = threads_for(user=user).filter(unread=True)
+    rows = list(unread[: ITEMS_PER_SOURCE + 1])
+    items = [
         InboxItem(
             "messages",
-            f"New message: {thread.get_subject_kind_display()}, {thread.subject_label}",
+            (
+                f"New message: {thread.get_subject_kind_display()}, {thread.subject_label}"
+                if thread.is_open
+                else f"Conversation closed: {thread.subject_label}"
+            ),
             reverse("conversation", args=[thread.pk]),
-            thread.last_message_at,
+            thread.closed_at if not thread.is_open else thread.last_message_at,
         )
-        for thread in rows
+        for thread in rows[:ITEMS_PER_SOURCE]
     ]
+    if len(rows) > ITEMS_PER_SOURCE:
+        more = unread.count() - ITEMS_PER_SOURCE
+        items.append(
+            InboxItem(
+                "messages",
+                f"{more} more conversation{'s' if more != 1 else ''} with something new",
+                reverse("conversations"),
+                rows[ITEMS_PER_SOURCE].last_message_at,
+                count=more,
+            )
+        )
+    return items
 
 
 # Reviews by a person of automated decisions (oversight)

@@ -34,7 +34,13 @@ class InboxOutput(serializers.Serializer):
     audience = serializers.ChoiceField(choices=["expert", "lab", "ops"], allow_null=True)
     sections = InboxSectionOutput(many=True)
     waiting = serializers.IntegerField()
-    unread_notices = serializers.IntegerField()
+    unread_notices = serializers.IntegerField(help_text="Unread notices (a message's notice is its conversation).")
+    unread_conversations = serializers.IntegerField(
+        help_text="Conversations with a message or a closing from someone else the caller has not read."
+    )
+    unread = serializers.IntegerField(
+        help_text="What is new, each thing once: unread notices and conversations (the navigation's count)."
+    )
 
 
 class NoticeOutput(serializers.ModelSerializer):

@@ -57,6 +57,8 @@ def _own_case(request, pk: int):
 def _render_case(request, case, contributor, form=None, status=200):
     context = {
         "case": case,
+        # Each account of a duplicate talks with operations in a thread of its own.
+        "other_account": case.other_contributor_id == contributor.pk,
         "answers": selectors.answers_of(case=case, contributor=contributor),
         "form": form or CaseAnswerForm(),
     }

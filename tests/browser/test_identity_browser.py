@@ -100,3 +100,49 @@ def test_a_failed_check_is_explained_in_plain_words_and_trying_again_resumes_the
     reload_until(page, page.get_by_text("Your identity is verified."), timeout=10)
     assert IdentityVerification.objects.get().status == VerificationStatus.VERIFIED
     assert errors == []
+
+
+def test_an_expert_and_operations_talk_about_a_duplicate_account_case_from_its_pages(
+    browser, live_server, page, screenshot
+):
+    from django.db import transaction
+
+    from identity.services import account_case_open_duplicate
+
+    from tests.helpers.browser import log_in_ops
+    from tests.helpers.factories import make_ops
+
+    errors = watch_server_errors(page)
+    first = make_expert(display_name="First Account")
+    second = make_expert(display_name="Second Account")
+    with transaction.atomic():
+        case = account_case_open_duplicate(
+            signal="bank_account", contributor_ids=(first.pk, second.pk), evidence={"bank_last4": "6789"}
+        )
+
+    log_in(page, second.user.email)
+    page.goto(f"/me/identity/cases/{case.pk}/")
+    page.get_by_role("link", name="Write to operations about this case").click()
+    page.get_by_label("Your message").fill("The bank account is my spouse's; we share it.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_text("The bank account is my spouse's; we share it.")).to_be_visible()
+    assert page.evaluate(UNLABELLED_CONTROLS_JS) == []
+    screenshot(page, "account-case-conversation-expert")
+    page.get_by_role("link", name=re.compile("^Open the case about an account")).click()
+    expect(page).to_have_url(re.compile(rf"/me/identity/cases/{case.pk}/$"))
+
+    ops = browser.new_context(base_url=live_server.url).new_page()
+    errors += watch_server_errors(ops)
+    reviewer, secret = make_ops(full_name="Rita Reviewer")
+    log_in_ops(ops, reviewer, secret)
+    ops.goto(f"/ops/account-cases/{case.pk}/")
+    ops.get_by_role("link", name=f"Conversation with Second Account (#{second.pk}) about this case").click()
+    expect(ops.get_by_text("The bank account is my spouse's; we share it.")).to_be_visible()
+    ops.get_by_label("Your message").fill("Thank you: please send a statement showing both names.")
+    ops.get_by_role("button", name="Send").click()
+    expect(ops.get_by_text("please send a statement showing both names")).to_be_visible()
+
+    page.goto("/inbox/")
+    page.locator("[data-source=messages]").get_by_role("link").click()
+    expect(page.get_by_text("please send a statement showing both names")).to_be_visible()
+    assert errors == []

@@ -115,3 +115,45 @@ def test_operations_see_their_queues_with_the_oldest_items_age(browser, live_ser
     row.get_by_role("link", name="Credentials to review").click()
     expect(page).to_have_url(re.compile(r"/ops/credentials/$"))
     assert errors == []
+
+
+def test_a_new_message_is_in_the_inbox_once_and_reading_it_clears_the_count(
+    browser, live_server, page, screenshot, stripe_server
+):
+    from conversations.services import message_post, thread_open
+    from marketplace.services import work_reject
+
+    errors = watch_server_errors(page)
+    engagement, owner = running_engagement()
+    entry = time_entry_log(
+        actor=engagement.contributor.user,
+        engagement=engagement,
+        activity="task_work",
+        work_date=timezone.now().date() - timedelta(days=1),
+        minutes=60,
+    )
+    work_reject(actor=owner, item=entry, reason="Please correct the duration.")
+    log_in(page, owner.email)
+    badge = page.get_by_role("link", name=re.compile(r"^Inbox")).locator(".badge")
+    before = int(badge.inner_text()) if badge.count() else 0
+
+    thread, _ = thread_open(actor=engagement.contributor.user, kind="time_entry", subject_id=entry.pk)
+    message_post(actor=engagement.contributor.user, thread=thread, body="The call ran over: it was an hour.")
+
+    page.goto("/inbox/")
+    expect(badge).to_have_text(str(before + 1))
+    messages = page.locator("[data-source=messages]")
+    expect(messages.get_by_role("link")).to_have_count(1)
+    # No notice of the same message beside it.
+    expect(page.locator("li[data-notice]").filter(has_text=thread.subject_label)).to_have_count(0)
+    screenshot(page, "inbox-new-message")
+
+    messages.get_by_role("link").click()
+    expect(page.get_by_text("The call ran over: it was an hour.")).to_be_visible()
+    if before:
+        expect(badge).to_have_text(str(before))
+    else:
+        expect(badge).to_have_count(0)
+    page.goto("/inbox/")
+    expect(page.locator("[data-source=messages]")).to_have_count(0)
+    assert errors == []
