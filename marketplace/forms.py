@@ -687,3 +687,28 @@ class ProjectSearchForm(forms.Form):
             sort=data["sort"] or Sort.RELEVANCE,
             page=data["page"] or 1,
         )
+
+
+class ReviewFilterForm(forms.Form):
+    """Narrowing a project's review queue (a GET form: the address keeps the filters)."""
+
+    KIND_CHOICES = [
+        ("", "All work"),
+        ("routed", "Routed to a person by the judge"),
+        ("appeals", "Appeals"),
+        ("time-entries", "Time entries"),
+        ("tasks", "Tasks"),
+    ]
+    WAITING_CHOICES = [("", "Any time"), ("1", "1 day or more"), ("3", "3 days or more"), ("5", "5 days or more")]
+
+    project = forms.ChoiceField(required=False, label="Project")
+    expert = forms.TypedChoiceField(required=False, label="Expert", coerce=int, empty_value=None)
+    kind = forms.ChoiceField(required=False, label="Kind", choices=KIND_CHOICES)
+    waiting = forms.TypedChoiceField(
+        required=False, label="Waiting", choices=WAITING_CHOICES, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, projects: list[tuple[int, str]], experts: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].choices = [(str(pk), title) for pk, title in projects]
+        self.fields["expert"].choices = [("", "Every expert"), *((str(pk), name) for pk, name in experts)]

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from contributors.models import Contributor
@@ -456,19 +457,41 @@ def task_of_expert(*, user: User, pk: int) -> TaskSubmission | None:
     return TaskSubmission.objects.filter(pk=pk, contributor__user=user).select_related("engagement__project").first()
 
 
-def review_queue(*, project: Project) -> tuple[list[TimeEntry], list[TaskSubmission]]:
-    """Work waiting for the lab on a project, oldest first; tasks the judge routed to a person lead."""
-    entries = (
-        TimeEntry.objects.filter(project=project, is_current=True, status__in=PENDING_REVIEW)
-        .select_related("contributor", "reviewed_by", "previous")
-        .order_by("submitted_at", "id")
+REVIEW_QUEUE_MAX = 500
+
+
+def review_queue(
+    *, project: Project, contributor_id: int | None = None, waiting_since: datetime | None = None
+) -> tuple[list[TimeEntry], list[TaskSubmission]]:
+    """Work waiting for the lab on a project, oldest first (by when it was submitted, or
+    appealed); tasks the judge routed to a person lead. ``contributor_id`` keeps one
+    expert's work; ``waiting_since`` keeps what has waited since that moment or longer.
+    At most ``REVIEW_QUEUE_MAX`` of each kind, the oldest."""
+    waiting = Coalesce("appealed_at", "submitted_at")
+    entries = TimeEntry.objects.filter(project=project, is_current=True, status__in=PENDING_REVIEW)
+    tasks = TaskSubmission.objects.filter(project=project, status__in=PENDING_REVIEW)
+    if contributor_id is not None:
+        entries, tasks = entries.filter(contributor_id=contributor_id), tasks.filter(contributor_id=contributor_id)
+    if waiting_since is not None:
+        entries = entries.alias(waiting=waiting).filter(waiting__lte=waiting_since)
+        tasks = tasks.alias(waiting=waiting).filter(waiting__lte=waiting_since)
+    entries = entries.select_related("contributor", "reviewed_by", "previous").order_by(waiting, "id")
+    tasks = tasks.select_related("contributor", "reviewed_by").order_by("-needs_expert_review", waiting, "id")
+    return list(entries[:REVIEW_QUEUE_MAX]), list(tasks[:REVIEW_QUEUE_MAX])
+
+
+def review_queue_experts(*, project: Project) -> list[tuple[int, str]]:
+    """The experts with work waiting for the lab on a project, by name: (profile id, name)."""
+    ids = set(
+        TimeEntry.objects.filter(project=project, is_current=True, status__in=PENDING_REVIEW).values_list(
+            "contributor_id", flat=True
+        )
+    ) | set(
+        TaskSubmission.objects.filter(project=project, status__in=PENDING_REVIEW).values_list(
+            "contributor_id", flat=True
+        )
     )
-    tasks = (
-        TaskSubmission.objects.filter(project=project, status__in=PENDING_REVIEW)
-        .select_related("contributor", "reviewed_by")
-        .order_by("-needs_expert_review", "submitted_at", "id")
-    )
-    return list(entries[:500]), list(tasks[:500])
+    return list(Contributor.objects.filter(pk__in=ids).order_by("display_name", "pk").values_list("pk", "display_name"))
 
 
 def time_entry_of_project(*, project: Project, pk: int) -> TimeEntry | None:

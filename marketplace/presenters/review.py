@@ -85,7 +85,11 @@ def review_rows(
     # The page lists what the judge routed to a person before anything else, as it says.
     return {
         "routed": [r for r in task_rows if not r["appealed"] and r["item"].needs_expert_review],
-        "appeals": [r for r in entry_rows + task_rows if r["appealed"]],
+        # Oldest appeal first, whichever its kind: each is approved automatically in turn.
+        "appeals": sorted(
+            (r for r in entry_rows + task_rows if r["appealed"]),
+            key=lambda r: (r["item"].appealed_at or r["item"].submitted_at, r["kind"], r["item"].pk),
+        ),
         "entries": [r for r in entry_rows if not r["appealed"]],
         "tasks": [r for r in task_rows if not r["appealed"] and not r["item"].needs_expert_review],
     }

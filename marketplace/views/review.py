@@ -4,12 +4,14 @@ the expert appeals a rejection."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from config.decorators import expert_required, lab_member_required
@@ -18,7 +20,7 @@ from payouts.weeks import week_of
 
 from .. import permissions, selectors, services
 from ..evidence import late_evidence_response
-from ..forms import AppealDecisionForm, ReasonForm, place_service_error
+from ..forms import AppealDecisionForm, ReasonForm, ReviewFilterForm, place_service_error
 from ..models import APPROVED_STATUSES, Project
 from ..presenters.review import DECIDE_LABEL, REJECT_LABEL, item_label, review_rows
 from ..presenters.work import APPEAL_LABEL, zone
@@ -43,6 +45,19 @@ def _review_item(project: Project, kind: str, pk: int):
     return item
 
 
+def _review_filters(request, project: Project) -> ReviewFilterForm:
+    projects = list(selectors.projects_of_lab(user=request.user, lab=project.lab).values_list("pk", "title"))
+    data = request.GET.copy() if request.GET else None
+    if data is not None and not data.get("project"):
+        data["project"] = str(project.pk)
+    return ReviewFilterForm(
+        data,
+        initial={"project": str(project.pk)},
+        projects=projects,
+        experts=selectors.review_queue_experts(project=project),
+    )
+
+
 def _render_review(
     request,
     project: Project,
@@ -53,16 +68,36 @@ def _render_review(
 ):
     """The queue; ``error`` is (kind, pk, which form, the form or a message) for the item that failed."""
     role = selectors.lab_role_of(user=request.user, lab=project.lab)
-    entries, tasks = selectors.review_queue(project=project)
+    filters = _review_filters(request, project)
+    wanted = {"expert": None, "kind": "", "waiting": None}
+    if filters.is_bound and filters.is_valid():
+        wanted = filters.cleaned_data
+    elif filters.is_bound:
+        status = 400
+    entries, tasks = selectors.review_queue(
+        project=project,
+        contributor_id=wanted["expert"],
+        waiting_since=timezone.now() - timedelta(days=wanted["waiting"]) if wanted["waiting"] else None,
+    )
     rows = review_rows(
         project, entries, tasks, reviewer_id=request.user.pk, viewer_tz=zone(request.user.timezone), error=error
     )
+    kind = wanted["kind"]
+    sections = {"routed": "routed", "appeals": "appeals", "entries": "time-entries", "tasks": "tasks"}
+    shown = {name: rows[name] if kind in ("", wanted_kind) else [] for name, wanted_kind in sections.items()}
+    approvable = [row["key"] for name in ("routed", "entries", "tasks") for row in shown[name]]
     context = {
         "project": project,
         "lab": project.lab,
         "role_label": permissions.role_label(role),
         "can_review": permissions.can_review_work(role),
-        **rows,
+        **shown,
+        "kind": kind,
+        "filters": filters,
+        "filtered": any(wanted.get(name) for name in ("expert", "kind", "waiting")),
+        "query": _query(request),
+        "approvable": approvable,
+        "queue_max": selectors.REVIEW_QUEUE_MAX,
         "window_days": project.review_window_days,
         "appeal_days": project.appeal_window_days,
         "bulk": bulk,
@@ -70,13 +105,29 @@ def _render_review(
     return render(request, "lab/review_queue.html", context, status=status)
 
 
+def _query(request) -> str:
+    """The queue's filters, kept on the forms' addresses and on the way back."""
+    query = request.GET.copy()
+    query.pop("project", None)
+    return query.urlencode()
+
+
 @lab_member_required
 def lab_review(request, pk: int):
-    return _render_review(request, member_project(request, pk))
+    project = member_project(request, pk)
+    wanted = request.GET.get("project", "")
+    if wanted.isdigit() and int(wanted) != project.pk:
+        # Another of the lab's projects chosen in the filters: its queue, with the same filters.
+        other = selectors.projects_of_lab(user=request.user, lab=project.lab).filter(pk=int(wanted)).first()
+        if other is not None:
+            query = _query(request)
+            return redirect(reverse("lab-review", kwargs={"pk": other.pk}) + (f"?{query}" if query else ""))
+    return _render_review(request, project)
 
 
-def _review_redirect(project: Project, anchor: str = "") -> object:
-    return redirect(reverse("lab-review", kwargs={"pk": project.pk}) + (f"#{anchor}" if anchor else ""))
+def _review_redirect(project: Project, anchor: str = "", query: str = "") -> object:
+    address = reverse("lab-review", kwargs={"pk": project.pk}) + (f"?{query}" if query else "")
+    return redirect(address + (f"#{anchor}" if anchor else ""))
 
 
 @lab_member_required
@@ -90,7 +141,7 @@ def lab_review_approve(request, pk: int, kind: str, item_pk: int):
         raise_if_forbidden(error)
         return _render_review(request, project, error=(kind, item.pk, "approve", error_text(error)), status=400)
     messages.success(request, f"Approved: {item_label(kind, item)}.")
-    return _review_redirect(project)
+    return _review_redirect(project, query=_query(request))
 
 
 @lab_member_required
@@ -109,7 +160,7 @@ def lab_review_reject(request, pk: int, kind: str, item_pk: int):
             messages.success(
                 request, f"Rejected: {item_label(kind, item)}. The expert reads your reason and may appeal."
             )
-            return _review_redirect(project)
+            return _review_redirect(project, query=_query(request))
     return _render_review(request, project, error=(kind, item.pk, "reject", form), status=400)
 
 
@@ -138,7 +189,7 @@ def lab_review_decide(request, pk: int, kind: str, item_pk: int):
         else:
             outcome = "upheld: the work is approved" if decided.status in APPROVED_STATUSES else "refused"
             messages.success(request, f"The appeal on {item_label(kind, item)} is {outcome}. The expert is told why.")
-            return _review_redirect(project)
+            return _review_redirect(project, query=_query(request))
     return _render_review(request, project, error=(kind, item.pk, "decide", form), status=status)
 
 
@@ -178,7 +229,7 @@ def lab_review_bulk_approve(request, pk: int):
         raise PermissionDenied(refusals[0].message)
     if not failed:
         messages.success(request, f"Approved {len(approved)} item{'s' if len(approved) != 1 else ''}.")
-        return _review_redirect(project)
+        return _review_redirect(project, query=_query(request))
     return _render_review(request, project, bulk={"approved": approved, "failed": failed}, status=400)
 
 
