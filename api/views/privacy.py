@@ -37,18 +37,22 @@ class MyDataExportsView(APIView):
 
 
 class MyDataExportDownloadView(APIView):
-    """The ZIP, once: a second download answers 409 (``export_already_downloaded``) and the file is gone."""
+    """The ZIP, once: after a download sent to the end a second answers 409 (``export_already_downloaded``)
+    and the file is gone; a download cut short leaves the copy ready to download again."""
 
     @extend_schema(request=None, responses={(200, "application/zip"): bytes}, tags=["privacy"])
     @not_idempotent("creates nothing; the copy is handed over once, and a repeat is refused (409) by design")
     def post(self, request, pk: int):
         try:
-            export, handle = data_export_download(export_id=pk, actor=request.user)
+            export, stream = data_export_download(export_id=pk, actor=request.user)
         except DataExport.DoesNotExist:
             raise Http404 from None
-        return FileResponse(
-            handle, as_attachment=True, filename=download_filename(export), content_type="application/zip"
+        # Closing the response closes the stream: only a copy sent to the end counts as downloaded.
+        response = FileResponse(
+            stream, as_attachment=True, filename=download_filename(export), content_type="application/zip"
         )
+        response["Content-Length"] = stream.size
+        return response
 
 
 class MyErasureRequestsView(APIView):
