@@ -60,6 +60,10 @@ class OpsErasureRequestOutput(ErasureRequestOutput):
     def get_blocks(self, erasure) -> list[str]:
         from privacy.erasure import erasure_blocks
 
+        request = self.context.get("request")
+        if request is not None and request.user.pk == erasure.user_id:
+            # One's own request: someone else decides it, and a legal hold on oneself is not told.
+            return []
         return erasure_blocks(user=erasure.user) if erasure.status == ErasureStatus.OPEN else []
 
 

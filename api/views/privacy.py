@@ -100,7 +100,7 @@ class OpsErasureRequestListView(APIView):
 
     @extend_schema(responses=s.OpsErasureRequestOutput(many=True), tags=["privacy"])
     def get(self, request):
-        return Response(s.OpsErasureRequestOutput(erasure_queue(), many=True).data)
+        return Response(s.OpsErasureRequestOutput(erasure_queue(), many=True, context={"request": request}).data)
 
 
 class OpsErasureRequestDecisionView(APIView):
@@ -122,7 +122,7 @@ class OpsErasureRequestDecisionView(APIView):
             erase=data.validated_data["erase"],
             reason=data.validated_data["reason"],
         )
-        return Response(s.OpsErasureRequestOutput(decided).data)
+        return Response(s.OpsErasureRequestOutput(decided, context={"request": request}).data)
 
 
 EMAIL_FILTER_MAX_LENGTH = 254

@@ -144,7 +144,7 @@ def test_nobody_places_or_releases_a_hold_on_themselves(reviewer):
     assert "An inquiry about a decision" in text_of(ops_browser(other, other_secret).get(reverse("ops-legal-holds")))
 
 
-def test_the_erasure_request_page_shows_the_hold_that_stops_it(reviewer):
+def test_the_erasure_request_page_shows_the_hold_that_stops_it(reviewer, client_for):
     user, secret = reviewer
     expert = make_expert()
     erasure = erasure_request_open(actor=expert.user, statement="Please erase me.")
@@ -163,6 +163,15 @@ def test_the_erasure_request_page_shows_the_hold_that_stops_it(reviewer):
     assert "regulator" in text_of(
         ops_browser(other, other_secret).get(reverse("ops-erasure-request", args=[own_request.pk]))
     )
+    # The API's queue says the same: what stops each request, but nothing on one's own
+    # (another reviewer, as each signs in once per test).
+    third, third_secret = make_ops(Role.OPS_REVIEWER)
+    third_request = erasure_request_open(actor=third, statement="Erase me too.")
+    legal_hold_place(actor=other, user=third, reason="A regulator asked about their decisions too.")
+    queue = client_for(third, third_secret).get(reverse("api-ops-erasure-requests")).json()
+    blocks = {row["id"]: row["blocks"] for row in queue}
+    assert blocks[third_request.pk] == []
+    assert "A legal hold keeps their records until operations release it." in blocks[erasure.pk]
 
 
 def _events_in_copy(user, capture) -> list[dict]:
