@@ -63,6 +63,12 @@ urlpatterns = [
         privacy.OpsErasureRequestDecisionView.as_view(),
         name="api-ops-erasure-request-decision",
     ),
+    path("ops/legal-holds/", privacy.OpsLegalHoldListView.as_view(), name="api-ops-legal-holds"),
+    path(
+        "ops/legal-holds/<int:pk>/release/",
+        privacy.OpsLegalHoldReleaseView.as_view(),
+        name="api-ops-legal-hold-release",
+    ),
     # experts
     path("domains/", experts.DomainListView.as_view(), name="api-domains"),
     path("me/profile/", experts.ProfileView.as_view(), name="api-profile"),

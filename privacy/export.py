@@ -58,6 +58,8 @@ from vetting.models import (
     TierDecision,
 )
 
+from .models import LegalHold
+
 # Rows fetched from the database at a time while a section is written.
 CHUNK_SIZE = 2000
 # The person's own credential documents are copied into the ZIP (under documents/) while
@@ -274,7 +276,16 @@ def _others_hidden(value, own_email: str):
 
 
 def audit_rows(user: User, contributor) -> Rows:
-    ids = AuditEvent.objects.filter(audit_condition(user, contributor)).values("pk")
+    # A legal hold in force is not told to the person (docs/privacy.md, "Legal holds"): its
+    # events appear in the copies made after it is released.
+    held = [
+        str(pk) for pk in LegalHold.objects.filter(user=user, released_at__isnull=True).values_list("pk", flat=True)
+    ]
+    ids = (
+        AuditEvent.objects.filter(audit_condition(user, contributor))
+        .exclude(target_type=LegalHold._meta.label_lower, target_id__in=held)
+        .values("pk")
+    )
     events = AuditEvent.objects.filter(pk__in=ids).prefetch_related("personal").order_by("pk")
     for event in events.iterator(chunk_size=CHUNK_SIZE):
         # The event as recorded, with the personal data that is the person's own: never

@@ -84,14 +84,36 @@ class LegalHold(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     released_at = models.DateTimeField(null=True, blank=True)
+    # Why it ends (the claim settled, the inquiry closed): read by operations, never by the person.
+    release_note = BoundedTextField(max_length=1000, blank=True)
 
     class Meta:
         indexes = [
-            models.Index(fields=["user"], name="privacy_hold_user", condition=models.Q(released_at__isnull=True))
+            models.Index(fields=["user"], name="privacy_hold_user", condition=models.Q(released_at__isnull=True)),
+            models.Index(fields=["-placed_at"], name="privacy_hold_placed"),
+        ]
+        constraints = [
+            # Nobody keeps their own records past their time, or lets them go.
+            models.CheckConstraint(
+                condition=~models.Q(placed_by=models.F("user")), name="privacy_hold_not_by_the_person"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(released_by__isnull=True) | ~models.Q(released_by=models.F("user")),
+                name="privacy_hold_not_released_by_the_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(released_at__isnull=True, released_by__isnull=True, release_note="")
+                | models.Q(released_at__isnull=False, released_by__isnull=False),
+                name="privacy_hold_released_by_someone",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Legal hold #{self.pk}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.released_at is None
 
     @property
     def audit_subject_user_id(self) -> int:

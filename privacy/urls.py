@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import erasure, exports
+from .views import erasure, exports, holds
 
 urlpatterns = [
     path("account/your-data/", exports.your_data, name="your-data"),
@@ -13,4 +13,7 @@ urlpatterns = [
     ),
     path("ops/erasure-requests/", erasure.ops_erasure_requests, name="ops-erasure-requests"),
     path("ops/erasure-requests/<int:pk>/", erasure.ops_erasure_request, name="ops-erasure-request"),
+    path("ops/legal-holds/", holds.ops_legal_holds, name="ops-legal-holds"),
+    path("ops/legal-holds/new/", holds.ops_legal_hold_place, name="ops-legal-hold-place"),
+    path("ops/legal-holds/<int:pk>/release/", holds.ops_legal_hold_release, name="ops-legal-hold-release"),
 ]

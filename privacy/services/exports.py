@@ -3,7 +3,7 @@
 The ZIP is written to a temporary file (``privacy.export.write_export`` streams each section)
 and only then stored privately; the row records each step, and each step is audited:
 ``privacy.export.requested``, ``privacy.export.prepared`` (or ``privacy.export.failed``),
-``privacy.export.downloaded`` and ``privacy.export.expired``.
+``privacy.export.downloaded`` (once the whole file was sent) and ``privacy.export.expired``.
 """
 
 from __future__ import annotations
@@ -157,44 +157,120 @@ def _data_export_prepare(*, export_id: int, stored: list[str]) -> DataExport | N
     return export
 
 
-def data_export_download(*, export_id: int, actor: User):
-    """Hand the person their ZIP, once: the row is marked downloaded and the file deleted after commit.
+class ExportDownload:
+    """The ZIP read from storage for one response; whether it was read to the end decides what happens.
 
-    Returns the export and an open file: it stays readable after the stored file is deleted
-    (the storage is a local file system). Another person's export does not exist for them.
+    Works on any storage (a local disk, an object store): nothing is deleted while the
+    response is being sent. ``FileResponse`` reads it block by block and closes it when
+    the response is closed; only then, and only if every byte was handed to the server,
+    is the copy marked downloaded and its file deleted (``data_export_downloaded``). A
+    download cut short (a dropped connection, a closed tab, a worker that died) changes
+    nothing: the copy stays ready until it expires, and the person can download it again.
+    """
+
+    def __init__(self, *, export: DataExport, actor: User, handle):
+        self.export_id = export.pk
+        self.stored_name = export.file.name
+        self.size = export.size_bytes
+        self._actor = actor
+        self._handle = handle
+        self._sent = 0
+        self._at_end = False
+        self._closed = False
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._handle.read(size)
+        self._sent += len(chunk)
+        # An empty read, or a read of everything left, means the end was reached.
+        if not chunk or size is None or size < 0:
+            self._at_end = True
+        return chunk
+
+    @property
+    def complete(self) -> bool:
+        return self._at_end and (self.size is None or self._sent == self.size)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._handle.close()
+        if not self.complete:
+            logger.info(
+                "data export %s: download stopped after %s bytes; the copy stays ready", self.export_id, self._sent
+            )
+            return
+        try:
+            data_export_downloaded(export_id=self.export_id, actor=self._actor, stored_name=self.stored_name)
+        except Exception:
+            # The response is already sent: the copy stays ready (the person may download it
+            # again) and the hourly sweep deletes it when it expires.
+            logger.exception("data export %s was sent but could not be marked downloaded", self.export_id)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def _refuse_unless_ready(export: DataExport, now) -> None:
+    if export.status == ExportStatus.DOWNLOADED:
+        raise Conflict(
+            f"This copy was already downloaded on {export.downloaded_at:%d %B %Y at %H:%M} UTC. "
+            "A copy can be downloaded only once; ask for a new one if you need it again.",
+            code="export_already_downloaded",
+        )
+    if export.status == ExportStatus.READY and export.expires_at <= now:
+        raise Conflict("This copy has expired and is being deleted. Ask for a new one.", code="export_expired")
+    if export.status != ExportStatus.READY:
+        raise Conflict(
+            {
+                ExportStatus.REQUESTED: "This copy is still being prepared; we will tell you when it is ready.",
+                ExportStatus.EXPIRED: "This copy expired before it was downloaded and has been deleted. Ask for a new one.",
+                ExportStatus.FAILED: "This copy could not be prepared. Ask for a new one.",
+            }[export.status],
+            code=f"export_{export.status}",
+        )
+
+
+def data_export_download(*, export_id: int, actor: User) -> tuple[DataExport, ExportDownload]:
+    """Hand the person their ZIP to stream; it becomes downloaded once it was sent to the end.
+
+    Nothing changes here: the copy is marked downloaded, and its file deleted, when the
+    returned ``ExportDownload`` is closed after the last byte was read. Another person's
+    export does not exist for them.
+    """
+    export = DataExport.objects.filter(pk=export_id, user=actor).first()
+    if export is None:
+        raise DataExport.DoesNotExist
+    _refuse_unless_ready(export, timezone.now())
+    return export, ExportDownload(export=export, actor=actor, handle=export.file.open("rb"))
+
+
+def data_export_downloaded(*, export_id: int, actor: User, stored_name: str) -> DataExport | None:
+    """Mark a copy sent to the end as downloaded and delete its file after commit.
+
+    Two downloads at the same moment (two tabs) may both finish: the first to finish marks
+    it, the other finds it done and changes nothing. A copy that expired meanwhile is the
+    sweep's to delete.
     """
     with transaction.atomic():
-        export = DataExport.objects.select_for_update().filter(pk=export_id, user=actor).first()
+        export = (
+            DataExport.objects.select_for_update()
+            .filter(pk=export_id, user=actor, status=ExportStatus.READY, file=stored_name)
+            .first()
+        )
         if export is None:
-            raise DataExport.DoesNotExist
-        now = timezone.now()
-        if export.status == ExportStatus.DOWNLOADED:
-            raise Conflict(
-                f"This copy was already downloaded on {export.downloaded_at:%d %B %Y at %H:%M} UTC. "
-                "A copy can be downloaded only once; ask for a new one if you need it again.",
-                code="export_already_downloaded",
-            )
-        if export.status == ExportStatus.READY and export.expires_at <= now:
-            raise Conflict("This copy has expired and is being deleted. Ask for a new one.", code="export_expired")
-        if export.status != ExportStatus.READY:
-            raise Conflict(
-                {
-                    ExportStatus.REQUESTED: "This copy is still being prepared; we will tell you when it is ready.",
-                    ExportStatus.EXPIRED: "This copy expired before it was downloaded and has been deleted. Ask for a new one.",
-                    ExportStatus.FAILED: "This copy could not be prepared. Ask for a new one.",
-                }[export.status],
-                code=f"export_{export.status}",
-            )
-        handle = export.file.open("rb")
-        stored_name = export.file.name
+            return None
         storage = export.file.storage
         export.status = ExportStatus.DOWNLOADED
-        export.downloaded_at = now
+        export.downloaded_at = timezone.now()
         export.file = ""
         export.save(update_fields=["status", "downloaded_at", "file"])
         audit_record(actor=actor, action="privacy.export.downloaded", target=export, after={"sha256": export.sha256})
         transaction.on_commit(lambda: storage.delete(stored_name))
-    return export, handle
+    return export
 
 
 def data_exports_sweep(*, now=None) -> dict[str, int]:

@@ -14,7 +14,7 @@ from config.errors import ApplicationError
 from ..erasure import erasure_blocks
 from ..forms import ErasureDecisionForm
 from ..models import ErasureStatus
-from ..selectors import erasure_queue, erasure_request_get, erasure_requests_of
+from ..selectors import erasure_queue, erasure_request_get, erasure_requests_of, legal_holds_in_force_on
 from ..services import erasure_request_decide, erasure_request_open, erasure_request_withdraw
 
 
@@ -64,6 +64,7 @@ def ops_erasure_request(request, pk: int):
     erasure = erasure_request_get(pk=pk)
     if erasure is None:
         raise Http404("No such request.")
+    own = erasure.user_id == request.user.pk
     form = ErasureDecisionForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -90,7 +91,10 @@ def ops_erasure_request(request, pk: int):
         "privacy/ops/erasure_request.html",
         {
             "erasure": erasure,
-            "blocks": erasure_blocks(user=erasure.user) if erasure.status == ErasureStatus.OPEN else [],
+            "blocks": erasure_blocks(user=erasure.user) if erasure.status == ErasureStatus.OPEN and not own else [],
+            # The legal holds that stop it, with their reasons (never on one's own request: the
+            # person under a hold is not told).
+            "holds": list(legal_holds_in_force_on(user=erasure.user)) if not own else [],
             "form": form,
         },
         status=status,

@@ -51,10 +51,15 @@ def your_data(request):
 @require_POST
 def your_data_download(request, pk: int):
     try:
-        export, handle = data_export_download(export_id=pk, actor=request.user)
+        export, stream = data_export_download(export_id=pk, actor=request.user)
     except DataExport.DoesNotExist:
         raise Http404("No such copy.") from None
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("your-data")
-    return FileResponse(handle, as_attachment=True, filename=download_filename(export), content_type="application/zip")
+    # Closing the response closes the stream: only a copy sent to the end counts as downloaded.
+    response = FileResponse(
+        stream, as_attachment=True, filename=download_filename(export), content_type="application/zip"
+    )
+    response["Content-Length"] = stream.size
+    return response

@@ -23,7 +23,7 @@ from vetting.services import (
 
 from tests.helpers.api import api_routes as _api_routes
 from tests.helpers.factories import make_expert, make_lab, make_open_project, make_ops, make_vetted_expert
-from tests.helpers.page_world import an_erasure_request, conversation_objects
+from tests.helpers.page_world import a_legal_hold, an_erasure_request, conversation_objects
 
 ROLES = [
     "anonymous",
@@ -131,6 +131,10 @@ MATRIX = {
     ("api-erasure-request-withdraw", "post"): {**dict.fromkeys(ROLES, HIDDEN), "anonymous": DENIED, "owner": OK},
     ("api-ops-erasure-requests", "get"): OPS_REVIEWER,
     ("api-ops-erasure-request-decision", "post"): OPS_REVIEWER,
+    # Legal holds: every operations account reads them, reviewers place and release them.
+    ("api-ops-legal-holds", "get"): OPS_READ,
+    ("api-ops-legal-holds", "post"): OPS_REVIEWER,
+    ("api-ops-legal-hold-release", "post"): OPS_REVIEWER,
     ("api-domains", "get"): SIGNED_IN,
     ("api-profile", "get"): EXPERT_SELF,
     ("api-profile", "put"): EXPERT_SELF,
@@ -394,8 +398,15 @@ def _a_report_file():
     from reporting.models import ReportFile
 
     return ReportFile.objects.create(
-        kind="dac7", year=2026, jurisdiction="DE", message_type="DPI401", message_ref_id="IE2026API",
-        filename="dac7-api.xml", content=b"<x/>", size_bytes=4, sha256="0" * 64,
+        kind="dac7",
+        year=2026,
+        jurisdiction="DE",
+        message_type="DPI401",
+        message_ref_id="IE2026API",
+        filename="dac7-api.xml",
+        content=b"<x/>",
+        size_bytes=4,
+        sha256="0" * 64,
     )
 
 
@@ -516,6 +527,7 @@ def world(client_for, stripe_server):
         "api-data-export-download": _a_copy_of_their_data(owner.user).pk,
         "api-erasure-request-withdraw": erasure.pk,
         "api-ops-erasure-request-decision": erasure.pk,
+        "api-ops-legal-hold-release": a_legal_hold(on=owner.user, by=reviewer).pk,
         "api-token-revoke": ApiToken.objects.filter(user=owner.user).latest("created_at").pk,
         # The invitation told the owner: a notice of theirs.
         "api-notice-read": Notice.objects.filter(recipient=owner.user).latest("pk").pk,

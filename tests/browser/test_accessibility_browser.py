@@ -13,6 +13,7 @@ from accounts.models import Role
 from marketplace.services import invitation_send, staffing_request_accept, task_submit, time_entry_log, work_approve
 from payouts.payruns.services import pay_run_approve, pay_run_compute, pay_run_start
 from payouts.weeks import week_of
+from privacy.services import erasure_request_open, legal_hold_place, legal_hold_release
 
 from tests.helpers.browser import log_in, log_in_ops, watch_server_errors
 from tests.helpers.factories import make_lab, make_open_project, make_ops, make_vetted_expert
@@ -57,6 +58,14 @@ def _world():
     pay_run_approve(actor=approver, run=run)
     reviewer, reviewer_secret = make_ops(Role.OPS_REVIEWER)
     statement = run.statements.get()
+    # A hold in force and a released one, and the erasure request the first one stops.
+    erasure = erasure_request_open(actor=expert.user, statement="I am leaving.")
+    legal_hold_place(actor=reviewer, user=expert.user, reason="A claim about their pay is before a tribunal.")
+    legal_hold_release(
+        actor=reviewer,
+        hold=legal_hold_place(actor=reviewer, user=owner, reason="An inquiry about the lab."),
+        note="The inquiry closed.",
+    )
     return {
         "expert": (
             expert.user,
@@ -89,12 +98,22 @@ def _world():
         "ops_reviewer": (
             reviewer,
             reviewer_secret,
-            ["/ops/", "/ops/credentials/", "/ops/contributors/", "/ops/tiers/", "/ops/cases/", "/ops/audit/"],
+            [
+                "/ops/",
+                "/ops/credentials/",
+                "/ops/contributors/",
+                "/ops/tiers/",
+                "/ops/cases/",
+                "/ops/audit/",
+                "/ops/legal-holds/",
+                "/ops/erasure-requests/",
+                f"/ops/erasure-requests/{erasure.pk}/",
+            ],
         ),
         "ops_finance": (
             preparer,
             preparer_secret,
-            ["/ops/pay-runs/", f"/ops/pay-runs/{run.pk}/", f"/ops/pay-runs/{run.pk}/compliance/"],
+            ["/ops/pay-runs/", f"/ops/pay-runs/{run.pk}/", f"/ops/pay-runs/{run.pk}/compliance/", "/ops/legal-holds/"],
         ),
     }
 

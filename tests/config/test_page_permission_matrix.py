@@ -101,6 +101,10 @@ MATRIX = {
     ("ops-erasure-requests", "get"): OPS_REVIEWER,
     ("ops-erasure-request", "get"): OPS_REVIEWER,
     ("ops-erasure-request", "post"): OPS_REVIEWER,
+    # Legal holds: every operations account reads them, reviewers place and release them.
+    ("ops-legal-holds", "get"): OPS_READ,
+    ("ops-legal-hold-place", "post"): OPS_REVIEWER,
+    ("ops-legal-hold-release", "post"): OPS_REVIEWER,
     # oversight: the public list of automated systems, a person's review requests, operations' queue
     ("oversight-systems", "get"): HOME,
     ("oversight-my-decisions", "get"): PERSON,

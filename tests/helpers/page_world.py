@@ -232,12 +232,26 @@ def _reporting_kwargs(owner, statement) -> dict:
     from reporting.models import ReportFile, ReportRecord
 
     report = ReportFile.objects.create(
-        kind="dac7", year=2026, jurisdiction="DE", message_type="DPI401", message_ref_id="IE2026WORLD",
-        filename="dac7-world.xml", content=b"<x/>", size_bytes=4, sha256="0" * 64, records_count=1,
+        kind="dac7",
+        year=2026,
+        jurisdiction="DE",
+        message_type="DPI401",
+        message_ref_id="IE2026WORLD",
+        filename="dac7-world.xml",
+        content=b"<x/>",
+        size_bytes=4,
+        sha256="0" * 64,
+        records_count=1,
     )
     record = ReportRecord.objects.create(
-        form="DAC7", contributor=owner, year=2026, jurisdiction="DE", file=report, record_ref="IE2026WORLDS1",
-        currency="EUR", total_minor=0,
+        form="DAC7",
+        contributor=owner,
+        year=2026,
+        jurisdiction="DE",
+        file=report,
+        record_ref="IE2026WORLDS1",
+        currency="EUR",
+        total_minor=0,
         amounts={"consideration_minor": [0] * 4, "activities": [0] * 4, "fees_minor": [0] * 4, "taxes_minor": [0] * 4},
     )
     return {
@@ -256,6 +270,13 @@ def an_erasure_request(user):
     from privacy.services import erasure_request_open
 
     return erasure_request_open(actor=user, statement="Please erase my data.")
+
+
+def a_legal_hold(*, on, by):
+    """A hold in force on ``on``'s records, placed by the operations reviewer ``by``."""
+    from privacy.services import legal_hold_place
+
+    return legal_hold_place(actor=by, user=on, reason="A claim about their pay is before a tribunal.")
 
 
 def _a_copy_of_their_data(user):
@@ -491,6 +512,7 @@ def build_world() -> PageWorld:
         "your-data-download": {"pk": _a_copy_of_their_data(owner.user).pk},
         "your-data-erase-withdraw": {"pk": erasure.pk},
         "ops-erasure-request": {"pk": erasure.pk},
+        "ops-legal-hold-release": {"pk": a_legal_hold(on=owner.user, by=reviewer).pk},
     }
     for route in page_routes():
         if route.params == ("pk",) and route.name.startswith(("lab-project", "lab-review", "lab-quality", "lab-gold")):
