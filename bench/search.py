@@ -124,7 +124,7 @@ def main() -> None:
 
     on = date(2026, 6, 17)
     searches = {
-        "words": Criteria(words="cardiology review"),
+        "words": Criteria(words="radiology"),
         "filters, pay in GBP": Criteria(pay_model="hourly", min_hourly_minor=4000, max_weekly_hours=30, page=3),
         "eligible only": Criteria(eligible_only=True, sort="starting"),
     }

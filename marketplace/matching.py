@@ -90,8 +90,14 @@ _TIERS_OF = (
 PROJECT_REQUIREMENTS_SQL = f"""p.id AS project, {_TIERS_OF} AS tiers, p.allowed_countries AS countries,
        p.languages AS languages, p.sensitive_categories AS sensitive,
        p.required_credential_kinds AS required_kinds, p.exclusive AS exclusive,
-       ARRAY(SELECT DISTINCT COALESCE(d.parent_id, d.id) FROM marketplace_project_domains pd
-             JOIN contributors_domain d ON d.id = pd.domain_id WHERE pd.project_id = p.id) AS families"""
+       COALESCE(families.families, '{{}}') AS families"""
+# The families of every project's domains at once, joined as ``families`` beside ``p``.
+PROJECT_FAMILIES_SQL = """
+    LEFT JOIN (
+        SELECT pd.project_id, array_agg(DISTINCT COALESCE(d.parent_id, d.id)) AS families
+        FROM marketplace_project_domains pd JOIN contributors_domain d ON d.id = pd.domain_id
+        GROUP BY pd.project_id
+    ) families ON families.project_id = p.id"""
 # The expert's current engagements, once (``bb``), and those other than project ``pp`` (``b``).
 EXPERT_ENGAGEMENTS_SQL = f"""
     SELECT COALESCE(array_agg(e.project_id) FILTER (WHERE pr.exclusive), '{{}}') AS exclusive_projects,

@@ -140,11 +140,13 @@ def _filters(criteria: Criteria, currency: str, on: date, params: dict) -> tuple
         where.append("p.id = %(project)s")
     if criteria.words:
         params["words"] = criteria.words
+        # The few domains whose names match are found once; their projects by a hashed lookup.
         where.append(
-            "(p.search_vector @@ websearch_to_tsquery('english', %(words)s) OR EXISTS ("
-            "SELECT 1 FROM marketplace_project_domains wd JOIN contributors_domain w ON w.id = wd.domain_id "
-            "LEFT JOIN contributors_domain wp ON wp.id = w.parent_id WHERE wd.project_id = p.id AND "
-            "to_tsvector('english', w.name || ' ' || COALESCE(wp.name, '')) @@ websearch_to_tsquery('english', %(words)s)))"
+            "(p.search_vector @@ websearch_to_tsquery('english', %(words)s) OR p.id IN ("
+            "SELECT wd.project_id FROM marketplace_project_domains wd WHERE wd.domain_id IN ("
+            "SELECT w.id FROM contributors_domain w LEFT JOIN contributors_domain wp ON wp.id = w.parent_id "
+            "WHERE to_tsvector('english', w.name || ' ' || COALESCE(wp.name, '')) "
+            "@@ websearch_to_tsquery('english', %(words)s))))"
         )
     if criteria.domain_id:
         params["domain"] = criteria.domain_id
@@ -213,7 +215,7 @@ def search_query(*, contributor: Contributor | None, criteria: Criteria, on: dat
     found = f"""
         SELECT {matching.PROJECT_REQUIREMENTS_SQL}, p.starts_on, p.created_at, {rank} AS rank,
                locked.rate_minor, locked.task_estimate_minutes
-        FROM marketplace_project p {PROJECT_RATE_ON_SQL}
+        FROM marketplace_project p {matching.PROJECT_FAMILIES_SQL} {PROJECT_RATE_ON_SQL}
         WHERE {" AND ".join(where)}"""
     if contributor is None:
         checks, joins, eligible_where = "", "", ""
