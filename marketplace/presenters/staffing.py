@@ -10,6 +10,7 @@ from payouts.templatetags.money import money
 
 from .. import selectors
 from ..forms import ApplyForm, DeclineForm
+from ..matching import ineligibility_reasons
 from ..models import EngagementStatus, RequestKind, RequestStatus
 from .pay import Pay
 from .projects import labels, requirements
@@ -34,6 +35,7 @@ def open_project_rows(contributor: Contributor | None, today: date, apply: tuple
         form = ApplyForm(auto_id=f"id_apply_{project.pk}_%s")
         if apply and apply[0] == project.pk:
             form = apply[1]
+        asked = project.pk in pending or project.pk in engaged
         rows.append(
             {
                 "project": project,
@@ -41,6 +43,12 @@ def open_project_rows(contributor: Contributor | None, today: date, apply: tuple
                 "requirements": requirements(project),
                 "pending": project.pk in pending,
                 "engaged": project.pk in engaged,
+                # What matching says the expert misses, told before they apply rather than after.
+                "missing": (
+                    ineligibility_reasons(project=project, contributor=contributor, you=True)
+                    if contributor is not None and not asked
+                    else []
+                ),
                 "form": form,
             }
         )
