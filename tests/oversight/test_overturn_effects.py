@@ -212,6 +212,9 @@ def test_overturning_an_assessment_score_re_scores_it_and_passing_follows_the_pa
     assert "Passed" in page and "Re-scored" in page and "from the automatic 0.00%" in page
     request.refresh_from_db()
     assert "re-scored 100.00%: passed" in request.effect
+    # Whoever decides the expert's tier reads the corrected result beside it.
+    tier_page = ops.get(reverse("ops-contributor", args=[attempt.contributor_id])).content.decode()
+    assert "Basics: 100.00%, passed" in tier_page and "re-scored on review from 0.00%" in tier_page
     assert AuditEvent.objects.filter(action="vetting.assessment.attempt_rescored", target_id=str(attempt.pk)).exists()
 
 
