@@ -514,7 +514,11 @@ def own_review_requests(user: User) -> list[InboxItem]:
             reverse("oversight-my-request", args=[row.pk]),
             row.opened_at if row.status == RequestStatus.OPEN else row.decided_at,
             detail=(
-                f"Answer due by {timezone.localtime(row.due_at):%d %b %Y}"
+                (
+                    f"Overdue since {timezone.localtime(row.due_at):%d %b %Y}"
+                    if row.due_at < timezone.now()
+                    else f"Answer due by {timezone.localtime(row.due_at):%d %b %Y}"
+                )
                 if row.status == RequestStatus.OPEN
                 else row.get_status_display()
             ),
@@ -524,15 +528,29 @@ def own_review_requests(user: User) -> list[InboxItem]:
 
 
 def ops_review_requests(user: User) -> list[InboxItem]:
-    from oversight.selectors import review_queue
+    """The queue, and its overdue requests apart: people waiting past the promised answer."""
+    from oversight.selectors import review_queue, review_queue_overdue
 
-    return _queue(
+    items = _queue(
         "review_requests",
         "Requests for a person's review of an automated decision",
         reverse("oversight-ops-queue"),
         review_queue(),
         "opened_at",
     )
+    overdue = review_queue_overdue().aggregate(count=Count("pk"), since=Min("due_at"))
+    if overdue["count"]:
+        items.append(
+            InboxItem(
+                "review_requests",
+                "Overdue: reviews of automated decisions past their answer date",
+                reverse("oversight-ops-queue") + "?overdue=1",
+                overdue["since"],
+                count=overdue["count"],
+                detail=f"Overdue since {timezone.localtime(overdue['since']):%d %b %Y}",
+            )
+        )
+    return items
 
 
 def ops_erasure_requests(user: User) -> list[InboxItem]:

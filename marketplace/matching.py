@@ -304,8 +304,12 @@ def missing_requirements(*, project, contributor, failed: list[str]) -> list[str
     return [sentences[name]() for name in ELIGIBILITY if name in failed]
 
 
-def ineligibility_reasons(*, project, contributor, you: bool) -> list[str]:
-    """Each requirement of ``project`` that ``contributor`` misses, in a sentence; empty when eligible."""
+def ineligibility_reasons(*, project, contributor, you: bool, ignore: tuple[str, ...] = ()) -> list[str]:
+    """Each requirement of ``project`` that ``contributor`` misses, in a sentence; empty when eligible.
+
+    ``ignore`` names requirements (keys of ``ELIGIBILITY``) not to report, such as
+    "engaged" when what is asked is whether the project's requirements admit them.
+    """
     params = match_parameters(project_id=project.pk, contributor_id=contributor.pk)
     checks = ",\n".join(f"({condition}) AS {name}" for name, condition in ELIGIBILITY.items())
     busy = MATCH_SQL[MATCH_SQL.index("WITH busy AS") : MATCH_SQL.index("scored AS")].rstrip().rstrip(",")
@@ -320,4 +324,4 @@ def ineligibility_reasons(*, project, contributor, you: bool) -> list[str]:
         columns = [col.name for col in cursor.description]
         row = dict(zip(columns, cursor.fetchone(), strict=True))
     sentences = _requirement_sentences(project, contributor, you=you)
-    return [sentences[name]() for name, met in row.items() if not met]
+    return [sentences[name]() for name, met in row.items() if not met and name not in ignore]

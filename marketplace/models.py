@@ -700,12 +700,49 @@ class QualityScore(models.Model):
     score = models.DecimalField(max_digits=4, decimal_places=3)
     inputs = models.JSONField()
     computed_at = models.DateTimeField()
+    # A person of operations' review of the computed figure (``quality_score_review``):
+    # either set aside (used nowhere) or replaced by a corrected figure. Either holds until
+    # a recomputation gives a figure other than ``review_of_score``, the one reviewed.
+    set_aside = models.BooleanField(default=False, db_default=False)
+    corrected_score = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
+    review_of_score = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
+    review_reason = BoundedTextField(max_length=2000, blank=True, default="", db_default="")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["contributor", "project"], name="one_quality_score_per_project")]
+        constraints = [
+            models.UniqueConstraint(fields=["contributor", "project"], name="one_quality_score_per_project"),
+            models.CheckConstraint(
+                condition=models.Q(corrected_score__isnull=True)
+                | models.Q(corrected_score__gte=0, corrected_score__lte=1),
+                name="quality_corrected_score_in_range",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(set_aside=True, corrected_score__isnull=False),
+                name="quality_score_set_aside_or_corrected",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(set_aside=False, corrected_score__isnull=True)
+                | (
+                    models.Q(review_of_score__isnull=False, reviewed_by__isnull=False, reviewed_at__isnull=False)
+                    & ~models.Q(review_reason="")
+                ),
+                name="quality_score_review_has_reasons",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.contributor} on {self.project}: {self.score}"
+
+    @property
+    def used_score(self) -> Decimal | None:
+        """The figure ranking and bonuses use: none when set aside, the corrected one when corrected."""
+        if self.set_aside:
+            return None
+        return self.corrected_score if self.corrected_score is not None else self.score
 
 
 class BonusRule(models.Model):

@@ -7,8 +7,13 @@ configured it, and what overturning it does through the owning app's own service
 "Configured by", for each kind, is the person the product records as having set what
 the decision followed, and that person never decides a review of it:
 
-- a task's hold, routing or automatic approval: the lab member who created the project
-  (who set its time estimate, review shares and review window);
+- a task's hold, routing or automatic approval, or a time entry's automatic approval:
+  the lab member who created the project (who set its time estimate, review shares and
+  review window);
+- a project an expert is told they are not eligible for: the lab member who created the
+  project (who set its requirements);
+- a lab's funding blocked by sanctions screening: the person of operations who proposed
+  the screening review's outcome, as for an expert's payout hold;
 - a quality score: the lab member who added the project's latest gold answer, else the
   project's creator;
 - a payout hold for sanctions: the person of operations who proposed the screening
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.http import Http404
 from django.urls import reverse
@@ -34,12 +40,24 @@ from accounts.models import User
 from audit.models import AuditEvent
 from contributors.selectors import contributor_for_user
 from identity.models import AccountReviewCase
-from marketplace.models import GoldAnswer, QualityScore, ReviewAlert, ReviewStatus, TaskSubmission
-from marketplace.services import task_hold_lift
+from marketplace.matching import ineligibility_reasons
+from marketplace.models import (
+    GoldAnswer,
+    Lab,
+    QualityScore,
+    ReviewAlert,
+    ReviewStatus,
+    TaskSubmission,
+    TimeEntry,
+)
+from marketplace.selectors import project_for_expert
+from marketplace.services import quality_score_review, task_hold_lift, task_routing_clear
 from payouts.models import PayoutHoldReason
 from payouts.transfers.compliance import compliance_blocks
 from screening.models import ScreeningReview, SubjectKind
+from screening.selectors import lab_funding_block
 from vetting.models import AssessmentAttempt, AttemptStatus, Credential, CredentialStatus
+from vetting.services import assessment_attempt_rescore
 
 from .systems import BY_KEY, System
 
@@ -58,10 +76,22 @@ class Decision:
     overturn_does: str = ""
 
 
+# ``(actor, decision, reason, corrected)``: does it through the owning app, returns the words.
+Change = Callable[[User, Decision, str, Decimal | None], str]
+
+
 @dataclass(frozen=True)
 class Subject:
     find: Callable[[User, int], Decision]
-    overturn: Callable[[User, Decision, str], str] | None = None
+    overturn: Change | None = None
+    # A partial change ("partly changed"), when one means something for the kind.
+    partly: Change | None = None
+    # The corrected figure a reviewer may give (its label and range), when the kind has one.
+    figure: str = ""
+    figure_min: Decimal = Decimal(0)
+    figure_max: Decimal = Decimal(0)
+    # Overturning needs the figure (a re-score cannot happen without a score).
+    overturn_needs_figure: bool = False
 
 
 def _own_task(user: User, subject_id: int) -> TaskSubmission:
@@ -97,7 +127,7 @@ def _task_hold(user: User, subject_id: int) -> Decision:
     )
 
 
-def _task_hold_overturn(actor: User, decision: Decision, reason: str) -> str:
+def _task_hold_overturn(actor: User, decision: Decision, reason: str, corrected: Decimal | None) -> str:
     task = TaskSubmission.objects.get(pk=decision.subject_id)
     task_hold_lift(actor=actor, submission=task, reason=reason)
     return f"The hold on task {task.task_reference} was lifted; it waits for the lab's review like any other."
@@ -118,6 +148,19 @@ def _task_routing(user: User, subject_id: int) -> Decision:
         ),
         configured_by=task.project.created_by,
         where=_tasks_page(task),
+        overturn_does=(
+            "The task is no longer put first in the lab's review queue or marked for a person; "
+            "the lab's reviewers still decide it."
+        ),
+    )
+
+
+def _task_routing_overturn(actor: User, decision: Decision, reason: str, corrected: Decimal | None) -> str:
+    task = TaskSubmission.objects.get(pk=decision.subject_id)
+    task_routing_clear(actor=actor, submission=task, reason=reason)
+    return (
+        f"Task {task.task_reference} is no longer put first in the lab's review queue or marked for a person; "
+        "the lab's reviewers decide it like any other."
     )
 
 
@@ -135,6 +178,31 @@ def _task_auto_approval(user: User, subject_id: int) -> Decision:
         ),
         configured_by=task.project.created_by,
         where=_tasks_page(task),
+    )
+
+
+def _time_auto_approval(user: User, subject_id: int) -> Decision:
+    contributor = contributor_for_user(user=user)
+    entry = (
+        TimeEntry.objects.select_related("project", "project__created_by")
+        .filter(pk=subject_id, contributor=contributor, is_current=True, status=ReviewStatus.AUTO_APPROVED)
+        .first()
+        if contributor
+        else None
+    )
+    if entry is None:
+        raise Http404("No time entry of yours was approved automatically.")
+    return Decision(
+        system=BY_KEY["time_auto_approval"],
+        subject_id=entry.pk,
+        owner=user,
+        words=(
+            f"Your {entry.minutes} minutes of {entry.get_activity_display().lower()} on {entry.work_date:%d %b %Y} "
+            f"for “{entry.project.title}” were approved automatically, because the lab did not review them within "
+            f"{entry.project.review_window_days} days."
+        ),
+        configured_by=entry.project.created_by,
+        where=reverse("expert-timesheet", args=[entry.engagement_id]) + f"#entry-{entry.pk}",
     )
 
 
@@ -161,6 +229,30 @@ def _quality_score(user: User, subject_id: int) -> Decision:
         ),
         configured_by=gold.created_by if gold else score.project.created_by,
         where=reverse("expert-quality") + f"#quality-{score.pk}",
+        overturn_does=(
+            "The score is set aside: ranking treats you as not yet measured on the project and no bonus threshold "
+            "reads it, until a recomputation gives a different figure."
+        ),
+    )
+
+
+def _quality_score_overturn(actor: User, decision: Decision, reason: str, corrected: Decimal | None) -> str:
+    score = quality_score_review(actor=actor, score=QualityScore.objects.get(pk=decision.subject_id), reason=reason)
+    return (
+        f"Your score of {score.score} was set aside: it is used neither in ranking nor for bonuses until a "
+        "recomputation gives a different figure."
+    )
+
+
+def _quality_score_partly(actor: User, decision: Decision, reason: str, corrected: Decimal | None) -> str:
+    if corrected is None:
+        return ""
+    score = quality_score_review(
+        actor=actor, score=QualityScore.objects.get(pk=decision.subject_id), reason=reason, corrected_score=corrected
+    )
+    return (
+        f"Your score of {score.score} was corrected to {score.corrected_score}, which ranking and bonuses use "
+        "until a recomputation gives a different figure."
     )
 
 
@@ -192,6 +284,48 @@ def _payout_hold(user: User, subject_id: int) -> Decision:
         words=f"Your payouts are held ({label}): {words}",
         configured_by=configured_by,
         where=reverse("expert-payouts") + "#compliance-hold",
+    )
+
+
+def _lab_funding_block(user: User, subject_id: int) -> Decision:
+    lab = Lab.objects.filter(pk=subject_id, memberships__user=user).first()
+    if lab is None:
+        raise Http404("No such lab of yours.")
+    words = lab_funding_block(lab_id=lab.pk)
+    if words is None:
+        raise Http404("This lab's funding is not blocked.")
+    review = (
+        ScreeningReview.objects.filter(subject__kind=SubjectKind.LAB, subject__ref_id=lab.pk)
+        .exclude(proposed_by=None)
+        .order_by("-id")
+        .first()
+    )
+    return Decision(
+        system=BY_KEY["sanctions_screening"],
+        subject_id=lab.pk,
+        owner=user,
+        words=f"{lab.name}: {words}",
+        configured_by=review.proposed_by if review else None,
+        where=reverse("lab-detail", args=[lab.pk]) + "#sanctions-block",
+    )
+
+
+def _project_eligibility(user: User, subject_id: int) -> Decision:
+    contributor = contributor_for_user(user=user)
+    project = project_for_expert(contributor=contributor, pk=subject_id) if contributor else None
+    if project is None:
+        raise Http404("No such project.")
+    # Working on the project already is no refusal to review.
+    missing = ineligibility_reasons(project=project, contributor=contributor, you=True, ignore=("engaged",))
+    if not missing:
+        raise Http404("You meet this project's requirements.")
+    return Decision(
+        system=BY_KEY["matching"],
+        subject_id=project.pk,
+        owner=user,
+        words=f"You do not meet the requirements of “{project.title}”: " + " ".join(missing),
+        configured_by=project.created_by,
+        where=reverse("expert-projects") + f"#project-{project.pk}",
     )
 
 
@@ -244,7 +378,21 @@ def _assessment_attempt(user: User, subject_id: int) -> Decision:
         ),
         configured_by=_assessment_author(attempt.assessment_id),
         where=reverse("expert-attempt", args=[attempt.pk]),
+        overturn_does="The attempt is re-scored by the reviewer; passing follows the pass mark.",
     )
+
+
+def _assessment_rescore(actor: User, decision: Decision, reason: str, corrected: Decimal | None) -> str:
+    if corrected is None:
+        return ""
+    attempt = assessment_attempt_rescore(
+        actor=actor,
+        attempt=AssessmentAttempt.objects.get(pk=decision.subject_id),
+        score_percent=corrected,
+        reason=reason,
+    )
+    outcome = "passed" if attempt.passed else "not passed"
+    return f"Your attempt was re-scored {attempt.score_percent}%: {outcome}."
 
 
 def _credential(user: User, subject_id: int) -> Decision:
@@ -271,23 +419,44 @@ def _credential(user: User, subject_id: int) -> Decision:
 
 SUBJECTS: dict[str, Subject] = {
     "task": Subject(find=_task_hold, overturn=_task_hold_overturn),
-    "task_routing": Subject(find=_task_routing),
+    "task_routing": Subject(find=_task_routing, overturn=_task_routing_overturn),
     "task_auto_approval": Subject(find=_task_auto_approval),
-    "quality_score": Subject(find=_quality_score),
+    "time_auto_approval": Subject(find=_time_auto_approval),
+    "quality_score": Subject(
+        find=_quality_score,
+        overturn=_quality_score_overturn,
+        partly=_quality_score_partly,
+        figure="Corrected score, from 0 to 1",
+        figure_max=Decimal(1),
+    ),
     "payout_hold": Subject(find=_payout_hold),
+    "lab_funding_block": Subject(find=_lab_funding_block),
+    "project_eligibility": Subject(find=_project_eligibility),
     "review_alert": Subject(find=_review_alert),
-    "assessment_attempt": Subject(find=_assessment_attempt),
+    "assessment_attempt": Subject(
+        find=_assessment_attempt,
+        overturn=_assessment_rescore,
+        partly=_assessment_rescore,
+        figure="Corrected score, in percent",
+        figure_max=Decimal(100),
+        overturn_needs_figure=True,
+    ),
     "credential": Subject(find=_credential),
 }
 
 # What a decision that cannot be undone by a review says when it is overturned.
 NO_AUTOMATIC_EFFECT = {
-    "judge_routing": "A person of the lab decides the task in any case; operations told the lab of this finding.",
     "auto_approval": "Approved work stays approved and paid; operations recorded this finding.",
-    "quality_scores": "Operations will have the lab correct the answers behind the score; it is recomputed nightly.",
+    "time_auto_approval": "Approved time stays approved and paid; operations recorded this finding.",
     "payout_holds": "The hold ends when the case or review behind it is decided; operations took it up.",
+    "sanctions_screening": (
+        "The block ends only when two people of operations clear the sanctions review behind it; operations took it up."
+    ),
+    "matching": (
+        "Operations correct what the requirement was read from (your tier, credentials, languages or country) "
+        "through their own reviews; the lab's requirements themselves stay the lab's."
+    ),
     "rejection_rate_alerts": "The alert is withdrawn from operations' attention; it never changed anything.",
-    "assessment_scoring": "The score stands as recorded; operations will correct the assessment and tell you.",
     "credential_expiry": "Submit the renewed credential; operations review it first.",
 }
 
@@ -300,9 +469,21 @@ def decision_find(*, user: User, system_key: str, subject_id: int) -> Decision:
     return SUBJECTS[system.subject].find(user, subject_id)
 
 
-def decision_overturn(*, actor: User, decision: Decision, reason: str) -> str:
+def decision_subject(decision: Decision) -> Subject:
+    return SUBJECTS[decision.system.subject]
+
+
+def decision_overturn(*, actor: User, decision: Decision, reason: str, corrected: Decimal | None = None) -> str:
     """Undo the decision through its owner's service where one can; the words for the person."""
-    subject = SUBJECTS[decision.system.subject]
+    subject = decision_subject(decision)
     if subject.overturn is None:
         return NO_AUTOMATIC_EFFECT.get(decision.system.key, "")
-    return subject.overturn(actor, decision, reason)
+    return subject.overturn(actor, decision, reason, corrected)
+
+
+def decision_change_partly(*, actor: User, decision: Decision, reason: str, corrected: Decimal | None) -> str:
+    """A partial change where the kind has one (a corrected figure); "" when only reasons are kept."""
+    subject = decision_subject(decision)
+    if subject.partly is None:
+        return ""
+    return subject.partly(actor, decision, reason, corrected)

@@ -23,3 +23,13 @@ class ReviewDecisionForm(forms.Form):
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+    # Only for decisions with a figure (a quality or assessment score); the service checks its range.
+    corrected_score = forms.DecimalField(
+        label="Corrected score",
+        required=False,
+        min_value=0,
+        max_value=100,
+        max_digits=6,
+        decimal_places=3,
+        help_text="Only for a score: the figure that replaces it (a quality score from 0 to 1, an assessment in %).",
+    )

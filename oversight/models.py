@@ -51,6 +51,12 @@ class ReviewRequest(models.Model):
     decision_reason = BoundedTextField(max_length=REASON_MAX, blank=True)
     # What overturning did, in words for the person ("The hold on task T-1 was lifted.").
     effect = models.CharField(max_length=300, blank=True)
+    # The corrected figure the reviewer gave (a score), when the decision has one.
+    corrected_figure = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    # When operations' reviewers were reminded: once as the answer fell due within
+    # ``REMIND_DAYS`` days, once when it went overdue, never again for the same request.
+    due_soon_reminded_at = models.DateTimeField(null=True, blank=True)
+    overdue_reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["opened_at", "id"]
@@ -94,3 +100,7 @@ class ReviewRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == RequestStatus.OPEN
+
+    @property
+    def answered_late(self) -> bool:
+        return self.decided_at is not None and self.decided_at > self.due_at

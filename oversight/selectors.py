@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from contributors.selectors import contributor_for_user
-from marketplace.models import QualityScore, ReviewAlert, ReviewStatus, TaskSubmission
+from marketplace.models import Lab, QualityScore, ReviewAlert, ReviewStatus, TaskSubmission, TimeEntry
 from vetting.models import AssessmentAttempt, AttemptStatus, Credential, CredentialStatus
 
 from .decisions import Decision, decision_find
 from .models import RequestStatus, ReviewRequest
+from .systems import REMIND_DAYS
 
 # The most recent decisions of each kind shown on a person's page; older ones are on the
 # pages where they happen.
@@ -38,6 +39,15 @@ def review_queue(*, include_decided: bool = False) -> QuerySet[ReviewRequest]:
     return rows.order_by("opened_at", "id")
 
 
+def review_queue_overdue() -> QuerySet[ReviewRequest]:
+    """Open requests past the day their answer was promised, most overdue first."""
+    return (
+        ReviewRequest.objects.select_related("requester", "configured_by", "decided_by")
+        .filter(status=RequestStatus.OPEN, due_at__lt=timezone.now())
+        .order_by("due_at", "id")
+    )
+
+
 def review_request_get(*, pk: int) -> ReviewRequest | None:
     return ReviewRequest.objects.select_related("requester", "configured_by", "decided_by").filter(pk=pk).first()
 
@@ -47,11 +57,27 @@ class QueueRow:
     request: ReviewRequest
     age: timedelta
     overdue: bool
+    # Open and due within ``REMIND_DAYS`` days, not yet overdue.
+    due_soon: bool = False
+    # How long past its answer date an overdue request is.
+    overdue_by: timedelta | None = None
 
 
 def queue_rows(requests) -> list[QueueRow]:
     now = timezone.now()
-    return [QueueRow(request=r, age=now - r.opened_at, overdue=r.is_open and now > r.due_at) for r in requests]
+    rows = []
+    for r in requests:
+        overdue = r.is_open and now > r.due_at
+        rows.append(
+            QueueRow(
+                request=r,
+                age=now - r.opened_at,
+                overdue=overdue,
+                due_soon=r.is_open and not overdue and r.due_at - now <= timedelta(days=REMIND_DAYS),
+                overdue_by=now - r.due_at if overdue else None,
+            )
+        )
+    return rows
 
 
 def decisions_about(*, user: User) -> list[tuple[Decision, ReviewRequest | None]]:
@@ -71,6 +97,10 @@ def decisions_about(*, user: User) -> list[tuple[Decision, ReviewRequest | None]
             ("auto_approval", pk)
             for pk in tasks.filter(status=ReviewStatus.AUTO_APPROVED).values_list("pk", flat=True)[:RECENT]
         ]
+        entries = TimeEntry.objects.filter(
+            contributor=contributor, is_current=True, status=ReviewStatus.AUTO_APPROVED
+        ).order_by("-submitted_at")
+        candidates += [("time_auto_approval", pk) for pk in entries.values_list("pk", flat=True)[:RECENT]]
         candidates += [
             ("quality_scores", pk)
             for pk in QualityScore.objects.filter(contributor=contributor).values_list("pk", flat=True)
@@ -83,6 +113,10 @@ def decisions_about(*, user: User) -> list[tuple[Decision, ReviewRequest | None]
         ]
         expired = Credential.objects.filter(contributor=contributor, status=CredentialStatus.EXPIRED)
         candidates += [("credential_expiry", pk) for pk in expired.values_list("pk", flat=True)[:RECENT]]
+    candidates += [
+        ("sanctions_screening", pk)
+        for pk in Lab.objects.filter(memberships__user=user).values_list("pk", flat=True)[:RECENT]
+    ]
     candidates += [
         ("rejection_rate_alerts", pk)
         for pk in ReviewAlert.objects.filter(reviewer=user).order_by("-raised_at").values_list("pk", flat=True)[:RECENT]

@@ -20,6 +20,8 @@ NOT_PROCESSED = (
 )
 
 REVIEW_DAYS = 7
+# Operations' reviewers are reminded of a review this many days before it falls due.
+REMIND_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,10 @@ SYSTEMS: tuple[System, ...] = (
             "rejected or paid differently because of it."
         ),
         data_used="The judge's confidence score sent with the task, the project's other scores, a random draw.",
-        overridden_by="The lab's reviewers, who decide every routed task themselves.",
+        overridden_by=(
+            "The lab's reviewers, who decide every routed task themselves; operations, who can take a task out of "
+            "the routing on review."
+        ),
         how_to_review=f"{ASK}: on the task in your list of submissions.",
         subject="task_routing",
     ),
@@ -86,6 +91,21 @@ SYSTEMS: tuple[System, ...] = (
         subject="task_auto_approval",
     ),
     System(
+        key="time_auto_approval",
+        name="The auto-approval sweep for logged time",
+        code="marketplace.services.reviews.work_auto_approve_sweep",
+        decides=(
+            "Time you logged that the lab has not reviewed within its project's review window is approved "
+            "automatically, so it is paid. Time dated after an engagement stopped is never approved unseen."
+        ),
+        data_used="When the time was logged or appealed, the project's review window, when the engagement ran.",
+        overridden_by=(
+            "The lab may still dispute time it says was not worked; operations decide the dispute with reasons."
+        ),
+        how_to_review=f"{ASK}: on the entry in your timesheet.",
+        subject="time_auto_approval",
+    ),
+    System(
         key="matching",
         name="Matching and ranking",
         code="marketplace.matching.ranked_candidates",
@@ -100,9 +120,10 @@ SYSTEMS: tuple[System, ...] = (
         ),
         overridden_by="The lab, which invites whoever it chooses among eligible experts; nobody is refused by a rank.",
         how_to_review=(
-            "A project's page tells you which of its requirements you miss. Write to operations about a requirement "
-            "you think was read wrongly, or ask for a review of your quality score, which the ranking uses."
+            f"{ASK}: on a project in your list of open projects that says which of its requirements you miss, "
+            "or on your quality score, which the ranking uses."
         ),
+        subject="project_eligibility",
     ),
     System(
         key="quality_scores",
@@ -116,7 +137,10 @@ SYSTEMS: tuple[System, ...] = (
         data_used=(
             "Your task answers, the lab's gold answers, other experts' answers to the same tasks, the lab's reviews."
         ),
-        overridden_by="Operations, who review a score on request; the lab sets the gold answers and bonus rules.",
+        overridden_by=(
+            "Operations, who on request set a score aside or correct it until it is recomputed differently; the lab "
+            "sets the gold answers and bonus rules."
+        ),
         how_to_review=f"{ASK}: on each project's score on your quality page.",
         subject="quality_score",
     ),
@@ -145,7 +169,11 @@ SYSTEMS: tuple[System, ...] = (
         ),
         data_used="Legal name, date of birth, country and region from the profile; OFAC's SDN and non-SDN lists.",
         overridden_by="Two different people of operations, who confirm or clear each possible match.",
-        how_to_review=f"{ASK}: on the payout hold shown on your payouts page.",
+        how_to_review=(
+            f"{ASK}: experts on the payout hold shown on their payouts page; a lab's members on the block shown on "
+            "the lab's page."
+        ),
+        subject="lab_funding_block",
         settings=("SCREENING_MATCH_THRESHOLD",),
     ),
     System(
@@ -209,7 +237,7 @@ SYSTEMS: tuple[System, ...] = (
         code="vetting.services.assessments.assessment_attempt_submit",
         decides="An assessment attempt is scored against the answer key and marked passed or failed.",
         data_used="Your answers to the questions drawn for the attempt.",
-        overridden_by="Operations, who set the assessments and their pass marks.",
+        overridden_by="Operations, who set the assessments and their pass marks, and re-score an attempt on review.",
         how_to_review=f"{ASK}: on the attempt's result. Another attempt may also start after the waiting time.",
         subject="assessment_attempt",
     ),
@@ -223,4 +251,4 @@ def system_get(key: str) -> System | None:
     return BY_KEY.get(key)
 
 
-__all__ = ["BY_KEY", "NOT_PROCESSED", "REVIEW_DAYS", "SYSTEMS", "SYSTEM_CHOICES", "System", "system_get"]
+__all__ = ["BY_KEY", "NOT_PROCESSED", "REMIND_DAYS", "REVIEW_DAYS", "SYSTEMS", "SYSTEM_CHOICES", "System", "system_get"]

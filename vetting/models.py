@@ -213,6 +213,14 @@ class AssessmentAttempt(models.Model):
     answers = models.JSONField(default=list, blank=True)
     score_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     passed = models.BooleanField(null=True)
+    # A person of operations' re-score (``assessment_attempt_rescore``): ``score_percent``
+    # and ``passed`` then follow it, and the automatic score is kept here.
+    automatic_score_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    rescore_reason = BoundedTextField(max_length=2000, blank=True, default="", db_default="")
+    rescored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rescored_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -221,7 +229,19 @@ class AssessmentAttempt(models.Model):
                 fields=["contributor", "assessment"],
                 condition=models.Q(status=AttemptStatus.IN_PROGRESS),
                 name="one_open_attempt_per_assessment",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rescored_at__isnull=True)
+                | (
+                    models.Q(rescored_by__isnull=False, automatic_score_percent__isnull=False)
+                    & ~models.Q(rescore_reason="")
+                ),
+                name="attempt_rescored_with_reasons",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score_percent__isnull=True) | models.Q(score_percent__gte=0, score_percent__lte=100),
+                name="attempt_score_in_range",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -75,6 +75,11 @@ def attempts_of(*, contributor: Contributor) -> QuerySet[AssessmentAttempt]:
     return contributor.assessment_attempts.select_related("assessment").order_by("-started_at")
 
 
+def attempts_submitted_of(*, contributor: Contributor) -> QuerySet[AssessmentAttempt]:
+    """Submitted attempts, newest first, each with its result as it stands (re-scored on review or not)."""
+    return attempts_of(contributor=contributor).filter(status=AttemptStatus.SUBMITTED)
+
+
 def assessment_retake_from(*, contributor: Contributor, assessment: Assessment):
     """When ``contributor`` may next start ``assessment``: the wait after their latest submitted attempt.
 

@@ -240,7 +240,16 @@ class AttemptOutput(serializers.ModelSerializer):
             "score_percent",
             "passed",
             "retake_from",
+            "automatic_score_percent",
+            "rescored_at",
+            "rescore_reason",
         ]
+        extra_kwargs = {
+            "automatic_score_percent": {
+                "help_text": "Once operations re-scored the attempt on review: the score computed automatically."
+            },
+            "rescore_reason": {"help_text": "Operations' reasons for the re-score, when there was one."},
+        }
 
     @extend_schema_field(AssessmentQuestionOutput(many=True))
     def get_questions(self, attempt) -> list[dict]:

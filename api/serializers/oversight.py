@@ -1,5 +1,8 @@
 """Automated systems and reviews of their decisions by a person."""
 
+from datetime import datetime
+
+from django.utils import timezone
 from rest_framework import serializers
 
 from oversight.models import DECIDED_STATUSES, ReviewRequest
@@ -41,11 +44,26 @@ class ReviewDecisionInput(serializers.Serializer):
     reason = serializers.CharField(
         max_length=max_length(ReviewRequest, "decision_reason"), help_text="Written reasons the person reads."
     )
+    corrected_score = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=3,
+        min_value=0,
+        max_value=100,
+        required=False,
+        allow_null=True,
+        help_text=(
+            "Only for a score: the corrected figure (a quality score from 0 to 1, an assessment in percent). "
+            "Required to overturn an assessment's score."
+        ),
+    )
 
 
 class ReviewRequestOutput(serializers.ModelSerializer):
     system_name = serializers.CharField(source="get_system_display")
     status_label = serializers.CharField(source="get_status_display")
+    overdue_since = serializers.SerializerMethodField(
+        help_text="When the answer became overdue: its due time, once passed without an answer (or answered late)."
+    )
 
     class Meta:
         model = ReviewRequest
@@ -63,7 +81,13 @@ class ReviewRequestOutput(serializers.ModelSerializer):
             "decided_at",
             "decision_reason",
             "effect",
+            "corrected_figure",
+            "overdue_since",
         ]
+
+    def get_overdue_since(self, obj) -> datetime | None:
+        late = (obj.is_open and timezone.now() > obj.due_at) or obj.answered_late
+        return obj.due_at if late else None
 
 
 class OpsReviewRequestOutput(ReviewRequestOutput):

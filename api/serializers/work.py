@@ -156,6 +156,15 @@ class QualityScoreOutput(serializers.Serializer):
     contributor = serializers.IntegerField(source="contributor_id")
     contributor_name = serializers.CharField(source="contributor.display_name")
     score = serializers.DecimalField(**digits(QualityScore, "score"))
+    used_score = serializers.DecimalField(
+        **digits(QualityScore, "score"),
+        allow_null=True,
+        help_text=(
+            "The figure ranking and bonuses use: null when operations set the score aside on review, "
+            "their corrected figure when they corrected it, else the score."
+        ),
+    )
+    set_aside = serializers.BooleanField()
     inputs = serializers.DictField()
     computed_at = serializers.DateTimeField()
 

@@ -103,5 +103,6 @@ class OpsReviewRequestDecisionView(APIView):
             request=review,
             outcome=data.validated_data["outcome"],
             reason=data.validated_data["reason"],
+            corrected_score=data.validated_data.get("corrected_score"),
         )
         return Response(s.OpsReviewRequestOutput(_ops_rows([review])[0]).data)

@@ -411,6 +411,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.tasks.data_exports_sweep_task",
         "schedule": timedelta(hours=1),
     },
+    # Operations' reviewers are told of reviews of automated decisions due within two days
+    # and of overdue ones; each request is told of once per state, so hourly runs repeat nothing.
+    "review-request-reminders": {
+        "task": "oversight.tasks.review_requests_remind_task",
+        "schedule": timedelta(hours=1),
+    },
     # The retention schedule (privacy/retention.py, docs/retention.md), once a day.
     "retention-schedule": {
         "task": "privacy.tasks.retention_apply_task",
@@ -447,6 +453,7 @@ CELERY_TASK_ROUTES = {
     "tax.tasks.tax_form_expiry_reminders_task": {"queue": _SWEEPS},
     "reporting.tasks.dac7_seller_copies_task": {"queue": _SWEEPS},
     "accounts.tasks.notice_digests_task": {"queue": _SWEEPS},
+    "oversight.tasks.review_requests_remind_task": {"queue": _SWEEPS},
     "privacy.tasks.data_exports_sweep_task": {"queue": _SWEEPS},
     "privacy.tasks.retention_apply_task": {"queue": _SWEEPS},
     # Mail: a slow or failing SMTP server (retried with backoff) delays only mail, and a

@@ -14,18 +14,22 @@ from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import require_ops_reviewer
 from audit.services import audit_record
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Conflict
 
 from ..models import APPROVED_STATUSES, BonusRule, GoldAnswer, LabRole, Project, QualityScore, ReviewStatus
 from ..permissions import require_lab_role
 from ..quality import krippendorff_alpha
 
-__all__ = ["bonus_rule_set", "gold_answer_add", "quality_scores_compute"]
+__all__ = ["bonus_rule_set", "gold_answer_add", "quality_score_review", "quality_scores_compute"]
+
+# The figure every reader uses (``QualityScore.used_score``), in SQL: none when set aside.
+USED_SCORE_SQL = "CASE WHEN {q}.set_aside THEN NULL ELSE COALESCE({q}.corrected_score, {q}.score) END"
 
 WEIGHTS = {"gold": Decimal("0.5"), "agreement": Decimal("0.3"), "reviews": Decimal("0.2")}
 
@@ -166,21 +170,18 @@ def quality_scores_compute(*, actor: User | None, project: Project) -> dict:
             unique_fields=["contributor", "project"],
             update_fields=["score", "inputs", "computed_at"],
         )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                UPDATE contributors_contributor c SET quality_score = q.mean
-                FROM (SELECT contributor_id, round(avg(score), 3) AS mean FROM marketplace_qualityscore
-                      WHERE contributor_id = ANY(%s) GROUP BY contributor_id) q
-                WHERE q.contributor_id = c.id
-                """,
-                [[c for c, _, _ in scores]],
-            )
+        # A review holds only for the figure it reviewed: a new figure is a new decision.
+        lapsed = (
+            QualityScore.objects.filter(project=project, review_of_score__isnull=False)
+            .exclude(score=models.F("review_of_score"))
+            .update(set_aside=False, corrected_score=None, review_of_score=None)
+        )
+        _contributor_means_refresh([c for c, _, _ in scores])
         audit_record(
             actor=actor,
             action="marketplace.quality.computed",
             target=project,
-            after={"experts": len(scores), "project_alpha": alpha},
+            after={"experts": len(scores), "project_alpha": alpha, "reviews_lapsed": lapsed},
         )
     result["experts"] = len(scores)
     return result
@@ -213,3 +214,73 @@ def bonus_rule_set(
             after={"min_quality_score": min_quality_score, "percent": percent, "effective_from": rule.effective_from},
         )
     return rule
+
+
+def _contributor_means_refresh(contributor_ids: list[int]) -> None:
+    """Each expert's mean over projects, which matching ranks by, from the scores in use."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE contributors_contributor c SET quality_score = q.mean
+            FROM (SELECT contributor_id, round(avg({USED_SCORE_SQL.format(q="s")}), 3) AS mean
+                  FROM marketplace_qualityscore s
+                  WHERE contributor_id = ANY(%s) GROUP BY contributor_id) q
+            WHERE q.contributor_id = c.id
+            """,
+            [contributor_ids],
+        )
+
+
+def quality_score_review(
+    *, actor: User, score: QualityScore, reason: str, corrected_score: Decimal | None = None
+) -> QualityScore:
+    """Operations review a computed score: set it aside, or put a corrected figure in its place.
+
+    Without ``corrected_score`` the score is set aside: ranking treats the expert as not
+    yet measured on the project and no bonus threshold reads it. With one, that figure is
+    used instead. Either holds until a recomputation gives a figure other than the one
+    reviewed, which is a new decision the expert may ask about again.
+    """
+    require_ops_reviewer(actor, to="can review a quality score")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(
+            "Say why the score is changed.", code="required", fields={"reason": ["This field is required."]}
+        )
+    if corrected_score is not None and not (Decimal(0) <= corrected_score <= Decimal(1)):
+        raise ApplicationError(
+            "A quality score is from 0 to 1.",
+            code="invalid",
+            fields={"corrected_score": ["Use a score from 0 to 1."]},
+        )
+    with transaction.atomic():
+        score = QualityScore.objects.select_for_update().get(pk=score.pk)
+        if score.set_aside and corrected_score is None:
+            raise Conflict("This score is already set aside.", code="already_set_aside")
+        before = {"set_aside": score.set_aside, "corrected_score": score.corrected_score, "score": score.score}
+        score.set_aside = corrected_score is None
+        score.corrected_score = corrected_score.quantize(Decimal("0.001")) if corrected_score is not None else None
+        score.review_of_score = score.score
+        score.review_reason = reason[:2000]
+        score.reviewed_by = actor
+        score.reviewed_at = timezone.now()
+        score.save(
+            update_fields=[
+                "set_aside",
+                "corrected_score",
+                "review_of_score",
+                "review_reason",
+                "reviewed_by",
+                "reviewed_at",
+            ]
+        )
+        _contributor_means_refresh([score.contributor_id])
+        audit_record(
+            actor=actor,
+            action="marketplace.quality.score_reviewed",
+            target=score,
+            before=before,
+            after={"set_aside": score.set_aside, "corrected_score": score.corrected_score},
+            reason=reason,
+        )
+    return score

@@ -18,7 +18,7 @@ from ..models import Engagement, PayModel, ReviewStatus, TaskSubmission
 from .checks import TASK_CANDIDATE, _local_date, _refuse
 from .time_entries import _check_work, _own_active_engagement
 
-__all__ = ["task_hold_lift", "task_submit"]
+__all__ = ["task_hold_lift", "task_routing_clear", "task_submit"]
 
 
 def _hold_reason(*, minutes: int, estimate: int) -> str:
@@ -131,6 +131,34 @@ def task_hold_lift(*, actor: User, submission: TaskSubmission, reason: str) -> T
             target=submission,
             before=before,
             after={"status": submission.status},
+            reason=reason,
+        )
+    return submission
+
+
+def task_routing_clear(*, actor: User, submission: TaskSubmission, reason: str) -> TaskSubmission:
+    """Operations take a task out of "put first for a person" routing after reviewing it.
+
+    The task stops being put first in the lab's review queue and marked for a person; it
+    waits, or stays decided, like any other. Its review status is not touched: the lab's
+    reviewers still approve or reject it.
+    """
+    require_ops_reviewer(actor, to="can change how a task is routed")
+    reason = (reason or "").strip()
+    if not reason:
+        _refuse("Say why the routing is changed.", reason="This field is required.")
+    with transaction.atomic():
+        submission = TaskSubmission.objects.select_for_update().get(pk=submission.pk)
+        if not submission.needs_expert_review:
+            raise Conflict("This task is not routed for a person any more.", code="not_routed")
+        submission.needs_expert_review = False
+        submission.save(update_fields=["needs_expert_review"])
+        audit_record(
+            actor=actor,
+            action="marketplace.task.routing_cleared",
+            target=submission,
+            before={"needs_expert_review": True},
+            after={"needs_expert_review": False},
             reason=reason,
         )
     return submission

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from config.decorators import lab_member_required
 from config.errors import ApplicationError
+from screening.selectors import lab_funding_block
 
 from .. import permissions, selectors, services
 from ..forms import LabForm, MemberForm, place_service_error
@@ -50,6 +51,7 @@ def _render_lab(request, lab: Lab, member_form: MemberForm | None = None, status
         "members": selectors.lab_members(lab=lab),
         "projects": selectors.projects_of_lab(user=request.user, lab=lab),
         "member_form": member_form or (MemberForm() if permissions.can_add_lab_members(role) else None),
+        "funding_block": lab_funding_block(lab_id=lab.pk),
     }
     return render(request, "lab/lab_detail.html", context, status=status)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from config.decorators import expert_or_lab_member_required
 from config.errors import ApplicationError
@@ -64,4 +65,5 @@ def my_request(request, pk: int):
     review = selectors.review_request_of(user=request.user, pk=pk)
     if review is None:
         raise Http404
-    return render(request, "oversight/my_request.html", {"review": review})
+    overdue = review.is_open and timezone.now() > review.due_at
+    return render(request, "oversight/my_request.html", {"review": review, "overdue": overdue})

@@ -177,7 +177,7 @@ BONUS_SQL = f"""
 INSERT INTO pr_lines (contributor_id, currency, engagement_id, project_id, kind, paid_minutes, paid_items, rate, amount, source)
 SELECT b.contributor_id, b.currency, b.engagement_id, b.project_id, {BONUS}, 0, 0, NULL,
        round(b.base * r.percent / 100),
-       jsonb_build_object('quality_score', q.score, 'threshold', r.min_quality_score, 'percent', r.percent,
+       jsonb_build_object('quality_score', COALESCE(q.corrected_score, q.score), 'threshold', r.min_quality_score, 'percent', r.percent,
                           'base_minor', b.base, 'rule', r.id, 'score_computed_at', q.computed_at)
 FROM (SELECT contributor_id, currency, engagement_id, project_id, sum(amount) AS base
       FROM pr_lines GROUP BY 1, 2, 3, 4) b
@@ -187,7 +187,9 @@ JOIN LATERAL (
     ORDER BY effective_from DESC, id DESC LIMIT 1
 ) r ON true
 JOIN {QualityScore._meta.db_table} q ON q.contributor_id = b.contributor_id AND q.project_id = b.project_id
-WHERE q.score >= r.min_quality_score AND round(b.base * r.percent / 100) > 0;
+-- A score operations set aside is read by no threshold; a corrected one stands in.
+WHERE NOT q.set_aside AND COALESCE(q.corrected_score, q.score) >= r.min_quality_score
+  AND round(b.base * r.percent / 100) > 0;
 """
 
 # Each jurisdiction's floor day by day, in each pay currency: hourly[k] and its source for

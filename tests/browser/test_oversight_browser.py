@@ -122,3 +122,80 @@ def test_an_expert_asks_a_person_to_review_an_automatic_hold_and_reads_the_reaso
     expect(page.locator(f"#task-{task.pk}").get_by_text("Waiting for review")).to_be_visible()
     assert errors == [] and ops_errors == []
     assert problems == []
+
+
+def test_operations_re_score_a_failed_assessment_on_review_and_the_expert_sees_it_passed(
+    browser, live_server, page, screenshot
+):
+    from oversight.services import review_request_open
+    from vetting.services import assessment_attempt_start, assessment_attempt_submit, assessment_create
+
+    errors = watch_server_errors(page)
+    expert = make_vetted_expert()
+    author, _ = make_ops(Role.OPS_REVIEWER)
+    assessment = assessment_create(
+        actor=author,
+        title="Triage basics",
+        domain=expert.credentials.get().field,
+        description="",
+        questions=[{"prompt": "Chest pain at rest?", "choices": ["Urgent", "Emergency"], "answer": 0}],
+        pass_mark_percent=50,
+        time_limit_minutes=10,
+    )
+
+    def failed(contributor):
+        attempt = assessment_attempt_start(actor=contributor.user, contributor=contributor, assessment=assessment)
+        return assessment_attempt_submit(actor=contributor.user, attempt=attempt, answers=[1])
+
+    attempt = failed(expert)
+    # Another expert's request waits past its answer date, so the queue shows what overdue looks like.
+    other = make_vetted_expert()
+    overdue = review_request_open(
+        actor=other.user, system="assessment_scoring", subject_id=failed(other).pk, statement="Look again."
+    )
+    ReviewRequest.objects.filter(pk=overdue.pk).update(
+        opened_at=timezone.now() - timedelta(days=9), due_at=timezone.now() - timedelta(days=2, hours=1)
+    )
+    reviewer, secret = make_ops(Role.OPS_REVIEWER)
+
+    log_in(page, expert.user.email)
+    page.goto(f"/expert/attempts/{attempt.pk}/")
+    expect(page.get_by_text("Not passed")).to_be_visible()
+    page.get_by_role("link", name="Ask a person to review this").click()
+    page.get_by_label("What should a person look at again?").fill("“Emergency” is the safer answer here.")
+    page.get_by_role("button", name="Send to a person").click()
+    expect(page.get_by_text("Answer due by")).to_be_visible()
+    request = ReviewRequest.objects.get(requester=expert.user)
+
+    ops_context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    ops = ops_context.new_page()
+    ops.set_default_timeout(15000)
+    ops_errors = watch_server_errors(ops)
+    log_in_ops(ops, reviewer, secret)
+    ops.get_by_role("link", name="Reviews of automated decisions").click()
+    expect(ops.get_by_text("1 overdue.")).to_be_visible()
+    expect(ops.get_by_text("Overdue by 2 days")).to_be_visible()
+    screenshot(ops, "oversight-ops-queue-overdue")
+    problems = _serious_violations(ops)
+    assert overdue.pk != request.pk
+    ops.get_by_role("link", name=f"Request #{request.pk}").click()
+    expect(ops.get_by_text("re-scored by the reviewer")).to_be_visible()
+    ops.get_by_label("Decision overturned").check()
+    ops.get_by_label("Reasons the person will read").fill("Both answers are defensible; the key is corrected.")
+    ops.get_by_role("button", name="Decide").click()
+    expect(ops.get_by_text("required to overturn")).to_be_visible()
+    problems += _serious_violations(ops)
+    ops.get_by_label("Decision overturned").check()
+    ops.get_by_label("Reasons the person will read").fill("Both answers are defensible; the key is corrected.")
+    ops.get_by_label("Corrected score").fill("100")
+    ops.get_by_role("button", name="Decide").click()
+    expect(ops.get_by_text("Decided. The person is told, with your reasons.")).to_be_visible()
+    ops_context.close()
+
+    page.goto(f"/expert/attempts/{attempt.pk}/")
+    expect(page.get_by_text(re.compile(r"^Passed \(pass mark"))).to_be_visible()
+    expect(page.get_by_text("from the automatic 0.00%")).to_be_visible()
+    screenshot(page, "oversight-rescored")
+    problems += _serious_violations(page)
+    assert errors == [] and ops_errors == []
+    assert problems == []

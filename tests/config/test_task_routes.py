@@ -28,6 +28,7 @@ KIND_OF_TASK = {
     "tax.tasks.tax_form_expiry_reminders_task": "sweeps",
     "reporting.tasks.dac7_seller_copies_task": "sweeps",
     "accounts.tasks.notice_digests_task": "sweeps",
+    "oversight.tasks.review_requests_remind_task": "sweeps",
     "privacy.tasks.data_exports_sweep_task": "sweeps",
     "privacy.tasks.retention_apply_task": "sweeps",
     "accounts.tasks.send_email_task": "mail",

@@ -227,6 +227,11 @@ def _a_screening_review():
     return ScreeningReview.objects.get(subject__kind="lab", subject__ref_id=lab.pk)
 
 
+def a_lab_screening_review():
+    """A lab whose name is on the sample SDN list, and the screening review that holds its funding."""
+    return _a_screening_review()
+
+
 def _reporting_kwargs(owner, statement) -> dict:
     """A DAC7 file with a record of ``owner``'s, as a run would have written them."""
     from reporting.models import ReportFile, ReportRecord

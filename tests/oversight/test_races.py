@@ -1,5 +1,7 @@
 """Two requests at the same moment: one review request per decision, one decision per request."""
 
+from decimal import Decimal
+
 import pytest
 
 from accounts.models import Role
@@ -54,7 +56,9 @@ def test_two_reviewers_deciding_at_once_decide_once():
     second, _ = make_ops(Role.OPS_REVIEWER)
     outcomes = at_once(
         lambda: review_request_decide(actor=first, request=request, outcome=RequestStatus.UPHELD, reason="Right."),
-        lambda: review_request_decide(actor=second, request=request, outcome=RequestStatus.OVERTURNED, reason="No."),
+        lambda: review_request_decide(
+            actor=second, request=request, outcome=RequestStatus.OVERTURNED, reason="No.", corrected_score=Decimal(100)
+        ),
     )
     refused = [o for o in outcomes if isinstance(o, ApplicationError)]
     assert len(refused) == 1 and refused[0].code == "already_decided"

@@ -5,6 +5,7 @@ machine, and writes its audit event in that same transaction. Emails go out afte
 One module per process; every action is importable from ``vetting.services``.
 """
 
+from .assessments import assessment_attempt_rescore as assessment_attempt_rescore
 from .assessments import assessment_attempt_start as assessment_attempt_start
 from .assessments import assessment_attempt_submit as assessment_attempt_submit
 from .assessments import assessment_create as assessment_create

@@ -184,3 +184,53 @@ def assessment_attempt_submit(*, actor: User, attempt: AssessmentAttempt, answer
             },
         )
     return attempt
+
+
+def assessment_attempt_rescore(
+    *, actor: User, attempt: AssessmentAttempt, score_percent: Decimal, reason: str
+) -> AssessmentAttempt:
+    """Operations re-score a submitted attempt with reasons; passing follows the pass mark.
+
+    The automatic score is kept beside the corrected one. Anything that reads whether the
+    attempt passed reads the corrected result from then on.
+    """
+    require_ops_reviewer(actor, to="can re-score an assessment attempt")
+    reason = (reason or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = ["This field is required."]
+    if score_percent is None or not (Decimal(0) <= score_percent <= Decimal(100)):
+        errors["corrected_score"] = ["Use a score from 0 to 100."]
+    if errors:
+        raise ApplicationError("Give a score from 0 to 100 and your reasons.", code="invalid", fields=errors)
+    with transaction.atomic():
+        attempt = AssessmentAttempt.objects.select_for_update().select_related("assessment").get(pk=attempt.pk)
+        if attempt.status != AttemptStatus.SUBMITTED:
+            raise Conflict("Only a submitted attempt can be re-scored.", code="illegal_transition")
+        before = {"score_percent": attempt.score_percent, "passed": attempt.passed}
+        if attempt.automatic_score_percent is None:
+            attempt.automatic_score_percent = attempt.score_percent
+        attempt.score_percent = score_percent.quantize(Decimal("0.01"), ROUND_HALF_UP)
+        attempt.passed = attempt.score_percent >= attempt.assessment.pass_mark_percent
+        attempt.rescore_reason = reason[:2000]
+        attempt.rescored_by = actor
+        attempt.rescored_at = timezone.now()
+        attempt.save(
+            update_fields=[
+                "automatic_score_percent",
+                "score_percent",
+                "passed",
+                "rescore_reason",
+                "rescored_by",
+                "rescored_at",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="vetting.assessment.attempt_rescored",
+            target=attempt,
+            before=before,
+            after={"score_percent": attempt.score_percent, "passed": attempt.passed},
+            reason=reason,
+        )
+    return attempt

@@ -63,6 +63,8 @@ def _render_contributor(request, contributor: Contributor, status: int = 200, **
         "opt_outs": [SensitiveContent(value).label for value in contributor.content_opt_outs],
         "credentials": selectors.credentials_of(contributor=contributor),
         "tier_history": selectors.tier_history(contributor=contributor),
+        # Read beside the tier decision: results as corrected on review, not as first scored.
+        "attempts": selectors.attempts_submitted_of(contributor=contributor)[:20],
         "cases": selectors.cases_of(contributor=contributor),
         "can_act": is_ops_reviewer(request.user),
         "tier_form": forms_given.get("tier_form") or TierDecisionForm(),

@@ -320,6 +320,51 @@ def test_a_quality_bonus_is_paid_with_its_inputs_recorded(stripe_server, django_
     assert (statement.pay_minor, statement.topup_minor) == (990, 0)
 
 
+@pytest.mark.parametrize(
+    ("corrected", "bonus_score"),
+    [(None, None), (Decimal("0.5"), None), (Decimal("0.95"), Decimal("0.950"))],
+    ids=["set-aside", "corrected-below", "corrected-above"],
+)
+def test_a_quality_score_reviewed_by_operations_is_read_as_reviewed_by_the_bonus(
+    stripe_server, django_capture_on_commit_callbacks, corrected, bonus_score
+):
+    """Set aside, a score reaches no threshold; corrected, the corrected figure is compared."""
+    from marketplace.models import QualityScore
+    from marketplace.services import bonus_rule_set, quality_score_review, quality_scores_compute
+
+    engagement, owner = _running(pay_model="per_task", rate_minor=300, task_estimate_minutes=10)
+    project = engagement.project
+    for ref in ("T1", "T2", "T3"):
+        task = task_submit(
+            actor=engagement.contributor.user,
+            engagement=engagement,
+            task_reference=ref,
+            minutes=8,
+            work_date=last_week()[0],
+        )
+        work_approve(actor=owner, item=task)
+    quality_scores_compute(actor=owner, project=project)  # 1.000
+    bonus_rule_set(
+        actor=owner,
+        project=project,
+        min_quality_score=Decimal("0.9"),
+        percent=Decimal("10"),
+        effective_from=last_week()[0],
+    )
+    quality_score_review(
+        actor=make_ops(Role.OPS_REVIEWER)[0],
+        score=QualityScore.objects.get(project=project),
+        reason="Reviewed on the expert's request.",
+        corrected_score=corrected,
+    )
+    run, _ = _run(django_capture_on_commit_callbacks)
+    bonuses = PayStatement.objects.get(run=run).lines.filter(kind="bonus")
+    if bonus_score is None:
+        assert not bonuses.exists()
+    else:
+        assert Decimal(str(bonuses.get().source["quality_score"])) == bonus_score
+
+
 @pytest.mark.moments
 def test_work_approved_after_its_week_was_paid_is_an_adjustment_in_a_later_week(
     stripe_server, django_capture_on_commit_callbacks, capsys
