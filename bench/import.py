@@ -4,7 +4,7 @@ Each expert (UTC, engaged on 5 of 50 running hourly projects with a 60-hour week
 imports one CSV file of their own: 1,000 entries over the open days before today, up to
 40 a day in half-hour slots, four in five with a start and an end and one in five as a
 duration. Timed end to end per file, as the endpoint does it after reading the body: the
-CSV decoded into rows (``api.time_entry_files.rows_from_csv``), every rule checked
+CSV decoded into rows (``marketplace.import_files.rows_from_csv``), every rule checked
 (``marketplace.services.time_entries_import``: per row in Python, then locked weeks,
 overlaps with logged work and within the file, hours in a day, weekly caps and budgets
 in SQL over the whole file), the rows written with one INSERT ... SELECT, the audit
@@ -127,7 +127,7 @@ def main() -> None:
     from django.utils import timezone
 
     from accounts.models import User
-    from api.time_entry_files import rows_from_csv
+    from marketplace.import_files import rows_from_csv
     from marketplace.models import Engagement
     from marketplace.services import time_entries_import
 

@@ -1,4 +1,5 @@
-"""Matching latency: the top 50 of 100,000 expert profiles for one project.
+"""Matching latency: the top 50 of 100,000 expert profiles for one project, a third of them
+engaged elsewhere (their committed hours counted against their availability).
 
 Prints the median latency of ``marketplace.matching.ranked_candidates`` (the query plus
 building each candidate's explanation) next to the same SQL run bare over psycopg, the
@@ -69,6 +70,12 @@ def ensure_profiles(n: int) -> None:
     if existing == n:
         return
     with connection.cursor() as cursor:
+        for table in ("marketplace_engagement", "marketplace_staffingrequest"):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE project_id IN "
+                "(SELECT id FROM marketplace_project WHERE title LIKE 'Bench commitment %%')"
+            )
+        cursor.execute("DELETE FROM marketplace_project WHERE title LIKE 'Bench commitment %%'")
         cursor.execute("DELETE FROM vetting_credential WHERE title = 'Bench credential'")
         cursor.execute(
             "DELETE FROM contributors_contributor_specialties WHERE contributor_id IN "
@@ -79,7 +86,7 @@ def ensure_profiles(n: int) -> None:
             "(SELECT id FROM contributors_contributor WHERE legal_name LIKE 'Bench Expert %%')"
         )
         cursor.execute("DELETE FROM contributors_contributor WHERE legal_name LIKE 'Bench Expert %%'")
-        cursor.execute("DELETE FROM accounts_user WHERE email LIKE 'bench%%@bench.example'")
+        cursor.execute("DELETE FROM accounts_user WHERE email ~ '^bench[0-9]+@bench[.]example$'")
         started = time.perf_counter()
         cursor.execute(PROFILES_SQL, {"n": n})
         # The same summaries the services keep on each profile, computed for all at once.
@@ -124,6 +131,49 @@ def bench_project():
     return project
 
 
+# A third of the profiles are engaged on other projects (10 to 40 hours a week), so that
+# availability is scored on the hours they have free, as in production.
+COMMITMENTS_SQL = """
+INSERT INTO marketplace_project (
+    title, brief, min_tier, required_credential_kinds, allowed_countries, languages, pay_model, currency,
+    rate_minor, weekly_hours, headcount, budget_cap_minor, sensitive_categories, exclusive, starts_on, ends_on,
+    status, funded_minor, created_at, updated_at, created_by_id, lab_id, appeal_window_days, judge_review_share,
+    random_review_share, review_window_days, overlap)
+SELECT 'Bench commitment ' || h, 'Other work', 'bulk', '{}', ARRAY['US'], '{}', 'hourly', 'USD', 5000, h, 10000,
+       10000000, '{}', false, DATE '2026-01-01', DATE '2026-12-31', 'open', 0, now(), now(), %(owner)s, %(lab)s,
+       14, 0.2, 0.05, 7, 1
+FROM generate_series(10, 40, 10) h;
+
+INSERT INTO marketplace_staffingrequest (kind, status, message, sent_at, decline_reason, contributor_id, project_id,
+                                         sent_by_id)
+SELECT 'invitation', 'accepted', '', now(), '', c.id, p.id, %(owner)s
+FROM contributors_contributor c
+JOIN marketplace_project p ON p.title = 'Bench commitment ' || (10 + 10 * (c.id %% 4))
+WHERE c.legal_name LIKE 'Bench Expert %%' AND c.id %% 3 = 0;
+
+INSERT INTO marketplace_engagement (status, pay_model, currency, rate_minor, committed_minor, started_at,
+                                    contributor_id, project_id, request_id, ended_because)
+SELECT 'active', 'hourly', 'USD', 5000, 0, now(), r.contributor_id, r.project_id, r.id, ''
+FROM marketplace_staffingrequest r JOIN marketplace_project p ON p.id = r.project_id
+WHERE p.title LIKE 'Bench commitment %%';
+"""
+
+
+def ensure_commitments(project) -> None:
+    from django.db import connection
+
+    from marketplace.models import Engagement
+
+    if Engagement.objects.filter(project__title__startswith="Bench commitment ").exists():
+        return
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(COMMITMENTS_SQL, {"owner": project.created_by_id, "lab": project.lab_id})
+        cursor.execute("ANALYZE")
+    count = Engagement.objects.filter(project__title__startswith="Bench commitment ").count()
+    print(f"engaged {count:,} profiles on other projects in {time.perf_counter() - started:.1f} s")
+
+
 def median_ms(fn, runs: int) -> float:
     fn()  # warm caches and plans
     samples = []
@@ -142,6 +192,7 @@ def main() -> None:
     _django.setup()
     ensure_profiles(args.experts)
     project = bench_project()
+    ensure_commitments(project)
 
     import psycopg
     from django.db import connection

@@ -140,7 +140,9 @@ def main() -> None:
                 cursor.execute(query.sql, query.params)
                 cursor.fetchall()
 
-        ours = median_ms(lambda criteria=criteria: project_search(contributor=expert, criteria=criteria, on=on), args.runs)
+        ours = median_ms(
+            lambda criteria=criteria: project_search(contributor=expert, criteria=criteria, on=on), args.runs
+        )
         floor = median_ms(run_bare, args.runs)
         print(f"  {name} ({found.total:,} match, {len(found.results)} on the page)")
         print(f"    project_search (statement + page):  {ours:8.2f} ms")

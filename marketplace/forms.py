@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.conf import settings
 from django.core.validators import MaxValueValidator
 
 from config.errors import ApplicationError
@@ -712,3 +713,23 @@ class ReviewFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["project"].choices = [(str(pk), title) for pk, title in projects]
         self.fields["expert"].choices = [("", "Every expert"), *((str(pk), name) for pk, name in experts)]
+
+
+class TimeEntryImportForm(forms.Form):
+    """A CSV or JSON-lines file of time entries for one engagement, read as the API reads it."""
+
+    file = forms.FileField(
+        label="File of entries (CSV or JSON lines)",
+        help_text="At most one entry per row; the columns are those of a single entry.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.jsonl,.ndjson,text/csv,application/x-ndjson"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise forms.ValidationError(
+                f"At most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)} MB; split the file."
+            )
+        if not upload.name.lower().endswith((".csv", ".jsonl", ".ndjson", ".txt")):
+            raise forms.ValidationError("Send a .csv or .jsonl file.")
+        return upload

@@ -61,6 +61,7 @@ urlpatterns = [
     path("expert/invitations/<int:pk>/decline/", staffing.expert_invitation_decline, name="expert-invitation-decline"),
     path("expert/engagements/<int:pk>/timesheet/", timesheet.expert_timesheet, name="expert-timesheet"),
     path("expert/engagements/<int:pk>/timesheet/log/", timesheet.expert_time_log, name="expert-time-log"),
+    path("expert/engagements/<int:pk>/timesheet/import/", timesheet.expert_time_import, name="expert-time-import"),
     path("expert/engagements/<int:pk>/history/", timesheet.expert_time_history, name="expert-time-history"),
     path("expert/engagements/<int:pk>/tasks/", tasks.expert_tasks, name="expert-tasks"),
     path("expert/engagements/<int:pk>/tasks/submit/", tasks.expert_task_submit, name="expert-task-submit"),

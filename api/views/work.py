@@ -12,11 +12,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import ApplicationError
+from marketplace import import_files as time_entry_files
 from marketplace import selectors, services
 from marketplace.evidence import late_evidence_response
 from marketplace.models import PENDING_REVIEW, Engagement, QualityScore, TaskSubmission, TimeEntry
 
-from .. import time_entry_files
 from ..idempotency import idempotent, not_idempotent
 from ..permissions import IsExpert, IsLabMember
 from ..serializers import work as s

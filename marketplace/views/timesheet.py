@@ -17,12 +17,13 @@ from contributors.models import Contributor
 from contributors.selectors import contributor_for_user
 from payouts.weeks import week_of
 
-from .. import selectors, services
+from .. import import_files, selectors, services
 from ..evidence import late_evidence_response
-from ..forms import AdjustmentRequestForm, ReasonForm, TimeEntryCorrectionForm, TimeEntryForm
+from ..forms import AdjustmentRequestForm, ReasonForm, TimeEntryCorrectionForm, TimeEntryForm, TimeEntryImportForm
 from ..models import Engagement
 from ..presenters.pay import Pay
 from ..presenters.work import OfferedDays, Week, duration, history_chains, local_today, timesheet_page
+from ..services.work import IMPORT_FIELDS
 from .common import raise_if_forbidden
 
 # Weeks a timesheet can show; anything else in ``?week=`` shows the current week.
@@ -66,6 +67,8 @@ def render_timesheet(
     correct: tuple[int, TimeEntryCorrectionForm] | None = None,
     appeal: tuple[int, ReasonForm] | None = None,
     late_form: AdjustmentRequestForm | None = None,
+    import_form: TimeEntryImportForm | None = None,
+    import_refusal=None,
     status: int = 200,
 ):
     """The week's timesheet; a refused log, correction, appeal or adjustment request passes its form to show again."""
@@ -77,6 +80,9 @@ def render_timesheet(
         "engagement": engagement,
         "project": engagement.project,
         "pay": Pay.of_engagement(engagement),
+        "import_form": import_form or TimeEntryImportForm(),
+        "import_refusal": import_refusal,
+        "import_columns": sorted(IMPORT_FIELDS - {"engagement"}),
         **timesheet_page(
             engagement, week, tz_name=tz_name, log_form=log_form, correct=correct, appeal=appeal, late_form=late_form
         ),
@@ -117,6 +123,39 @@ def expert_time_log(request, pk: int):
             )
             return redirect(timesheet_url(engagement, week_of(entry.work_date)[0], f"entry-{entry.pk}"))
     return render_timesheet(request, engagement, week_start, log_form=form, status=400)
+
+
+@expert_required
+@require_POST
+def expert_time_import(request, pk: int):
+    """Many entries from a file, all or none, with each refused row named as the API names it."""
+    _, engagement = own_engagement(request, pk)
+    week_start = week_start_asked(request, request.user.timezone)
+    form = TimeEntryImportForm(request.POST, request.FILES)
+    refusal = None
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            rows = import_files.rows_from_upload(
+                media_type=(upload.content_type or "").split(";")[0].strip().lower(),
+                data=upload.read(),
+                filename=upload.name,
+                defaults={"engagement": engagement.pk},
+            )
+            result = services.time_entries_import(actor=request.user, rows=rows)
+        except services.ImportRefused as refused:
+            refusal = refused
+        except ApplicationError as error:
+            raise_if_forbidden(error)
+            form.add_error("file", " ".join(error.fields.get("file", [])) or error.message)
+        else:
+            messages.success(
+                request,
+                f"Imported {result.created:,} entr{'y' if result.created == 1 else 'ies'}, "
+                f"{duration(result.minutes)} in all. They wait for the lab's review.",
+            )
+            return redirect(timesheet_url(engagement, week_start))
+    return render_timesheet(request, engagement, week_start, import_form=form, import_refusal=refusal, status=400)
 
 
 @expert_required

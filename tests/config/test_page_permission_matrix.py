@@ -154,6 +154,7 @@ MATRIX = {
     ("expert-invitation-decline", "post"): EXPERT_OBJECT,
     ("expert-timesheet", "get"): EXPERT_OBJECT,
     ("expert-time-log", "post"): EXPERT_OBJECT,
+    ("expert-time-import", "post"): EXPERT_OBJECT,
     ("expert-time-history", "get"): EXPERT_OBJECT,
     ("expert-time-correct", "post"): EXPERT_OBJECT,
     ("expert-time-adjustment", "post"): EXPERT_OBJECT,

@@ -474,6 +474,7 @@ def build_world() -> PageWorld:
         "expert-invitation-decline": {"pk": invitation.pk},
         "expert-timesheet": {"pk": engagement.pk},
         "expert-time-log": {"pk": engagement.pk},
+        "expert-time-import": {"pk": engagement.pk},
         "expert-time-history": {"pk": engagement.pk},
         "expert-tasks": {"pk": engagement.pk},
         "expert-task-submit": {"pk": engagement.pk},

@@ -3,7 +3,9 @@
 Two formats: CSV with a header row naming the columns, and JSON lines (one object per
 line). Both give each entry as a mapping of the fields a single entry takes; the service
 reads and checks the values. What makes the file itself unreadable (not UTF-8, not CSV, a
-line that is not a JSON object) is refused here, naming where.
+line that is not a JSON object) is refused here, naming where. The API and the timesheet
+page read files with it; the page fills in its own engagement where a row names none
+(``defaults``).
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from config.errors import ApplicationError
-from marketplace.services import ImportRefused
-from marketplace.services.work import IMPORT_FIELDS
+
+from .services import ImportRefused
+from .services.work import IMPORT_FIELDS
 
 CSV_TYPES = frozenset({"text/csv", "application/csv"})
 JSON_LINES_TYPES = frozenset(
@@ -49,7 +52,7 @@ def _text(data: bytes) -> str:
         ) from None
 
 
-def rows_from_csv(data: bytes) -> Iterator[dict[str, str]]:
+def rows_from_csv(data: bytes, *, defaults: Mapping[str, object] | None = None) -> Iterator[dict]:
     """Each record of a CSV file with a header row, as a mapping of column to text.
 
     The header is checked at once; records are read as the service asks for them, so a
@@ -75,10 +78,18 @@ def rows_from_csv(data: bytes) -> Iterator[dict[str, str]]:
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise _file_error("The header names a column twice.", f"Named more than once: {', '.join(repeated)}.")
-    missing = [name for name in REQUIRED_COLUMNS if name not in names]
+    missing = [name for name in REQUIRED_COLUMNS if name not in names and name not in (defaults or {})]
     if missing:
         raise _file_error("The header lacks required columns.", f"Missing columns: {', '.join(missing)}.")
-    return _csv_records(reader, names)
+    return _with_defaults(_csv_records(reader, names), defaults)
+
+
+def _with_defaults(records: Iterator[dict], defaults: Mapping[str, object] | None) -> Iterator[dict]:
+    """Each record with ``defaults`` filled in where it gives the field no value."""
+    for record in records:
+        if defaults:
+            record = {**record, **{k: v for k, v in defaults.items() if record.get(k) in (None, "")}}
+        yield record
 
 
 def _csv_records(reader, names: list[str]) -> Iterator[dict[str, str]]:
@@ -100,9 +111,9 @@ def _csv_records(reader, names: list[str]) -> Iterator[dict[str, str]]:
         raise _unreadable_row(number + 1, f"Not valid CSV: {exc}.") from None
 
 
-def rows_from_json_lines(data: bytes) -> Iterator[dict]:
+def rows_from_json_lines(data: bytes, *, defaults: Mapping[str, object] | None = None) -> Iterator[dict]:
     """Each non-blank line of a JSON-lines file, which must be a JSON object."""
-    return _json_records(_text(data).splitlines())
+    return _with_defaults(_json_records(_text(data).splitlines()), defaults)
 
 
 def _json_records(lines: list[str]) -> Iterator[dict]:
@@ -120,8 +131,10 @@ def _json_records(lines: list[str]) -> Iterator[dict]:
         yield record
 
 
-def rows_from_upload(*, media_type: str, data: bytes, filename: str = "") -> Iterator[dict]:
+def rows_from_upload(
+    *, media_type: str, data: bytes, filename: str = "", defaults: Mapping[str, object] | None = None
+) -> Iterator[dict]:
     """The rows of a file sent as ``media_type`` (JSON lines also by a .jsonl or .ndjson name; CSV otherwise)."""
     if media_type in JSON_LINES_TYPES or filename.lower().endswith(JSON_LINES_SUFFIXES):
-        return rows_from_json_lines(data)
-    return rows_from_csv(data)
+        return rows_from_json_lines(data, defaults=defaults)
+    return rows_from_csv(data, defaults=defaults)
