@@ -695,7 +695,7 @@ class ReviewFilterForm(forms.Form):
 
     KIND_CHOICES = [
         ("", "All work"),
-        ("routed", "Routed to a person by the judge"),
+        ("routed", "Routed by the judge"),
         ("appeals", "Appeals"),
         ("time-entries", "Time entries"),
         ("tasks", "Tasks"),
