@@ -57,6 +57,8 @@ def _world():
     pay_run_approve(actor=approver, run=run)
     reviewer, reviewer_secret = make_ops(Role.OPS_REVIEWER)
     statement = run.statements.get()
+    # Running for a month by now: a rating of the lab is due, and its form is checked too.
+    type(engagement).objects.filter(pk=engagement.pk).update(started_at=timezone.now() - timedelta(days=40))
     return {
         "expert": (
             expert.user,
@@ -73,6 +75,8 @@ def _world():
                 "/expert/quality/",
                 "/expert/pay/",
                 f"/expert/pay/{statement.pk}/",
+                "/ratings/",
+                f"/ratings/engagements/{engagement.pk}/",
             ],
         ),
         "lab": (
@@ -84,12 +88,22 @@ def _world():
                 f"/lab/projects/{project.pk}/",
                 f"/lab/projects/{project.pk}/review/",
                 f"/lab/projects/{project.pk}/quality/",
+                f"/lab/{lab.pk}/ratings/",
             ],
         ),
         "ops_reviewer": (
             reviewer,
             reviewer_secret,
-            ["/ops/", "/ops/credentials/", "/ops/contributors/", "/ops/tiers/", "/ops/cases/", "/ops/audit/"],
+            [
+                "/ops/",
+                "/ops/credentials/",
+                "/ops/contributors/",
+                "/ops/tiers/",
+                "/ops/cases/",
+                "/ops/audit/",
+                "/ops/lab-ratings/",
+                f"/ops/lab-ratings/{lab.pk}/",
+            ],
         ),
         "ops_finance": (
             preparer,
