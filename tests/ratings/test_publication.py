@@ -136,3 +136,35 @@ def test_nothing_the_lab_reads_names_a_rater_or_holds_a_single_rating(stripe_ser
         "published_at",
         "answer",
     }
+
+
+def test_five_more_experts_rating_in_a_later_month_republish_the_cumulative_average(stripe_server):
+    lab, owner, _project, first = lab_with_experts(5)
+    for engagement in first:
+        rate(engagement, clarity=5, fairness=5, speed=5)
+    lab_ratings_publish(now=NEXT_MONTH)
+    second = []
+    for _ in range(5):
+        later = make_engagement(make_open_project(lab, owner, min_tier="bulk", required_credential_kinds=[]), owner)
+        project_transition(actor=owner, project=later.project, action="close")
+        later.refresh_from_db()
+        second.append(later)
+    travel_to("2026-07-10T12:00:00Z")
+    try:
+        for engagement in second:
+            rate(engagement, clarity=1, fairness=3, speed=5)
+    finally:
+        travel_back()
+
+    assert lab_ratings_publish(now=NEXT_MONTH.replace(month=8)) == 1
+
+    summary = LabRatingSummary.objects.get(lab=lab)
+    assert (summary.raters, summary.clarity, summary.fairness, summary.speed) == (
+        10,
+        Decimal("3.00"),
+        Decimal("4.00"),
+        Decimal("5.00"),
+    )
+    assert str(summary.through_period) == "2026-07-01"
+    event = AuditEvent.objects.filter(action="ratings.summary.published").latest("id")
+    assert event.before_shown["raters"] == 5 and event.after_shown["raters"] == 10
