@@ -7,15 +7,17 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.models import Role
 from audit.models import AuditEvent
 from config.errors import ApplicationError, Conflict
 from marketplace.models import Engagement
 from ratings.models import LabRating, RatingKind, RatingReceipt
 from ratings.selectors import rating_due
-from ratings.services import lab_rate
+from ratings.services import lab_rate, lab_ratings_publish
 
-from tests.helpers.factories import make_engagement, make_lab, make_open_project
-from tests.helpers.ratings import lab_with_experts, rate
+from tests.helpers.factories import make_engagement, make_lab, make_open_project, make_ops
+from tests.helpers.pages import log_in, ops_browser, text_of
+from tests.helpers.ratings import NEXT_MONTH, lab_with_experts, rate
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +44,10 @@ def test_the_database_refuses_a_second_receipt_for_the_same_engagement_and_perio
         RatingReceipt.objects.create(
             contributor=receipt.contributor, engagement=engagement, kind=RatingKind.FINAL, period=receipt.period
         )
-    receipt_running = RatingReceipt(
+    # A monthly receipt of the same month is another kind: allowed once, and only once.
+    RatingReceipt.objects.create(
         contributor=receipt.contributor, engagement=engagement, kind=RatingKind.MONTHLY, period=receipt.period
     )
-    receipt_running.save()
     with pytest.raises(IntegrityError), transaction.atomic():
         RatingReceipt.objects.create(
             contributor=receipt.contributor, engagement=engagement, kind=RatingKind.MONTHLY, period=receipt.period
@@ -95,9 +97,28 @@ def test_scores_outside_one_to_five_are_refused_with_the_field_and_nothing_is_wr
     assert not RatingReceipt.objects.exists() and not LabRating.objects.exists()
 
 
-def test_a_comment_is_bounded():
-    field = LabRating._meta.get_field("comment")
-    assert field.max_length == 1000
+def test_the_page_refuses_bad_input_with_form_errors_and_operations_read_comments_escaped(stripe_server):
+    lab, _owner, _project, [engagement, *others] = lab_with_experts(5)
+    browser = log_in(engagement.contributor.user)
+    url = f"/ratings/engagements/{engagement.pk}/"
+
+    bad = browser.post(url, {"clarity": "6", "fairness": "3", "comment": "x" * 1001})
+    assert bad.status_code == 400
+    text = text_of(bad)
+    assert "Select a valid choice" in text and "This field is required" in text
+    assert not RatingReceipt.objects.exists() and not LabRating.objects.exists()
+
+    done = browser.post(url, {"clarity": "2", "fairness": "3", "speed": "4", "comment": "<script>alert(1)</script>"})
+    assert done.status_code == 302
+    reviewer, secret = make_ops(Role.OPS_REVIEWER)
+    ops = ops_browser(reviewer, secret)
+    assert lab_ratings_publish(now=NEXT_MONTH) == 0  # one expert: nothing published, no comment shown
+    assert "alert(1)" not in text_of(ops.get(f"/ops/lab-ratings/{lab.pk}/"))
+    for other in others:
+        rate(other)
+    assert lab_ratings_publish(now=NEXT_MONTH) == 1
+    page = ops.get(f"/ops/lab-ratings/{lab.pk}/").content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
 
 
 def test_a_rating_keeps_no_link_to_its_expert_and_the_audit_trail_never_holds_scores(stripe_server):
