@@ -16,6 +16,7 @@ from .views import (
     pay,
     payouts,
     privacy,
+    ratings,
     reference,
     reporting,
     screening,
@@ -288,4 +289,13 @@ urlpatterns = [
         oversight.OpsReviewRequestDecisionView.as_view(),
         name="api-ops-review-request-decision",
     ),
+]
+
+# experts' ratings of labs
+urlpatterns += [
+    path("me/lab-ratings/", ratings.MyDueRatingListView.as_view(), name="api-my-lab-ratings"),
+    path("me/lab-ratings/engagements/<int:pk>/", ratings.MyRatingView.as_view(), name="api-my-lab-rating"),
+    path("labs/<int:pk>/ratings/", ratings.LabRatingsView.as_view(), name="api-lab-ratings"),
+    path("labs/<int:pk>/ratings/answer/", ratings.LabRatingAnswerView.as_view(), name="api-lab-rating-answer"),
+    path("ops/lab-ratings/", ratings.OpsLabRatingListView.as_view(), name="api-ops-lab-ratings"),
 ]

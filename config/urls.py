@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("conversations.urls")),
     path("", include("privacy.urls")),
     path("", include("oversight.urls")),
+    path("", include("ratings.urls")),
 ]
 
 handler400 = "config.error_views.bad_request"

@@ -565,11 +565,26 @@ def ops_erasure_requests(user: User) -> list[InboxItem]:
     )
 
 
+def ops_lab_ratings(user: User) -> list[InboxItem]:
+    from django.conf import settings
+
+    from ratings.selectors import summaries_below_threshold
+
+    return _queue(
+        "lab_ratings",
+        f"Labs experts rate below {settings.RATINGS_ALERT_BELOW}",
+        reverse("ops-lab-ratings"),
+        summaries_below_threshold(),
+        "published_at",
+    )
+
+
 SOURCES: list[Source] = [
     Source("review_requests", "Reviews you asked for", Audience.EXPERT, own_review_requests),
     Source("review_requests", "Reviews you asked for", Audience.LAB, own_review_requests),
     Source("review_requests", "Reviews of automated decisions", Audience.OPS, ops_review_requests, is_ops_reviewer),
     Source("erasure_requests", "Erasure requests", Audience.OPS, ops_erasure_requests, is_ops_reviewer),
+    Source("lab_ratings", "Labs rated low", Audience.OPS, ops_lab_ratings),
     Source("messages", "Messages", Audience.EXPERT, unread_conversations),
     Source("messages", "Messages", Audience.LAB, unread_conversations),
     Source("messages", "Messages", Audience.OPS, unread_conversations),

@@ -34,6 +34,7 @@ from marketplace.models import Engagement, EngagementStatus
 from oversight.erasure import review_requests_personal_data_erase
 from payouts import money
 from payouts.models import AccountKind, Payout, PayoutStatus, Posting
+from ratings.erasure import rating_receipts_personal_data_erase
 from screening.selectors import payout_blocks as screening_blocks
 from vetting.erasure import vetting_personal_data_erase
 
@@ -111,6 +112,7 @@ def person_erase(*, actor: User, user: User, reason: str) -> dict[str, int]:
         counts |= contributor_personal_data_erase(contributor=contributor)
         counts |= vetting_personal_data_erase(contributor=contributor)
         counts |= identity_personal_data_erase(contributor=contributor)
+        counts |= rating_receipts_personal_data_erase(contributor=contributor)
     counts |= messages_personal_data_erase(user=user)
     counts |= review_requests_personal_data_erase(user=user)
     counts |= user_personal_data_erase(user=user)

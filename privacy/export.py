@@ -45,6 +45,7 @@ from marketplace.models import (
 )
 from oversight.models import ReviewRequest
 from payouts.models import PayLine, Payout, PayoutAccount, PayoutHold, PayStatement
+from ratings.models import RatingReceipt
 from reporting.models import ReportRecord
 from screening.models import ScreeningRecord, ScreeningReview, SubjectKind
 from tax.crypto import tin_masked
@@ -569,6 +570,13 @@ SECTIONS: list[Section] = [
         ReviewRequest,
         exclude=("configured_by", "decided_by"),
         where=lambda user, _contributor: Q(requester=user),
+    ),
+    _section(
+        "lab_rating_receipts",
+        "That you rated a lab: for which engagement, in which month. Not your scores or comment, which are "
+        "kept apart from you so that no one can trace them back to you.",
+        RatingReceipt,
+        where=_of_expert(),
     ),
     Section(
         "audit_events",

@@ -264,6 +264,7 @@ SPECTACULAR_SETTINGS = {
         "NoticeKindEnum": "accounts.models.NoticeKind",
         "ReviewRequestStatusEnum": "oversight.models.RequestStatus",
         "AutomatedSystemEnum": "oversight.systems.SYSTEM_CHOICES",
+        "LabRatingKindEnum": "ratings.models.RatingKind",
     },
 }
 
@@ -287,6 +288,16 @@ CREDENTIAL_DOCUMENT_MAX_BYTES = env.int("CREDENTIAL_DOCUMENT_MAX_BYTES", default
 # Messages in conversations one person may send in a window (conversations/services.py).
 CONVERSATION_MESSAGES_PER_WINDOW = env.int("CONVERSATION_MESSAGES_PER_WINDOW", default=20)
 CONVERSATION_RATE_WINDOW_SECONDS = env.int("CONVERSATION_RATE_WINDOW_SECONDS", default=600)
+# Experts' ratings of labs (docs/ratings.md). A lab's aggregate is published only over at
+# least this many distinct experts, and each new publication adds at least as many again;
+# never below 5, whatever the environment says, so no rating can be singled out.
+RATINGS_MIN_RATERS = max(5, env.int("RATINGS_MIN_RATERS", default=5))
+# Operations are alerted when a lab's published average on any dimension is below this.
+RATINGS_ALERT_BELOW = Decimal(env.str("RATINGS_ALERT_BELOW", default="3.0"))
+# An ended engagement can be rated for this many days after it ended.
+RATINGS_END_WINDOW_DAYS = env.int("RATINGS_END_WINDOW_DAYS", default=60)
+# A running engagement can be rated (once a calendar month) once it has run this many days.
+RATINGS_RUNNING_DAYS = env.int("RATINGS_RUNNING_DAYS", default=30)
 # The largest request body taken at all, judged by its declared Content-Length before any
 # of it is read (config/middleware.py): a credential document and the form around it.
 # docs/operations.md ("Upload limits") says how it fits the reverse proxy's own limit.
@@ -422,6 +433,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.tasks.retention_apply_task",
         "schedule": crontab(minute=30, hour=3),
     },
+    # Experts' ratings of labs are published in a batch on the first of each month, over the
+    # months that have ended (docs/ratings.md: a lab cannot watch one rating arrive); experts
+    # with a rating due are reminded once a month after that.
+    "lab-ratings-publish": {
+        "task": "ratings.tasks.lab_ratings_publish_task",
+        "schedule": crontab(minute=0, hour=4, day_of_month=1),
+    },
+    "lab-rating-reminders": {
+        "task": "ratings.tasks.lab_rating_reminders_task",
+        "schedule": crontab(minute=0, hour=10, day_of_month=1),
+    },
     # DAC7 sellers' copies are due by 31 January: every day of January, each seller of last
     # year's records whose copy was not sent yet is mailed (once; the task does nothing in
     # other months, should it run then).
@@ -456,6 +478,8 @@ CELERY_TASK_ROUTES = {
     "oversight.tasks.review_requests_remind_task": {"queue": _SWEEPS},
     "privacy.tasks.data_exports_sweep_task": {"queue": _SWEEPS},
     "privacy.tasks.retention_apply_task": {"queue": _SWEEPS},
+    "ratings.tasks.lab_ratings_publish_task": {"queue": _SWEEPS},
+    "ratings.tasks.lab_rating_reminders_task": {"queue": _SWEEPS},
     # Mail: a slow or failing SMTP server (retried with backoff) delays only mail, and a
     # burst of notifications (a batch's held payouts, a sweep's warnings) delays nothing else.
     "accounts.tasks.send_email_task": {"queue": _MAIL},

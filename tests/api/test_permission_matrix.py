@@ -102,6 +102,13 @@ MATRIX = {
     ("api-my-review-request", "get"): PERSON_OBJECT,
     ("api-ops-review-requests", "get"): OPS_READ,
     ("api-ops-review-request-decision", "post"): OPS_REVIEWER,
+    # ratings: experts rate the labs of their engagements; a lab reads its aggregate, its
+    # owners and managers answer it; operations list labs by rating
+    ("api-my-lab-ratings", "get"): EXPERT_SELF,
+    ("api-my-lab-rating", "post"): EXPERT_OBJECT_ACTION,
+    ("api-lab-ratings", "get"): LAB_OBJECT,
+    ("api-lab-rating-answer", "put"): LAB_EDITORS,
+    ("api-ops-lab-ratings", "get"): OPS_READ,
     ("api-schema", "get"): PUBLIC,
     ("api-docs", "get"): PUBLIC,
     ("api-redoc", "get"): PUBLIC,
@@ -581,6 +588,9 @@ def world(client_for, stripe_server):
         "api-ops-reference-change-reject": other_change.pk,
         "api-ops-reference-change-withdraw": own_change.pk,
         "api-my-review-request": review_request.pk,
+        "api-my-lab-rating": entry.engagement_id,
+        "api-lab-ratings": lab.pk,
+        "api-lab-rating-answer": lab.pk,
         "api-ops-review-request-decision": review_request.pk,
         "api-ops-screening-review": screening_review.pk,
         "api-conversation": thread.pk,

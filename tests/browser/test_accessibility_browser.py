@@ -66,6 +66,8 @@ def _world():
         hold=legal_hold_place(actor=reviewer, user=owner, reason="An inquiry about the lab."),
         note="The inquiry closed.",
     )
+    # Running for a month by now: a rating of the lab is due, and its form is checked too.
+    type(engagement).objects.filter(pk=engagement.pk).update(started_at=timezone.now() - timedelta(days=40))
     return {
         "expert": (
             expert.user,
@@ -82,6 +84,8 @@ def _world():
                 "/expert/quality/",
                 "/expert/pay/",
                 f"/expert/pay/{statement.pk}/",
+                "/ratings/",
+                f"/ratings/engagements/{engagement.pk}/",
             ],
         ),
         "lab": (
@@ -93,6 +97,7 @@ def _world():
                 f"/lab/projects/{project.pk}/",
                 f"/lab/projects/{project.pk}/review/",
                 f"/lab/projects/{project.pk}/quality/",
+                f"/lab/{lab.pk}/ratings/",
             ],
         ),
         "ops_reviewer": (
@@ -108,6 +113,8 @@ def _world():
                 "/ops/legal-holds/",
                 "/ops/erasure-requests/",
                 f"/ops/erasure-requests/{erasure.pk}/",
+                "/ops/lab-ratings/",
+                f"/ops/lab-ratings/{lab.pk}/",
             ],
         ),
         "ops_finance": (

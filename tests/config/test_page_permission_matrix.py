@@ -114,6 +114,15 @@ MATRIX = {
     ("oversight-ops-queue", "get"): OPS_READ,
     ("oversight-ops-request", "get"): OPS_READ,
     ("oversight-ops-decide", "post"): OPS_REVIEWER,
+    # ratings: the expert rates the labs of their engagements, a lab reads its aggregate and
+    # answers it, operations list labs by rating
+    ("lab-ratings-due", "get"): EXPERT_SELF,
+    ("lab-rate", "get"): EXPERT_OBJECT,
+    ("lab-rate", "post"): EXPERT_OBJECT,
+    ("lab-ratings", "get"): LAB_OBJECT,
+    ("lab-ratings", "post"): LAB_OBJECT,
+    ("ops-lab-ratings", "get"): OPS_READ,
+    ("ops-lab-rating", "get"): OPS_READ,
     ("home", "get"): HOME,
     ("account_login", "get"): HOME,
     ("account_login", "post"): HOME,

@@ -31,6 +31,8 @@ KIND_OF_TASK = {
     "oversight.tasks.review_requests_remind_task": "sweeps",
     "privacy.tasks.data_exports_sweep_task": "sweeps",
     "privacy.tasks.retention_apply_task": "sweeps",
+    "ratings.tasks.lab_ratings_publish_task": "sweeps",
+    "ratings.tasks.lab_rating_reminders_task": "sweeps",
     "accounts.tasks.send_email_task": "mail",
     "payouts.tasks.pay_run_compute_task": "pay runs",
     "payouts.tasks.pay_run_compute_shard_task": "pay runs",
