@@ -70,7 +70,8 @@ def test_an_unreadable_or_wrong_file_is_a_form_error(running):
     for name, content, message in (
         ("week.pdf", "%PDF-1.4", "Send a .csv or .jsonl file."),
         ("week.csv", "colour,activity\nblue,task_work", "Unknown columns: colour."),
-        ("week.csv", "", "No entries found."),
+        ("week.csv", "", "The submitted file is empty."),
+        ("week.csv", "activity,started_at,ended_at\n", "No entries found."),
     ):
         response = _upload(browser, engagement, name, content)
         assert response.status_code == 400, name
