@@ -48,3 +48,17 @@ def setup() -> None:
     # No connection is open yet, so every one from here on reaches the benchmark database.
     database["NAME"] = BENCH_DATABASE
     call_command("migrate", verbosity=0)
+
+
+def median_ms(fn, runs: int) -> float:
+    """The median of ``runs`` timed calls of ``fn``, in milliseconds, after one call to warm caches and plans."""
+    import statistics
+    import time
+
+    fn()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)

@@ -9,7 +9,6 @@ floor, and their ratio.
 """
 
 import argparse
-import statistics
 import time
 
 import _django
@@ -174,16 +173,6 @@ def ensure_commitments(project) -> None:
     print(f"engaged {count:,} profiles on other projects in {time.perf_counter() - started:.1f} s")
 
 
-def median_ms(fn, runs: int) -> float:
-    fn()  # warm caches and plans
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--experts", type=int, default=_django.size(100_000, 300))
@@ -214,8 +203,8 @@ def main() -> None:
             cursor.execute(sql, params)
             cursor.fetchall()
 
-    ours = median_ms(lambda: ranked_candidates(project_id=project.pk, limit=50), args.runs)
-    floor = median_ms(run_bare, args.runs)
+    ours = _django.median_ms(lambda: ranked_candidates(project_id=project.pk, limit=50), args.runs)
+    floor = _django.median_ms(run_bare, args.runs)
     bare.close()
     print(f"matching: top {len(found)} of {args.experts:,} profiles ({active:,} active), median of {args.runs} runs")
     print(f"  ranked_candidates (query + explanations): {ours:8.2f} ms")

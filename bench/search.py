@@ -10,7 +10,6 @@ in" (every requirement evaluated for every project).
 """
 
 import argparse
-import statistics
 import time
 
 import _django
@@ -96,16 +95,6 @@ def ensure_projects(n: int):
     return expert
 
 
-def median_ms(fn, runs: int) -> float:
-    fn()  # warm caches and plans
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--projects", type=int, default=_django.size(20_000, 200))
@@ -140,10 +129,10 @@ def main() -> None:
                 cursor.execute(query.sql, query.params)
                 cursor.fetchall()
 
-        ours = median_ms(
+        ours = _django.median_ms(
             lambda criteria=criteria: project_search(contributor=expert, criteria=criteria, on=on), args.runs
         )
-        floor = median_ms(run_bare, args.runs)
+        floor = _django.median_ms(run_bare, args.runs)
         print(f"  {name} ({found.total:,} match, {len(found.results)} on the page)")
         print(f"    project_search (statement + page):  {ours:8.2f} ms")
         print(f"    same SQL, bare psycopg (floor):     {floor:8.2f} ms")

@@ -665,7 +665,9 @@ class ProjectSearchForm(forms.Form):
     def __init__(self, *args, currency: str = "USD", **kwargs):
         super().__init__(*args, **kwargs)
         self.currency = currency
-        self.fields["domain"].choices = [("", "Any domain"), *domain_choice_groups()]
+        # Read when the choices are shown or checked, not when the form is built (the API's
+        # schema builds one at import time, before any database is there).
+        self.fields["domain"].choices = lambda: [("", "Any domain"), *domain_choice_groups()]
         self.fields["min_hourly"].label = f"Paying at least, an hour ({currency})"
         self.fields["min_hourly"].max_value = money.from_minor(money.RATE_MINOR_MAX, currency)
         self.fields["min_hourly"].validators.append(MaxValueValidator(self.fields["min_hourly"].max_value))
