@@ -14,8 +14,10 @@ from html import escape
 
 from payouts.money import format_money, multiply, round_minor
 
-WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 12, 12, 16, 34
+WIDTH, HEIGHT = 640, 260
+# Room for the money ticks and the axis names: every label is drawn inside the viewBox.
+LEFT, RIGHT, TOP, BOTTOM = 92, 16, 30, 48
+TICKS = 4
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,16 @@ def burn_weeks(spent: list[tuple[date, Decimal]]) -> list[BurnWeek]:
     return weeks
 
 
+def nice_step(top: int, ticks: int = TICKS) -> int:
+    """A round step (1, 2, 2.5 or 5 times a power of ten, in minor units) giving about ``ticks`` steps to ``top``."""
+    raw = max(top, 1) / ticks
+    magnitude = 10 ** (len(str(int(raw))) - 1)
+    for factor in (1, 2, 2.5, 5, 10):
+        if factor * magnitude >= raw:
+            return max(int(factor * magnitude), 1)
+    return 10 * magnitude
+
+
 def budget_burn_chart(
     *,
     starts_on: date,
@@ -68,7 +80,9 @@ def budget_burn_chart(
         runs_out_on = forecast_from + timedelta(days=days_to_empty)
 
     span_days = max((ends_on - starts_on).days + 1, 1)
-    top_value = max(funded_minor, forecast_end, spent_now, 1)
+    step = nice_step(max(funded_minor, forecast_end, spent_now, 1))
+    # The value axis ends on a tick, so its top label names the top of the plot.
+    top_value = step * -(-max(funded_minor, forecast_end, spent_now, 1) // step)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(day: date) -> float:
@@ -94,13 +108,28 @@ def budget_burn_chart(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
         f'role="img" aria-labelledby="burn-title burn-desc" class="burn-chart">',
-        '<title id="burn-title">Budget burn</title>',
+        f'<title id="burn-title">Budget burn in {escape(currency)}</title>',
         f'<desc id="burn-desc">{escape(description)}</desc>',
-        # Axis and the funded line.
+        f'<text x="{LEFT}" y="16" font-size="13" font-weight="600" fill="#1b1f24">'
+        f"Budget spent and forecast ({escape(currency)})</text>",
+    ]
+    # The value axis: round amounts with light grid lines, named with its unit.
+    for tick in range(0, top_value + 1, step):
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y(tick)}" x2="{WIDTH - RIGHT}" y2="{y(tick)}" stroke="#e5e7eb" stroke-width="1"/>'
+            f'<text x="{LEFT - 6}" y="{y(tick) + 4}" font-size="11" fill="#374151" text-anchor="end" '
+            f'class="tick">{escape(format_money(tick, currency).removesuffix(".00"))}</text>'
+        )
+    parts += [
+        f'<text x="14" y="{TOP + plot_h / 2}" font-size="11" fill="#374151" text-anchor="middle" '
+        f'transform="rotate(-90 14 {TOP + plot_h / 2})">Amount ({escape(currency)})</text>',
+        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{y(0)}" stroke="#6b7280" stroke-width="1"/>',
         f'<line x1="{LEFT}" y1="{y(0)}" x2="{WIDTH - RIGHT}" y2="{y(0)}" stroke="#6b7280" stroke-width="1"/>',
+        # The funded line.
         f'<line x1="{LEFT}" y1="{y(funded_minor)}" x2="{WIDTH - RIGHT}" y2="{y(funded_minor)}" '
         'stroke="#1d6b35" stroke-width="2"/>',
-        f'<text x="{LEFT + 4}" y="{y(funded_minor) - 4}" font-size="11" fill="#1d6b35">Funded {escape(funded_text)}</text>',
+        f'<text x="{WIDTH - RIGHT - 4}" y="{y(funded_minor) - 4}" font-size="11" fill="#1d6b35" text-anchor="end">'
+        f"Funded {escape(funded_text)}</text>",
         # Spent so far, then the forecast at the current weekly commitment.
         f'<polyline points="{spent_path}" fill="none" stroke="#a4141e" stroke-width="3"/>',
         f'<line x1="{x(forecast_from)}" y1="{y(spent_now)}" x2="{x(ends_on)}" y2="{y(forecast_end)}" '
@@ -108,16 +137,28 @@ def budget_burn_chart(
         f'<line x1="{x(forecast_from)}" y1="{TOP}" x2="{x(forecast_from)}" y2="{y(0)}" stroke="#9ca3af" '
         'stroke-width="1" stroke-dasharray="2 3"/>',
     ]
+    # One mark per week, carrying the figure the table beside the chart shows.
+    for (px, py), burn in zip(points[1:], weeks, strict=True):
+        parts.append(
+            f'<rect x="{px - 3}" y="{py - 3}" width="6" height="6" fill="#a4141e" class="point" '
+            f'data-week="{burn.week.isoformat()}" data-value="{escape(format_money(burn.cumulative_minor, currency))}">'
+            f"<title>Week of {burn.week:%-d %b %Y}: {escape(format_money(burn.cumulative_minor, currency))} "
+            "spent so far</title></rect>"
+        )
     if runs_out_on is not None:
         parts.append(
             f'<circle cx="{x(runs_out_on)}" cy="{y(funded_minor)}" r="5" fill="#a4141e">'
             f"<title>Runs out around {runs_out_on:%-d %b %Y}</title></circle>"
         )
+    # The time axis: the project's first and last days, today between them (kept off the ends).
+    today_x = min(max(x(forecast_from), LEFT + 24), WIDTH - RIGHT - 24)
     parts += [
-        f'<text x="{LEFT}" y="{HEIGHT - 8}" font-size="11" fill="#374151">{starts_on:%-d %b %Y}</text>',
-        f'<text x="{x(forecast_from)}" y="{HEIGHT - 20}" font-size="11" fill="#374151" text-anchor="middle">Today</text>',
-        f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" font-size="11" fill="#374151" text-anchor="end">'
+        f'<text x="{LEFT}" y="{y(0) + 16}" font-size="11" fill="#374151" class="tick">{starts_on:%-d %b %Y}</text>',
+        f'<text x="{today_x}" y="{TOP + 12}" font-size="11" fill="#374151" text-anchor="middle">Today</text>',
+        f'<text x="{WIDTH - RIGHT}" y="{y(0) + 16}" font-size="11" fill="#374151" text-anchor="end" class="tick">'
         f"{ends_on:%-d %b %Y}</text>",
+        f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 8}" font-size="11" fill="#374151" text-anchor="middle">'
+        "Date (project start to end)</text>",
         "</svg>",
     ]
     return BurnChart(svg="".join(parts), weeks=weeks, runs_out_on=runs_out_on, forecast_end_minor=forecast_end)

@@ -348,6 +348,8 @@ LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One way of writing a day on every page (config/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 MAILERS = {"default": {"BACKEND": env.str("EMAIL_BACKEND", default="config.mail.ReadableConsoleEmailBackend")}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Expert Marketplace <no-reply@localhost>")

@@ -14,6 +14,7 @@ computed, it is read from the primary.
 from __future__ import annotations
 
 import io
+from html import escape
 
 import pandas as pd
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -126,24 +127,57 @@ def compliance_summary(*, run_id: int) -> dict:
 
 
 def histogram_svg(summary: dict) -> str:
-    """The distribution of effective hourly pay (USD) as a small, dependency-free SVG bar chart."""
+    """The distribution of effective hourly pay (USD) as a small, dependency-free SVG bar chart.
+
+    Drawn with both axes named and every label inside the viewBox, so it scales down on a
+    phone without clipping; the page shows the same figures as a table beside it.
+    """
     bars = summary["histogram"]
     if not bars:
-        return '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'
+        return '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" width="10" height="10"></svg>'
     top = max(bar["experts"] for bar in bars) or 1
-    width, height, gap = 40, 160, 8
+    step = max(1, -(-top // 4))
+    axis_top = step * -(-top // step)
+    left, right, head, foot = 44, 8, 28, 52
+    bar_width, gap, plot_h = 40, 8, 160
+    width = left + len(bars) * (bar_width + gap) + gap + right
+    height = head + plot_h + foot
+    base = head + plot_h
+
+    def y(count: int) -> float:
+        return round(base - plot_h * count / axis_top, 1)
+
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{len(bars) * (width + gap) + gap}" height="{height + 40}" '
-        'role="img" aria-label="Experts by effective hourly pay">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        'role="img" aria-labelledby="histogram-title" class="histogram">',
+        '<title id="histogram-title">Experts by effective hourly pay before top-up, in US dollars per hour</title>',
+        f'<text x="{left}" y="16" font-size="13" font-weight="600" fill="#1b1f24">'
+        "Experts by pay per hour worked (USD)</text>",
+    ]
+    for tick in range(0, axis_top + 1, step):
+        parts.append(
+            f'<line x1="{left}" y1="{y(tick)}" x2="{width - right}" y2="{y(tick)}" stroke="#e5e7eb" stroke-width="1"/>'
+            f'<text x="{left - 6}" y="{y(tick) + 4}" font-size="11" fill="#374151" text-anchor="end">{tick}</text>'
+        )
+    parts += [
+        f'<text x="12" y="{head + plot_h / 2}" font-size="11" fill="#374151" text-anchor="middle" '
+        f'transform="rotate(-90 12 {head + plot_h / 2})">Experts</text>',
+        f'<line x1="{left}" y1="{head}" x2="{left}" y2="{base}" stroke="#6b7280" stroke-width="1"/>',
+        f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="#6b7280" stroke-width="1"/>',
     ]
     for index, bar in enumerate(bars):
-        bar_height = round(height * bar["experts"] / top)
-        x = gap + index * (width + gap)
+        x = left + gap + index * (bar_width + gap)
         colour = "#b91c1c" if bar["bucket"] in ("<$8", "$8-12", "$12-16") else "#1d4ed8"
         parts.append(
-            f'<rect x="{x}" y="{height - bar_height + 10}" width="{width}" height="{bar_height}" fill="{colour}">'
-            f"<title>{bar['bucket']}: {bar['experts']}</title></rect>"
-            f'<text x="{x + width / 2}" y="{height + 28}" font-size="9" text-anchor="middle">{bar["bucket"]}</text>'
+            f'<rect x="{x}" y="{y(bar["experts"])}" width="{bar_width}" height="{round(base - y(bar["experts"]), 1)}" '
+            f'fill="{colour}" class="bar" data-bucket="{escape(bar["bucket"])}" data-value="{bar["experts"]}">'
+            f"<title>{escape(bar['bucket'])}: {bar['experts']}</title></rect>"
+            f'<text x="{x + bar_width / 2}" y="{base + 16}" font-size="10" fill="#374151" text-anchor="middle">'
+            f"{escape(bar['bucket'])}</text>"
         )
+    parts.append(
+        f'<text x="{left + (width - left - right) / 2}" y="{height - 10}" font-size="11" fill="#374151" '
+        'text-anchor="middle">Pay per hour worked before any top-up (USD)</text>'
+    )
     parts.append("</svg>")
     return "".join(parts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from .labels import percent
 
@@ -11,7 +12,7 @@ from .labels import percent
 class RevenueRow:
     """A week's (or the window's) figures in one currency, every ``*_minor`` in ``currency``."""
 
-    week: str | None
+    week: date | None
     currency: str
     gross_minor: int
     experts_minor: int
@@ -22,7 +23,8 @@ class RevenueRow:
 def revenue_row(values: dict) -> RevenueRow:
     """A row of ``revenue_report``'s ``weeks`` or ``totals``."""
     return RevenueRow(
-        week=values.get("week"),
+        # The report speaks ISO dates (as its CSV and API do); the page formats a date.
+        week=date.fromisoformat(values["week"]) if values.get("week") else None,
         currency=values["currency"],
         gross_minor=values["gross_volume_minor"],
         experts_minor=values["expert_earnings_minor"],

@@ -2,12 +2,14 @@
 violations (labels, contrast, names of buttons and links, landmarks, headings), on a
 desktop and on a phone."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.test import override_settings
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.models import Role
 from marketplace.services import invitation_send, staffing_request_accept, task_submit, time_entry_log, work_approve
@@ -16,7 +18,7 @@ from payouts.weeks import week_of
 from privacy.services import erasure_request_open, legal_hold_place, legal_hold_release
 
 from tests.helpers.browser import log_in, log_in_ops, watch_server_errors
-from tests.helpers.factories import make_lab, make_open_project, make_ops, make_vetted_expert
+from tests.helpers.factories import PASSWORD, make_lab, make_open_project, make_ops, make_vetted_expert, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -153,4 +155,99 @@ def test_main_pages_of_every_role_have_no_serious_accessibility_violations(brows
             found += [f"{role} {path}: {problem}" for problem in _violations(page, axe)]
         assert not errors, errors
         context.close()
+    assert not found, "\n".join(found)
+
+
+def _in_the_products_design(page) -> list[str]:
+    """What a sign-in or two-factor page misses of the product's own frame and form look."""
+    missing = [
+        part
+        for part, selector in (("header", "header.site-header"), ("footer", "footer.site-footer"))
+        if not page.locator(selector).count()
+    ]
+    if page.locator("main form").count() and not page.locator("main .field, main .form-actions").count():
+        missing.append("the product's form fields")
+    return missing
+
+
+@pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
+def test_sign_in_password_and_two_factor_pages_are_in_the_products_design_and_accessible(browser, live_server, width):
+    expert = make_vetted_expert(display_name="Dr Ada")
+    ops, ops_secret = make_ops(Role.OPS_REVIEWER)
+    axe = Axe()
+    found = []
+
+    def check(page, label):
+        found.extend(f"{label} {page.url}: {problem}" for problem in _violations(page, axe))
+        found.extend(f"{label} {page.url}: no {part}" for part in _in_the_products_design(page))
+
+    def new_page():
+        context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        return context, page
+
+    # Signed out: sign in, sign up, reset a password, and each with its errors shown.
+    context, page = new_page()
+    errors = watch_server_errors(page)
+    for path in ("/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"):
+        page.goto(path)
+        check(page, "visitor")
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(expert.user.email)
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.locator(".alert-error")).to_be_visible()
+    check(page, "visitor, wrong password")
+    page.goto("/accounts/signup/")
+    page.get_by_role("button", name="Sign Up").click()
+    check(page, "visitor, empty sign-up")
+    page.goto("/accounts/password/reset/")
+    page.get_by_label("Email").fill(expert.user.email)
+    page.get_by_role("button", name="Reset My Password").click()
+    expect(page).to_have_url(re.compile(r"/accounts/password/reset/done/$"))
+    check(page, "visitor, reset sent")
+    assert not errors, errors
+    context.close()
+
+    # An expert: change the password, their email addresses, two-factor set-up.
+    context, page = new_page()
+    errors = watch_server_errors(page)
+    log_in(page, expert.user.email)
+    for path in ("/accounts/password/change/", "/accounts/email/", "/accounts/2fa/", "/accounts/2fa/totp/activate/"):
+        page.goto(path)
+        check(page, "expert")
+    page.goto("/accounts/2fa/totp/activate/")
+    if "/reauthenticate/" in page.url:
+        # Setting up a second factor asks for the password again first.
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Confirm").click()
+        expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))
+        check(page, "expert, after confirming the password")
+    page.get_by_label("Authenticator code").fill("000000")
+    page.get_by_role("button", name="Activate").click()
+    expect(page.locator(".field-has-error")).to_be_visible()
+    check(page, "expert, wrong code")
+    assert not errors, errors
+    context.close()
+
+    # Operations: the second step of signing in, then their two-factor pages.
+    context, page = new_page()
+    errors = watch_server_errors(page)
+    log_in(page, ops.email)
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
+    check(page, "ops")
+    page.get_by_label("Code").fill(totp_code(ops_secret))
+    page.get_by_role("button", name="Sign In").click()
+    expect(page).to_have_url(re.compile(r"/ops/$"))
+    for path in (
+        "/accounts/2fa/",
+        "/accounts/2fa/recovery-codes/generate/",
+        "/accounts/2fa/recovery-codes/",
+        "/accounts/2fa/totp/deactivate/",
+    ):
+        page.goto(path)
+        check(page, "ops")
+    assert not errors, errors
+    context.close()
     assert not found, "\n".join(found)

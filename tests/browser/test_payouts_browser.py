@@ -144,7 +144,7 @@ def test_experts_set_up_payouts_and_a_batch_is_approved_by_a_second_person_and_f
 
         # Ben's pay is put on hold: a past review date is refused with what was typed kept.
         approver_page.get_by_role("navigation", name="Main").get_by_role("link", name="Payouts").click()
-        approver_page.get_by_role("link", name="Holds").click()
+        approver_page.get_by_role("link", name="Holds", exact=True).click()
         expect(approver_page.get_by_text("No payouts are on hold.")).to_be_visible()
         approver_page.get_by_label("Expert's email address").fill(ben.email)
         approver_page.get_by_label("Reason").fill("Tax form W-8BEN missing")

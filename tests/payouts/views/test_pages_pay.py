@@ -440,7 +440,9 @@ def test_the_compliance_page_charts_pay_against_the_floors_and_offers_the_csv(dr
     assert page.status_code == 200
     content, text = page.content.decode(), text_of(page)
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in content
-    assert 'aria-label="Experts by effective hourly pay"' in content
+    # Named by its title, with both axes named and their units.
+    assert '<title id="histogram-title">Experts by effective hourly pay before top-up' in content
+    assert ">Experts</text>" in content and "Pay per hour worked before any top-up (USD)" in content
     assert "Experts paid 2 Hours worked 4 h 30 min Below the floor before top-up 1 Top-ups paid $24.80" in text
     # Ada at $7.20/h and Grace at $95/h: one of two at or above $90, none at $120.
     assert "$90 an hour 50.0% $120 an hour 0.0%" in text
@@ -710,7 +712,10 @@ def test_ops_read_gross_volume_and_net_revenue_by_week(week, preparer, approver,
     page = browser.get("/ops/revenue/")
     assert page.status_code == 200
     text = text_of(page)
-    assert str(week["monday"]) in text and "Net revenue" in text
+    # Days read one way across the page: the window's ends as its weeks.
+    assert f"{week['monday']:%-d %b %Y}" in text and "Net revenue" in text
+    assert f"Totals from {week['monday'] - timedelta(weeks=11):%-d %b %Y} to {week['monday']:%-d %b %Y}" in text
+    assert str(week["monday"]) not in text
     # Ada: $9 of tasks, $9 of training (fee half of each), top-up to her floor; Grace: 2 h at $95 plus fee.
     report = revenue_report(since=week["monday"], until=week["monday"])
     assert report["weeks"][0]["net_revenue_minor"] == (900 + 900 + 19000) // 2
