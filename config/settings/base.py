@@ -287,6 +287,11 @@ CREDENTIAL_DOCUMENT_MAX_BYTES = env.int("CREDENTIAL_DOCUMENT_MAX_BYTES", default
 # Messages in conversations one person may send in a window (conversations/services.py).
 CONVERSATION_MESSAGES_PER_WINDOW = env.int("CONVERSATION_MESSAGES_PER_WINDOW", default=20)
 CONVERSATION_RATE_WINDOW_SECONDS = env.int("CONVERSATION_RATE_WINDOW_SECONDS", default=600)
+# A lab's invitation link works for LAB_INVITATION_DAYS; a lab sends at most
+# LAB_INVITATIONS_PER_DAY invitations (new or sent again) in any 24 hours
+# (marketplace/services/lab_invitations.py).
+LAB_INVITATION_DAYS = env.int("LAB_INVITATION_DAYS", default=7)
+LAB_INVITATIONS_PER_DAY = env.int("LAB_INVITATIONS_PER_DAY", default=50)
 # The largest request body taken at all, judged by its declared Content-Length before any
 # of it is read (config/middleware.py): a credential document and the form around it.
 # docs/operations.md ("Upload limits") says how it fits the reverse proxy's own limit.

@@ -77,9 +77,9 @@ def test_adding_a_member_answers_the_same_whether_or_not_they_have_an_account(
     # The colleague with an account is in; the newcomer is invited by email ...
     assert {m["email"] for m in client.get(f"/api/labs/{lab.pk}/members/").json()} == {owner.email, colleague.email}
     invitation = next(message for message in mail.outbox if message.to == ["newcomer@example.test"])
-    assert lab.name in invitation.body and "/accounts/signup/" in invitation.body
+    assert lab.name in invitation.body and "/lab-invitations/" in invitation.body
 
-    # ... and joins once they have signed up as a lab member with that address.
+    # ... and joins once they have signed up as a lab member with that address and confirmed it.
     with django_capture_on_commit_callbacks(execute=True):
         signup = APIClient().post(
             "/api/auth/signup/",

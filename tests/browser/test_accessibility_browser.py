@@ -16,6 +16,7 @@ from payouts.weeks import week_of
 
 from tests.helpers.browser import log_in, log_in_ops, watch_server_errors
 from tests.helpers.factories import make_lab, make_open_project, make_ops, make_vetted_expert
+from tests.helpers.lab_invitations import invitation_with_link
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,7 +58,10 @@ def _world():
     pay_run_approve(actor=approver, run=run)
     reviewer, reviewer_secret = make_ops(Role.OPS_REVIEWER)
     statement = run.statements.get()
+    # A pending invitation to the lab: listed on its page, and its link's page for the invited.
+    _, token = invitation_with_link(actor=owner, lab=lab, email="new.colleague@example.org")
     return {
+        "invited": (None, None, [f"/lab-invitations/{token}/"]),
         "expert": (
             expert.user,
             None,
@@ -82,6 +86,7 @@ def _world():
                 "/lab/",
                 f"/lab/{lab.pk}/",
                 f"/lab/projects/{project.pk}/",
+                f"/lab/projects/{project.pk}/candidates/{expert.pk}/",
                 f"/lab/projects/{project.pk}/review/",
                 f"/lab/projects/{project.pk}/quality/",
             ],
@@ -120,7 +125,7 @@ def test_main_pages_of_every_role_have_no_serious_accessibility_violations(brows
         errors = watch_server_errors(page)
         if secret:
             log_in_ops(page, user, secret)
-        else:
+        elif user is not None:
             log_in(page, user.email)
         for path in paths:
             page.goto(path)

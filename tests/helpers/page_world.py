@@ -61,6 +61,7 @@ from tests.helpers.factories import (
     pdf_upload,
     totp_code,
 )
+from tests.helpers.lab_invitations import invitation_with_link
 
 # Third-party account pages are exercised through the ones people use; the rest of
 # allauth's routes need tokens from emails.
@@ -232,12 +233,26 @@ def _reporting_kwargs(owner, statement) -> dict:
     from reporting.models import ReportFile, ReportRecord
 
     report = ReportFile.objects.create(
-        kind="dac7", year=2026, jurisdiction="DE", message_type="DPI401", message_ref_id="IE2026WORLD",
-        filename="dac7-world.xml", content=b"<x/>", size_bytes=4, sha256="0" * 64, records_count=1,
+        kind="dac7",
+        year=2026,
+        jurisdiction="DE",
+        message_type="DPI401",
+        message_ref_id="IE2026WORLD",
+        filename="dac7-world.xml",
+        content=b"<x/>",
+        size_bytes=4,
+        sha256="0" * 64,
+        records_count=1,
     )
     record = ReportRecord.objects.create(
-        form="DAC7", contributor=owner, year=2026, jurisdiction="DE", file=report, record_ref="IE2026WORLDS1",
-        currency="EUR", total_minor=0,
+        form="DAC7",
+        contributor=owner,
+        year=2026,
+        jurisdiction="DE",
+        file=report,
+        record_ref="IE2026WORLDS1",
+        currency="EUR",
+        total_minor=0,
         amounts={"consideration_minor": [0] * 4, "activities": [0] * 4, "fees_minor": [0] * 4, "taxes_minor": [0] * 4},
     )
     return {
@@ -492,6 +507,13 @@ def build_world() -> PageWorld:
         "your-data-erase-withdraw": {"pk": erasure.pk},
         "ops-erasure-request": {"pk": erasure.pk},
     }
+    lab_invitation, lab_invitation_token = invitation_with_link(
+        actor=lab_owner, lab=lab, email="new.colleague@example.org"
+    )
+    kwargs["lab-invitation-resend"] = {"pk": lab.pk, "invitation_pk": lab_invitation.pk}
+    kwargs["lab-invitation-revoke"] = {"pk": lab.pk, "invitation_pk": lab_invitation.pk}
+    kwargs["lab-invitation"] = {"token": lab_invitation_token}
+    kwargs["lab-candidate"] = {"pk": project.pk, "contributor_pk": owner.pk}
     for route in page_routes():
         if route.params == ("pk",) and route.name.startswith(("lab-project", "lab-review", "lab-quality", "lab-gold")):
             kwargs.setdefault(route.name, {"pk": project.pk})

@@ -273,7 +273,7 @@ def test_a_viewer_sees_the_project_but_cannot_change_it(stripe_server):
     assert page.status_code == 200
     assert b"Edit the draft" not in page.content
     assert b"with a test card" not in page.content
-    assert b"Add a colleague" not in browser.get(f"/lab/{lab.pk}/").content
+    assert b"Invite a colleague" not in browser.get(f"/lab/{lab.pk}/").content
 
     assert browser.get(f"/lab/{lab.pk}/projects/new/").status_code == 403
     assert browser.get(f"/lab/projects/{project.pk}/edit/").status_code == 403
