@@ -432,7 +432,7 @@ def test_adding_a_member_says_the_same_whether_or_not_the_address_has_an_account
     for email in ("nobody@example.test", owner.email, UserFactory(role=Role.EXPERT).email):
         response = browser.post(f"/lab/{lab.pk}/members/", {"email": email, "role": "viewer"}, follow=True)
         assert response.status_code == 200
-        said[email] = re.search(r"If \S+ has a lab-member account.*?that address\.", text_of(response)).group()
+        said[email] = re.search(r"If \S+ has a lab-member account.*?by following it\.", text_of(response)).group()
         said[email] = said[email].replace(email, "*")
     assert len(set(said.values())) == 1
     assert "we have emailed them an invitation" in said[owner.email]
