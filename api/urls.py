@@ -99,6 +99,19 @@ urlpatterns = [
     # labs and projects
     path("labs/", labs.LabListView.as_view(), name="api-labs"),
     path("labs/<int:pk>/members/", labs.LabMemberListView.as_view(), name="api-lab-members"),
+    path("labs/<int:pk>/invitations/", labs.LabInvitationListView.as_view(), name="api-lab-invitations"),
+    path(
+        "labs/<int:pk>/invitations/<int:invitation_pk>/resend/",
+        labs.LabInvitationResendView.as_view(),
+        name="api-lab-invitation-resend",
+    ),
+    path(
+        "labs/<int:pk>/invitations/<int:invitation_pk>/revoke/",
+        labs.LabInvitationRevokeView.as_view(),
+        name="api-lab-invitation-revoke",
+    ),
+    path("lab-invitations/accept/", labs.LabInvitationAcceptView.as_view(), name="api-lab-invitation-accept"),
+    path("lab-invitations/sign-up/", labs.LabInvitationSignUpView.as_view(), name="api-lab-invitation-sign-up"),
     path("labs/<int:pk>/projects/", labs.LabProjectListView.as_view(), name="api-lab-projects"),
     path("projects/<int:pk>/", labs.ProjectDetailView.as_view(), name="api-project"),
     path("projects/<int:pk>/transition/", labs.ProjectTransitionView.as_view(), name="api-project-transition"),
@@ -107,6 +120,11 @@ urlpatterns = [
     path("projects/<int:pk>/fundings/", labs.FundingView.as_view(), name="api-project-fundings"),
     path("projects/<int:pk>/budget/", labs.BudgetView.as_view(), name="api-project-budget"),
     path("projects/<int:pk>/candidates/", labs.CandidateListView.as_view(), name="api-project-candidates"),
+    path(
+        "projects/<int:pk>/candidates/<int:contributor_pk>/",
+        labs.CandidateProfileView.as_view(),
+        name="api-project-candidate",
+    ),
     path("projects/<int:pk>/invitations/", labs.InvitationView.as_view(), name="api-project-invitations"),
     path("projects/<int:pk>/engagements/", labs.ProjectEngagementListView.as_view(), name="api-project-engagements"),
     path("projects/open/", labs.OpenProjectListView.as_view(), name="api-projects-open"),

@@ -171,6 +171,24 @@ class ProfileForm(forms.Form):
         label="Most minutes of sensitive content per week",
         help_text="0 means none at all.",
     )
+    share_credential_details = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Issuers and dates of my verified credentials",
+        help_text="Labs always see each verified credential's kind and field; never its documents or numbers.",
+    )
+    share_quality_history = forms.BooleanField(
+        required=False,
+        initial=False,
+        label="My quality scores on past projects",
+        help_text="Each score and when it was measured; another lab's project is never named.",
+    )
+    share_availability = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="My free hours a week",
+        help_text="Your available hours less those committed to projects you work on.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -184,7 +202,13 @@ class ProfileForm(forms.Form):
     @classmethod
     def initial_for(cls, contributor: Contributor | None, *, default_timezone: str) -> dict:
         if contributor is None:
-            return {"timezone": default_timezone, "weekly_exposure_cap_minutes": 0}
+            return {
+                "timezone": default_timezone,
+                "weekly_exposure_cap_minutes": 0,
+                "share_credential_details": True,
+                "share_quality_history": False,
+                "share_availability": True,
+            }
         initial = {field: getattr(contributor, field) for field in PROFILE_FIELDS}
         initial["skills"] = "\n".join(contributor.skills)
         initial["specialties"] = [domain.slug for domain in contributor.specialties.all()]

@@ -69,6 +69,16 @@ class Contributor(models.Model):
     )
     # Most minutes a week of sensitive content this person accepts; 0 means none at all.
     weekly_exposure_cap_minutes = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(60 * 40)])
+    # What labs may see on the candidate page of a project the expert could join, has
+    # applied to or works on (marketplace/candidates.py). Kind, field, tier, specialties and
+    # languages are always shown there, since matching ranks by them; these three are the
+    # expert's choice. Issuers and dates help a lab trust a credential and are shared by
+    # default; free hours are what matching already ranks by, shared by default; scores on
+    # past projects are not shared until the expert opts in, since they come from other
+    # labs' reviews.
+    share_credential_details = models.BooleanField(default=True)
+    share_quality_history = models.BooleanField(default=False)
+    share_availability = models.BooleanField(default=True)
     status = models.CharField(max_length=20, choices=ContributorStatus.choices, default=ContributorStatus.APPLICANT)
     tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
     # 0-1 across projects, maintained from reviews and agreement once work is logged;

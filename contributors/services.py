@@ -33,6 +33,9 @@ PROFILE_FIELDS = (
     "weekly_availability_hours",
     "content_opt_outs",
     "weekly_exposure_cap_minutes",
+    "share_credential_details",
+    "share_quality_history",
+    "share_availability",
 )
 
 

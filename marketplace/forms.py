@@ -87,7 +87,9 @@ class LabForm(forms.Form):
 class MemberForm(forms.Form):
     email = forms.EmailField(
         label="Colleague's email",
-        help_text="They join at once if they have a lab-member account with this address; if not, they are emailed an invitation.",
+        max_length=254,
+        help_text="They join at once if they have a lab-member account with this address; if not, they are "
+        "emailed a link to join that works once, for a week.",
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     role = forms.ChoiceField(
@@ -95,6 +97,20 @@ class MemberForm(forms.Form):
         label="Role",
         help_text="Owners add people; owners and managers edit, fund and staff projects; "
         "reviewers and viewers only look.",
+    )
+
+
+class InvitationSignUpForm(forms.Form):
+    """Someone invited by email who has no account: their name and a password."""
+
+    full_name = forms.CharField(
+        max_length=200, label="Your name", widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    password = forms.CharField(
+        max_length=128,
+        label="Choose a password",
+        help_text="At least 10 characters, not a common one.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
 

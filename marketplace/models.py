@@ -53,18 +53,51 @@ class LabMembership(models.Model):
         return f"{self.user} ({self.get_role_display()}) at {self.lab}"
 
 
+class LabInvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REVOKED = "revoked", "Revoked"
+
+
 class LabInvitation(models.Model):
-    """A colleague invited to a lab by email, who joins when a lab-member account with that
-    address is confirmed (``marketplace.services.lab_invitations_accept``)."""
+    """A colleague invited to a lab by email (``marketplace/services/lab_invitations.py``).
+
+    The mail carries a single-use link whose random token is kept only as its SHA-256
+    (``token_hash``), valid until ``expires_at``; sending it again makes a new token and
+    the old link stops working. Following it, a person signs up or signs in with the
+    invited address and joins with ``role``. An address confirmed on a lab-member account
+    also joins the labs whose invitations to it are pending and unexpired.
+    """
 
     lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="member_invitations")
     email = models.EmailField()
     role = models.CharField(max_length=20, choices=LabRole.choices)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=LabInvitationStatus.choices, default=LabInvitationStatus.PENDING)
+    # Null only for invitations made before links existed: they are accepted by confirming
+    # the address, and sending them again gives them a link.
+    token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["lab", "email"], name="one_member_invitation_per_lab_email")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lab", "email"],
+                condition=models.Q(status=LabInvitationStatus.PENDING),
+                name="one_pending_member_invitation_per_lab_email",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=LabInvitationStatus.PENDING, closed_at__isnull=True)
+                | (~models.Q(status=LabInvitationStatus.PENDING) & models.Q(closed_at__isnull=False)),
+                name="member_invitation_closed_when_not_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.email} invited to {self.lab}"

@@ -33,6 +33,11 @@ def can_add_lab_members(role: str | None) -> bool:
     return role == LabRole.OWNER
 
 
+def require_member_manager(actor, *, lab: Lab) -> None:
+    """Invite colleagues, and see, send again and withdraw the lab's invitations."""
+    require_lab_role(actor, lab=lab, roles=(LabRole.OWNER,), to="manage the lab's members")
+
+
 def can_edit_projects(role: str | None) -> bool:
     """Draft, edit, fund and open projects, change their rates, invite and answer experts, keep gold tasks."""
     return role in LAB_EDITORS

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +23,8 @@ from .models import (
     FloorWarning,
     FundingStatus,
     Lab,
+    LabInvitation,
+    LabInvitationStatus,
     LabMembership,
     Project,
     ProjectFunding,
@@ -46,6 +49,20 @@ def lab_role_of(*, user: User, lab: Lab) -> str | None:
 
 def lab_members(*, lab: Lab) -> QuerySet[LabMembership]:
     return lab.memberships.select_related("user").order_by("joined_at")
+
+
+def lab_invitations_pending(*, lab: Lab) -> QuerySet[LabInvitation]:
+    """The lab's invitations not yet accepted or revoked, expired ones included (they can be sent again)."""
+    return lab.member_invitations.filter(status=LabInvitationStatus.PENDING).order_by("-sent_at", "-pk")
+
+
+def token_digest(token: str) -> str:
+    """How an invitation's token is stored and looked up: its SHA-256, never the token."""
+    return hashlib.sha256((token or "").encode()).hexdigest()
+
+
+def lab_invitation_by_token(*, token: str) -> LabInvitation | None:
+    return LabInvitation.objects.select_related("lab").filter(token_hash=token_digest(token)).first()
 
 
 def projects_visible_to(*, user: User) -> QuerySet[Project]:

@@ -6,12 +6,28 @@ urlpatterns = [
     path("lab/", labs.lab_home, name="lab-home"),
     path("lab/<int:pk>/", labs.lab_detail, name="lab-detail"),
     path("lab/<int:pk>/members/", labs.lab_member_add, name="lab-member-add"),
+    path(
+        "lab/<int:pk>/invitations/<int:invitation_pk>/resend/",
+        labs.lab_invitation_resend,
+        name="lab-invitation-resend",
+    ),
+    path(
+        "lab/<int:pk>/invitations/<int:invitation_pk>/revoke/",
+        labs.lab_invitation_revoke,
+        name="lab-invitation-revoke",
+    ),
+    path("lab-invitations/<str:token>/", labs.lab_invitation, name="lab-invitation"),
     path("lab/<int:pk>/projects/new/", projects.project_new, name="lab-project-new"),
     path("lab/projects/<int:pk>/", projects.project_detail, name="lab-project"),
     path("lab/projects/<int:pk>/edit/", projects.project_edit, name="lab-project-edit"),
     path("lab/projects/<int:pk>/transition/", projects.project_transition, name="lab-project-transition"),
     path("lab/projects/<int:pk>/fund/", funding.project_fund, name="lab-project-fund"),
     path("lab/projects/<int:pk>/invite/", staffing.project_invite, name="lab-project-invite"),
+    path(
+        "lab/projects/<int:pk>/candidates/<int:contributor_pk>/",
+        staffing.project_candidate,
+        name="lab-candidate",
+    ),
     path("lab/projects/<int:pk>/rate-change/", projects.project_rate_change, name="lab-project-rate-change"),
     path(
         "lab/projects/<int:pk>/requests/<int:request_pk>/accept/",

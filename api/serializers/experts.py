@@ -66,6 +66,10 @@ class ProfileInput(serializers.Serializer):
     weekly_exposure_cap_minutes = serializers.IntegerField(
         **bounds(Contributor, "weekly_exposure_cap_minutes"), required=False, default=0
     )
+    # What labs may see on a candidate page; left out, each keeps its value (see docs/api.md).
+    share_credential_details = serializers.BooleanField(required=False)
+    share_quality_history = serializers.BooleanField(required=False)
+    share_availability = serializers.BooleanField(required=False)
 
     def validate_country(self, value: str) -> str:
         return value.upper()
@@ -111,6 +115,9 @@ class ProfileOutput(serializers.ModelSerializer):
             "weekly_availability_hours",
             "content_opt_outs",
             "weekly_exposure_cap_minutes",
+            "share_credential_details",
+            "share_quality_history",
+            "share_availability",
             "status",
             "tier",
             "quality_score",

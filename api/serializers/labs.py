@@ -5,7 +5,9 @@ from rest_framework import serializers
 from accounts.models import User
 from audit.models import AuditEvent
 from contributors.models import Contributor, Domain
-from marketplace.models import Lab, LabMembership, Project, ProjectRateChange, StaffingRequest
+from marketplace.candidates import RELATIONS
+from marketplace.models import Lab, LabInvitation, LabMembership, Project, ProjectRateChange, StaffingRequest
+from marketplace.services.lab_invitations import lab_invitation_state
 from marketplace.services.projects import (
     PROJECT_TRANSITIONS,
     RATE_CHANGE_NOTICE_DAYS_DEFAULT,
@@ -42,6 +44,72 @@ class MemberAdded(serializers.Serializer):
     email = serializers.EmailField()
     role = serializers.CharField()
     message = serializers.CharField()
+
+
+class SharedCredentialOutput(serializers.Serializer):
+    kind = serializers.CharField()
+    field = serializers.CharField()
+    issuer = serializers.CharField(allow_null=True, help_text="Null when the expert does not share issuers and dates.")
+    issued_on = serializers.DateField(allow_null=True)
+    expires_on = serializers.DateField(allow_null=True)
+
+
+class QualityPointOutput(serializers.Serializer):
+    project = serializers.CharField(help_text="The title of this lab's project; another lab's is never named.")
+    score = serializers.DecimalField(max_digits=4, decimal_places=3)
+    measured_at = serializers.DateTimeField()
+
+
+class AvailabilityOutput(serializers.Serializer):
+    weekly_hours = serializers.IntegerField()
+    committed_hours = serializers.IntegerField()
+    free_hours = serializers.IntegerField()
+
+
+class CandidateProfileOutput(serializers.Serializer):
+    contributor_id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    tier = serializers.CharField()
+    specialties = serializers.ListField(child=serializers.CharField())
+    languages = serializers.ListField(child=serializers.CharField())
+    relation = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(RELATIONS)), help_text="Why the lab may see the expert."
+    )
+    credentials = SharedCredentialOutput(many=True)
+    shares_credential_details = serializers.BooleanField()
+    quality_history = QualityPointOutput(
+        many=True, allow_null=True, help_text="Null when the expert does not share it."
+    )
+    availability = AvailabilityOutput(allow_null=True, help_text="Null when the expert does not share it.")
+
+
+class LabInvitationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    role = serializers.CharField()
+    status = serializers.ChoiceField(choices=choices(LabInvitation, "status"))
+    sent_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    expired = serializers.SerializerMethodField()
+
+    def get_expired(self, invitation) -> bool:
+        return lab_invitation_state(invitation) == "expired"
+
+
+class LabInvitationTokenInput(serializers.Serializer):
+    token = serializers.CharField(max_length=100)
+
+
+class LabInvitationSignUpInput(serializers.Serializer):
+    token = serializers.CharField(max_length=100)
+    full_name = serializers.CharField(max_length=max_length(User, "full_name"))
+    password = serializers.CharField(max_length=128, write_only=True)
+
+
+class LabInvitationAccepted(serializers.Serializer):
+    lab = serializers.IntegerField(source="lab_id")
+    lab_name = serializers.CharField(source="lab.name")
+    role = serializers.CharField()
 
 
 class MemberOutput(serializers.Serializer):

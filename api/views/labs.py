@@ -7,7 +7,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -68,19 +68,102 @@ class LabMemberListView(APIView):
     @extend_schema(request=s.MemberInput, responses={202: s.MemberAdded}, tags=["labs"])
     @idempotent
     def post(self, request, pk: int):
-        lab = _lab(request, pk)
-        data = s.MemberInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.lab_member_add(
-            actor=request.user, lab=lab, absolute_url=request.build_absolute_uri, **data.validated_data
-        )
         # The same answer whether or not the address has a lab-member account.
-        email = data.validated_data["email"].strip().lower()
+        return _member_add(request, pk)
+
+
+class LabInvitationListView(APIView):
+    """The lab's pending invitations (expired ones included), and inviting a colleague by email."""
+
+    permission_classes = [IsLabMember]
+
+    @extend_schema(responses=s.LabInvitationOutput(many=True), tags=["labs"])
+    def get(self, request, pk: int):
+        lab = _lab(request, pk)
+        permissions.require_member_manager(request.user, lab=lab)
+        return Response(s.LabInvitationOutput(selectors.lab_invitations_pending(lab=lab), many=True).data)
+
+    @extend_schema(request=s.MemberInput, responses={202: s.MemberAdded}, tags=["labs"])
+    @idempotent
+    def post(self, request, pk: int):
+        # The same as adding a member: an account joins at once, anyone else gets a link,
+        # and the answer does not say which.
+        return _member_add(request, pk)
+
+
+def _member_add(request, pk: int) -> Response:
+    lab = _lab(request, pk)
+    data = s.MemberInput(data=request.data)
+    data.is_valid(raise_exception=True)
+    services.lab_member_add(actor=request.user, lab=lab, absolute_url=request.build_absolute_uri, **data.validated_data)
+    email = data.validated_data["email"].strip().lower()
+    return Response(
+        s.MemberAdded(
+            {"email": email, "role": data.validated_data["role"], "message": services.lab_member_add_message(email)}
+        ).data,
+        status=status.HTTP_202_ACCEPTED,
+    )
+
+
+class LabInvitationResendView(APIView):
+    permission_classes = [IsLabMember]
+
+    @extend_schema(request=None, responses=s.LabInvitationOutput, tags=["labs"])
+    @idempotent
+    def post(self, request, pk: int, invitation_pk: int):
+        invitation = services.lab_invitation_resend(
+            actor=request.user,
+            lab=_lab(request, pk),
+            invitation_id=invitation_pk,
+            absolute_url=request.build_absolute_uri,
+        )
+        return Response(s.LabInvitationOutput(invitation).data)
+
+
+class LabInvitationRevokeView(APIView):
+    permission_classes = [IsLabMember]
+
+    @extend_schema(request=None, responses=s.LabInvitationOutput, tags=["labs"])
+    @idempotent
+    def post(self, request, pk: int, invitation_pk: int):
+        invitation = services.lab_invitation_revoke(
+            actor=request.user, lab=_lab(request, pk), invitation_id=invitation_pk
+        )
+        return Response(s.LabInvitationOutput(invitation).data)
+
+
+class LabInvitationAcceptView(APIView):
+    """A signed-in lab member whose address was invited joins the lab with the link's token."""
+
+    permission_classes = [IsLabMember]
+
+    @extend_schema(request=s.LabInvitationTokenInput, responses=s.LabInvitationAccepted, tags=["labs"])
+    @idempotent
+    def post(self, request):
+        data = s.LabInvitationTokenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        invitation = services.lab_invitation_accept(actor=request.user, token=data.validated_data["token"])
+        return Response(s.LabInvitationAccepted(invitation).data)
+
+
+class LabInvitationSignUpView(APIView):
+    """Someone without an account follows the link: a lab-member account with the invited
+    address (confirmed), in the lab. Sign in afterwards through POST /api/auth/token/."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=s.LabInvitationSignUpInput, responses={201: s.LabInvitationAccepted}, tags=["labs"])
+    @not_idempotent("anonymous; the token works once, so a repeat is refused")
+    def post(self, request):
+        data = s.LabInvitationSignUpInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        token = data.validated_data["token"]
+        services.lab_invitation_sign_up(
+            token=token, full_name=data.validated_data["full_name"], password=data.validated_data["password"]
+        )
         return Response(
-            s.MemberAdded(
-                {"email": email, "role": data.validated_data["role"], "message": services.lab_member_add_message(email)}
-            ).data,
-            status=status.HTTP_202_ACCEPTED,
+            s.LabInvitationAccepted(selectors.lab_invitation_by_token(token=token)).data, status=status.HTTP_201_CREATED
         )
 
 
@@ -231,6 +314,21 @@ class CandidateListView(APIView):
         return Response(s.CandidateOutput(ranked_candidates(project_id=project.pk, limit=50), many=True).data)
 
 
+class CandidateProfileView(APIView):
+    """What an expert shares with labs: only for one eligible for the project, who applied to it,
+    was invited or is or was engaged on it (404 for anyone else). Each reading is audited."""
+
+    permission_classes = [IsLabMember]
+
+    @extend_schema(responses=s.CandidateProfileOutput, tags=["labs"])
+    def get(self, request, pk: int, contributor_pk: int):
+        project = _project(request, pk)
+        profile = services.candidate_profile_open(actor=request.user, project=project, contributor_id=contributor_pk)
+        if profile is None:
+            raise Http404
+        return Response(s.CandidateProfileOutput(profile).data)
+
+
 class InvitationView(APIView):
     permission_classes = [IsLabMember]
 
@@ -271,7 +369,8 @@ class OpenProjectListView(APIView):
 
 
 def _search_parameters() -> list[OpenApiParameter]:
-    form = ProjectSearchForm()
+    # The form's declared fields: building a form reads the domain list from the database,
+    # which this module must not do when it is imported (before migrations, or in collection).
     kinds = {"max_hours": int, "page": int, "eligible_only": bool}
     return [
         OpenApiParameter(
@@ -281,7 +380,7 @@ def _search_parameters() -> list[OpenApiParameter]:
             description=str(field.label),
             enum=[value for value, _ in field.choices if value] if name in ("pay_model", "sort", "without") else None,
         )
-        for name, field in form.fields.items()
+        for name, field in ProjectSearchForm.base_fields.items()
     ]
 
 

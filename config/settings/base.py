@@ -298,6 +298,11 @@ RATINGS_ALERT_BELOW = Decimal(env.str("RATINGS_ALERT_BELOW", default="3.0"))
 RATINGS_END_WINDOW_DAYS = env.int("RATINGS_END_WINDOW_DAYS", default=60)
 # A running engagement can be rated (once a calendar month) once it has run this many days.
 RATINGS_RUNNING_DAYS = env.int("RATINGS_RUNNING_DAYS", default=30)
+# A lab's invitation link works for LAB_INVITATION_DAYS; a lab sends at most
+# LAB_INVITATIONS_PER_DAY invitations (new or sent again) in any 24 hours
+# (marketplace/services/lab_invitations.py).
+LAB_INVITATION_DAYS = env.int("LAB_INVITATION_DAYS", default=7)
+LAB_INVITATIONS_PER_DAY = env.int("LAB_INVITATIONS_PER_DAY", default=50)
 # The largest request body taken at all, judged by its declared Content-Length before any
 # of it is read (config/middleware.py): a credential document and the form around it.
 # docs/operations.md ("Upload limits") says how it fits the reverse proxy's own limit.

@@ -35,7 +35,6 @@ from ..models import (
     EngagementStatus,
     FundingStatus,
     Lab,
-    LabInvitation,
     LabMembership,
     LabRole,
     PayModel,
@@ -45,6 +44,7 @@ from ..models import (
 )
 from ..permissions import LAB_EDITORS, require_lab_role
 from .engagements import engagements_follow_project
+from .lab_invitations import lab_invitation_send
 
 # --- labs ----------------------------------------------------------------------------
 
@@ -90,8 +90,8 @@ def lab_member_add(
 ) -> None:
     """An owner adds a colleague by email.
 
-    A lab-member account with that address joins at once; anyone else is invited by email
-    and joins once they have confirmed a lab-member account with that address. The owner
+    A lab-member account with that address joins at once; anyone else is mailed an
+    invitation link (``lab_invitations.lab_invitation_send``). The owner
     is told the same either way, so adding a member never tells who has an account.
     ``absolute_url`` (a request's ``build_absolute_uri``) makes the invitation's link absolute.
     """
@@ -105,26 +105,14 @@ def lab_member_add(
         if is_lab_member(user):
             _membership_add(actor=actor, lab=lab, user=user, role=role, reason="")
             return
-        LabInvitation.objects.update_or_create(lab=lab, email=email, defaults={"role": role, "invited_by": actor})
-        audit_record(
-            actor=actor, action="marketplace.lab.member_invited", target=lab, after={"email": email, "role": role}
-        )
-        signup = reverse("account_signup")
-        notify_after_commit(
-            kind=NoticeKind.PROJECTS,
-            recipients=[email],
-            subject=f"You are invited to join {lab.name}",
-            body=f"{actor.email} invited you to join {lab.name} on the marketplace as {LabRole(role).label.lower()}. "
-            "You join once you have a lab-member account with this address: sign up as a lab member at "
-            f"{absolute_url(signup) if absolute_url else signup} and confirm the address.",
-        )
+        lab_invitation_send(actor=actor, lab=lab, email=email, role=role, absolute_url=absolute_url)
 
 
 def lab_member_add_message(email: str) -> str:
     """What the owner is told after adding ``email``, whether or not it has an account."""
     return (
         f"If {email} has a lab-member account, they are now a member; "
-        "if not, we have emailed them an invitation, and they join once they sign up with that address."
+        "if not, we have emailed them an invitation link, and they join by following it."
     )
 
 
@@ -147,28 +135,6 @@ def _membership_add(*, actor: User, lab: Lab, user: User, role: str, reason: str
         kind=NoticeKind.PROJECTS,
         link=reverse("lab-detail", args=[lab.pk]),
     )
-
-
-def lab_invitations_accept(*, actor: User) -> None:
-    """``actor`` has just confirmed their address: they join every lab that invited it, if
-    their account is a lab member's (an expert's or operations account never joins a lab)."""
-    if not is_lab_member(actor):
-        return
-    with transaction.atomic():
-        invitations = list(
-            LabInvitation.objects.select_for_update()
-            .filter(email__iexact=actor.email)
-            .select_related("lab", "invited_by")
-        )
-        for invitation in invitations:
-            _membership_add(
-                actor=invitation.invited_by,
-                lab=invitation.lab,
-                user=actor,
-                role=invitation.role,
-                reason="invitation accepted by confirming the address",
-            )
-            invitation.delete()
 
 
 # --- projects ------------------------------------------------------------------------

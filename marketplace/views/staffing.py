@@ -17,15 +17,47 @@ from config.errors import ApplicationError
 from contributors.models import Contributor
 from contributors.selectors import contributor_for_user
 
-from .. import selectors, services
+from .. import permissions, selectors, services
 from ..forms import ApplyForm, DeclineForm, InviteForm, ProjectSearchForm, place_service_error
-from ..models import Project, RequestKind, StaffingRequest
+from ..models import Project, ProjectStatus, RequestKind, RequestStatus, StaffingRequest
 from ..presenters.staffing import invitations_page, joined_message, open_project_rows
 from ..search import Criteria, expert_currency, project_search
 from .common import error_text, member_project, raise_if_forbidden, today
 from .projects import render_project
 
 # --- the lab's side ----------------------------------------------------------------------
+
+
+@lab_member_required
+def project_candidate(request, pk: int, contributor_pk: int):
+    """What an expert shares with labs, for a project they could join, applied to or work on."""
+    project = member_project(request, pk)
+    try:
+        profile = services.candidate_profile_open(actor=request.user, project=project, contributor_id=contributor_pk)
+    except ApplicationError as error:
+        raise_if_forbidden(error)
+        raise
+    if profile is None:
+        raise Http404
+    role = selectors.lab_role_of(user=request.user, lab=project.lab)
+    pending = StaffingRequest.objects.filter(
+        project=project, contributor_id=contributor_pk, status=RequestStatus.PENDING
+    ).exists()
+    can_invite = (
+        permissions.can_edit_projects(role)
+        and project.status == ProjectStatus.OPEN
+        and not pending
+        and "eligible" in profile.relation
+    )
+    context = {
+        "project": project,
+        "profile": profile,
+        "pending": pending,
+        "invite_form": InviteForm(initial={"contributor": contributor_pk}, auto_id="id_invite_%s")
+        if can_invite
+        else None,
+    }
+    return render(request, "lab/candidate.html", context)
 
 
 @lab_member_required

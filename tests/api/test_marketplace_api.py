@@ -77,13 +77,18 @@ def test_adding_a_member_answers_the_same_whether_or_not_they_have_an_account(
     # The colleague with an account is in; the newcomer is invited by email ...
     assert {m["email"] for m in client.get(f"/api/labs/{lab.pk}/members/").json()} == {owner.email, colleague.email}
     invitation = next(message for message in mail.outbox if message.to == ["newcomer@example.test"])
-    assert lab.name in invitation.body and "/accounts/signup/" in invitation.body
+    assert lab.name in invitation.body and "/lab-invitations/" in invitation.body
 
-    # ... and joins once they have signed up as a lab member with that address.
+    # ... and joins once they have signed up as a lab member with that address and confirmed it.
     with django_capture_on_commit_callbacks(execute=True):
         signup = APIClient().post(
             "/api/auth/signup/",
-            {"email": "Newcomer@Example.test", "password": "a long enough passphrase", "full_name": "N", "role": "lab_member"},
+            {
+                "email": "Newcomer@Example.test",
+                "password": "a long enough passphrase",
+                "full_name": "N",
+                "role": "lab_member",
+            },
             format="json",
         )
     assert signup.status_code == 202
@@ -109,7 +114,9 @@ def test_a_lab_never_sees_or_changes_another_labs_projects(client_for, stripe_se
     project = make_project(lab, owner)
     intruder = client_for(other_owner)
     assert intruder.get(f"/api/projects/{project.pk}/").status_code == 404
-    assert intruder.put(f"/api/projects/{project.pk}/", _json_project(title="Mine now"), format="json").status_code == 404
+    assert (
+        intruder.put(f"/api/projects/{project.pk}/", _json_project(title="Mine now"), format="json").status_code == 404
+    )
     assert intruder.post(f"/api/projects/{project.pk}/fundings/", {"payment_method": "visa"}).status_code == 404
     assert intruder.get(f"/api/projects/{project.pk}/candidates/").status_code == 404
     assert intruder.get(f"/api/projects/{project.pk}/budget/").status_code == 404
@@ -204,7 +211,10 @@ def test_funding_with_a_test_card_is_confirmed_by_the_signed_webhook_once(client
     lab, owner = make_lab()
     project = make_project(lab, owner)
     client = client_for(owner)
-    assert client.post(f"/api/projects/{project.pk}/transition/", {"action": "open"}).json()["code"] == "illegal_transition"
+    assert (
+        client.post(f"/api/projects/{project.pk}/transition/", {"action": "open"}).json()["code"]
+        == "illegal_transition"
+    )
 
     funding = client.post(f"/api/projects/{project.pk}/fundings/", {"payment_method": "visa"})
     assert funding.status_code == 201, funding.json()
@@ -243,12 +253,16 @@ def test_a_forged_webhook_is_refused_and_stored_nowhere(webhook_inbox, client_fo
     lab, owner = make_lab()
     project = make_project(lab, owner)
     funding = client_for(owner).post(f"/api/projects/{project.pk}/fundings/", {"payment_method": "visa"}).json()
-    payload, signature = webhook_inbox.wait_for("payment_intent.succeeded", object_id=funding["stripe_payment_intent_id"])
+    payload, signature = webhook_inbox.wait_for(
+        "payment_intent.succeeded", object_id=funding["stripe_payment_intent_id"]
+    )
     tampered = payload.replace(b'"amount": 3000000', b'"amount": 1')
     forged_signature = signature.split(",v1=")[0] + ",v1=" + "0" * 64
     stripe = Client()
     for body, sig in [(payload, forged_signature), (tampered, signature), (payload, "")]:
-        response = stripe.post("/stripe/webhooks/platform/", body, content_type="application/json", HTTP_STRIPE_SIGNATURE=sig)
+        response = stripe.post(
+            "/stripe/webhooks/platform/", body, content_type="application/json", HTTP_STRIPE_SIGNATURE=sig
+        )
         assert response.status_code == 400
         assert response.json()["code"] == "invalid_signature"
     assert not StripeEvent.objects.exists()
@@ -271,8 +285,12 @@ def test_retried_funding_request_charges_once(client_for, stripe_server):
     lab, owner = make_lab()
     project = make_project(lab, owner)
     client = client_for(owner)
-    first = client.post(f"/api/projects/{project.pk}/fundings/", {"payment_method": "visa"}, HTTP_IDEMPOTENCY_KEY="fund-1")
-    again = client.post(f"/api/projects/{project.pk}/fundings/", {"payment_method": "visa"}, HTTP_IDEMPOTENCY_KEY="fund-1")
+    first = client.post(
+        f"/api/projects/{project.pk}/fundings/", {"payment_method": "visa"}, HTTP_IDEMPOTENCY_KEY="fund-1"
+    )
+    again = client.post(
+        f"/api/projects/{project.pk}/fundings/", {"payment_method": "visa"}, HTTP_IDEMPOTENCY_KEY="fund-1"
+    )
     assert first.json()["id"] == again.json()["id"]
     without_key = client.post(f"/api/projects/{project.pk}/fundings/", {"payment_method": "visa"})
     assert without_key.status_code == 409
@@ -317,7 +335,9 @@ def test_invite_accept_and_see_the_engagement_at_the_locked_rate(client_for, str
     project = make_open_project(lab, owner, headcount=1)
     expert = make_vetted_expert()
     lab_client, expert_client = client_for(owner), client_for(expert.user)
-    invited = lab_client.post(f"/api/projects/{project.pk}/invitations/", {"contributor": expert.pk, "message": "Join us"})
+    invited = lab_client.post(
+        f"/api/projects/{project.pk}/invitations/", {"contributor": expert.pk, "message": "Join us"}
+    )
     assert invited.status_code == 201, invited.json()
     assert expert_client.get("/api/me/staffing-requests/").json()[0]["status"] == "pending"
     # Only the invited expert answers an invitation.
@@ -380,7 +400,9 @@ def test_rate_change_applies_after_notice_and_never_to_locked_engagements(
     assert [m.to for m in notice] == [[engaged.user.email]]
     # A new engagement before the change takes effect still gets the old rate.
     newcomer = make_vetted_expert()
-    second = staffing_request_accept(actor=newcomer.user, request=invitation_send(actor=owner, project=project, contributor=newcomer))
+    second = staffing_request_accept(
+        actor=newcomer.user, request=invitation_send(actor=owner, project=project, contributor=newcomer)
+    )
     assert second.rate_minor == 9000
 
 

@@ -23,6 +23,7 @@ from vetting.services import (
 
 from tests.helpers.api import api_routes as _api_routes
 from tests.helpers.factories import make_expert, make_lab, make_open_project, make_ops, make_vetted_expert
+from tests.helpers.lab_invitations import invitation_with_link
 from tests.helpers.page_world import a_legal_hold, an_erasure_request, conversation_objects
 
 ROLES = [
@@ -61,6 +62,8 @@ LAB_SELF = {
 LAB_OBJECT = {**LAB_SELF, "other_lab_member": HIDDEN}
 # What only the lab's owners and managers may read or do: money paid in, editing, staffing.
 LAB_EDITORS = {**LAB_OBJECT, "lab_viewer": DENIED, "lab_reviewer": DENIED}
+# What only the lab's owners may do: manage its members and invitations.
+LAB_OWNERS = {**LAB_OBJECT, "lab_viewer": DENIED, "lab_reviewer": DENIED}
 # The world's request is an invitation: only the invited expert answers it.
 WORK_ACTION = {
     **dict.fromkeys(ROLES, HIDDEN),
@@ -190,6 +193,14 @@ MATRIX = {
     ("api-labs", "post"): LAB_SELF,
     ("api-lab-members", "get"): LAB_OBJECT,
     ("api-lab-members", "post"): LAB_OBJECT,
+    # Invitations by email: managed by the lab's owners ("lab_member" owns the lab).
+    ("api-lab-invitations", "get"): LAB_OWNERS,
+    ("api-lab-invitations", "post"): LAB_OBJECT,
+    ("api-lab-invitation-resend", "post"): LAB_OWNERS,
+    ("api-lab-invitation-revoke", "post"): LAB_OWNERS,
+    # A link's token: accepted by a signed-in lab member (an empty body is a 400), or used to sign up.
+    ("api-lab-invitation-accept", "post"): LAB_SELF,
+    ("api-lab-invitation-sign-up", "post"): PUBLIC,
     ("api-lab-projects", "get"): LAB_OBJECT,
     ("api-lab-projects", "post"): LAB_OBJECT,
     ("api-project", "get"): LAB_OBJECT,
@@ -201,6 +212,8 @@ MATRIX = {
     ("api-project-fundings", "post"): LAB_EDITORS,
     ("api-project-budget", "get"): LAB_OBJECT,
     ("api-project-candidates", "get"): LAB_OBJECT,
+    # The world's expert is engaged on the project: its lab's members see what they share.
+    ("api-project-candidate", "get"): LAB_OBJECT,
     ("api-project-invitations", "get"): LAB_OBJECT,
     ("api-project-invitations", "post"): LAB_OBJECT,
     ("api-project-engagements", "get"): LAB_OBJECT,
@@ -530,6 +543,7 @@ def world(client_for, stripe_server):
         "ops_without_mfa": no_mfa_client,
     }
     erasure = an_erasure_request(owner.user)
+    lab_invitation, _ = invitation_with_link(actor=lab_owner, lab=lab, email="new.colleague@example.org")
     pks = {
         "api-data-export-download": _a_copy_of_their_data(owner.user).pk,
         "api-erasure-request-withdraw": erasure.pk,
@@ -558,6 +572,10 @@ def world(client_for, stripe_server):
         "api-ops-case-decide": case.pk,
         "api-ops-case-appeal": case.pk,
         "api-lab-members": lab.pk,
+        "api-lab-invitations": lab.pk,
+        "api-project-candidate": {"pk": project.pk, "contributor_pk": owner.pk},
+        "api-lab-invitation-resend": {"pk": lab.pk, "invitation_pk": lab_invitation.pk},
+        "api-lab-invitation-revoke": {"pk": lab.pk, "invitation_pk": lab_invitation.pk},
         "api-lab-projects": lab.pk,
         "api-request-accept": invitation.pk,
         "api-request-decline": invitation.pk,

@@ -19,6 +19,7 @@ from privacy.services import erasure_request_open, legal_hold_place, legal_hold_
 
 from tests.helpers.browser import log_in, log_in_ops, watch_server_errors
 from tests.helpers.factories import PASSWORD, make_lab, make_open_project, make_ops, make_vetted_expert, totp_code
+from tests.helpers.lab_invitations import invitation_with_link
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -70,7 +71,10 @@ def _world():
     )
     # Running for a month by now: a rating of the lab is due, and its form is checked too.
     type(engagement).objects.filter(pk=engagement.pk).update(started_at=timezone.now() - timedelta(days=40))
+    # A pending invitation to the lab: listed on its page, and its link's page for the invited.
+    _, token = invitation_with_link(actor=owner, lab=lab, email="new.colleague@example.org")
     return {
+        "invited": (None, None, [f"/lab-invitations/{token}/"]),
         "expert": (
             expert.user,
             None,
@@ -97,6 +101,7 @@ def _world():
                 "/lab/",
                 f"/lab/{lab.pk}/",
                 f"/lab/projects/{project.pk}/",
+                f"/lab/projects/{project.pk}/candidates/{expert.pk}/",
                 f"/lab/projects/{project.pk}/review/",
                 f"/lab/projects/{project.pk}/quality/",
                 f"/lab/{lab.pk}/ratings/",
@@ -148,7 +153,7 @@ def test_main_pages_of_every_role_have_no_serious_accessibility_violations(brows
         errors = watch_server_errors(page)
         if secret:
             log_in_ops(page, user, secret)
-        else:
+        elif user is not None:
             log_in(page, user.email)
         for path in paths:
             page.goto(path)

@@ -187,6 +187,13 @@ MATRIX = {
     ("lab-home", "post"): LAB_SELF,
     ("lab-detail", "get"): LAB_OBJECT,
     ("lab-member-add", "post"): LAB_OBJECT,
+    # Invitations are managed by the lab's owners (the matrix's lab member owns the lab).
+    ("lab-invitation-resend", "post"): LAB_OBJECT,
+    ("lab-invitation-revoke", "post"): LAB_OBJECT,
+    # The link's page asks everyone the same: sign up, or accept when signed in with the
+    # invited address (anyone else signed in is told the link is for another address, 400).
+    ("lab-invitation", "get"): HOME,
+    ("lab-invitation", "post"): HOME,
     ("lab-project-new", "get"): LAB_OBJECT,
     ("lab-project-new", "post"): LAB_OBJECT,
     ("lab-project", "get"): LAB_OBJECT,
@@ -195,6 +202,8 @@ MATRIX = {
     ("lab-project-transition", "post"): LAB_OBJECT,
     ("lab-project-fund", "post"): LAB_OBJECT,
     ("lab-project-invite", "post"): LAB_OBJECT,
+    # The world's expert has an accepted invitation to the project.
+    ("lab-candidate", "get"): LAB_OBJECT,
     ("lab-project-rate-change", "post"): LAB_OBJECT,
     ("lab-request-accept", "post"): LAB_OBJECT,
     ("lab-request-decline", "post"): LAB_OBJECT,

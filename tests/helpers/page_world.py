@@ -61,6 +61,7 @@ from tests.helpers.factories import (
     pdf_upload,
     totp_code,
 )
+from tests.helpers.lab_invitations import invitation_with_link
 
 # Third-party account pages are exercised through the ones people use; the rest of
 # allauth's routes need tokens from emails.
@@ -523,6 +524,13 @@ def build_world() -> PageWorld:
         "ops-erasure-request": {"pk": erasure.pk},
         "ops-legal-hold-release": {"pk": a_legal_hold(on=owner.user, by=reviewer).pk},
     }
+    lab_invitation, lab_invitation_token = invitation_with_link(
+        actor=lab_owner, lab=lab, email="new.colleague@example.org"
+    )
+    kwargs["lab-invitation-resend"] = {"pk": lab.pk, "invitation_pk": lab_invitation.pk}
+    kwargs["lab-invitation-revoke"] = {"pk": lab.pk, "invitation_pk": lab_invitation.pk}
+    kwargs["lab-invitation"] = {"token": lab_invitation_token}
+    kwargs["lab-candidate"] = {"pk": project.pk, "contributor_pk": owner.pk}
     for route in page_routes():
         if route.params == ("pk",) and route.name.startswith(("lab-project", "lab-review", "lab-quality", "lab-gold")):
             kwargs.setdefault(route.name, {"pk": project.pk})

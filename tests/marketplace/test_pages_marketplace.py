@@ -273,7 +273,7 @@ def test_a_viewer_sees_the_project_but_cannot_change_it(stripe_server):
     assert page.status_code == 200
     assert b"Edit the draft" not in page.content
     assert b"with a test card" not in page.content
-    assert b"Add a colleague" not in browser.get(f"/lab/{lab.pk}/").content
+    assert b"Invite a colleague" not in browser.get(f"/lab/{lab.pk}/").content
 
     assert browser.get(f"/lab/{lab.pk}/projects/new/").status_code == 403
     assert browser.get(f"/lab/projects/{project.pk}/edit/").status_code == 403
@@ -432,7 +432,7 @@ def test_adding_a_member_says_the_same_whether_or_not_the_address_has_an_account
     for email in ("nobody@example.test", owner.email, UserFactory(role=Role.EXPERT).email):
         response = browser.post(f"/lab/{lab.pk}/members/", {"email": email, "role": "viewer"}, follow=True)
         assert response.status_code == 200
-        said[email] = re.search(r"If \S+ has a lab-member account.*?that address\.", text_of(response)).group()
+        said[email] = re.search(r"If \S+ has a lab-member account.*?by following it\.", text_of(response)).group()
         said[email] = said[email].replace(email, "*")
     assert len(set(said.values())) == 1
     assert "we have emailed them an invitation" in said[owner.email]
