@@ -76,9 +76,9 @@ class Contributor(models.Model):
     # default; free hours are what matching already ranks by, shared by default; scores on
     # past projects are not shared until the expert opts in, since they come from other
     # labs' reviews.
-    share_credential_details = models.BooleanField(default=True)
-    share_quality_history = models.BooleanField(default=False)
-    share_availability = models.BooleanField(default=True)
+    share_credential_details = models.BooleanField(default=True, db_default=True)
+    share_quality_history = models.BooleanField(default=False, db_default=False)
+    share_availability = models.BooleanField(default=True, db_default=True)
     status = models.CharField(max_length=20, choices=ContributorStatus.choices, default=ContributorStatus.APPLICANT)
     tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
     # 0-1 across projects, maintained from reviews and agreement once work is logged;
