@@ -106,7 +106,7 @@ def instruction_publish(
 
 
 def instruction_read(*, actor: User, engagement: Engagement, version: InstructionVersion) -> InstructionReading:
-    """The expert confirms reading a version: one training entry of its reading time, today, once."""
+    """The expert confirms reading the version in force: one training entry of its reading time, today, once."""
     if version.project_id != engagement.project_id:
         raise NotPermitted("These instructions are not for this engagement.")
     with transaction.atomic():
@@ -117,6 +117,12 @@ def instruction_read(*, actor: User, engagement: Engagement, version: Instructio
         # any receipt committed meanwhile.
         Engagement.objects.select_for_update().filter(contributor__user_id=owner_id).exists()
         engagement = Engagement.objects.select_related("contributor", "project").get(pk=engagement.pk)
+        # Reading is paid for the version in force; one already superseded is there to look back at.
+        if InstructionVersion.objects.filter(project_id=version.project_id, number__gt=version.number).exists():
+            raise ApplicationError(
+                f"Version {version.number} has been superseded; read the version in force instead.",
+                code="not_current",
+            )
         if InstructionReading.objects.filter(contributor=engagement.contributor, version=version).exists():
             raise Conflict(f"You have already confirmed reading version {version.number}.", code="already_read")
         now = timezone.now()

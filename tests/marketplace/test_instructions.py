@@ -16,6 +16,7 @@ from marketplace.payable import PayKind, pay_kind_of
 from marketplace.services import (
     instruction_publish,
     instruction_read,
+    time_entries_import,
     time_entry_log,
     work_reject,
 )
@@ -90,6 +91,16 @@ def test_reading_logs_the_stated_minutes_once_as_training(engaged):
         instruction_read(actor=engagement.contributor.user, engagement=engagement, version=version)
     assert InstructionReading.objects.filter(version=version).count() == 1
     assert TimeEntry.objects.filter(engagement=engagement, note__contains="instructions").count() == 1
+
+
+def test_only_the_version_in_force_is_read_for_pay(engaged):
+    engagement, owner = engaged
+    first = _publish(engagement, owner)
+    _publish(engagement, owner, body=V2, summary="Twice.")
+    with pytest.raises(ApplicationError) as refused:
+        instruction_read(actor=engagement.contributor.user, engagement=engagement, version=first)
+    assert refused.value.code == "not_current"
+    assert not TimeEntry.objects.filter(engagement=engagement).exists()
 
 
 def test_the_database_refuses_a_second_receipt_for_one_expert_and_version(engaged):
@@ -184,6 +195,20 @@ def test_work_records_the_version_in_force_when_it_was_done(engaged):
     now = time_entry_log(actor=user, engagement=engagement, activity="meeting", work_date=today, minutes=10)
     assert older.instruction_version is None
     assert now.instruction_version == version
+
+
+def test_imported_work_records_the_version_in_force_as_single_entries_do(engaged):
+    engagement, owner = engaged
+    user = engagement.contributor.user
+    version = _publish(engagement, owner)
+    today, earlier = _today(engagement), _today(engagement) - timedelta(days=2)
+    rows = [
+        {"engagement": engagement.pk, "activity": "meeting", "work_date": day.isoformat(), "minutes": 10}
+        for day in (earlier, today)
+    ]
+    assert time_entries_import(actor=user, rows=rows).created == 2
+    recorded = dict(TimeEntry.objects.filter(engagement=engagement).values_list("work_date", "instruction_version"))
+    assert recorded == {earlier: None, today: version.pk}
 
 
 def test_a_rejection_citing_v1_shows_v1_to_the_expert(engaged):
