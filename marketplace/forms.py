@@ -24,7 +24,20 @@ from payouts import money
 from vetting.forms import DOCUMENT_ACCEPT, DateInput
 from vetting.models import CredentialKind
 
-from .models import DISPUTE_TEXT_MAX, LATE_REASON_MAX, WEEKLY_CAP_HOURS_MAX, ActivityKind, LabRole, PayModel, Project
+from .models import (
+    CITED_PASSAGE_MAX,
+    DISPUTE_TEXT_MAX,
+    INSTRUCTION_BODY_MAX,
+    INSTRUCTION_SUMMARY_MAX,
+    LATE_REASON_MAX,
+    READING_MINUTES_MAX,
+    READING_MINUTES_MIN,
+    WEEKLY_CAP_HOURS_MAX,
+    ActivityKind,
+    LabRole,
+    PayModel,
+    Project,
+)
 from .search import PAGE_MAX, Criteria, Sort
 from .selectors import project_currencies
 
@@ -606,6 +619,46 @@ class ReasonForm(forms.Form):
     def __init__(self, *args, label: str = "Reason", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].label = label
+
+
+class RejectForm(ReasonForm):
+    """A rejection's reason, optionally citing a version of the project's instructions."""
+
+    cites_version = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=1_000_000,
+        label="Cites instructions version (optional)",
+        help_text="The version the work was judged against.",
+    )
+    cited_passage = forms.CharField(
+        required=False,
+        max_length=CITED_PASSAGE_MAX,
+        label="Quoted passage or section heading (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class InstructionPublishForm(forms.Form):
+    body = forms.CharField(
+        max_length=INSTRUCTION_BODY_MAX,
+        label="Instructions (Markdown)",
+        help_text="Headings, lists, emphasis and links; HTML is shown as text.",
+        widget=forms.Textarea(attrs={"rows": 14}),
+    )
+    reading_minutes = forms.IntegerField(
+        min_value=READING_MINUTES_MIN,
+        max_value=READING_MINUTES_MAX,
+        label="Reading time in minutes",
+        help_text="Each engaged expert is paid this as training once they confirm they have read it.",
+    )
+    change_summary = forms.CharField(
+        required=False,
+        max_length=INSTRUCTION_SUMMARY_MAX,
+        label="What changed",
+        help_text="Required from the second version on.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class AppealDecisionForm(ReasonForm):

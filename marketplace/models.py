@@ -472,6 +472,10 @@ PENDING_REVIEW = (ReviewStatus.SUBMITTED, ReviewStatus.HELD, ReviewStatus.APPEAL
 APPROVED_STATUSES = (ReviewStatus.APPROVED, ReviewStatus.AUTO_APPROVED)
 
 
+# The longest passage of the instructions a rejection may quote.
+CITED_PASSAGE_MAX = 500
+
+
 class ReviewedWork(models.Model):
     """What time entries and task submissions share: the review, rejection and appeal trail."""
 
@@ -500,6 +504,17 @@ class ReviewedWork(models.Model):
     appeal_decision_reason = BoundedTextField(blank=True, max_length=2000)
     appeal_decided_at = models.DateTimeField(null=True, blank=True)
     auto_approved_at = models.DateTimeField(null=True, blank=True)
+    # The project's instructions in force when the work was done, set when it is logged or
+    # submitted; empty for work from before the project had versioned instructions.
+    instruction_version = models.ForeignKey(
+        "marketplace.InstructionVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # A rejection may cite the instructions it judged the work against: a version and,
+    # optionally, the passage or section heading quoted from it.
+    rejection_cites = models.ForeignKey(
+        "marketplace.InstructionVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rejection_cited_passage = BoundedTextField(blank=True, max_length=CITED_PASSAGE_MAX, default="", db_default="")
 
     class Meta:
         abstract = True
@@ -821,3 +836,60 @@ class FloorWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project}: below {self.place}'s minimum wage from {self.effective_from}"
+
+
+# Bounds of a project's instructions: the Markdown text and the reading time a lab states.
+INSTRUCTION_BODY_MAX = 50_000
+INSTRUCTION_SUMMARY_MAX = 500
+READING_MINUTES_MIN = 1
+READING_MINUTES_MAX = 240
+
+
+class InstructionVersion(models.Model):
+    """One version of a project's instructions, in Markdown.
+
+    Append-only: a version is never edited, only superseded by the next number
+    (``marketplace/services/instructions.py``). Reading a new version is paid as training,
+    at the reading time the lab states.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="instruction_versions")
+    number = models.PositiveIntegerField()
+    body = BoundedTextField(max_length=INSTRUCTION_BODY_MAX)
+    reading_minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(READING_MINUTES_MIN), MaxValueValidator(READING_MINUTES_MAX)]
+    )
+    change_summary = BoundedTextField(blank=True, max_length=INSTRUCTION_SUMMARY_MAX)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["project", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="one_instruction_version_per_number"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="instruction_version_number_positive"),
+            models.CheckConstraint(
+                condition=models.Q(reading_minutes__gte=READING_MINUTES_MIN, reading_minutes__lte=READING_MINUTES_MAX),
+                name="instruction_reading_minutes_bounded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Instructions v{self.number} of {self.project}"
+
+
+class InstructionReading(models.Model):
+    """An expert's receipt for reading one version: the training time it logged, once."""
+
+    contributor = models.ForeignKey("contributors.Contributor", on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(InstructionVersion, on_delete=models.PROTECT, related_name="readings")
+    time_entry = models.OneToOneField(TimeEntry, on_delete=models.PROTECT, related_name="instruction_reading")
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contributor", "version"], name="one_instruction_reading_per_expert")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contributor} read {self.version}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import disputes, funding, labs, projects, quality, review, staffing, tasks, timesheet
+from .views import disputes, funding, instructions, labs, projects, quality, review, staffing, tasks, timesheet
 
 urlpatterns = [
     path("lab/", labs.lab_home, name="lab-home"),
@@ -91,4 +91,21 @@ urlpatterns = [
     path("lab/time-entries/<int:pk>/evidence/", review.lab_late_evidence, name="lab-late-evidence"),
     path("expert/work/<slug:kind>/<int:pk>/appeal/", review.expert_work_appeal, name="expert-work-appeal"),
     path("expert/quality/", quality.expert_quality, name="expert-quality"),
+    path("lab/projects/<int:pk>/instructions/", instructions.lab_instructions, name="lab-project-instructions"),
+    path("expert/engagements/<int:pk>/instructions/", instructions.expert_instructions, name="expert-instructions"),
+    path(
+        "expert/engagements/<int:pk>/instructions/<int:number>/",
+        instructions.expert_instructions,
+        name="expert-instruction-version",
+    ),
+    path(
+        "expert/engagements/<int:pk>/instructions/<int:number>/changes/",
+        instructions.expert_instruction_diff,
+        name="expert-instruction-diff",
+    ),
+    path(
+        "expert/engagements/<int:pk>/instructions/<int:number>/read/",
+        instructions.expert_instruction_read,
+        name="expert-instruction-read",
+    ),
 ]

@@ -57,6 +57,15 @@ class _ReviewedWorkOutput(serializers.Serializer):
     appeal_reason = serializers.CharField()
     appeal_decision_reason = serializers.CharField()
     auto_approved_at = serializers.DateTimeField(allow_null=True)
+    instructions_version = serializers.IntegerField(
+        source="instruction_version.number",
+        allow_null=True,
+        help_text="The version of the project's instructions in force when the work was done.",
+    )
+    rejection_cites_version = serializers.IntegerField(
+        source="rejection_cites.number", allow_null=True, help_text="The instructions' version a rejection cites."
+    )
+    rejection_cited_passage = serializers.CharField()
 
 
 class TimeEntryOutput(_ReviewedWorkOutput):
@@ -142,6 +151,21 @@ class WorkDecisionInput(serializers.Serializer):
     )
     approve = serializers.BooleanField(
         required=False, default=False, help_text="For decide-appeal: overturn the rejection."
+    )
+    cites_version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=1_000_000,
+        help_text="For reject: the version of the project's instructions the work was judged against.",
+    )
+    cited_passage = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=max_length(TimeEntry, "rejection_cited_passage"),
+        help_text="For reject: the passage or section heading quoted from the cited version.",
     )
 
 

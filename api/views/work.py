@@ -15,7 +15,14 @@ from config.errors import ApplicationError
 from marketplace import import_files as time_entry_files
 from marketplace import selectors, services
 from marketplace.evidence import late_evidence_response
-from marketplace.models import PENDING_REVIEW, Engagement, QualityScore, TaskSubmission, TimeEntry
+from marketplace.models import (
+    PENDING_REVIEW,
+    Engagement,
+    InstructionVersion,
+    QualityScore,
+    TaskSubmission,
+    TimeEntry,
+)
 
 from ..idempotency import idempotent, not_idempotent
 from ..permissions import IsExpert, IsLabMember
@@ -44,7 +51,11 @@ class MyTimeEntryListView(APIView):
         tags=["work"],
     )
     def get(self, request):
-        entries = TimeEntry.objects.filter(contributor__user=request.user).order_by("-work_date", "-id")
+        entries = (
+            TimeEntry.objects.filter(contributor__user=request.user)
+            .select_related("instruction_version", "rejection_cites")
+            .order_by("-work_date", "-id")
+        )
         if request.query_params.get("current") in ("1", "true"):
             entries = entries.filter(is_current=True)
         if (engagement := request.query_params.get("engagement", "")).isdigit():
@@ -201,7 +212,11 @@ class MyTaskListView(APIView):
 
     @extend_schema(responses=s.TaskOutput(many=True), tags=["work"])
     def get(self, request):
-        tasks = TaskSubmission.objects.filter(contributor__user=request.user).order_by("-submitted_at")
+        tasks = (
+            TaskSubmission.objects.filter(contributor__user=request.user)
+            .select_related("instruction_version", "rejection_cites")
+            .order_by("-submitted_at")
+        )
         return Response(s.TaskOutput(tasks[:1000], many=True).data)
 
     @extend_schema(request=s.TaskInput, responses={201: s.TaskOutput}, tags=["work"])
@@ -235,9 +250,28 @@ class ReviewQueueView(APIView):
         )
 
 
+def _cited_version(item, number: int | None) -> InstructionVersion | None:
+    if number is None:
+        return None
+    version = InstructionVersion.objects.filter(project_id=item.project_id, number=number).first()
+    if version is None:
+        raise ApplicationError(
+            "No such version.",
+            code="invalid",
+            fields={"cites_version": ["This project has no version of its instructions with that number."]},
+        )
+    return version
+
+
 ACTIONS = {
     "approve": lambda user, item, data: services.work_approve(actor=user, item=item),
-    "reject": lambda user, item, data: services.work_reject(actor=user, item=item, reason=data["reason"]),
+    "reject": lambda user, item, data: services.work_reject(
+        actor=user,
+        item=item,
+        reason=data["reason"],
+        cites=_cited_version(item, data["cites_version"]),
+        cited_passage=data["cited_passage"],
+    ),
     "appeal": lambda user, item, data: services.work_appeal(actor=user, item=item, reason=data["reason"]),
     "decide-appeal": lambda user, item, data: services.work_decide_appeal(
         actor=user, item=item, approve=data["approve"], reason=data["reason"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import timedelta
 
-from ..forms import AppealDecisionForm, ReasonForm
+from ..forms import AppealDecisionForm, RejectForm
 from ..models import Project, ReviewStatus
 from .work import duration, zone
 
@@ -52,7 +52,7 @@ def review_rows(
     def row(kind: str, item) -> dict:
         mine = error is not None and error[0] == kind and error[1] == item.pk
         appealed = item.status == ReviewStatus.APPEALED
-        reject_form = ReasonForm(label=REJECT_LABEL, auto_id=f"id_reject_{kind}_{item.pk}_%s")
+        reject_form = RejectForm(label=REJECT_LABEL, auto_id=f"id_reject_{kind}_{item.pk}_%s")
         decide_form = AppealDecisionForm(label=DECIDE_LABEL, auto_id=f"id_decide_{kind}_{item.pk}_%s")
         message = ""
         if mine and error[2] == "reject":

@@ -6,6 +6,7 @@ from .disputes import *  # noqa: F403
 from .floor_warnings import *  # noqa: F403
 from .funding import *  # noqa: F403
 from .imports import *  # noqa: F403
+from .instructions import *  # noqa: F403
 from .lab_invitations import *  # noqa: F403
 from .late_work import *  # noqa: F403
 from .projects import *  # noqa: F403

@@ -22,6 +22,7 @@ from config.errors import ApplicationError
 from contributors.models import Contributor
 from payouts.weeks import week_of
 
+from ..instruction_selectors import instruction_in_force_sql
 from ..models import ActivityKind, Engagement, Project, ReviewStatus
 from ..payable import TIME_ENTRY_TABLE
 from ..running import engagement_stops
@@ -338,10 +339,11 @@ WITH written AS (
     INSERT INTO {TIME_ENTRY_TABLE} (
         engagement_id, contributor_id, project_id, work_date, minutes, status, hold_reason, submitted_at,
         rejection_reason, appeal_reason, appeal_decision_reason, activity, started_at, ended_at, note,
-        task_reference, version, is_current, change_reason, created_by_id)
-    SELECT engagement_id, contributor_id, project_id, work_date, minutes, %(status)s, '', %(now)s, '', '', '',
-           activity, started_at, ended_at, note, task_reference, 1, true, '', %(actor)s
-    FROM time_entry_import ORDER BY n
+        task_reference, version, is_current, change_reason, created_by_id, instruction_version_id)
+    SELECT i.engagement_id, i.contributor_id, i.project_id, i.work_date, i.minutes, %(status)s, '', %(now)s, '', '', '',
+           i.activity, i.started_at, i.ended_at, i.note, i.task_reference, 1, true, '', %(actor)s,
+           {instruction_in_force_sql(work="i", tz="c.timezone", now="%(now)s")}
+    FROM time_entry_import i JOIN {Contributor._meta.db_table} c ON c.id = i.contributor_id ORDER BY i.n
     RETURNING id, engagement_id, minutes
 )
 SELECT engagement_id, count(*), sum(minutes), min(id), max(id) FROM written GROUP BY engagement_id

@@ -24,6 +24,7 @@ from config.errors import ApplicationError
 from payouts.weeks import is_locked, pay_weeks_changed, week_of
 from vetting.services import document_checked
 
+from ..instruction_selectors import instruction_in_force_for_work
 from ..models import LATE_REASON_MAX, ActivityKind, Engagement, LabMembership, TimeEntry
 from ..permissions import LAB_REVIEWERS
 from .checks import _normalise_time, _refuse
@@ -110,6 +111,9 @@ def time_entry_adjustment_request(
             late_week_start=week_start,
             late_evidence_type=evidence_type,
             late_evidence_sha256=evidence_sha256,
+            instruction_version=instruction_in_force_for_work(
+                engagement=engagement, work_date=work_date, started_at=started_at
+            ),
         )
         if evidence is not None:
             # Checked before the transaction; a file written for a row that then rolls back

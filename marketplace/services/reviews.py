@@ -19,7 +19,9 @@ from payouts.weeks import pay_weeks_changed
 
 from ..models import (
     APPROVED_STATUSES,
+    CITED_PASSAGE_MAX,
     Engagement,
+    InstructionVersion,
     Project,
     ReviewAlert,
     ReviewStatus,
@@ -90,9 +92,34 @@ def work_approve(*, actor: User, item: TimeEntry | TaskSubmission) -> TimeEntry 
     return item
 
 
-def work_reject(*, actor: User, item: TimeEntry | TaskSubmission, reason: str) -> TimeEntry | TaskSubmission:
-    """Reject with a reason the expert can read and appeal. The minutes still count as worked."""
+def _check_citation(item, cites: InstructionVersion | None, cited_passage: str) -> None:
+    """A cited version must be one of the project's; a quoted passage needs the version it is from."""
+    fields = {}
+    if cites is not None and cites.project_id != item.project_id:
+        fields["cites"] = ["Cite a version of this project's instructions."]
+    if len(cited_passage) > CITED_PASSAGE_MAX:
+        fields["cited_passage"] = [f"At most {CITED_PASSAGE_MAX} characters."]
+    elif cited_passage and cites is None:
+        fields["cited_passage"] = ["Say which version of the instructions the passage is from."]
+    if fields:
+        raise ApplicationError("The cited instructions are not right.", code="invalid", fields=fields)
+
+
+def work_reject(
+    *,
+    actor: User,
+    item: TimeEntry | TaskSubmission,
+    reason: str,
+    cites: InstructionVersion | None = None,
+    cited_passage: str = "",
+) -> TimeEntry | TaskSubmission:
+    """Reject with a reason the expert can read and appeal. The minutes still count as worked.
+
+    The rejection may cite the version of the instructions the work was judged against
+    (and quote a passage of it); the expert's view of the rejection links to that version.
+    """
     reason = (reason or "").strip()
+    cited_passage = (cited_passage or "").strip()
     if not reason:
         raise ApplicationError(
             "A rejection needs a reason the expert can read.",
@@ -106,18 +133,34 @@ def work_reject(*, actor: User, item: TimeEntry | TaskSubmission, reason: str) -
             raise ApplicationError(
                 f"This work is already {item.get_status_display().lower()}.", code="illegal_transition"
             )
+        _check_citation(item, cites, cited_passage)
         before = item.status
         item.status = ReviewStatus.REJECTED
         item.reviewed_by = actor
         item.reviewed_at = timezone.now()
         item.rejection_reason = reason
-        item.save(update_fields=["status", "reviewed_by", "reviewed_at", "rejection_reason"])
+        item.rejection_cites = cites
+        item.rejection_cited_passage = cited_passage
+        item.save(
+            update_fields=[
+                "status",
+                "reviewed_by",
+                "reviewed_at",
+                "rejection_reason",
+                "rejection_cites",
+                "rejection_cited_passage",
+            ]
+        )
         audit_record(
             actor=actor,
             action=f"marketplace.{_kind(item)}.rejected",
             target=item,
             before={"status": before},
-            after={"status": item.status, "minutes_still_counted_as_worked": item.minutes},
+            after={
+                "status": item.status,
+                "minutes_still_counted_as_worked": item.minutes,
+                "cites_instructions_version": cites.number if cites is not None else None,
+            },
             reason=reason,
         )
         appeal_until = item.reviewed_at + timedelta(days=item.project.appeal_window_days)
@@ -128,7 +171,9 @@ def work_reject(*, actor: User, item: TimeEntry | TaskSubmission, reason: str) -
             ),
             recipients=[item.contributor.user],
             subject=f"Work rejected on “{item.project.title}”",
-            body=f"The reviewer's reason:\n\n{reason}\n\nYou can appeal until {appeal_until:%d %B %Y}; "
+            body=f"The reviewer's reason:\n\n{reason}\n\n"
+            + (f"It cites the instructions, version {cites.number}.\n\n" if cites is not None else "")
+            + f"You can appeal until {appeal_until:%d %B %Y}; "
             "a different reviewer decides. Your time still counts as hours worked for the minimum-wage floor.",
         )
         _alert_on_unusual_rejections(item=item, reviewer=actor)

@@ -14,6 +14,7 @@ from accounts.permissions import require_ops_reviewer
 from audit.services import audit_record
 from config.errors import ApplicationError, Conflict
 
+from ..instruction_selectors import instruction_in_force_for_work
 from ..models import Engagement, PayModel, ReviewStatus, TaskSubmission
 from .checks import TASK_CANDIDATE, _local_date, _refuse
 from .time_entries import _check_work, _own_active_engagement
@@ -88,6 +89,9 @@ def task_submit(
                     needs_expert_review=_routed_to_review(engagement, judge_confidence),
                     status=ReviewStatus.HELD if hold else ReviewStatus.SUBMITTED,
                     hold_reason=hold,
+                    instruction_version=instruction_in_force_for_work(
+                        engagement=engagement, work_date=work_date, started_at=None
+                    ),
                 )
         except IntegrityError:
             _refuse("This task was already submitted.", task_reference="Already submitted.")

@@ -18,6 +18,7 @@ from audit.services import audit_record
 from config.errors import ApplicationError, NotPermitted
 from payouts.weeks import is_locked, week_of
 
+from ..instruction_selectors import instruction_in_force_for_work
 from ..models import ActivityKind, DisputeStatus, Engagement, ReviewStatus, TimeDispute, TimeEntry
 from ..running import engagement_stops
 from .checks import (
@@ -180,6 +181,9 @@ def time_entry_log(
                 note=note,
                 task_reference=task_reference,
                 created_by=actor,
+                instruction_version=instruction_in_force_for_work(
+                    engagement=engagement, work_date=work_date, started_at=started_at
+                ),
             )
         )
         audit_record(
@@ -268,6 +272,9 @@ def time_entry_revise(
             previous=old,
             change_reason=reason,
             created_by=actor,
+            instruction_version=instruction_in_force_for_work(
+                engagement=engagement, work_date=work_date, started_at=started_at
+            ),
         )
         audit_record(
             actor=actor,

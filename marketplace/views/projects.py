@@ -26,6 +26,7 @@ from ..forms import (
     TransitionForm,
     place_service_error,
 )
+from ..instruction_selectors import instruction_current
 from ..models import FundingStatus, Lab, PayModel, Project, ProjectStatus
 from ..presenters import projects as presenters
 from ..presenters.budget import project_budget
@@ -143,6 +144,7 @@ def render_project(
         "lab": project.lab,
         "role_label": permissions.role_label(role),
         "can_edit": can_edit,
+        "instructions_current": instruction_current(project=project),
         "errors": errors or {},
         "requirements": presenters.requirements(project),
         "pay": Pay(project.pay_model, project.currency, project.rate_minor, project.task_estimate_minutes),

@@ -20,7 +20,8 @@ from payouts.weeks import week_of
 
 from .. import permissions, selectors, services
 from ..evidence import late_evidence_response
-from ..forms import AppealDecisionForm, ReasonForm, ReviewFilterForm, place_service_error
+from ..forms import AppealDecisionForm, ReasonForm, RejectForm, ReviewFilterForm, place_service_error
+from ..instruction_selectors import instruction_version
 from ..models import APPROVED_STATUSES, Project
 from ..presenters.review import DECIDE_LABEL, REJECT_LABEL, item_label, review_rows
 from ..presenters.work import APPEAL_LABEL, zone
@@ -149,10 +150,22 @@ def lab_review_approve(request, pk: int, kind: str, item_pk: int):
 def lab_review_reject(request, pk: int, kind: str, item_pk: int):
     project = member_project(request, pk)
     item = _review_item(project, kind, item_pk)
-    form = ReasonForm(request.POST, label=REJECT_LABEL, auto_id=f"id_reject_{kind}_{item.pk}_%s")
+    form = RejectForm(request.POST, label=REJECT_LABEL, auto_id=f"id_reject_{kind}_{item.pk}_%s")
     if form.is_valid():
+        number = form.cleaned_data["cites_version"]
+        cites = instruction_version(project=project, number=number) if number else None
         try:
-            services.work_reject(actor=request.user, item=item, reason=form.cleaned_data["reason"])
+            if number and cites is None:
+                raise ApplicationError(
+                    "No such version.", fields={"cites_version": ["This project has no version with that number."]}
+                )
+            services.work_reject(
+                actor=request.user,
+                item=item,
+                reason=form.cleaned_data["reason"],
+                cites=cites,
+                cited_passage=form.cleaned_data["cited_passage"],
+            )
         except ApplicationError as error:
             raise_if_forbidden(error)
             place_service_error(form, error)

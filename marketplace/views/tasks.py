@@ -13,6 +13,7 @@ from payouts.weeks import week_of
 
 from .. import services
 from ..forms import ReasonForm, TaskSubmitForm, place_service_error
+from ..instruction_selectors import instruction_unread
 from ..models import Engagement, EngagementStatus, PayModel, ReviewStatus
 from ..presenters.pay import Pay
 from ..presenters.work import HELD_EXPLANATION, local_today, stop_notice, task_rows
@@ -36,6 +37,7 @@ def render_tasks(
         "engagement": engagement,
         "project": engagement.project,
         "pay": Pay.of_engagement(engagement),
+        "instructions_unread": instruction_unread(engagement=engagement),
         "per_task": per_task,
         "active": active,
         "stop_notice": stop_notice(engagement, engagement_stops(engagement), request.user.timezone),

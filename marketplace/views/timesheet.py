@@ -20,6 +20,7 @@ from payouts.weeks import week_of
 from .. import import_files, selectors, services
 from ..evidence import late_evidence_response
 from ..forms import AdjustmentRequestForm, ReasonForm, TimeEntryCorrectionForm, TimeEntryForm, TimeEntryImportForm
+from ..instruction_selectors import instruction_unread
 from ..models import Engagement
 from ..presenters.pay import Pay
 from ..presenters.work import OfferedDays, Week, duration, history_chains, local_today, timesheet_page
@@ -80,6 +81,7 @@ def render_timesheet(
         "engagement": engagement,
         "project": engagement.project,
         "pay": Pay.of_engagement(engagement),
+        "instructions_unread": instruction_unread(engagement=engagement),
         "import_form": import_form or TimeEntryImportForm(),
         "import_refusal": import_refusal,
         "import_columns": sorted(IMPORT_FIELDS - {"engagement"}),

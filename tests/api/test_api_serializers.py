@@ -9,13 +9,14 @@ from rest_framework import serializers
 from accounts.models import SELF_SIGN_UP_ROLES, User
 from api.serializers.auth import SignupInput
 from api.serializers.experts import CredentialInput, ProfileInput
+from api.serializers.instructions import InstructionPublishInput
 from api.serializers.labs import LabInput, MemberInput, ProjectInput, ProjectTransitionInput, RateChangeInput, RateInput
 from api.serializers.model_fields import bounds
 from api.serializers.ops import AssessmentInput, TierDecisionInput
 from api.serializers.payouts import PayoutHoldInput
 from api.serializers.work import GoldAnswerInput, TaskInput, TimeEntryInput, TimeEntryReviseInput
 from contributors.models import Contributor
-from marketplace.models import GoldAnswer, Lab, LabMembership, Project, TaskSubmission, TimeEntry
+from marketplace.models import GoldAnswer, InstructionVersion, Lab, LabMembership, Project, TaskSubmission, TimeEntry
 from marketplace.services.projects import (
     PROJECT_TRANSITIONS,
     RATE_CHANGE_NOTICE_DAYS_DEFAULT,
@@ -42,6 +43,7 @@ PAIRS = [
     (TimeEntryReviseInput, TimeEntry, {}),
     (TaskInput, TaskSubmission, {}),
     (GoldAnswerInput, GoldAnswer, {}),
+    (InstructionPublishInput, InstructionVersion, {}),
     (PayoutHoldInput, PayoutHold, {"note": "release_note"}),
 ]
 

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, Notice, Role
 from identity.services import account_case_open_duplicate
-from marketplace.services import invitation_send
+from marketplace.services import instruction_publish, invitation_send
 from oversight.services import review_request_open
 from vetting.services import (
     assessment_attempt_start,
@@ -64,6 +64,8 @@ LAB_OBJECT = {**LAB_SELF, "other_lab_member": HIDDEN}
 LAB_EDITORS = {**LAB_OBJECT, "lab_viewer": DENIED, "lab_reviewer": DENIED}
 # What only the lab's owners may do: manage its members and invitations.
 LAB_OWNERS = {**LAB_OBJECT, "lab_viewer": DENIED, "lab_reviewer": DENIED}
+# A project's instructions: its lab and the expert engaged on it.
+INSTRUCTIONS_READ = {**LAB_OBJECT, "owner": OK, "other_expert": HIDDEN}
 # The world's request is an invitation: only the invited expert answers it.
 WORK_ACTION = {
     **dict.fromkeys(ROLES, HIDDEN),
@@ -248,6 +250,11 @@ MATRIX = {
     ("api-ops-disputes", "get"): OPS_READ,
     ("api-ops-dispute-decide", "post"): OPS_REVIEWER,
     ("api-gold-answers", "post"): LAB_OBJECT,
+    # The lab's members and the engaged expert read the instructions; owners and managers publish.
+    ("api-instructions", "get"): INSTRUCTIONS_READ,
+    ("api-instructions", "post"): LAB_EDITORS,
+    ("api-instruction", "get"): INSTRUCTIONS_READ,
+    ("api-instruction-read", "post"): EXPERT_OBJECT_ACTION,
     ("api-project-quality", "get"): LAB_OBJECT,
     ("api-project-quality", "post"): LAB_OBJECT,
     ("api-my-quality", "get"): EXPERT_SELF,
@@ -503,6 +510,9 @@ def world(client_for, stripe_server):
     invitation = invitation_send(actor=lab_owner, project=project, contributor=owner)
     entry = _time_entry_on_a_running_project(lab, lab_owner, owner)
     dispute = _disputed_entry(entry, lab_owner)
+    instructions = instruction_publish(
+        actor=lab_owner, project=entry.project, body="# Rules\n\nLabel carefully.", reading_minutes=10
+    )
     late = _late_work_with_evidence(entry)
     pay_run = _draft_pay_run()
     payout_batch, payout, payout_hold = _payout_objects(owner)
@@ -596,6 +606,9 @@ def world(client_for, stripe_server):
         "api-work-action": {"kind": "time-entries", "pk": entry.pk, "action": "approve"},
         "api-time-entry-dispute": entry.pk,
         "api-project-disputes": entry.project_id,
+        "api-instructions": entry.project_id,
+        "api-instruction": {"pk": entry.project_id, "number": instructions.number},
+        "api-instruction-read": {"pk": entry.project_id, "number": instructions.number},
         "api-my-dispute-respond": dispute.pk,
         "api-ops-dispute-decide": dispute.pk,
         "api-ops-reference-minimum-wage-correct": _a_minimum_wage().pk,

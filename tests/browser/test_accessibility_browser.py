@@ -12,7 +12,14 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Role
-from marketplace.services import invitation_send, staffing_request_accept, task_submit, time_entry_log, work_approve
+from marketplace.services import (
+    instruction_publish,
+    invitation_send,
+    staffing_request_accept,
+    task_submit,
+    time_entry_log,
+    work_approve,
+)
 from payouts.payruns.services import pay_run_approve, pay_run_compute, pay_run_start
 from payouts.weeks import week_of
 from privacy.services import erasure_request_open, legal_hold_place, legal_hold_release
@@ -52,6 +59,14 @@ def _world():
         item=task_submit(actor=expert.user, engagement=engagement, task_reference="T1", minutes=20, work_date=monday),
     )
     time_entry_log(actor=expert.user, engagement=engagement, activity="training", work_date=monday, minutes=60)
+    instruction_publish(actor=owner, project=project, body="# Rules\n\n- Label every image.\n", reading_minutes=10)
+    instruction_publish(
+        actor=owner,
+        project=project,
+        body="# Rules\n\n- Label every image twice.\n",
+        reading_minutes=10,
+        change_summary="Label twice.",
+    )
     task_submit(actor=expert.user, engagement=engagement, task_reference="T2", minutes=12, work_date=monday)
     preparer, preparer_secret = make_ops(Role.OPS_FINANCE)
     approver, _ = make_ops(Role.OPS_FINANCE)
@@ -87,6 +102,8 @@ def _world():
                 f"/expert/engagements/{engagement.pk}/timesheet/",
                 f"/expert/engagements/{engagement.pk}/tasks/",
                 f"/expert/engagements/{engagement.pk}/history/",
+                f"/expert/engagements/{engagement.pk}/instructions/",
+                f"/expert/engagements/{engagement.pk}/instructions/2/changes/",
                 "/expert/quality/",
                 "/expert/pay/",
                 f"/expert/pay/{statement.pk}/",
@@ -105,6 +122,7 @@ def _world():
                 f"/lab/projects/{project.pk}/review/",
                 f"/lab/projects/{project.pk}/quality/",
                 f"/lab/{lab.pk}/ratings/",
+                f"/lab/projects/{project.pk}/instructions/",
             ],
         ),
         "ops_reviewer": (

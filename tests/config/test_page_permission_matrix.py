@@ -173,6 +173,13 @@ MATRIX = {
     ("expert-work-appeal", "post"): EXPERT_OBJECT,
     ("expert-disputes", "get"): EXPERT_SELF,
     ("expert-dispute-respond", "post"): EXPERT_OBJECT,
+    # a project's instructions: its lab reads and publishes them, its engaged expert reads and confirms
+    ("lab-project-instructions", "get"): LAB_OBJECT,
+    ("lab-project-instructions", "post"): LAB_OBJECT,
+    ("expert-instructions", "get"): EXPERT_OBJECT,
+    ("expert-instruction-version", "get"): EXPERT_OBJECT,
+    ("expert-instruction-diff", "get"): EXPERT_OBJECT,
+    ("expert-instruction-read", "post"): EXPERT_OBJECT,
     ("expert-quality", "get"): EXPERT_SELF,
     ("expert-pay", "get"): EXPERT_SELF,
     ("expert-pay-statement", "get"): EXPERT_OBJECT,

@@ -26,6 +26,7 @@ from contributors.models import Contributor
 from identity.services import account_case_open_duplicate
 from marketplace.services import (
     application_send,
+    instruction_publish,
     invitation_send,
     staffing_request_accept,
     task_submit,
@@ -427,6 +428,9 @@ def build_world() -> PageWorld:
     notice = Notice.objects.filter(recipient=owner.user).latest("pk")
     erasure = an_erasure_request(owner.user)
 
+    instructions = instruction_publish(
+        actor=lab_owner, project=project, body="# Rules\n\nLabel carefully.", reading_minutes=10
+    )
     time_entry = {"kind": "time-entries", "pk": entry.pk}
     review = {"pk": project.pk, "kind": "tasks", "item_pk": task.pk}
     kwargs = {
@@ -474,6 +478,10 @@ def build_world() -> PageWorld:
         "expert-invitation-accept": {"pk": invitation.pk},
         "expert-invitation-decline": {"pk": invitation.pk},
         "expert-timesheet": {"pk": engagement.pk},
+        "expert-instructions": {"pk": engagement.pk},
+        "expert-instruction-version": {"pk": engagement.pk, "number": instructions.number},
+        "expert-instruction-diff": {"pk": engagement.pk, "number": instructions.number},
+        "expert-instruction-read": {"pk": engagement.pk, "number": instructions.number},
         "expert-time-log": {"pk": engagement.pk},
         "expert-time-import": {"pk": engagement.pk},
         "expert-time-history": {"pk": engagement.pk},
