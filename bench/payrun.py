@@ -127,7 +127,10 @@ def clear(cursor) -> None:
     cursor.execute("DELETE FROM payouts_paystatement")
     cursor.execute("DELETE FROM payouts_payrun")
     cursor.execute("DELETE FROM payouts_payperiod")
-    cursor.execute("TRUNCATE marketplace_timedispute, marketplace_timeentry, marketplace_tasksubmission")
+    cursor.execute(
+        "TRUNCATE marketplace_instructionreading, marketplace_timedispute, marketplace_timeentry, "
+        "marketplace_tasksubmission"
+    )
     cursor.execute(
         "DELETE FROM marketplace_engagement WHERE project_id IN (SELECT id FROM marketplace_project WHERE title LIKE 'Payrun project %%')"
     )
