@@ -107,11 +107,14 @@ def expert_currency(*, contributor: Contributor | None, on: date) -> str:
     return floor.currency if floor else "USD"
 
 
-def _rate(currency: str, to: str, on: date):
-    try:
-        return fx_rate_on(base=currency, quote=to, on=on)
-    except ReferenceDataMissing:
-        return None
+def _rate(currency: str, to: str, on: date, rates: dict):
+    """The rate from ``currency`` to ``to`` in force on ``on``, looked up once per search (``rates``)."""
+    if currency not in rates:
+        try:
+            rates[currency] = fx_rate_on(base=currency, quote=to, on=on)
+        except ReferenceDataMissing:
+            rates[currency] = None
+    return rates[currency]
 
 
 def _least_hourly(*, currency: str, reaching: int, in_currency: str, rate) -> int:
@@ -132,7 +135,7 @@ def _least_hourly(*, currency: str, reaching: int, in_currency: str, rate) -> in
     return low
 
 
-def _filters(criteria: Criteria, currency: str, on: date, params: dict) -> tuple[list[str], list[str]]:
+def _filters(criteria: Criteria, currency: str, on: date, params: dict, rates: dict) -> tuple[list[str], list[str]]:
     where = [f"p.status = {_OPEN}"]
     not_compared: list[str] = []
     if criteria.project_id:
@@ -175,7 +178,7 @@ def _filters(criteria: Criteria, currency: str, on: date, params: dict) -> tuple
             currencies = sorted(row[0] for row in cursor.fetchall())
         alternatives = []
         for index, project_currency in enumerate(currencies):
-            rate = _rate(project_currency, currency, on)
+            rate = _rate(project_currency, currency, on, rates)
             if rate is None:
                 not_compared.append(project_currency)
                 continue
@@ -204,13 +207,16 @@ class SearchQuery:
     params: dict
     currency: str
     not_compared: list[str]
+    # Exchange rates already looked up for the pay filter, by currency; the page reuses them.
+    rates: dict
 
 
 def search_query(*, contributor: Contributor | None, criteria: Criteria, on: date) -> SearchQuery:
     """The one statement that finds a page of matches (and their total) with each one's standing."""
     currency = expert_currency(contributor=contributor, on=on)
     params: dict = {"limit": PAGE_SIZE, "offset": (min(criteria.page, PAGE_MAX) - 1) * PAGE_SIZE, "on": on}
-    where, not_compared = _filters(criteria, currency, on, params)
+    rates: dict = {}
+    where, not_compared = _filters(criteria, currency, on, params, rates)
     rank = "ts_rank(p.search_vector, websearch_to_tsquery('english', %(words)s))" if criteria.words else "0"
     found = f"""
         SELECT {matching.PROJECT_REQUIREMENTS_SQL}, p.starts_on, p.created_at, {rank} AS rank,
@@ -235,7 +241,7 @@ def search_query(*, contributor: Contributor | None, criteria: Criteria, on: dat
         {eligible_where}
         ORDER BY {_order(criteria)}
         LIMIT %(limit)s OFFSET %(offset)s"""
-    return SearchQuery(sql, params, currency, not_compared)
+    return SearchQuery(sql, params, currency, not_compared, rates)
 
 
 def project_search(*, contributor: Contributor | None, criteria: Criteria, on: date) -> SearchPage:
@@ -250,13 +256,10 @@ def project_search(*, contributor: Contributor | None, criteria: Criteria, on: d
     projects = (
         Project.objects.select_related("lab").prefetch_related("domains__parent").in_bulk([r["project"] for r in rows])
     )
-    rates: dict[str, object] = {}
     results = []
     for row in rows:
         project = projects[row["project"]]
-        if project.currency not in rates:
-            rates[project.currency] = _rate(project.currency, currency, on)
-        rate = rates[project.currency]
+        rate = _rate(project.currency, currency, on, query.rates)
         failed = [name for name in matching.ELIGIBILITY if row.get(name) is False]
         results.append(
             Result(

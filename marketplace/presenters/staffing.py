@@ -17,7 +17,7 @@ from .projects import labels, requirements
 
 
 def open_project_rows(
-    contributor: Contributor | None, today: date, apply: tuple[int, ApplyForm] | None, results: list[Result]
+    contributor: Contributor | None, apply: tuple[int, ApplyForm] | None, results: list[Result]
 ) -> list[dict]:
     """The projects of a page of search results with their pay and requirements, whether the
     expert may take part (and what they miss), and whether they already asked or work on it."""

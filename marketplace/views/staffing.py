@@ -166,7 +166,7 @@ def _render_expert_projects(
         "contributor": contributor,
         "form": form,
         "page": page,
-        "rows": open_project_rows(contributor, on, apply, page.results if page else []),
+        "rows": open_project_rows(contributor, apply, page.results if page else []),
         "query": _query_without_page(request),
     }
     return render(request, "marketplace/expert_projects.html", context, status=status)
